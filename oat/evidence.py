@@ -1,0 +1,175 @@
+"""Evidence: every command a step runs on a server, with its outcome, secrets masked.
+
+The Recorder follows the Gherkin steps of the running scenario (fed by pytest-bdd's hooks)
+so each command lands under the step that ran it. Masking happens when a command is
+recorded: an unmasked secret is never stored, so no report or log can leak it.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+MASK = "********"
+
+# key=value / key: value where the key says it holds a secret.
+_SECRET_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?P<key>\b[\w.-]*(?:password|passwd|pass|secret|token|api[_-]?key|access[_-]?key|credential)[\w.-]*)
+    (?P<sep>\s*[:=]\s*|\s+(?=["']))
+    (?P<quote>["']?)
+    (?P<value>[^\s"',;}]+)
+    """
+)
+# Command-line flags that take a secret: --password X, -p X is too ambiguous to mask.
+_SECRET_FLAG = re.compile(r"(?i)(--[\w-]*(?:password|passwd|secret|token)[\w-]*)(=|\s+)(\S+)")
+# scheme://user:secret@host
+_URL_CREDENTIAL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^/\s@]+)(@)")
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END \1-----|\Z)", re.DOTALL
+)
+
+
+class Masker:
+    """Replaces secrets in text: known literal values plus patterns that look like secrets."""
+
+    def __init__(self, secrets: list[str] | None = None):
+        self._literals: set[str] = set()
+        for secret in secrets or []:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
+        # Very short values would mask ordinary words ("a", "on"); refuse them loudly.
+        if secret is None:
+            return
+        secret = str(secret)
+        if len(secret) < 4:
+            raise ValueError("a secret to mask must be at least 4 characters long")
+        self._literals.add(secret)
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        # Longest first, so a secret that contains another is masked whole.
+        for secret in sorted(self._literals, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        text = _PRIVATE_KEY.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text)
+        text = _URL_CREDENTIAL.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+        text = _SECRET_FLAG.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+        text = _SECRET_ASSIGNMENT.sub(
+            lambda m: m.group("key") + m.group("sep") + m.group("quote") + MASK, text
+        )
+        return text
+
+
+@dataclass
+class Command:
+    """One command run on one server."""
+
+    server: str
+    command: str
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration: float
+    started: float = field(default_factory=time.time)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+@dataclass
+class Attachment:
+    """A picture or text attached to a step (screenshots, measurements)."""
+
+    kind: str  # "png" or "text"
+    name: str
+    content: bytes | str
+
+
+PASSED, FAILED, NOT_RUN = "成功", "失敗", "未実行"
+
+
+@dataclass
+class Step:
+    keyword: str
+    text: str
+    status: str = NOT_RUN
+    duration: float = 0.0
+    error: str = ""
+    commands: list[Command] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    _started: float = 0.0
+
+    @property
+    def title(self) -> str:
+        return f"{self.keyword} {self.text}".strip()
+
+
+class Recorder:
+    """Collects the steps of the scenario that runs now and the commands of each step.
+
+    Commands run outside any step (lab setup) go to `setup_commands`.
+    """
+
+    def __init__(self, masker: Masker):
+        self.mask = masker
+        self.steps: list[Step] = []
+        self.current: Step | None = None
+        self.setup_commands: list[Command] = []
+
+    def start_scenario(self, steps: list[tuple[str, str]]) -> None:
+        self.steps = [Step(keyword, text) for keyword, text in steps]
+        self.current = None
+
+    def start_step(self, index: int) -> None:
+        self.current = self.steps[index]
+        self.current._started = time.monotonic()
+
+    def end_step(self, error: BaseException | None = None) -> None:
+        step = self.current
+        if step is None:
+            return
+        step.duration = time.monotonic() - step._started
+        if error is None:
+            step.status = PASSED
+        else:
+            step.status = FAILED
+            step.error = self.mask(one_line(error))
+        self.current = None
+
+    def record(self, server: str, command: str, exit_code, stdout: str, stderr: str, duration: float) -> Command:
+        entry = Command(
+            server=server,
+            command=self.mask(command),
+            exit_code=exit_code,
+            stdout=self.mask(stdout or ""),
+            stderr=self.mask(stderr or ""),
+            duration=duration,
+        )
+        (self.current.commands if self.current else self.setup_commands).append(entry)
+        return entry
+
+    def attach(self, kind: str, name: str, content: bytes | str) -> None:
+        if isinstance(content, str):
+            content = self.mask(content)
+        target = self.current or (self.steps[-1] if self.steps else None)
+        if target is not None:
+            target.attachments.append(Attachment(kind, name, content))
+
+    @property
+    def failed_step(self) -> Step | None:
+        return next((s for s in self.steps if s.status == FAILED), None)
+
+
+def one_line(error: BaseException) -> str:
+    """The first meaningful line of an exception, prefixed by its type unless it is obvious."""
+    text = str(error).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    name = type(error).__name__
+    if not first:
+        return name
+    if name in ("AssertionError", "LabError") or name.endswith("Failed"):
+        return first
+    return f"{name}: {first}"

@@ -1,0 +1,285 @@
+"""The lab: a topology provisioned as Docker networks, volumes and systemd containers.
+
+Lifecycle (as Molecule's create / converge / destroy): `create()` makes the networks,
+volumes and servers and waits until every server has booted; `destroy()` removes everything
+carrying this run's label, whatever state the run ended in. Every object carries:
+
+  oat.run    the run id (also in every name: oat-RUN-NAME)
+  oat.owner  host:pid:start-time of the process that made it (see oat.owner)
+  oat.lab    the topology name
+"""
+from __future__ import annotations
+
+import secrets
+import signal
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+from docker.types import IPAMConfig, IPAMPool
+
+from oat import owner as owners
+from oat.errors import LabError
+from oat.evidence import Recorder
+from oat.images import Images
+from oat.packages import Deb, PackageSource
+from oat.servers import LabServer
+from oat.topology import Server, Topology
+from oat.wait import wait_until
+
+RUN_LABEL, OWNER_LABEL, LAB_LABEL, SERVER_LABEL = "oat.run", "oat.owner", "oat.lab", "oat.server"
+BOOT_TIMEOUT = 90.0
+
+# systemd as PID 1 runs with Docker's default capabilities (measured here), given a cgroup
+# view and tmpfs /run. A server that needs more says so in its topology; ALL (a nested
+# engine) is the notes' replacement for --privileged, which fails on this kind of host.
+ALL_CAPS_SECURITY_OPT = ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]
+
+
+def new_run_id() -> str:
+    return time.strftime("%m%d%H%M") + secrets.token_hex(2)
+
+
+def connect(timeout: int = 120) -> docker.DockerClient:
+    """A client of a running engine, or a one-line LabError saying what to start."""
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+        return client
+    except docker.errors.DockerException as exc:
+        reason = str(exc).split("(", 1)[0].strip() or type(exc).__name__
+        raise LabError(
+            "no Docker engine answers at unix:///var/run/docker.sock "
+            f"({reason[:120]}): start one with `bin/setup` (or `dockerd &`), then run again"
+        ) from None
+
+
+def reap_stale(client: docker.DockerClient, progress=print) -> int:
+    """Remove containers, networks and volumes of oat runs whose process is gone."""
+    dead: set[str] = set()
+    for kind in ("containers", "networks", "volumes"):
+        collection = getattr(client, kind)
+        items = collection.list(all=True, filters={"label": RUN_LABEL}) if kind == "containers" \
+            else collection.list(filters={"label": RUN_LABEL})
+        for item in items:
+            labels = item.attrs.get("Labels") or item.attrs.get("Config", {}).get("Labels") or {}
+            if not owners.is_alive(labels.get(OWNER_LABEL, "")):
+                dead.add(labels[RUN_LABEL])
+    for run_id in sorted(dead):
+        progress(f"removing lab of earlier run {run_id}: its process is gone")
+        remove_run(client, run_id)
+    return len(dead)
+
+
+def remove_run(client: docker.DockerClient, run_id: str) -> list[str]:
+    """Remove every object labelled with `run_id`; return what could not be removed."""
+    problems = []
+    flt = {"label": f"{RUN_LABEL}={run_id}"}
+    for container in client.containers.list(all=True, filters=flt):
+        try:
+            container.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            problems.append(f"container {container.name}: {exc}")
+    for network in client.networks.list(filters=flt):
+        try:
+            network.remove()
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            problems.append(f"network {network.name}: {exc}")
+    for volume in client.volumes.list(filters=flt):
+        try:
+            volume.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            problems.append(f"volume {volume.name}: {exc}")
+    return problems
+
+
+@contextmanager
+def signals_deferred():
+    """Hold SIGINT/SIGTERM while the lab is being removed; re-deliver afterwards.
+
+    A second Ctrl-C during teardown must not leave half a lab behind.
+    """
+    pending: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+        except ValueError:  # not the main thread: nothing to hold
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            signal.raise_signal(pending[0])
+
+
+def _privileges(capabilities: tuple[str, ...]) -> dict:
+    if "ALL" in capabilities:
+        return {"cap_add": ["ALL"], "cap_drop": ["SYS_RESOURCE"], "security_opt": ALL_CAPS_SECURITY_OPT}
+    return {"cap_add": list(capabilities)} if capabilities else {}
+
+
+@dataclass
+class ServerInfo:
+    name: str
+    role: str
+    image: str
+    addresses: dict[str, str]
+    container: str
+
+
+class Lab:
+    def __init__(self, topology: Topology, client: docker.DockerClient, images: Images,
+                 recorder: Recorder, run_id: str, debs: list[Deb] = (), progress=print):
+        self.topology = topology
+        self.client = client
+        self.images = images
+        self.recorder = recorder
+        self.run_id = run_id
+        self.debs = list(debs)
+        self.progress = progress
+        self.owner = owners.current()
+        self._servers: dict[str, LabServer] = {}
+        self._image_tags: dict[str, str] = {}
+        self.created_at: float | None = None
+
+    # --- naming -------------------------------------------------------------------------
+    def object_name(self, name: str) -> str:
+        return f"oat-{self.run_id}-{self.topology.name}-{name}"
+
+    def labels(self, **extra: str) -> dict[str, str]:
+        return {RUN_LABEL: self.run_id, OWNER_LABEL: self.owner, LAB_LABEL: self.topology.name, **extra}
+
+    # --- create -------------------------------------------------------------------------
+    def create(self) -> None:
+        started = time.monotonic()
+        for name in self.topology.images():
+            self._image_tags[name] = self.images.tag(name)
+        self.progress(f"lab '{self.topology.name}' (run {self.run_id}): creating networks and volumes")
+        for net in self.topology.networks.values():
+            self._create_network(net)
+        for vol in self.topology.volumes.values():
+            self.client.volumes.create(name=self.object_name(vol.name), labels=self.labels())
+        for spec in self.topology.servers.values():
+            self._create_server(spec)
+        self.progress(f"lab '{self.topology.name}': waiting for {len(self._servers)} servers to boot")
+        for server in self._servers.values():
+            self._wait_booted(server)
+        if self.topology.package_source:
+            self._serve_packages()
+        self.created_at = time.time()
+        self.progress(f"lab '{self.topology.name}' is up in {time.monotonic() - started:.1f} s")
+
+    def _create_network(self, net) -> None:
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(net.subnet), gateway=net.gateway)])
+        try:
+            # internal: no route out of the lab, like a closed production network.
+            self.client.networks.create(
+                self.object_name(net.name), driver="bridge", internal=True, ipam=ipam,
+                labels=self.labels(), check_duplicate=True,
+            )
+        except docker.errors.APIError as exc:
+            raise LabError(
+                f"network '{net.name}' ({net.subnet}) of lab '{self.topology.name}' cannot be "
+                f"created: {exc.explanation or exc}"
+            ) from None
+
+    def _create_server(self, spec: Server) -> None:
+        api = self.client.api
+        name = self.object_name(spec.name)
+        binds = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"}}
+        for mount in spec.mounts:
+            binds[self.object_name(mount.volume)] = {"bind": mount.path, "mode": "rw"}
+        host_config = api.create_host_config(
+            binds=binds,
+            tmpfs={"/run": "rw,exec,mode=755", "/run/lock": "rw,mode=1777"},
+            **_privileges(spec.capabilities),
+        )
+        networks = list(spec.addresses.items())
+        first_net, first_ip = networks[0]
+        net_config = api.create_networking_config({
+            self.object_name(first_net): api.create_endpoint_config(ipv4_address=first_ip, aliases=[spec.name]),
+        })
+        try:
+            container = api.create_container(
+                image=self._image_tags[spec.image], name=name, hostname=spec.name,
+                labels=self.labels(**{SERVER_LABEL: spec.name}), host_config=host_config,
+                networking_config=net_config, environment={"container": "docker"},
+                stop_signal="SIGRTMIN+3", detach=True,
+            )
+            for net_name, ip in networks[1:]:
+                api.connect_container_to_network(
+                    container["Id"], self.object_name(net_name), ipv4_address=ip, aliases=[spec.name]
+                )
+            api.start(container["Id"])
+        except docker.errors.APIError as exc:
+            raise LabError(f"server '{spec.name}' cannot be started: {exc.explanation or exc}") from None
+        self._servers[spec.name] = LabServer(spec, name, self.client, self.recorder)
+
+    def _wait_booted(self, server: LabServer) -> None:
+        state = {"text": "no answer"}
+
+        def booted() -> bool:
+            server.check_alive()
+            state["text"] = self._exec(server, ["systemctl", "is-system-running"]).strip()
+            return state["text"] in ("running", "degraded")
+
+        wait_until(booted, BOOT_TIMEOUT,
+                   lambda: f"server '{server.name}' did not finish booting: systemd says '{state['text']}'",
+                   interval=0.5)
+        if state["text"] == "degraded":
+            failed = self._exec(server, ["systemctl", "--failed", "--no-legend", "--plain"])
+            raise LabError(f"server '{server.name}' booted degraded; failed units: {failed.strip() or '?'}")
+
+    def _serve_packages(self) -> None:
+        source = PackageSource(self.server(self.topology.package_source), self.client)
+        summary = source.publish(self.debs)
+        self.progress(f"package source '{source.repo.name}': {summary} "
+                      f"({len(self.debs)} of them built from this repository)")
+        for server in self._servers.values():
+            if server is not source.repo:
+                source.configure(server)
+
+    def _exec(self, server: LabServer, argv: list[str]) -> str:
+        exec_id = self.client.api.exec_create(server.container, argv)
+        return self.client.api.exec_start(exec_id).decode(errors="replace")
+
+    # --- use ----------------------------------------------------------------------------
+    def server(self, name: str) -> LabServer:
+        spec = self.topology.server(name)  # unknown names: one-line error naming the lab
+        return self._servers[spec.name]
+
+    @property
+    def servers(self) -> list[LabServer]:
+        return list(self._servers.values())
+
+    def describe(self) -> list[ServerInfo]:
+        return [
+            ServerInfo(s.name, s.spec.role, self._image_tags.get(s.spec.image, s.spec.image),
+                       dict(s.spec.addresses), s.container)
+            for s in self._servers.values()
+        ]
+
+    # --- destroy ------------------------------------------------------------------------
+    def destroy(self) -> None:
+        with signals_deferred():
+            problems = remove_run(self.client, self.run_id)
+        if problems:
+            raise LabError(f"lab '{self.topology.name}' (run {self.run_id}) not fully removed: {'; '.join(problems)}")
+
+    def keep_instructions(self) -> str:
+        lines = [f"lab '{self.topology.name}' (run {self.run_id}) kept for debugging:"]
+        for s in self._servers.values():
+            lines.append(f"  {s.name:<10} {s.spec.address:<15} docker exec -it {s.container} bash")
+        lines.append(f"  remove it with: bin/lab-remove {self.run_id}")
+        return "\n".join(lines)

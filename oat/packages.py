@@ -1,0 +1,117 @@
+"""The lab's package source: the project's own .deb packages and the third-party ones.
+
+The project's packages (the reference products) live as dpkg-deb trees under lab/packages/
+(NAME/DEBIAN/control and the files to install). Each run builds them with dpkg-deb and puts
+them on the lab's repo server, which also holds the third-party packages downloaded when its
+image was built. The repo server indexes and signs the repository with its own key; the lab
+hands the public key to every server and makes the lab's repository its only apt source.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from oat.errors import LabError
+from oat.tarball import read_member, tar_of
+
+REPO_ROOT = "/srv/repo"
+KEYRING = "/etc/apt/keyrings/oat-lab.gpg"
+REQUIRED = ("Package", "Version", "Architecture", "Maintainer", "Description")
+
+
+@dataclass(frozen=True)
+class Deb:
+    package: str
+    version: str
+    architecture: str
+    path: Path
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+def read_control(path: Path) -> dict[str, str]:
+    """The fields of a DEBIAN/control file; a missing required field names file and key."""
+    fields: dict[str, str] = {}
+    key = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line[:1].isspace() and key:
+            fields[key] += "\n" + line
+        elif ":" in line:
+            key, value = line.split(":", 1)
+            key = key.strip()
+            fields[key] = value.strip()
+    for field in REQUIRED:
+        if not fields.get(field):
+            raise LabError(f"{path}: field '{field}' is missing")
+    if not re.match(r"^[a-z0-9][a-z0-9+.-]+$", fields["Package"]):
+        raise LabError(f"{path}: Package '{fields['Package']}' is not a valid package name")
+    return fields
+
+
+def build(tree: Path, out_dir: Path) -> Deb:
+    """Build one package from a dpkg-deb tree; the file is named as Debian names it."""
+    control = tree / "DEBIAN" / "control"
+    if not control.is_file():
+        raise LabError(f"{tree}: not a package tree (no DEBIAN/control)")
+    fields = read_control(control)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{fields['Package']}_{fields['Version']}_{fields['Architecture']}.deb"
+    result = subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(tree), str(out)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise LabError(f"{tree}: dpkg-deb failed: {result.stderr.strip().splitlines()[-1:]}")
+    return Deb(fields["Package"], fields["Version"], fields["Architecture"], out)
+
+
+def build_all(src_dir: Path, out_dir: Path) -> list[Deb]:
+    """Build every package tree under src_dir (each NAME/ with a DEBIAN/control)."""
+    trees = sorted(p.parent.parent for p in Path(src_dir).glob("*/DEBIAN/control"))
+    return [build(tree, out_dir) for tree in trees]
+
+
+def apt_source(repo_host: str) -> str:
+    """The deb822 source a lab server uses: the lab repository, signature checked."""
+    return (
+        "Types: deb\n"
+        f"URIs: http://{repo_host}/\n"
+        "Suites: ./\n"
+        f"Signed-By: {KEYRING}\n"
+    )
+
+
+class PackageSource:
+    """Publishes packages on the repo server and points the other servers at it."""
+
+    def __init__(self, repo_server, client):
+        self.repo = repo_server
+        self.client = client
+        self.public_key: bytes = b""
+
+    def publish(self, debs: list[Deb]) -> str:
+        if debs:
+            files = {f"oat/{d.filename}": d.path.read_bytes() for d in debs}
+            self.client.api.put_archive(self.repo.container, REPO_ROOT, tar_of(files))
+        indexed = self.repo.check("oat-repo-index")
+        self.public_key = self._read_key()
+        self.repo.check("systemctl is-active oat-repo.service")
+        return indexed.strip()
+
+    def _read_key(self) -> bytes:
+        stream, _ = self.client.api.get_archive(self.repo.container, f"{REPO_ROOT}/lab.gpg")
+        data = read_member(stream, "lab.gpg")
+        if not data:
+            raise LabError(f"server '{self.repo.name}': the package source has no signing key")
+        return data
+
+    def configure(self, server) -> None:
+        """Make the lab repository the server's only apt source (a closed network)."""
+        server.check("rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources"
+                     " && : > /etc/apt/sources.list")
+        server.put_file(KEYRING, self.public_key)
+        server.put_file("/etc/apt/sources.list.d/oat-lab.sources", apt_source(self.repo.name))
