@@ -115,11 +115,14 @@ class Recorder:
 
     def __init__(self, masker: Masker):
         self.mask = masker
+        self.key = ""
         self.steps: list[Step] = []
         self.current: Step | None = None
         self.setup_commands: list[Command] = []
 
-    def start_scenario(self, steps: list[tuple[str, str]]) -> None:
+    def start_scenario(self, steps: list[tuple[str, str]], key: str = "") -> None:
+        """Begin a scenario; `key` names it (the test's node id) so its report finds it."""
+        self.key = key
         self.steps = [Step(keyword, text) for keyword, text in steps]
         self.current = None
 
