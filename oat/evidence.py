@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from oat.errors import LabError
 
 MASK = "********"
 
@@ -142,6 +145,15 @@ class Recorder:
             step.error = self.mask(one_line(error))
         self.current = None
 
+    @contextmanager
+    def outside_steps(self):
+        """Record what runs inside as lab setup, not under the step that happens to run."""
+        current, self.current = self.current, None
+        try:
+            yield
+        finally:
+            self.current = current
+
     def record(self, server: str, command: str, exit_code, stdout: str, stderr: str, duration: float) -> Command:
         entry = Command(
             server=server,
@@ -173,6 +185,6 @@ def one_line(error: BaseException) -> str:
     name = type(error).__name__
     if not first:
         return name
-    if name in ("AssertionError", "LabError") or name.endswith("Failed"):
-        return first
+    if isinstance(error, (AssertionError, LabError)):
+        return first  # their messages are written for the operator already
     return f"{name}: {first}"

@@ -10,6 +10,8 @@ carrying this run's label, whatever state the run ended in. Every object carries
 """
 from __future__ import annotations
 
+import os
+import re
 import secrets
 import signal
 import time
@@ -44,29 +46,42 @@ def new_run_id() -> str:
 
 def connect(timeout: int = 120) -> docker.DockerClient:
     """A client of a running engine, or a one-line LabError saying what to start."""
+    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()
         return client
     except docker.errors.DockerException as exc:
-        reason = str(exc).split("(", 1)[0].strip() or type(exc).__name__
+        # The SDK nests the OS error several layers deep; the operator needs only that.
+        os_error = re.search(r"(?:\[Errno -?\d+\] |Error\(-?\d+, ')([^'\")\]]+)", str(exc))
+        reason = os_error.group(1).strip() if os_error else str(exc).splitlines()[0][:120]
         raise LabError(
-            "no Docker engine answers at unix:///var/run/docker.sock "
-            f"({reason[:120]}): start one with `bin/setup` (or `dockerd &`), then run again"
+            f"no Docker engine answers at {where} ({reason}): "
+            "start one with `bin/setup` (or `dockerd &`), then run again"
         ) from None
+
+
+def _labelled(client: docker.DockerClient):
+    """Every container, network and volume made by oat on this engine, with its labels."""
+    flt = {"label": RUN_LABEL}
+    items = (client.containers.list(all=True, filters=flt) + client.networks.list(filters=flt)
+             + client.volumes.list(filters=flt))
+    for item in items:
+        yield item, item.attrs.get("Labels") or item.attrs.get("Config", {}).get("Labels") or {}
+
+
+def runs(client: docker.DockerClient) -> dict[str, set[str]]:
+    """The oat runs that have objects on this engine: run id -> object names."""
+    found: dict[str, set[str]] = {}
+    for item, labels in _labelled(client):
+        found.setdefault(labels[RUN_LABEL], set()).add(item.name)
+    return found
 
 
 def reap_stale(client: docker.DockerClient, progress=print) -> int:
     """Remove containers, networks and volumes of oat runs whose process is gone."""
-    dead: set[str] = set()
-    for kind in ("containers", "networks", "volumes"):
-        collection = getattr(client, kind)
-        items = collection.list(all=True, filters={"label": RUN_LABEL}) if kind == "containers" \
-            else collection.list(filters={"label": RUN_LABEL})
-        for item in items:
-            labels = item.attrs.get("Labels") or item.attrs.get("Config", {}).get("Labels") or {}
-            if not owners.is_alive(labels.get(OWNER_LABEL, "")):
-                dead.add(labels[RUN_LABEL])
+    dead = {labels[RUN_LABEL] for _, labels in _labelled(client)
+            if not owners.is_alive(labels.get(OWNER_LABEL, ""))}
     for run_id in sorted(dead):
         progress(f"removing lab of earlier run {run_id}: its process is gone")
         remove_run(client, run_id)
