@@ -15,17 +15,20 @@ from oat.errors import LabError
 
 MASK = "********"
 
-# key=value / key: value where the key says it holds a secret.
+# key=value / key: value / "key": "value" where the key says it holds a secret. The keyword
+# must end the key or be followed by a separator, so "passed: 5" keeps its value.
 _SECRET_ASSIGNMENT = re.compile(
     r"""(?ix)
-    (?P<key>\b[\w.-]*(?:password|passwd|pass|secret|token|api[_-]?key|access[_-]?key|credential)[\w.-]*)
-    (?P<sep>\s*[:=]\s*|\s+(?=["']))
-    (?P<quote>["']?)
-    (?P<value>[^\s"',;}]+)
+    (?P<key>\b[\w.-]*(?:password|passwd|pass|secret|token|api[_-]?key|access[_-]?key|credential)s?
+       (?:[_.-][\w.-]*)?)
+    (?P<sep>["']?\s*[:=]\s*|\s+(?=["']))
+    (?:(?P<quote>["'])(?P<quoted>.*?)(?P=quote)|(?P<value>[^\s"',;}]+))
     """
 )
-# Command-line flags that take a secret: --password X, -p X is too ambiguous to mask.
-_SECRET_FLAG = re.compile(r"(?i)(--[\w-]*(?:password|passwd|secret|token)[\w-]*)(=|\s+)(\S+)")
+# Command-line flags that take a secret: --password X (-p X is too ambiguous to mask).
+_SECRET_FLAG = re.compile(
+    r"""(?i)(--[\w-]*(?:password|passwd|secret|token)[\w-]*)(=|\s+)(?:(["'])(.*?)\3|(\S+))"""
+)
 # scheme://user:secret@host
 _URL_CREDENTIAL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^/\s@]+)(@)")
 _PRIVATE_KEY = re.compile(
@@ -58,11 +61,16 @@ class Masker:
             text = text.replace(secret, MASK)
         text = _PRIVATE_KEY.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text)
         text = _URL_CREDENTIAL.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-        text = _SECRET_FLAG.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
-        text = _SECRET_ASSIGNMENT.sub(
-            lambda m: m.group("key") + m.group("sep") + m.group("quote") + MASK, text
+        text = _SECRET_FLAG.sub(
+            lambda m: m.group(1) + m.group(2) + (f"{m.group(3)}{MASK}{m.group(3)}" if m.group(3) else MASK), text
         )
+        text = _SECRET_ASSIGNMENT.sub(_mask_assignment, text)
         return text
+
+
+def _mask_assignment(m: re.Match) -> str:
+    quote = m.group("quote") or ""
+    return m.group("key") + m.group("sep") + quote + MASK + quote
 
 
 @dataclass

@@ -59,13 +59,15 @@ def build(tree: Path, out_dir: Path) -> Deb:
         raise LabError(f"{tree}: not a package tree (no DEBIAN/control)")
     fields = read_control(control)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{fields['Package']}_{fields['Version']}_{fields['Architecture']}.deb"
+    version = fields["Version"].split(":", 1)[-1]  # Debian leaves the epoch out of file names
+    out = out_dir / f"{fields['Package']}_{version}_{fields['Architecture']}.deb"
     result = subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(tree), str(out)],
         capture_output=True, text=True,
     )
     if result.returncode != 0:
-        raise LabError(f"{tree}: dpkg-deb failed: {result.stderr.strip().splitlines()[-1:]}")
+        lines = result.stderr.strip().splitlines()
+        raise LabError(f"{tree}: dpkg-deb failed: {lines[-1].strip() if lines else 'exit ' + str(result.returncode)}")
     return Deb(fields["Package"], fields["Version"], fields["Architecture"], out)
 
 

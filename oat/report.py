@@ -128,7 +128,10 @@ def _clip(text: str, limit: int = 20000) -> str:
 
 
 def _seconds(value: float) -> str:
-    return f"{value:.2f} 秒" if value < 60 else f"{int(value // 60)} 分 {value % 60:.0f} 秒"
+    if value < 60:
+        return f"{value:.2f} 秒"
+    minutes, seconds = divmod(round(value), 60)
+    return f"{minutes} 分 {seconds} 秒"
 
 
 def _clock(epoch: float) -> str:

@@ -20,5 +20,8 @@ def tar_of(files: dict[str, bytes], mode: int = 0o644) -> bytes:
 def read_member(chunks, name: str) -> bytes:
     """The content of `name` in a tar stream as the engine's get_archive returns it."""
     with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
-        member = tar.extractfile(name)
+        try:
+            member = tar.extractfile(name)
+        except KeyError:
+            return b""
         return member.read() if member else b""

@@ -120,7 +120,7 @@ def parse(data: object, source: str = "<memory>") -> Topology:
         raise where.error("package_source", f"'{package_source}' is not a server of this topology")
     return Topology(
         name=name,
-        description=str(data.get("description", "")).strip(),
+        description=str(data.get("description") or "").strip(),
         networks=networks,
         servers=servers,
         volumes=volumes,
@@ -183,8 +183,8 @@ def _servers(where, items, networks, volumes) -> dict[str, Server]:
             image=where.text(item, "image", key, pattern=NAME),
             addresses=addresses,
             mounts=mounts,
-            description=str(item.get("description", "")).strip(),
-            infrastructure=bool(item.get("infrastructure", False)),
+            description=str(item.get("description") or "").strip(),
+            infrastructure=_flag(where, item.get("infrastructure", False), f"{key}.infrastructure"),
             capabilities=_capabilities(where, item.get("capabilities") or [], key),
         )
     return servers
@@ -212,6 +212,12 @@ def _addresses(where, raw, key, networks, taken, server) -> dict[str, str]:
         taken[str(ip)] = server
         addresses[net_name] = str(ip)
     return addresses
+
+
+def _flag(where, raw, key) -> bool:
+    if not isinstance(raw, bool):
+        raise where.error(key, f"'{raw}' must be true or false (unquoted)")
+    return raw
 
 
 def _capabilities(where, raw, key) -> tuple[str, ...]:

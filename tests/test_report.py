@@ -1,0 +1,197 @@
+"""oat.report: the HTML pieces of the operator report, from recorded steps and commands."""
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+
+from oat.evidence import FAILED, NOT_RUN, PASSED, Attachment, Command, Step
+from oat.report import (
+    failure_headline,
+    render_command,
+    render_failure,
+    render_lab,
+    render_steps,
+    status_counts,
+)
+
+
+def command(**changes) -> Command:
+    values = dict(server="core", command="systemctl is-active tengine", exit_code=0,
+                  stdout="active\n", stderr="", duration=0.25)
+    values.update(changes)
+    return Command(**values)
+
+
+def step(**changes) -> Step:
+    values = dict(keyword="When", text="tengine is installed", status=PASSED, duration=1.5)
+    values.update(changes)
+    return Step(**values)
+
+
+# --- failure headline --------------------------------------------------------------------
+
+def test_failure_headline_names_the_step_and_the_cause():
+    failed = step(status=FAILED, error="LabError: tengine did not start")
+    headline = failure_headline(failed)
+    assert "When tengine is installed" in headline
+    assert "LabError: tengine did not start" in headline
+
+
+def test_failure_headline_without_a_cause_says_unknown():
+    assert "不明" in failure_headline(step(status=FAILED))
+
+
+def test_render_failure_escapes_the_headline():
+    html = render_failure(step(status=FAILED, error="expected <b>ok</b> & got 'ng'"))
+    assert html.startswith('<div class="oat-failure">')
+    assert "&lt;b&gt;ok&lt;/b&gt; &amp; got" in html
+    assert "<b>" not in html
+
+
+# --- steps -------------------------------------------------------------------------------
+
+def test_render_steps_shows_each_step_with_its_status():
+    html = render_steps([
+        step(keyword="Given", text="a lab", status=PASSED),
+        step(keyword="When", text="it breaks", status=FAILED, error="boom"),
+        step(keyword="Then", text="never reached", status=NOT_RUN, duration=0.0),
+    ])
+    assert html.startswith('<table class="oat-steps">')
+    for status in (PASSED, FAILED, NOT_RUN):
+        assert f'<td class="oat-status oat-{status}">{status}</td>' in html
+    assert "Given a lab" in html and "When it breaks" in html and "Then never reached" in html
+    assert '<div class="oat-bad">boom</div>' in html
+
+
+def test_a_step_not_run_shows_no_duration():
+    html = render_steps([step(status=NOT_RUN, duration=0.0)])
+    assert "秒" not in html
+
+
+def test_a_step_shows_its_duration_and_command_count():
+    html = render_steps([step(duration=2.5, commands=[command(), command()])])
+    assert "<td>2.50 秒</td>" in html
+    assert "<td>2</td></tr>" in html
+
+
+def test_render_steps_escapes_commands_and_output():
+    cmd = command(command="echo '<script>alert(1)</script>' && true",
+                  stdout="<b>bold</b>", stderr="a & b")
+    html = render_steps([step(text="runs <x>", commands=[cmd], error="<err>")])
+    assert "<script>" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "a &amp; b" in html
+    assert "runs &lt;x&gt;" in html
+    assert "&lt;err&gt;" in html
+
+
+def test_a_png_attachment_is_shown_as_a_data_uri():
+    png = b"\x89PNG\r\n\x1a\nfake"
+    html = render_steps([step(attachments=[Attachment("png", "console <top>", png)])])
+    data = base64.b64encode(png).decode()
+    assert f'<img class="oat-shot" src="data:image/png;base64,{data}">' in html
+    assert "console &lt;top&gt;" in html
+
+
+def test_a_text_attachment_is_shown_escaped():
+    html = render_steps([step(attachments=[Attachment("text", "config", "<a>&")])])
+    assert "<div>config</div><pre>&lt;a&gt;&amp;</pre>" in html
+
+
+# --- commands ----------------------------------------------------------------------------
+
+def test_render_command_shows_server_command_exit_code_and_output():
+    html = render_command(command())
+    assert "[core] $ systemctl is-active tengine" in html
+    assert "終了コード 0" in html
+    assert "0.25 秒" in html
+    assert "<pre>active\n</pre>" in html
+    assert "oat-bad" not in html
+
+
+def test_a_failed_command_is_marked_bad():
+    html = render_command(command(exit_code=3, stdout="", stderr="inactive"))
+    assert '<summary class="oat-bad">' in html
+    assert "終了コード 3" in html
+    assert "<pre>inactive</pre>" in html
+
+
+def test_a_command_without_exit_code_shows_an_exception():
+    html = render_command(command(exit_code=None, stdout="", stderr=""))
+    assert "終了コード 例外" in html
+    assert '<summary class="oat-bad">' in html
+    assert "(出力なし)" in html
+
+
+def test_long_output_is_clipped():
+    html = render_command(command(stdout="x" * 20010))
+    assert "x" * 20000 + "\n… (10 文字省略)" in html
+    assert "x" * 20001 not in html
+
+
+def test_a_duration_over_a_minute_is_shown_in_minutes():
+    assert "2 分 5 秒" in render_command(command(duration=125.0))
+
+
+def test_a_duration_just_under_two_minutes_does_not_show_sixty_seconds():
+    html = render_command(command(duration=119.6))
+    assert "60 秒" not in html
+    assert "2 分 0 秒" in html
+
+
+# --- the lab header ----------------------------------------------------------------------
+
+def lab_summary(**changes) -> dict:
+    values = {
+        "name": "tengine",
+        "description": "Tengine <install>",
+        "run_id": "11220300abcd",
+        "networks": {"ops": "10.231.10.0/24"},
+        "build_seconds": 42.0,
+        "servers": [
+            {"name": "core", "role": "Tengineコア", "image": "oat/server:0123456789ab",
+             "addresses": {"ops": "10.231.10.21"}, "container": "oat-11220300abcd-tengine-core"},
+        ],
+    }
+    values.update(changes)
+    return values
+
+
+def test_render_lab_without_labs_says_none_was_built():
+    started = time.time()
+    html = render_lab([], started, started + 3)
+    assert "このランではラボを構築していません。" in html
+    assert "3.00 秒" in html
+    assert "<style>" in html
+
+
+def test_render_lab_shows_a_lab_with_its_servers():
+    started = time.mktime((2024, 11, 22, 3, 0, 0, 0, 0, -1))
+    html = render_lab([lab_summary()], started, started + 90)
+    assert "このランではラボを構築していません" not in html
+    assert "開始 2024-11-22 03:00:00" in html and "終了 2024-11-22 03:01:30" in html
+    assert "tengine — Tengine &lt;install&gt;" in html
+    assert "ラン ID 11220300abcd" in html
+    assert "ops 10.231.10.0/24" in html
+    assert "構築 42.00 秒" in html
+    assert ("<tr><td>core</td><td>Tengineコア</td><td>oat/server:0123456789ab</td>"
+            "<td>ops: 10.231.10.21</td><td>oat-11220300abcd-tengine-core</td></tr>") in html
+    assert "ラボ構築時のコマンド" not in html
+
+
+def test_render_lab_lists_the_setup_commands():
+    lab = lab_summary(setup_commands=[command(server="repo", command="oat-repo-index")])
+    html = render_lab([lab], 0.0, 1.0)
+    assert "ラボ構築時のコマンド (1)" in html
+    assert "[repo] $ oat-repo-index" in html
+
+
+# --- counts ------------------------------------------------------------------------------
+
+def test_status_counts_counts_every_status():
+    steps = [step(status=PASSED), step(status=PASSED), step(status=FAILED), step(status=NOT_RUN)]
+    assert status_counts(steps) == {PASSED: 2, FAILED: 1, NOT_RUN: 1}
+    assert status_counts([]) == {PASSED: 0, FAILED: 0, NOT_RUN: 0}
