@@ -4,5 +4,12 @@
 pytest_plugins = [
     "fixtures.lab",
     "fixtures.report",
+    "fixtures.web",
     "steps.servers",
+    "steps.cluster",
+    "steps.packages",
+    "steps.services",
+    "steps.clweb",
+    "steps.web",
+    "steps.documents",
 ]

@@ -270,6 +270,16 @@ class Lab:
         return self.client.api.exec_start(exec_id).decode(errors="replace")
 
     # --- use ----------------------------------------------------------------------------
+    def restart(self, name: str) -> None:
+        """Reboot a server (`docker restart`: systemd shuts down cleanly, then boots)."""
+        server = self.server(name)
+        self.progress(f"rebooting server '{name}'")
+        started = time.monotonic()
+        self.client.api.restart(server.container, timeout=60)
+        self._wait_booted(server)
+        self.recorder.record(name, "(reboot: docker restart, then wait for systemd)", 0,
+                             "booted", "", time.monotonic() - started)
+
     def server(self, name: str) -> LabServer:
         spec = self.topology.server(name)  # unknown names: one-line error naming the lab
         return self._servers[spec.name]

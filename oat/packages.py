@@ -9,7 +9,9 @@ hands the public key to every server and makes the lab's repository its only apt
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,15 +54,32 @@ def read_control(path: Path) -> dict[str, str]:
     return fields
 
 
-def build(tree: Path, out_dir: Path) -> Deb:
-    """Build one package from a dpkg-deb tree; the file is named as Debian names it."""
+VERSION_TOKEN = "@VERSION@"
+
+
+def build(tree: Path, out_dir: Path, version: str | None = None) -> Deb:
+    """Build one package from a dpkg-deb tree; the file is named as Debian names it.
+
+    A tree whose control file says `Version: @VERSION@` is built once per version listed in
+    NAME.versions beside it (an update procedure needs an old and a new one); the token is
+    replaced in every text file of the tree, so the product can show its version.
+    """
     control = tree / "DEBIAN" / "control"
     if not control.is_file():
         raise LabError(f"{tree}: not a package tree (no DEBIAN/control)")
+    if version is not None:
+        with tempfile.TemporaryDirectory(prefix="oat-deb-") as tmp:
+            copy = Path(tmp) / tree.name
+            shutil.copytree(tree, copy, symlinks=True)
+            _substitute(copy, VERSION_TOKEN, version)
+            return build(copy, out_dir)
     fields = read_control(control)
+    if VERSION_TOKEN in fields["Version"]:
+        raise LabError(f"{control}: Version is {VERSION_TOKEN} but no version was given "
+                       f"(list them in {tree.parent / (tree.name + '.versions')})")
     out_dir.mkdir(parents=True, exist_ok=True)
-    version = fields["Version"].split(":", 1)[-1]  # Debian leaves the epoch out of file names
-    out = out_dir / f"{fields['Package']}_{version}_{fields['Architecture']}.deb"
+    plain_version = fields["Version"].split(":", 1)[-1]  # Debian leaves the epoch out of file names
+    out = out_dir / f"{fields['Package']}_{plain_version}_{fields['Architecture']}.deb"
     result = subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(tree), str(out)],
         capture_output=True, text=True,
@@ -71,10 +90,30 @@ def build(tree: Path, out_dir: Path) -> Deb:
     return Deb(fields["Package"], fields["Version"], fields["Architecture"], out)
 
 
+def versions_of(tree: Path) -> list[str | None]:
+    """The versions to build a tree in: NAME.versions beside it, else the control's own."""
+    listing = tree.parent / f"{tree.name}.versions"
+    if not listing.is_file():
+        return [None]
+    found = [line.split("#", 1)[0].strip() for line in listing.read_text().splitlines()]
+    found = [v for v in found if v]
+    if not found:
+        raise LabError(f"{listing}: lists no version")
+    return found
+
+
 def build_all(src_dir: Path, out_dir: Path) -> list[Deb]:
     """Build every package tree under src_dir (each NAME/ with a DEBIAN/control)."""
     trees = sorted(p.parent.parent for p in Path(src_dir).glob("*/DEBIAN/control"))
-    return [build(tree, out_dir) for tree in trees]
+    return [build(tree, out_dir, version) for tree in trees for version in versions_of(tree)]
+
+
+def _substitute(tree: Path, token: str, value: str) -> None:
+    for path in tree.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if token.encode() in data:
+                path.write_bytes(data.replace(token.encode(), value.encode()))
 
 
 def apt_source(repo_host: str) -> str:

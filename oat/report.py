@@ -116,6 +116,21 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
     return "".join(parts)
 
 
+def render_errata(applied) -> str:
+    """正誤表: each documented command that did not work as written, and what ran instead."""
+    rows = "".join(
+        f"<tr><td>{escape(a.erratum.where)}</td><td><code>{escape(a.erratum.documented)}</code></td>"
+        f"<td>{escape(a.server)}: {escape(a.as_written)}</td><td><code>{escape(a.erratum.corrected)}</code></td>"
+        f"<td>{escape(a.erratum.why)}</td></tr>"
+        for a in applied
+    )
+    return (
+        "<h2>正誤表 (手順書のとおりに動かなかったコマンド)</h2>"
+        '<table class="oat-lab"><tr><th>手順書の箇所</th><th>手順書の記載</th><th>記載どおりの実行結果</th>'
+        f"<th>実行したコマンド</th><th>理由</th></tr>{rows}</table>"
+    )
+
+
 def status_counts(steps: list[Step]) -> dict[str, int]:
     counts = {PASSED: 0, FAILED: 0, NOT_RUN: 0}
     for step in steps:

@@ -15,7 +15,7 @@ import testinfra
 
 from oat.errors import LabError
 from oat.evidence import Recorder
-from oat.tarball import tar_of
+from oat.tarball import read_member, tar_of
 from oat.topology import Server
 
 
@@ -54,7 +54,8 @@ class LabServer:
                 self.check_alive()
                 raise
             self._recorder.record(
-                self.name, shown, result.rc, result.stdout, result.stderr, time.monotonic() - started
+                self.name, shown, result.rc, _text(result, "stdout"), _text(result, "stderr"),
+                time.monotonic() - started,
             )
             if result.rc != 0:
                 self.check_alive()
@@ -94,6 +95,19 @@ class LabServer:
                 f"{state.get('Status')} (exit code {state.get('ExitCode')})"
             )
 
+    def get_file(self, path: str) -> bytes:
+        """Read a file from the server through the engine (binary safe, recorded)."""
+        started = time.monotonic()
+        try:
+            stream, _ = self._client.api.get_archive(self.container, path)
+            data = read_member(stream, path.rsplit("/", 1)[-1])
+        except docker.errors.NotFound:
+            self.check_alive()
+            raise LabError(f"server '{self.name}': {path} does not exist") from None
+        self._recorder.record(self.name, f"(read file) {shlex.quote(path)}", 0, _shown(data), "",
+                              time.monotonic() - started)
+        return data
+
     def put_file(self, path: str, content: str | bytes, mode: int = 0o644) -> None:
         """Write a file on the server (through the engine, recorded as evidence)."""
         data = content.encode() if isinstance(content, str) else content
@@ -106,6 +120,14 @@ class LabServer:
         )
         if not ok:
             raise LabError(f"server '{self.name}': could not write {path}")
+
+
+def _text(result, stream: str) -> str:
+    """A command's output as evidence; binary output (a key file) is shown by its size."""
+    try:
+        return getattr(result, stream)
+    except UnicodeDecodeError:
+        return f"<{len(getattr(result, stream + '_bytes'))} bytes of binary output>"
 
 
 def _shown(data: bytes) -> str:

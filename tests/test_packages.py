@@ -189,3 +189,19 @@ def test_apt_source_points_at_the_repo_server_with_its_key():
         f"Signed-By: {KEYRING}\n"
     )
     assert KEYRING == "/etc/apt/keyrings/oat-lab.gpg"
+
+
+def test_a_versioned_tree_is_built_once_per_listed_version(tmp_path):
+    tree = make_tree(tmp_path / "src", version="@VERSION@")
+    (tree / "VERSION").write_text("@VERSION@\n")
+    (tree.parent / f"{tree.name}.versions").write_text("1.0.0\n# the update\n2.0.0\n")
+    debs = build_all(tmp_path / "src", tmp_path / "out")
+    assert [d.version for d in debs] == ["1.0.0", "2.0.0"]
+    assert deb_field(debs[1].path, "Version") == "2.0.0"
+    assert (tree / "DEBIAN" / "control").read_text().count("@VERSION@") == 1  # source untouched
+
+
+def test_a_versioned_tree_without_a_version_list_is_named(tmp_path):
+    tree = make_tree(tmp_path / "src", version="@VERSION@")
+    with pytest.raises(LabError, match=r"Version is @VERSION@ but no version was given .*\.versions"):
+        build_all(tmp_path / "src", tmp_path / "out")
