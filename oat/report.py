@@ -117,12 +117,16 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
 
 
 def render_errata(applied) -> str:
-    """正誤表: each documented command that did not work as written, and what ran instead."""
+    """正誤表: each documented command that did not work as written, and what ran instead
+    (one row per erratum, with every server it was met on)."""
+    grouped: dict[int, list] = {}
+    for a in applied:
+        grouped.setdefault(id(a.erratum), []).append(a)
     rows = "".join(
-        f"<tr><td>{escape(a.erratum.where)}</td><td><code>{escape(a.erratum.documented)}</code></td>"
-        f"<td>{escape(a.server)}: {escape(a.as_written)}</td><td><code>{escape(a.erratum.corrected)}</code></td>"
-        f"<td>{escape(a.erratum.why)}</td></tr>"
-        for a in applied
+        f"<tr><td>{escape(items[0].erratum.where)}</td><td><code>{escape(items[0].erratum.documented)}</code></td>"
+        f"<td>{'<br>'.join(escape(f'{a.server}: {a.as_written}') for a in items)}</td>"
+        f"<td><code>{escape(items[0].erratum.corrected)}</code></td><td>{escape(items[0].erratum.why)}</td></tr>"
+        for items in grouped.values()
     )
     return (
         "<h2>正誤表 (手順書のとおりに動かなかったコマンド)</h2>"

@@ -6,6 +6,7 @@ the application runs there and nowhere else.
 """
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from pytest_bdd import given, parsers, then, when
@@ -68,6 +69,7 @@ def install_cluster_software(lab, product):
 @when(parsers.parse('フローティングIPリソース "{fip}" とディスクリソース "{disk}" のフェイルオーバーグループでクラスタを構築して起動する'))
 def build_and_start_cluster(lab, product, fip, disk):
     members = nodes(product)
+    check_floating_ip(lab, product)
     conf = corosync_conf(product["cluster.name"], [(n, lab.server(n).address) for n in members])
     first = lab.server(members[0])
     first.check("corosync-keygen -l")
@@ -84,6 +86,18 @@ def build_and_start_cluster(lab, product, fip, disk):
     wait_for_formation(lab, product)
     configure(first, "clweb-group", base_configuration(product))
     assert {fip, disk} <= set(state(lab, product).members), f"the group lacks {fip} or {disk}"
+
+
+def check_floating_ip(lab, product) -> None:
+    """The floating IP must be a free host address of a network this lab created."""
+    fip = ipaddress.IPv4Address(product["cluster.fip"])
+    nets = [n for n in lab.topology.networks.values() if fip in n.subnet]
+    if not nets:
+        raise LabError(f"{product.path}: cluster.fip {fip} is in no network of lab '{lab.topology.name}' "
+                       f"({', '.join(f'{n.name} {n.subnet}' for n in lab.topology.networks.values())})")
+    taken = {a: s.name for s in lab.topology.servers.values() for a in s.addresses.values()}
+    if str(fip) in taken or str(fip) == nets[0].gateway:
+        raise LabError(f"{product.path}: cluster.fip {fip} is already the address of {taken.get(str(fip), 'the gateway')}")
 
 
 def wait_for_formation(lab, product) -> None:
