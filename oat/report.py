@@ -77,6 +77,8 @@ def render_command(cmd: Command) -> str:
 
 
 def _render_attachment(att) -> str:
+    if att.kind == "svg":  # made by the suite itself (oat.availability), not from command output
+        return f"<div>{escape(att.name)}</div><div>{att.content}</div>"
     if att.kind == "png":
         data = base64.b64encode(att.content).decode()
         return f'<div>{escape(att.name)}</div><img class="oat-shot" src="data:image/png;base64,{data}">'

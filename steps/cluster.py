@@ -135,7 +135,11 @@ def wait_for_group(lab, product, node: str, timeout: float):
     found = {}
 
     def there():
-        found["s"] = state(lab, product)
+        try:
+            found["s"] = state(lab, product)
+        except LabError as exc:  # crm_mon can miss an answer mid-transition: poll on
+            found["s"] = str(exc)
+            return None
         return found["s"] if found["s"].node == node and found["s"].healthy else None
 
     return wait_until(there, timeout, lambda: (

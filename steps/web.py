@@ -8,8 +8,9 @@ from __future__ import annotations
 import time
 
 import requests
-from pytest_bdd import parsers, then
+from pytest_bdd import given, parsers, then, when
 
+from oat.availability import Probe, summary, timeline_svg
 from oat.wait import wait_until
 from steps.cluster import SIDES, audit_cluster, node_of, state
 
@@ -61,3 +62,123 @@ def failover_happened(lab, product, lab_ca, clweb_state, recorder, side):
     recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
                     f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']})")
     audit_cluster(lab, product, node, state(lab, product))
+
+
+@given("クライアントが API アクセスキーでフローティング IP の CL/Web API を呼び続けている")
+def api_client_keeps_calling(product, lab_ca, clweb_state, request):
+    key = clweb_state["api_key"]
+
+    def call() -> str:
+        reply = requests.get(clweb_url(product, "/api/v1/status"), timeout=1.0, verify=str(lab_ca.file),
+                             headers={"X-CLWeb-Api-Key": key})
+        reply.raise_for_status()
+        answer = reply.json()
+        return f"{answer['node']} {answer['version']}"
+
+    probe = Probe(call, interval=0.2).start()
+    request.addfinalizer(probe.stop)  # never outlives the scenario, whatever happens
+    clweb_state["probe"] = probe
+
+
+@then("フローティング IP の CL/Web が新しいバージョンで応答している")
+def answers_with_new_version(product, lab_ca, clweb_state):
+    answer = api_status(product, clweb_state, lab_ca)
+    assert answer is not None, f"no answer from {clweb_url(product, '/api/v1/status')}"
+    assert answer["version"] == product["clweb.new_version"], (
+        f"{clweb_url(product)} answers version {answer['version']}, expected {product['clweb.new_version']}")
+
+
+@then(parsers.re("API アクセスキーは(?:アップデートの前と)?変わらず使える"))
+def api_key_still_works(product, lab_ca, clweb_state):
+    # The key was issued once, in (4); it lives in config/ on the shared disk.
+    answer = api_status(product, clweb_state, lab_ca)
+    assert answer is not None, "the API access key issued at setup is refused now"
+
+
+@then("アップデート中の API の可用性が報告書に記録されている")
+def availability_is_reported(clweb_state, recorder):
+    samples = clweb_state["probe"].stop()
+    assert samples, "the API client made no call"
+    recorder.attach("svg", "API の可用性 (緑: 応答あり、赤: 失敗)", timeline_svg(samples))
+    recorder.attach("text", "API の可用性", summary(samples))
+    clweb_state["availability"] = samples
+
+
+# --- 注意事項: a browser session across a failover ----------------------------------
+
+def _page(browser, clweb_state):
+    if "page" not in clweb_state:
+        clweb_state["page"] = browser.new_context().new_page()
+    return clweb_state["page"]
+
+
+def _login(page, product) -> None:
+    page.goto(clweb_url(product), wait_until="load", timeout=15000)
+    page.fill("#user", product["clweb.operator.user"])
+    page.fill("#password", product["clweb.operator.password"])
+    page.click("#login")
+    page.wait_for_selector("#memo", timeout=15000)
+
+
+def _on_login_page(page, recorder, what: str) -> None:
+    assert page.locator("#login").count() == 1, f"{what}: the login page is not shown (title '{page.title()}')"
+    recorder.attach("png", what, page.screenshot(full_page=True))
+
+
+@given(parsers.parse('運用者がブラウザで CL/Web にログインし、マイページに "{memo}" を保存している'))
+def logged_in_with_memo(browser, product, clweb_state, recorder, memo):
+    page = _page(browser, clweb_state)
+    _login(page, product)
+    save_memo(browser, product, clweb_state, recorder, memo)
+
+
+@when(parsers.parse('運用者がマイページを "{memo}" に編集している間にフェイルオーバーグループを待機系へ移動する'))
+def edit_during_failover(lab, browser, product, clweb_state, lab_ca, memo):
+    page = _page(browser, clweb_state)
+    page.fill("#memo", memo)  # typed, not saved yet
+    standby, active = product["cluster.standby"], product["cluster.active"]
+    lab.server(active).check("clpgrp -m %s -a %s" % (product["cluster.group"], standby))
+    wait_until(lambda: (api_status(product, clweb_state, lab_ca) or {}).get("node") == standby,
+               60, f"CL/Web did not come up on {standby}")
+
+
+@then("マイページの保存に失敗し、ログイン画面に戻る")
+def save_fails(browser, clweb_state, recorder):
+    page = _page(browser, clweb_state)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#save")
+    assert posted.value.status == 401, f"saving after the failover answered {posted.value.status}, expected 401"
+    assert "セッションが切れました" in page.content(), "the page does not say the session expired"
+    _on_login_page(page, recorder, "フェイルオーバー後の保存 (失敗してログイン画面)")
+
+
+@when("運用者が再度ログインする")
+def log_in_again(browser, product, clweb_state):
+    _login(_page(browser, clweb_state), product)
+
+
+@when(parsers.parse('運用者がマイページに "{memo}" を保存する'))
+def save_memo(browser, product, clweb_state, recorder, memo):
+    page = _page(browser, clweb_state)
+    page.fill("#memo", memo)
+    page.click("#save")
+    page.wait_for_selector("#notice", timeout=15000)
+
+
+@then(parsers.re('マイページに "(?P<memo>.+)" が(?:残っている|保存されている)'))
+def memo_is(browser, clweb_state, recorder, memo):
+    page = _page(browser, clweb_state)
+    page.reload(wait_until="load")
+    found = page.input_value("#memo").strip()
+    assert found == memo, f"MyPage holds '{found}', expected '{memo}'"
+    recorder.attach("png", f"マイページ: {memo}", page.screenshot(full_page=True))
+
+
+@then("ブラウザで参照中の画面を再読み込みするとログイン画面に戻る")
+def reload_lands_on_login(lab, browser, product, clweb_state, lab_ca, recorder):
+    active = product["cluster.active"]
+    wait_until(lambda: (api_status(product, clweb_state, lab_ca) or {}).get("node") == active,
+               60, f"CL/Web did not come back on {active}")
+    page = _page(browser, clweb_state)
+    page.reload(wait_until="load")
+    _on_login_page(page, recorder, "フェイルバック後の再読み込み (ログイン画面)")
