@@ -6,10 +6,8 @@ from pytest_bdd import parsers, then, when
 from steps.cluster import SIDES, node_of
 
 
-@when(parsers.re(f"{SIDES}に CL/Web をインストールする"))
-def install_clweb(lab, product, side):
-    server = lab.server(node_of(product, side))
-    package, version = product["clweb.package"], product["clweb.old_version"]
+def apt_install(server, package: str, version: str) -> None:
+    """Install (or update to) one version with apt, and check what dpkg then has."""
     server.check("apt-get update")
     server.check("apt-get install %s=%s" % (package, version))
     installed = server.host.package(package)
@@ -17,13 +15,14 @@ def install_clweb(lab, product, side):
         f"{server.name}: {package} {version} expected, dpkg has {installed.version if installed.is_installed else 'none'}")
 
 
+@when(parsers.re(f"{SIDES}に CL/Web をインストールする"))
+def install_clweb(lab, product, side):
+    apt_install(lab.server(node_of(product, side)), product["clweb.package"], product["clweb.old_version"])
+
+
 @when(parsers.re(f"{SIDES}の CL/Web をアップデートする"))
 def update_clweb(lab, product, side):
-    server = lab.server(node_of(product, side))
-    package, version = product["clweb.package"], product["clweb.new_version"]
-    server.check("apt-get update")
-    server.check("apt-get install %s=%s" % (package, version))
-    assert server.host.package(package).version == version, f"{server.name}: {package} is not {version}"
+    apt_install(lab.server(node_of(product, side)), product["clweb.package"], product["clweb.new_version"])
 
 
 @then("両系の CL/Web が新しいバージョンである")
