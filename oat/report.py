@@ -9,7 +9,7 @@ import base64
 import time
 from html import escape
 
-from oat.evidence import FAILED, NOT_RUN, PASSED, Command, Step
+from oat.evidence import NOT_RUN, Command, Step
 
 STYLE = """
 <style>
@@ -135,13 +135,6 @@ def render_errata(applied) -> str:
         '<table class="oat-lab"><tr><th>手順書の箇所</th><th>手順書の記載</th><th>記載どおりの実行結果</th>'
         f"<th>実行したコマンド</th><th>理由</th></tr>{rows}</table>"
     )
-
-
-def status_counts(steps: list[Step]) -> dict[str, int]:
-    counts = {PASSED: 0, FAILED: 0, NOT_RUN: 0}
-    for step in steps:
-        counts[step.status] = counts.get(step.status, 0) + 1
-    return counts
 
 
 def _clip(text: str, limit: int = 20000) -> str:

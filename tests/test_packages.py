@@ -202,6 +202,6 @@ def test_a_versioned_tree_is_built_once_per_listed_version(tmp_path):
 
 
 def test_a_versioned_tree_without_a_version_list_is_named(tmp_path):
-    tree = make_tree(tmp_path / "src", version="@VERSION@")
+    make_tree(tmp_path / "src", version="@VERSION@")
     with pytest.raises(LabError, match=r"Version is @VERSION@ but no version was given .*\.versions"):
         build_all(tmp_path / "src", tmp_path / "out")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import time
 
-import pytest
 
 from oat.evidence import FAILED, NOT_RUN, PASSED, Attachment, Command, Step
 from oat.report import (
@@ -13,7 +12,6 @@ from oat.report import (
     render_failure,
     render_lab,
     render_steps,
-    status_counts,
 )
 
 
@@ -190,8 +188,3 @@ def test_render_lab_lists_the_setup_commands():
 
 
 # --- counts ------------------------------------------------------------------------------
-
-def test_status_counts_counts_every_status():
-    steps = [step(status=PASSED), step(status=PASSED), step(status=FAILED), step(status=NOT_RUN)]
-    assert status_counts(steps) == {PASSED: 2, FAILED: 1, NOT_RUN: 1}
-    assert status_counts([]) == {PASSED: 0, FAILED: 0, NOT_RUN: 0}

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import tarfile
 
-import pytest
 
 from oat.tarball import read_member, tar_of
 
