@@ -76,39 +76,37 @@ def systemd_has_booted(lab):
     assert not problems, "; ".join(problems)
 
 
+def pairs(lab):
+    """Every ordered pair of the procedure's servers: (source spec, source server, target spec)."""
+    servers = lab.topology.procedure_servers
+    for source in servers:
+        for target in servers:
+            if target is not source:
+                yield source, lab.server(source.name), target
+
+
 @then("全てのサーバが他の全てのサーバに名前で到達できる")
 def servers_reach_each_other_by_name(lab):
     problems = []
-    servers = lab.topology.procedure_servers
-    for source in servers:
-        s = lab.server(source.name)
-        for target in servers:
-            if target is source:
-                continue
-            resolved = s.run("getent hosts %s", target.name).stdout.split()
-            if not resolved or resolved[0] != target.address:
-                problems.append(f"{source.name} resolves {target.name} to {resolved[:1] or 'nothing'}, "
-                                f"expected {target.address}")
-                continue
-            if s.run("ping -c 1 -W 2 %s", target.name).rc != 0:
-                problems.append(f"{source.name} cannot ping {target.name} ({target.address})")
+    for source, s, target in pairs(lab):
+        resolved = s.run("getent hosts %s", target.name).stdout.split()
+        if not resolved or resolved[0] != target.address:
+            problems.append(f"{source.name} resolves {target.name} to {resolved[:1] or 'nothing'}, "
+                            f"expected {target.address}")
+        elif s.run("ping -c 1 -W 2 %s", target.name).rc != 0:
+            problems.append(f"{source.name} cannot ping {target.name} ({target.address})")
     assert not problems, "; ".join(problems)
 
 
 @then("全てのサーバの SSH サーバに他の全てのサーバから接続できる")
 def ssh_answers_everywhere(lab):
     problems = []
-    servers = lab.topology.procedure_servers
-    for source in servers:
-        s = lab.server(source.name)
-        for target in servers:
-            if target is source:
-                continue
-            # The SSH banner proves sshd answers, not only that the port is open.
-            banner = s.run("timeout 5 bash -c 'exec 3<>/dev/tcp/%s/22 && head -n 1 <&3'" % target.name)
-            if not banner.stdout.startswith("SSH-2.0-"):
-                problems.append(f"{source.name} gets no SSH banner from {target.name}: "
-                                f"{(banner.stderr or banner.stdout).strip()[:80] or 'no answer'}")
+    for source, s, target in pairs(lab):
+        # The SSH banner proves sshd answers, not only that the port is open.
+        banner = s.run("timeout 5 bash -c 'exec 3<>/dev/tcp/%s/22 && head -n 1 <&3'" % target.name)
+        if not banner.stdout.startswith("SSH-2.0-"):
+            problems.append(f"{source.name} gets no SSH banner from {target.name}: "
+                            f"{(banner.stderr or banner.stdout).strip()[:80] or 'no answer'}")
     assert not problems, "; ".join(problems)
 
 
