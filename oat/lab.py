@@ -89,30 +89,25 @@ def reap_stale(client: docker.DockerClient, progress=print) -> int:
 
 
 def remove_run(client: docker.DockerClient, run_id: str) -> list[str]:
-    """Remove every object labelled with `run_id`; return what could not be removed."""
+    """Remove every object labelled with `run_id`; return what could not be removed.
+
+    Containers first: a network or volume cannot go while a container still uses it.
+    """
     problems = []
     flt = {"label": f"{RUN_LABEL}={run_id}"}
-    for container in client.containers.list(all=True, filters=flt):
-        try:
-            container.remove(force=True, v=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            problems.append(f"container {container.name}: {exc}")
-    for network in client.networks.list(filters=flt):
-        try:
-            network.remove()
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            problems.append(f"network {network.name}: {exc}")
-    for volume in client.volumes.list(filters=flt):
-        try:
-            volume.remove(force=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            problems.append(f"volume {volume.name}: {exc}")
+    removals = [
+        ("container", client.containers.list(all=True, filters=flt), lambda c: c.remove(force=True, v=True)),
+        ("network", client.networks.list(filters=flt), lambda n: n.remove()),
+        ("volume", client.volumes.list(filters=flt), lambda v: v.remove(force=True)),
+    ]
+    for kind, items, remove in removals:
+        for item in items:
+            try:
+                remove(item)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                problems.append(f"{kind} {item.name}: {exc}")
     return problems
 
 
