@@ -25,6 +25,7 @@ class Issued:
 
 class LabCA:
     def __init__(self, name: str = "oat lab CA"):
+        self.file: Path | None = None  # where write_cert put the certificate, for clients
         self._key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.timezone.utc)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
@@ -51,6 +52,7 @@ class LabCA:
         """Write the CA certificate (public) where clients (requests, Chromium) can read it."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(self.cert_pem)
+        self.file = path
         return path
 
     def issue(self, common_name: str, dns_names: list[str] = (), ips: list[str] = ()) -> Issued:

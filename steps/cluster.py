@@ -15,7 +15,7 @@ from oat.cluster import base_configuration, corosync_conf, exec_resource, group_
 from oat.errors import LabError
 from oat.wait import wait_until
 
-SIDE = parsers.re  # sides are 運用系 / 待機系, resolved through the product data
+# Sides are 運用系 / 待機系, resolved to servers through the product data.
 SIDES = "(?P<side>運用系|待機系)"
 
 
@@ -31,9 +31,9 @@ def nodes(product) -> list[str]:
     return [product["cluster.active"], product["cluster.standby"]]
 
 
-def state(lab, product, via: str | None = None):
-    """The group's state as a cluster node sees it (crm_mon)."""
-    for node in ([via] if via else nodes(product)):
+def state(lab, product):
+    """The group's state as the first cluster node that answers crm_mon sees it."""
+    for node in nodes(product):
         result = lab.server(node).run("crm_mon --output-as=xml")
         if result.rc == 0:
             return group_state(result.stdout, product["cluster.group"])
@@ -123,12 +123,12 @@ def both_nodes_joined(lab, product):
     assert not missing, f"not online in the cluster: {', '.join(sorted(missing))}\n{clpstat(lab, nodes(product)[0])}"
 
 
-@given(SIDE(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
-@then(SIDE(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
+@given(parsers.re(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
+@then(parsers.re(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
 def group_runs_on(lab, product, side):
     node = node_of(product, side)
-    current = wait_for_group(lab, product, node, timeout=60)
-    audit_cluster(lab, product, node, current)
+    wait_for_group(lab, product, node, timeout=60)
+    audit_cluster(lab, product, node)
 
 
 def wait_for_group(lab, product, node: str, timeout: float):
@@ -146,7 +146,7 @@ def wait_for_group(lab, product, node: str, timeout: float):
         f"group '{product['cluster.group']}' is not running on {node}: {found.get('s')}\n{clpstat(lab, node)}"))
 
 
-def audit_cluster(lab, product, node: str, current) -> None:
+def audit_cluster(lab, product, node: str) -> None:
     """The whole cluster agrees with 'the group runs on NODE' (checked on every node)."""
     problems = []
     fip, mount = product["cluster.fip"], product["cluster.disk.mount"]
@@ -164,13 +164,17 @@ def audit_cluster(lab, product, node: str, current) -> None:
     assert not problems, f"cluster audit (group expected on {node}): " + "; ".join(problems)
 
 
-@when(SIDE(f"フェイルオーバーグループを{SIDES}へ移動する"))
+@when(parsers.re(f"フェイルオーバーグループを{SIDES}へ移動する"))
 def move_group(lab, product, side):
-    node = node_of(product, side)
+    move_group_to(lab, product, node_of(product, side))
+
+
+def move_group_to(lab, product, node: str) -> None:
+    """clpgrp -m from the other server; it returns once the group runs on `node`."""
     lab.server(other_node(product, node)).check("clpgrp -m %s -a %s" % (product["cluster.group"], node))
 
 
-@when(SIDE(f"{SIDES}の OS を再起動する"))
+@when(parsers.re(f"{SIDES}の OS を再起動する"))
 def reboot(lab, product, side):
     lab.restart(node_of(product, side))
     wait_for_formation(lab, product)
@@ -218,7 +222,7 @@ def start_exec_resource(lab, product):
 
 # --- 動作確認手順: kill -9 and failover -----------------------------------------------
 
-@when(SIDE(f'{SIDES}で "ps -ef \\| grep clweb_serv" を実行し、親プロセスの ID が 1 の clweb_serv を kill -9 する'))
+@when(parsers.re(f'{SIDES}で "ps -ef \\| grep clweb_serv" を実行し、親プロセスの ID が 1 の clweb_serv を kill -9 する'))
 def kill_main_process(lab, product, clweb_state, side):
     server = lab.server(node_of(product, side))
     process = product["clweb.process"]
@@ -234,10 +238,10 @@ def kill_main_process(lab, product, clweb_state, side):
     clweb_state["killed_on"] = server.name
 
 
-@then(SIDE(f"クラスタ全体が{SIDES}での稼働状態と一致している"))
+@then(parsers.re(f"クラスタ全体が{SIDES}での稼働状態と一致している"))
 def whole_cluster_agrees(lab, product, side):
     node = node_of(product, side)
-    audit_cluster(lab, product, node, state(lab, product))
+    audit_cluster(lab, product, node)
     service = product["clweb.service"]
     for name in nodes(product):
         active = lab.server(name).run("systemctl is-active %s", service).stdout.strip()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
-from steps.cluster import SIDES, node_of
+from steps.cluster import SIDES, node_of, nodes
 
 
 @when("運用系の clweb.conf の $bind にフローティング IP を指定する")
@@ -20,13 +20,9 @@ def set_bind_address(lab, product):
 @when("運用系の CL/Web にラボの認証局が発行したサーバ証明書を設定する")
 def install_certificate(lab, product, lab_ca):
     server = lab.server(product["cluster.active"])
-    issued = lab_ca.issue(product["cluster.fip"], dns_names=nodes_and_group(product), ips=[product["cluster.fip"]])
+    issued = lab_ca.issue(product["cluster.fip"], dns_names=nodes(product), ips=[product["cluster.fip"]])
     server.put_file(product["clweb.cert"], issued.cert_pem)
     server.put_file(product["clweb.key"], issued.key_pem, mode=0o600)
-
-
-def nodes_and_group(product) -> list[str]:
-    return [product["cluster.active"], product["cluster.standby"]]
 
 
 @when("運用系の CL/Web に運用者のユーザを登録する")

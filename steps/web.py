@@ -12,7 +12,7 @@ from pytest_bdd import given, parsers, then, when
 
 from oat.availability import Probe, summary, timeline_svg
 from oat.wait import wait_until
-from steps.cluster import SIDES, audit_cluster, node_of, state
+from steps.cluster import SIDES, audit_cluster, move_group_to, node_of, state
 
 
 def clweb_url(product, path: str = "/") -> str:
@@ -27,6 +27,19 @@ def api_status(product, clweb_state, lab_ca, timeout: float = 2.0):
     except requests.RequestException:
         return None
     return reply.json() if reply.status_code == 200 else None
+
+
+def wait_answered_by(product, clweb_state, lab_ca, node: str, timeout: float = 60, interval: float = 0.2,
+                     detail=lambda: ""):
+    """Poll the floating IP until CL/Web answers from `node`; return that answer.
+    `detail` adds what to show at the deadline (e.g. the cluster's state)."""
+    def from_node():
+        answer = api_status(product, clweb_state, lab_ca, timeout=0.5)
+        return answer if answer and answer["node"] == node else None
+
+    return wait_until(from_node, timeout,
+                      lambda: f"CL/Web on {clweb_url(product)} is not answered by {node}{detail()}",
+                      interval=interval)
 
 
 @then(parsers.re(f"ブラウザからフローティング IP の CL/Web に接続でき、{SIDES}が応答している"))
@@ -49,19 +62,13 @@ def browser_reaches_clweb(lab, product, browser, lab_ca, clweb_state, recorder, 
 def failover_happened(lab, product, lab_ca, clweb_state, recorder, side):
     node = node_of(product, side)
     killed_at = clweb_state["killed_at"]
-
-    def served_by_target():
-        answer = api_status(product, clweb_state, lab_ca, timeout=0.5)
-        return answer if answer and answer["node"] == node else None
-
-    answer = wait_until(served_by_target, 60,
-                        lambda: f"CL/Web on {clweb_url(product)} is not answered by {node} after the kill: "
-                                f"{state(lab, product)}", interval=0.05)
+    answer = wait_answered_by(product, clweb_state, lab_ca, node, interval=0.05,
+                              detail=lambda: f" after the kill: {state(lab, product)}")
     rto = time.time() - killed_at
     clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
     recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
                     f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']})")
-    audit_cluster(lab, product, node, state(lab, product))
+    audit_cluster(lab, product, node)
 
 
 @given("クライアントが API アクセスキーでフローティング IP の CL/Web API を呼び続けている")
@@ -136,10 +143,8 @@ def logged_in_with_memo(browser, product, clweb_state, recorder, memo):
 def edit_during_failover(lab, browser, product, clweb_state, lab_ca, memo):
     page = _page(browser, clweb_state)
     page.fill("#memo", memo)  # typed, not saved yet
-    standby, active = product["cluster.standby"], product["cluster.active"]
-    lab.server(active).check("clpgrp -m %s -a %s" % (product["cluster.group"], standby))
-    wait_until(lambda: (api_status(product, clweb_state, lab_ca) or {}).get("node") == standby,
-               60, f"CL/Web did not come up on {standby}")
+    move_group_to(lab, product, product["cluster.standby"])
+    wait_answered_by(product, clweb_state, lab_ca, product["cluster.standby"])
 
 
 @then("マイページの保存に失敗し、ログイン画面に戻る")
@@ -176,9 +181,7 @@ def memo_is(browser, clweb_state, recorder, memo):
 
 @then("ブラウザで参照中の画面を再読み込みするとログイン画面に戻る")
 def reload_lands_on_login(lab, browser, product, clweb_state, lab_ca, recorder):
-    active = product["cluster.active"]
-    wait_until(lambda: (api_status(product, clweb_state, lab_ca) or {}).get("node") == active,
-               60, f"CL/Web did not come back on {active}")
+    wait_answered_by(product, clweb_state, lab_ca, product["cluster.active"])
     page = _page(browser, clweb_state)
     page.reload(wait_until="load")
     _on_login_page(page, recorder, "フェイルバック後の再読み込み (ログイン画面)")
