@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jcclweb_tree import TREE
+from tests.debs import build, dpkg_deb
 
 INSTALLED = "usr/local/jcclweb"
 
@@ -24,15 +25,11 @@ def substituted_tree(dest: Path, version: str) -> Path:
     return tree
 
 
-def dpkg_deb(*args: str) -> str:
-    return subprocess.run(["dpkg-deb", *args], check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture(scope="module")
 def deb(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("build")
     out = work / "jcclweb_1.0.0_all.deb"
-    dpkg_deb("--root-owner-group", "--build", str(substituted_tree(work, "1.0.0")), str(out))
+    build(substituted_tree(work, "1.0.0"), out)
     return out
 
 
