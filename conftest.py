@@ -12,4 +12,6 @@ pytest_plugins = [
     "steps.clweb",
     "steps.web",
     "steps.documents",
+    "steps.tengine",
+    "steps.console",
 ]

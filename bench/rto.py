@@ -9,55 +9,26 @@ run's lab CA). Removes the lab at the end, whatever happens.
 """
 from __future__ import annotations
 
-import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import docker
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kept_lab import ROOT, build, describe, remove, sh
 
-from oat import lab as labmod  # noqa: E402
 from oat.cluster import group_state  # noqa: E402
 from oat.products import Product  # noqa: E402
 from oat.wait import wait_until  # noqa: E402
 
 PRODUCT = Product(ROOT / "lab" / "products" / "clweb.yaml")
-OUT = ROOT / ".oat" / "bench"
-
-
-def sh(client, container: str, command: str) -> str:
-    result = client.containers.get(container).exec_run(["sh", "-c", command])
-    if result.exit_code != 0:
-        raise RuntimeError(f"{container}: `{command}` exited {result.exit_code}: {result.output.decode()[-300:]}")
-    return result.output.decode()
-
-
-def build_cluster() -> str:
-    """Run the install feature with --keep-lab; return the kept lab's run id."""
-    before = set(labmod.runs(labmod.connect()))
-    OUT.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [str(ROOT / ".venv/bin/pytest"), "features/clweb", "-k", "not kill_9", "--keep-lab", "-q",
-         f"--html={OUT / 'report.html'}", f"--junitxml={OUT / 'junit.xml'}", f"--cucumberjson={OUT / 'cucumber.json'}"],
-        cwd=ROOT)
-    new = set(labmod.runs(labmod.connect())) - before
-    if done.returncode != 0 or len(new) != 1:
-        for run_id in new:
-            labmod.remove_run(labmod.connect(), run_id)
-        sys.exit(f"bench: building the cluster failed (pytest exit {done.returncode})")
-    return new.pop()
 
 
 def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     if rounds < 10:
         sys.exit("bench: at least 10 failovers")
-    run_id = build_cluster()
+    run_id = build("features/clweb", "not kill_9", "the cluster")
     client = docker.from_env()
     container = {n: f"oat-{run_id}-clweb-{n}" for n in (PRODUCT["cluster.active"], PRODUCT["cluster.standby"])}
     ca = str(ROOT / ".oat" / "ca" / f"{run_id}.pem")
@@ -95,13 +66,8 @@ def main() -> int:
             samples.append((source, target, rto))
             print(f"failover {i + 1:2d}: {source} -> {target}  RTO {rto:.2f} s", flush=True)
     finally:
-        problems = labmod.remove_run(labmod.connect(), run_id)
-        Path(ca).unlink(missing_ok=True)
-        print(f"lab {run_id} removed" + (f" (problems: {problems})" if problems else ""))
-    values = sorted(s[2] for s in samples)
-    p95 = values[max(0, int(round(0.95 * len(values))) - 1)]
-    print(f"RTO over {len(values)} kill -9 failovers: median {statistics.median(values):.2f} s, "
-          f"p95 {p95:.2f} s, min {values[0]:.2f} s, max {values[-1]:.2f} s (target: median <= 3 s, p95 <= 5 s)")
+        remove(run_id)
+    print(describe([s[2] for s in samples], "RTO of kill -9 failovers", "median <= 3 s, p95 <= 5 s"))
     return 0
 
 

@@ -5,14 +5,31 @@ from pytest_bdd import parsers, then, when
 
 from steps.cluster import SIDES, node_of
 
+# A part of a product (lab/products/*.yaml `parts`) named twice: "DB サーバに DB を…".
+PART = r"(?P<part>\S+) サーバ"
+SAME_PART = r"(?P=part) "
 
-def apt_install(server, package: str, version: str) -> None:
-    """Install (or update to) one version with apt, and check what dpkg then has."""
+
+def apt_install(server, package: str, version: str | None = None) -> None:
+    """Install (or update to) a package, one version if given, with apt from the lab's
+    package source; then check what dpkg has."""
     server.check("apt-get update")
-    server.check("apt-get install %s=%s" % (package, version))
+    server.check("apt-get install %s" % (f"{package}={version}" if version else package))
     installed = server.host.package(package)
-    assert installed.is_installed and installed.version == version, (
-        f"{server.name}: {package} {version} expected, dpkg has {installed.version if installed.is_installed else 'none'}")
+    assert installed.is_installed and (version is None or installed.version == version), (
+        f"{server.name}: {package} {version or ''} expected, dpkg has {installed.version if installed.is_installed else 'none'}")
+
+
+@when(parsers.re(f"{PART}に {SAME_PART}をインストールする"))
+def install_part(parts, part):
+    for server in parts.servers(part):
+        apt_install(server, parts.part(part).package)
+
+
+@when(parsers.re(f"{PART}の {SAME_PART}をセットアップする"))
+def set_up_part(parts, lab_ca, part):
+    for server in parts.servers(part):
+        parts.set_up(part, server, lab_ca)
 
 
 @when(parsers.re(f"{SIDES}に CL/Web をインストールする"))

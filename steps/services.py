@@ -5,6 +5,7 @@ from pytest_bdd import parsers, then, when
 
 from oat.wait import wait_until
 from steps.cluster import SIDES, node_of
+from steps.packages import PART, SAME_PART
 
 
 def _service(lab, product, side):
@@ -45,3 +46,57 @@ def running(lab, product, side):
     wait_until(lambda: server.host.service(service).is_running, 30,
                f"{service} is not running on {server.name}")
     assert server.run("pgrep -x %s", process).rc == 0, f"no {process} process on {server.name}"
+
+
+# --- a product's parts (lab/products/*.yaml `parts`): DB, queue, Tengine core... ---------
+
+def _listening(server, port: int) -> bool:
+    """Listening where the lab's clients reach it: all IPv4 or IPv6 addresses, or the server's own."""
+    return any(server.host.socket(f"tcp://{where}:{port}").is_listening
+               for where in ("0.0.0.0", "::", server.address))
+
+
+@when(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
+def start_or_stop_part(parts, part, action):
+    verb = {"起動": "start", "停止": "stop", "再起動": "restart"}[action]
+    for server in parts.servers(part):
+        server.check("systemctl %s %s" % (verb, parts.part(part).service))
+
+
+@then(parsers.re(f"{PART}で {SAME_PART}のプロセスが起動し(?:、ポートで待ち受けて|て)いる"))
+def part_running(parts, part):
+    spec = parts.part(part)
+    for server in parts.servers(part):
+        wait_until(lambda: server.host.service(spec.service).is_running, 60,
+                   f"{spec.service} is not running on {server.name}")
+        for process in spec.processes:
+            assert server.run("pgrep -x %s", process).rc == 0, f"no {process} process on {server.name}"
+        for port in spec.ports:
+            wait_until(lambda: _listening(server, port), 60,
+                       f"{server.name}: nothing listens on TCP port {port} ({part})")
+
+
+@then(parsers.re(f"{PART}で {SAME_PART}のプロセスが停止している"))
+def part_stopped(parts, part):
+    spec = parts.part(part)
+    for server in parts.servers(part):
+        state = server.run("systemctl is-active %s", spec.service).stdout.strip()
+        assert state == "inactive", f"{spec.service} on {server.name} is '{state}', expected 'inactive' (a clean stop)"
+        for process in spec.processes:
+            left = server.run("pgrep -a -x %s", process).stdout.strip()
+            assert not left, f"{process} still runs on {server.name}: {left}"
+        for port in spec.ports:
+            assert not _listening(server, port), f"{server.name}: TCP port {port} is still open ({part})"
+
+
+@then(parsers.re(f"{PART}で {SAME_PART}の自動起動が有効になっている"))
+def part_enabled(parts, part):
+    spec = parts.part(part)
+    for server in parts.servers(part):
+        assert server.host.service(spec.service).is_enabled, f"{spec.service} is not enabled on {server.name}"
+
+
+@when(parsers.re(f"{PART}を再起動する"))
+def reboot_part_servers(lab, parts, part):
+    for server in parts.servers(part):
+        lab.restart(server.name)

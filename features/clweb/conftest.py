@@ -3,20 +3,16 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.lab import masked_product
 from fixtures.report import errata_key
 from oat.errata import Errata
-from oat.products import Product
 
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
 
 
 @pytest.fixture(scope="session")
 def product(recorder):
-    product = Product(ROOT / "lab" / "products" / "clweb.yaml")
-    for secret in product.secrets():
-        recorder.mask.add(secret)
-    return product
+    return masked_product(recorder, "clweb")
 
 
 @pytest.fixture(scope="session")

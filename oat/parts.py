@@ -1,0 +1,124 @@
+"""The parts a procedure installs (DB, queue, core...) as data: which servers hold them, and
+the setup actions an operator performs on them (lab/products/NAME.yaml, key `parts`).
+
+A part is found on the lab's servers by role (a topology server's `role` equals the part's
+name), so the procedure says "the DB server" and the lab decides which container that is.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from oat.errors import LabError
+from oat.products import Product
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    package: str
+    service: str
+    processes: tuple[str, ...]
+    ports: tuple[int, ...]
+    version_package: str
+    setup: tuple[dict, ...]
+
+
+class Parts:
+    """A product's parts on one lab: lookup, placeholders and setup actions."""
+
+    def __init__(self, product: Product, lab):
+        self.product = product
+        self.lab = lab
+
+    def part(self, name: str) -> Part:
+        parts = self.product["parts"]
+        if name not in parts:
+            raise LabError(f"{self.product.path}: unknown part '{name}' (known: {', '.join(parts)})")
+        data = self.product[f"parts.{name}"]
+        return Part(name=name, package=data["package"], service=data["service"],
+                    processes=tuple(data.get("processes", ())), ports=tuple(data.get("ports", ())),
+                    version_package=data.get("version_package", data["package"]),
+                    setup=tuple(data.get("setup", ())))
+
+    def servers(self, name: str) -> list:
+        """Every server of the lab whose role is this part (at least one)."""
+        self.part(name)
+        found = [self.lab.server(s.name) for s in self.lab.topology.procedure_servers if s.role == name]
+        if not found:
+            raise LabError(f"lab '{self.lab.topology.name}' has no server with role '{name}'")
+        return found
+
+    def address(self, name: str) -> str:
+        servers = self.servers(name)
+        if len(servers) > 1:
+            raise LabError(f"'{name}' has {len(servers)} servers in lab '{self.lab.topology.name}'; "
+                           f"an address needs exactly one")
+        return servers[0].address
+
+    def render(self, text: str) -> str:
+        """Fill {{ dotted.key }} from the product data and {{ address:ROLE }} from the lab."""
+        def value(match: re.Match) -> str:
+            key = match.group(1)
+            if key.startswith("address:"):
+                return self.address(key.split(":", 1)[1])
+            return str(self.product[key])
+        return _PLACEHOLDER.sub(value, str(text))
+
+    def template(self, name: str) -> str:
+        path = self.product.path.with_suffix("") / name
+        try:
+            return self.render(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise LabError(f"{self.product.path}: template {path} not found") from None
+
+    def set_up(self, name: str, server, lab_ca=None) -> None:
+        """Carry out the part's setup actions on one of its servers, in order."""
+        for number, action in enumerate(self.part(name).setup, 1):
+            kind = next(iter(action))
+            where = f"{self.product.path}: parts.{name}.setup[{number}]"
+            if kind == "run":
+                server.check(self.render(action["run"]))
+            elif kind == "file":
+                self._file(server, action)
+            elif kind == "certificate":
+                self._certificate(server, action["certificate"], lab_ca, where)
+            elif kind == "copy_to":
+                self._copy_to(server, action["copy_to"])
+            else:
+                raise LabError(f"{where}: unknown action '{kind}' (known: run, file, certificate, copy_to)")
+
+    def write_file(self, name: str, server, path: str) -> None:
+        """Write one of the part's files again from its template (undo an operator's edit)."""
+        for action in self.part(name).setup:
+            if "file" in action and self.render(action["file"]) == path:
+                return self._file(server, action)
+        raise LabError(f"{self.product.path}: parts.{name}.setup writes no file {path}")
+
+    def _file(self, server, action: dict) -> None:
+        path = self.render(action["file"])
+        server.put_file(path, self.template(action["template"]), mode=int(action.get("mode", 0o644)))
+        if "owner" in action:
+            server.check(f"chown {action['owner']} {path}")
+
+    def _certificate(self, server, spec: dict, lab_ca, where: str) -> None:
+        if lab_ca is None:
+            raise LabError(f"{where}: a certificate needs the lab's CA")
+        issued = lab_ca.issue(server.name, dns_names=[server.name], ips=[server.address])
+        server.put_file(spec["cert"], issued.cert_pem, mode=0o644)
+        server.put_file(spec["key"], issued.key_pem, mode=0o640)
+        if "owner" in spec:
+            server.check(f"chown {spec['owner']} {spec['cert']} {spec['key']}")
+
+    def _copy_to(self, server, spec: dict) -> None:
+        content = server.check("cat %s", self.render(spec["from"]))
+        for target in self.servers(spec["part"]):
+            path = self.render(spec["to"])
+            existing = target.run("cat %s", path).stdout if target.host.file(path).exists else ""
+            if content.strip() not in existing:
+                target.put_file(path, existing + content, mode=0o600)
+            owner = target.check("stat -c %%U:%%G %s", str(Path(path).parent)).strip()
+            target.check("chown %s %s" % (owner, path))
