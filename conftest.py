@@ -3,8 +3,8 @@
 
 pytest_plugins = [
     "fixtures.lab",
-    "fixtures.report",
     "fixtures.web",
+    "fixtures.report",
     "steps.servers",
     "steps.cluster",
     "steps.packages",

@@ -85,7 +85,7 @@ def timeline_svg(samples: list[Sample], width: int = 900, height: int = 60) -> s
         for s in samples
     )
     axis = "".join(
-        f"<text x='{10 + t / span * (width - 20):.1f}' y='{height - 6}' font-size='10'>{t:.0f}s</text>"
+        f"<text x='{10 + t / span * (width - 20):.1f}' y='{height - 6}' font-size='10'>{t:.1f}s</text>"
         for t in [span * i / 5 for i in range(6)]
     )
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'"

@@ -130,6 +130,8 @@ class Recorder:
         self.steps: list[Step] = []
         self.current: Step | None = None
         self.setup_commands: list[Command] = []
+        # The run's measurements for the report's 測定結果 (plain data: it crosses processes).
+        self.measurements: list[dict] = []
 
     def start_scenario(self, steps: list[tuple[str, str]], key: str = "") -> None:
         """Begin a scenario; `key` names it (the test's node id) so its report finds it."""
@@ -174,12 +176,17 @@ class Recorder:
         (self.current.commands if self.current else self.setup_commands).append(entry)
         return entry
 
-    def attach(self, kind: str, name: str, content: bytes | str) -> None:
+    def attach(self, kind: str, name: str, content: bytes | str, step: Step | None = None) -> None:
+        """Attach to `step`, else the running step, else the scenario's last one."""
         if isinstance(content, str):
             content = self.mask(content)
-        target = self.current or (self.steps[-1] if self.steps else None)
+        target = step or self.current or (self.steps[-1] if self.steps else None)
         if target is not None:
             target.attachments.append(Attachment(kind, name, content))
+
+    def measure(self, kind: str, label: str, value: float, **detail) -> None:
+        """One number of the run (an RTO, a failure count), shown charted in the report."""
+        self.measurements.append({"kind": kind, "label": label, "value": value, **detail})
 
     @property
     def failed_step(self) -> Step | None:

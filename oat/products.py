@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from oat import yamlfile
 from oat.errors import LabError
 
 
 class Product:
     def __init__(self, path: Path):
         self.path = Path(path)
-        try:
-            self._data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise LabError(f"{self.path}: product file not found") from None
-        except yaml.YAMLError as exc:
-            raise LabError(f"{self.path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        self._data = yamlfile.read(self.path, "product file") or {}
 
     def __getitem__(self, dotted: str):
         value = self._data

@@ -6,9 +6,12 @@ value is escaped: command output is untrusted text.
 from __future__ import annotations
 
 import base64
+import statistics
 import time
 from html import escape
 
+from oat import traceability
+from oat.charts import bar_chart_svg
 from oat.evidence import NOT_RUN, Command, Step
 
 STYLE = """
@@ -25,6 +28,14 @@ STYLE = """
   max-height: 30em; overflow: auto; }
 .oat-bad { color: #cf222e; }
 .oat-shot { max-width: 100%; border: 1px solid #ccc; margin: 4px 0; }
+.oat-verdict { font-size: 28px; font-weight: bold; padding: 6px 16px; display: inline-block; color: #fff; }
+.oat-合格 { background: #1a7f37; } .oat-不合格 { background: #cf222e; }
+.oat-trace td.oat-未実施 { color: #fff; background: #cf222e; font-weight: bold; }
+.oat-trace td.oat-失敗 { color: #fff; background: #cf222e; font-weight: bold; }
+.oat-trace td.oat-実施不可 { color: #7d4e00; background: #fff1c2; font-weight: bold; }
+.oat-trace td.oat-成功 { color: #1a7f37; font-weight: bold; }
+.oat-trace ul { margin: 0; padding-left: 1.2em; }
+.oat-nums td:nth-child(2) { text-align: right; }
 </style>
 """
 
@@ -35,7 +46,13 @@ def failure_headline(step: Step) -> str:
 
 
 def render_failure(step: Step) -> str:
-    return f'<div class="oat-failure">{escape(failure_headline(step))}</div>'
+    """The failed step first: its one line, then what was gathered when it failed (the
+    servers' log tails, the browser's screen)."""
+    gathered = "".join(_render_attachment(a) for a in step.attachments if a.name.startswith(FAILURE_CONTEXT))
+    return f'<div class="oat-failure">{escape(failure_headline(step))}{gathered}</div>'
+
+
+FAILURE_CONTEXT = "失敗時の"  # the prefix of attachments gathered when a step fails
 
 
 def render_steps(steps: list[Step]) -> str:
@@ -88,8 +105,7 @@ def _render_attachment(att) -> str:
 def render_lab(labs: list[dict], started: float, ended: float) -> str:
     """The report header: when the run ran, and each lab's servers, images and addresses."""
     parts = [
-        STYLE,
-        "<h2>運用テスト環境 (ラボ)</h2>",
+        "<h2>運用テスト環境 (ラボ) と構成</h2>",
         f"<p>開始 {_clock(started)} ・ 終了 {_clock(ended)} ・ 所要時間 {_seconds(ended - started)}</p>",
     ]
     if not labs:
@@ -98,6 +114,7 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
         rows = "".join(
             f"<tr><td>{escape(s['name'])}</td><td>{escape(s['role'])}</td><td>{escape(s['image'])}</td>"
             f"<td>{escape(', '.join(f'{n}: {a}' for n, a in s['addresses'].items()))}</td>"
+            f"<td>{'<br>'.join(escape(f'{p} {v}') for p, v in s.get('packages', {}).items()) or '—'}</td>"
             f"<td>{escape(s['container'])}</td></tr>"
             for s in lab["servers"]
         )
@@ -107,7 +124,7 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
             f"{escape(', '.join(f'{n} {s}' for n, s in lab['networks'].items()))} ・ "
             f"構築 {_seconds(lab['build_seconds'])}</p>"
             '<table class="oat-lab"><tr><th>サーバ</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
-            f"<th>コンテナ</th></tr>{rows}</table>"
+            f"<th>インストール済みのバージョン</th><th>コンテナ</th></tr>{rows}</table>"
         )
         if lab.get("setup_commands"):
             parts.append(
@@ -118,23 +135,96 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
     return "".join(parts)
 
 
-def render_errata(applied) -> str:
+def errata_rows(applied) -> list[dict]:
+    """oat.errata's applied errata as plain rows (they cross from xdist workers as JSON)."""
+    return [{"where": a.erratum.where, "documented": a.erratum.documented, "corrected": a.erratum.corrected,
+             "why": a.erratum.why, "server": a.server, "as_written": a.as_written} for a in applied]
+
+
+def render_errata(applied: list[dict]) -> str:
     """正誤表: each documented command that did not work as written, and what ran instead
-    (one row per erratum, with every server it was met on)."""
-    grouped: dict[int, list] = {}
-    for a in applied:
-        grouped.setdefault(id(a.erratum), []).append(a)
-    rows = "".join(
-        f"<tr><td>{escape(items[0].erratum.where)}</td><td><code>{escape(items[0].erratum.documented)}</code></td>"
-        f"<td>{'<br>'.join(escape(f'{a.server}: {a.as_written}') for a in items)}</td>"
-        f"<td><code>{escape(items[0].erratum.corrected)}</code></td><td>{escape(items[0].erratum.why)}</td></tr>"
-        for items in grouped.values()
-    )
+    (one row per erratum, with every server it was met on). `applied`: errata_rows()."""
+    grouped: dict[tuple, list] = {}
+    for row in applied:
+        grouped.setdefault((row["where"], row["documented"]), []).append(row)
+    rows = []
+    for items in grouped.values():
+        first = items[0]
+        met = "<br>".join(escape(f"{row['server']}: {row['as_written']}") for row in items)
+        rows.append(f"<tr><td>{escape(first['where'])}</td><td><code>{escape(first['documented'])}</code></td>"
+                    f"<td>{met}</td><td><code>{escape(first['corrected'])}</code></td><td>{escape(first['why'])}</td></tr>")
     return (
         "<h2>正誤表 (手順書のとおりに動かなかったコマンド)</h2>"
         '<table class="oat-lab"><tr><th>手順書の箇所</th><th>手順書の記載</th><th>記載どおりの実行結果</th>'
-        f"<th>実行したコマンド</th><th>理由</th></tr>{rows}</table>"
+        f"<th>実行したコマンド</th><th>理由</th></tr>{''.join(rows)}</table>"
     )
+
+
+def render_cover(cover: dict) -> str:
+    """The first screen: verdict, counts, when, which suite; then every failure, first."""
+    verdict = "合格" if cover["passed"] else "不合格"
+    counts = cover["counts"]
+    lines = [
+        STYLE,
+        f'<div class="oat-verdict oat-{verdict}">判定: {verdict}</div>',
+        '<table class="oat-lab oat-nums"><tr><th>シナリオ</th><th>件数</th></tr>'
+        + "".join(f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in counts.items()) + "</table>",
+        f"<p>開始 {_clock(cover['started'])} ・ 終了 {_clock(cover['ended'])} ・ "
+        f"所要時間 {_seconds(cover['ended'] - cover['started'])} ・ oat {escape(cover['version'])}</p>",
+    ]
+    if cover.get("trace_counts"):
+        lines.append("<p>手順書の手順: " + " ・ ".join(
+            f"{escape(k)} {v}" for k, v in cover["trace_counts"].items()) + "</p>")
+        missing = cover["trace_counts"].get(traceability.NOT_DONE, 0)
+        if missing:
+            lines.append(f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
+                         "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>")
+    for failure in cover.get("failures", []):
+        lines.append(f"<h3>失敗: {escape(failure['label'])}"
+                     + (f" (手順書: {escape('、'.join(failure['refs']))})" if failure.get("refs") else "")
+                     + f"</h3>{failure['html']}")
+    return "".join(lines)
+
+
+def render_traceability(mapping: traceability.Mapping, rows: list[traceability.Row]) -> str:
+    """One table per document: each of its steps, what carried it out, and the result."""
+    body = []
+    for row in rows:
+        evidence = "".join(
+            f"<li>{escape(label)}<ul>"
+            + "".join(f"<li>{escape(status)} ・ {escape(title)}</li>" for title, status, _ in steps)
+            + "</ul></li>"
+            for label, _, steps in row.evidence)
+        body.append(
+            f"<tr><td>{escape(row.item.ref)}</td><td>{escape(row.item.text)}</td>"
+            f'<td class="oat-{escape(row.status)}">{escape(row.status)}</td>'
+            f"<td>{escape(row.reason)}<ul>{evidence}</ul></td></tr>")
+    return (f"<h3>{escape(mapping.title)} <small>({escape(mapping.document)})</small></h3>"
+            '<table class="oat-lab oat-trace"><tr><th>手順書の手順</th><th>内容</th><th>結果</th>'
+            f"<th>実施したシナリオとステップ</th></tr>{''.join(body)}</table>")
+
+
+def render_measurements(measurements: list[dict]) -> str:
+    """測定結果: RTOs as a bar chart against their target, availability as its timeline."""
+    if not measurements:
+        return ""
+    parts = ["<h2>測定結果</h2>"]
+    rto = [m for m in measurements if m["kind"] == "rto"]
+    if rto:
+        values = sorted(m["value"] for m in rto)
+        median = statistics.median(values)
+        parts.append("<h3>フェイルオーバーの RTO (kill -9 から最初の正しい HTTPS 応答まで)</h3>"
+                     + bar_chart_svg([(m["label"], m["value"]) for m in rto], "秒", rto[0].get("target"))
+                     + f"<p>{len(values)} 回 ・ 最小 {values[0]:.2f} 秒 ・ 中央値 {median:.2f} 秒"
+                     f" ・ 最大 {values[-1]:.2f} 秒</p>")
+    for m in measurements:
+        if m["kind"] == "availability":
+            parts.append(f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
+                         f"<div>{m['svg']}</div><pre>{escape(m['text'])}</pre>")
+    for m in measurements:
+        if m["kind"] not in ("rto", "availability"):
+            parts.append(f"<p>{escape(m['label'])}: {m['value']:.2f}</p>")
+    return "".join(parts)
 
 
 def _clip(text: str, limit: int = 20000) -> str:

@@ -95,6 +95,13 @@ class LabServer:
                 f"{state.get('Status')} (exit code {state.get('ExitCode')})"
             )
 
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's journal, for a failure's context in the report (not
+        evidence of the procedure, so not recorded as a command)."""
+        result = self._client.containers.get(self.container).exec_run(
+            ["journalctl", "--no-pager", "-o", "short-iso", "-n", str(lines)])
+        return result.output.decode(errors="replace")
+
     def get_file(self, path: str) -> bytes:
         """Read a file from the server through the engine (binary safe, recorded)."""
         started = time.monotonic()

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from oat import yamlfile
 from oat.errors import LabError
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -97,13 +96,7 @@ class Topology:
 
 
 def load(path: Path) -> Topology:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TopologyError(f"{path}: topology file not found") from None
-    except yaml.YAMLError as exc:
-        raise TopologyError(f"{path}: not valid YAML: {_first_line(exc)}") from None
+    data = yamlfile.read(path, "topology file", TopologyError)
     return parse(data, source=str(path))
 
 
@@ -265,7 +258,3 @@ class _Where:
         if pattern is not None and not pattern.match(value):
             raise self.error(full, f"'{value}' must match {pattern.pattern}")
         return value
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -68,6 +68,7 @@ def failover_happened(lab, product, lab_ca, clweb_state, recorder, side):
     clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
     recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
                     f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']})")
+    recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", rto, target=product["measure.rto_target"])
     audit_cluster(lab, product, node)
 
 
@@ -106,8 +107,12 @@ def api_key_still_works(product, lab_ca, clweb_state):
 def availability_is_reported(clweb_state, recorder):
     samples = clweb_state["probe"].stop()
     assert samples, "the API client made no call"
-    recorder.attach("svg", "API の可用性 (緑: 応答あり、赤: 失敗)", timeline_svg(samples))
-    recorder.attach("text", "API の可用性", summary(samples))
+    chart, numbers = timeline_svg(samples), summary(samples)
+    recorder.attach("svg", "API の可用性 (緑: 応答あり、赤: 失敗)", chart)
+    recorder.attach("text", "API の可用性", numbers)
+    ok = sum(1 for s in samples if s.ok)
+    recorder.measure("availability", "ローリングアップデート中の CL/Web API", 100.0 * ok / len(samples),
+                     svg=chart, text=numbers)
     clweb_state["availability"] = samples
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import time
+from pathlib import Path
 
 
 from oat.evidence import FAILED, NOT_RUN, PASSED, Attachment, Command, Step
@@ -163,7 +164,6 @@ def test_render_lab_without_labs_says_none_was_built():
     html = render_lab([], started, started + 3)
     assert "このランではラボを構築していません。" in html
     assert "3.00 秒" in html
-    assert "<style>" in html
 
 
 def test_render_lab_shows_a_lab_with_its_servers():
@@ -176,8 +176,15 @@ def test_render_lab_shows_a_lab_with_its_servers():
     assert "ops 10.231.10.0/24" in html
     assert "構築 42.00 秒" in html
     assert ("<tr><td>core</td><td>Tengineコア</td><td>oat/server:0123456789ab</td>"
-            "<td>ops: 10.231.10.21</td><td>oat-11220300abcd-tengine-core</td></tr>") in html
+            "<td>ops: 10.231.10.21</td><td>—</td><td>oat-11220300abcd-tengine-core</td></tr>") in html
     assert "ラボ構築時のコマンド" not in html
+
+
+def test_render_lab_shows_the_installed_versions():
+    lab = lab_summary()
+    lab["servers"][0]["packages"] = {"tengine-core": "1.1.0", "postgresql-15": "15.14-0+deb12u1"}
+    html = render_lab([lab], 0.0, 1.0)
+    assert "<td>tengine-core 1.1.0<br>postgresql-15 15.14-0+deb12u1</td>" in html
 
 
 def test_render_lab_lists_the_setup_commands():
@@ -188,3 +195,62 @@ def test_render_lab_lists_the_setup_commands():
 
 
 # --- counts ------------------------------------------------------------------------------
+
+
+# --- the cover, measurements, inventory ---------------------------------------------------
+
+def test_the_cover_puts_the_verdict_and_the_failures_first():
+    from oat.report import render_cover
+    html = render_cover({"passed": False, "counts": {"成功": 3, "失敗": 1}, "started": 0.0, "ended": 65.0,
+                         "version": "abc123", "trace_counts": {"成功": 5, "未実施": 2},
+                         "failures": [{"label": "DB が停止している", "refs": ["概要 問題の解決"],
+                                       "html": '<div class="oat-failure">失敗したステップ: …</div>'}]})
+    assert html.index("判定: 不合格") < html.index("失敗: DB が停止している")
+    assert "(手順書: 概要 問題の解決)" in html
+    assert "<td>失敗</td><td>1</td>" in html and "oat abc123" in html and "1 分 5 秒" in html
+    assert "成功 5 ・ 未実施 2" in html
+
+
+def test_a_passing_cover_says_passed():
+    from oat.report import render_cover
+    html = render_cover({"passed": True, "counts": {"成功": 3}, "started": 0.0, "ended": 1.0, "version": "v"})
+    assert "判定: 合格" in html and "失敗:" not in html
+
+
+def test_measurements_chart_the_rtos_against_the_target():
+    from oat.report import render_measurements
+    html = render_measurements([
+        {"kind": "rto", "label": "node1 → node2", "value": 1.2, "target": 3.0},
+        {"kind": "rto", "label": "node2 → node1", "value": 4.5, "target": 3.0},
+        {"kind": "availability", "label": "API", "value": 97.5, "svg": "<svg id='t'/>", "text": "呼び出し 40 回"},
+    ])
+    assert "<svg" in html and "目標 3 秒" in html and "1.20 秒" in html
+    assert "#cf222e" in html  # the RTO over its target is red
+    assert "中央値 2.85 秒" in html
+    assert "API: 可用性 97.50 %" in html and "<svg id='t'/>" in html
+
+
+def test_no_measurements_no_section():
+    from oat.report import render_measurements
+    assert render_measurements([]) == ""
+
+
+def test_the_inventory_reads_installed_packages_only():
+    from oat.inventory import parse
+    out = "postgresql-15\t15.14-0+deb12u1\tinstalled\ngit\t1:2.39.5-0+deb12u2\tnot-installed\n"
+    assert parse(out) == {"postgresql-15": "15.14-0+deb12u1"}
+
+
+def test_the_tracked_packages_come_from_the_product_files():
+    from oat.inventory import tracked_packages
+    packages = tracked_packages(Path(__file__).resolve().parent.parent / "lab" / "products")
+    assert "tengine-core" in packages and "pacemaker" in packages and len(packages) == len(set(packages))
+
+
+def test_errata_rows_group_by_documented_command():
+    from oat.report import render_errata
+    row = {"where": "(3)", "documented": "systemctl jclweb disable", "corrected": "systemctl disable jcclweb",
+           "why": "語順", "as_written": "exit 1: Unknown command"}
+    html = render_errata([{**row, "server": "node1"}, {**row, "server": "node2"}])
+    assert html.count("<tr><td>(3)</td>") == 1
+    assert "node1: exit 1: Unknown command<br>node2: exit 1: Unknown command" in html

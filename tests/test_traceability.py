@@ -1,0 +1,115 @@
+"""oat.traceability: the documents' steps, the scenarios that carry them out, their results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oat import traceability as tr
+from oat.errors import LabError
+
+ROOT = Path(__file__).resolve().parent.parent
+FEATURES = ROOT / "features"
+
+TABLE = """
+document: guide.txt
+title: ガイド
+items:
+  - ref: (1)
+    text: 設計
+    scenarios: [構築する]
+    steps: [設計する]
+  - ref: (2)
+    text: 構築
+    scenarios: [構築する]
+    steps: [構築する]
+  - ref: (3) Windows
+    text: サービスを手動に
+    not_applicable: Windows サーバはない
+  - ref: (4)
+    text: まだ誰もやらない
+  - ref: (5)
+    text: 別のシナリオ
+    scenarios: [<部品> を止める]
+"""
+
+
+@pytest.fixture
+def mapping(tmp_path) -> tr.Mapping:
+    folder = tmp_path / "guide"
+    folder.mkdir()
+    (folder / "traceability.yaml").write_text(TABLE, encoding="utf-8")
+    return tr.load(folder / "traceability.yaml")
+
+
+def result(scenario, steps, outcome="passed", label=None):
+    return {"folder": "guide", "scenario": scenario, "label": label or scenario, "outcome": outcome,
+            "steps": [{"title": t, "status": s, "duration": 0.1} for t, s in steps]}
+
+
+def test_every_item_gets_a_status(mapping):
+    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "成功"), ("もし 構築する", "成功")])])
+    assert [(r.item.ref, r.status) for r in rows] == [
+        ("(1)", tr.DONE), ("(2)", tr.DONE), ("(3) Windows", tr.CANNOT), ("(4)", tr.NOT_DONE), ("(5)", tr.NOT_DONE)]
+    assert rows[2].reason == "Windows サーバはない"
+    assert rows[3].reason == "この手順を実施するシナリオがありません"
+    assert "このランで実行されていないシナリオ: <部品> を止める" == rows[4].reason
+
+
+def test_only_the_picked_steps_are_shown_and_judged(mapping):
+    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "成功"), ("もし 構築する", "失敗")], "failed")])
+    assert rows[0].status == tr.DONE and rows[0].evidence[0][2] == [("もし 設計する", "成功", 0.1)]
+    assert rows[1].status == tr.FAILED
+
+
+def test_a_step_never_reached_is_not_done(mapping):
+    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "失敗"), ("もし 構築する", "未実行")], "failed")])
+    assert rows[0].status == tr.FAILED
+    assert rows[1].status == tr.NOT_DONE and "止まりました" in rows[1].reason
+
+
+def test_every_example_of_an_outline_counts(mapping):
+    results = [result("<部品> を止める", [("もし DB を止める", "成功")], label="DB を止める"),
+               result("<部品> を止める", [("もし キュー を止める", "失敗")], "failed", label="キュー を止める")]
+    row = tr.trace(mapping, results)[4]
+    assert row.status == tr.FAILED
+    assert [label for label, _, _ in row.evidence] == ["DB を止める", "キュー を止める"]
+
+
+def test_results_of_another_folder_do_not_count(mapping):
+    other = result("構築する", [("もし 設計する", "成功")])
+    other["folder"] = "tengine"
+    assert tr.trace(mapping, [other])[0].status == tr.NOT_DONE
+
+
+def test_counts(mapping):
+    assert tr.counts(tr.trace(mapping, [])) == {tr.DONE: 0, tr.FAILED: 0, tr.NOT_DONE: 4, tr.CANNOT: 1}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("items: 3", "items: expected a list"),
+    ("items: [{ref: a}]", r"items\[0\]: needs the strings ref and text"),
+    ("items: [{ref: a, text: b, scenario: [x]}]", r"items\[0\]: unknown key scenario"),
+    ("items: [{ref: a, text: b, scenarios: x}]", r"items\[0\].scenarios: expected a list of strings"),
+    ("items: [{ref: a, text: b, scenarios: [x], not_applicable: y}]", "either scenarios or not_applicable"),
+    ("items: [", "not valid YAML"),
+])
+def test_a_bad_table_names_the_file_and_the_key(tmp_path, text, message):
+    path = tmp_path / "traceability.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LabError, match=message):
+        tr.load(path)
+
+
+def test_unknown_scenarios_and_steps_are_reported(mapping, tmp_path):
+    feature = tmp_path / "x.feature"
+    feature.write_text("# language: ja\n機能: x\n  シナリオ: 構築する\n    もし 設計する\n", encoding="utf-8")
+    problems = tr.check_against_features(mapping, [feature])
+    assert any("(2): no step with '構築する'" in p for p in problems)
+    assert any("(5): no scenario '<部品> を止める'" in p for p in problems)
+
+
+@pytest.mark.parametrize("folder", sorted(p.parent.name for p in FEATURES.glob("*/traceability.yaml")))
+def test_the_shipped_tables_match_their_features(folder):
+    mapping = tr.load(FEATURES / folder / "traceability.yaml")
+    assert tr.check_against_features(mapping, sorted((FEATURES / folder).glob("*.feature"))) == []
