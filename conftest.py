@@ -14,4 +14,5 @@ pytest_plugins = [
     "steps.documents",
     "steps.tengine",
     "steps.console",
+    "pytester",  # the report plugin's own end-to-end tests (tests/test_report_plugin.py)
 ]

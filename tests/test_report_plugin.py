@@ -1,0 +1,61 @@
+"""The report plugin end to end, on a small feature with local steps (no lab): the failing
+step opens the report, and cucumber.json / junit.xml / report.html stay complete under
+pytest-xdist."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFTEST = '''
+pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report"]
+from pytest_bdd import given, then, parsers
+
+@given("サーバが用意されている")
+def ready():
+    pass
+
+@then(parsers.parse('"{service}" サービスが起動している'))
+def running(service):
+    assert service == "postgresql", f"{service} is not running on db (inactive)"
+'''
+
+FEATURE = '''# language: ja
+機能: 報告書の確認
+  シナリオ: 起動しているサービス
+    前提 サーバが用意されている
+    ならば "postgresql" サービスが起動している
+
+  シナリオ: 停止しているサービス
+    前提 サーバが用意されている
+    ならば "rabbitmq-server" サービスが起動している
+'''
+
+
+@pytest.fixture
+def project(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(CONFTEST)
+    pytester.makefile(".feature", report=FEATURE)
+    pytester.makepyfile(test_report='from pytest_bdd import scenarios\nscenarios("report.feature")\n')
+    return pytester
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "load"]], ids=["serial", "xdist"])
+def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
+    result = project.runpytest_subprocess(
+        *workers, "--html=r.html", "--self-contained-html", "--cucumberjson=c.json", "--junitxml=j.xml")
+    result.assert_outcomes(passed=1, failed=1)
+    html = (project.path / "r.html").read_text(encoding="utf-8")
+    verdict = html.index("判定: 不合格")
+    headline = html.index("失敗したステップ: 「ならば &quot;rabbitmq-server&quot; サービスが起動している」")
+    assert verdict < headline < html.index('id="results-table"')
+    assert "rabbitmq-server is not running on db (inactive)" in html
+    cucumber = json.loads((project.path / "c.json").read_text(encoding="utf-8"))
+    assert sorted(e["name"] for f in cucumber for e in f["elements"]) == ["停止しているサービス", "起動しているサービス"]
+    cases = ET.parse(project.path / "j.xml").getroot().iter("testcase")
+    assert sorted(c.get("name") for c in cases) == ["test_停止しているサービス", "test_起動しているサービス"]
