@@ -168,3 +168,31 @@ def test_tls_1_2_is_the_minimum(console, cert):
     assert handshake(console, tls_client(cert[0], ssl.TLSVersion.TLSv1_2)) == "TLSv1.2"
     with pytest.raises(ssl.SSLError):
         handshake(console, tls_client(cert[0], ssl.TLSVersion.TLSv1_1))
+
+
+def test_the_execution_list_shows_each_job(logged_in, console):
+    started = datetime(2026, 11, 22, 3, 54, tzinfo=timezone.utc)
+    console.store.rows["executions"] = [
+        {"id": 8, "jobnet": "jn_x", "status": "error", "started_at": started,
+         "finished_at": started, "detail": {"jobs": {}, "cause": "jobnet jn_x is not loaded"}},
+        {"id": 7, "jobnet": "jn_hello", "status": "error", "started_at": started,
+         "finished_at": started + timedelta(seconds=2), "detail": {"start_event": "k", "jobs": {
+             "j2": {"status": "error", "server": "job2", "exit_status": 3,
+                    "cause": "exit status 3"},
+             "j1": {"status": "success", "server": "job1", "exit_status": 0},
+             "j10": {"status": "waiting", "server": "job1", "exit_status": None}}}}]
+    page = logged_in.get("/executions").text
+    assert len(re.findall(r'<tr class="execution">', page)) == 2
+    assert shown(page, "id") == ["8", "7"] and shown(page, "status") == ["error", "error"]
+    assert shown(page, "finished_at")[1] == "2026-11-22T03:54:02.000000Z"
+    assert "<th>ジョブ</th>" in page
+    jobs = shown(page, "jobs")
+    assert jobs[0] == '<span class="execution_cause">jobnet jn_x is not loaded</span>'
+    assert re.findall(r'<span class="job_name">(.*?)</span>', jobs[1]) == ["j1", "j2", "j10"]
+    assert re.findall(r'<span class="job_status">(.*?)</span>', jobs[1]) == [
+        "success", "error", "waiting"]
+    assert re.findall(r'<span class="job_exit_status">(.*?)</span>', jobs[1]) == ["0", "3"]
+    assert ('<li class="job"><span class="job_name">j2</span> (<span class="job_server">job2'
+            '</span>): <span class="job_status">error</span> 終了ステータス <span'
+            ' class="job_exit_status">3</span> <span class="job_cause">exit status 3</span></li>'
+            ) in jobs[1]

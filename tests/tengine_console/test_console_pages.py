@@ -43,3 +43,10 @@ def test_event_cells_are_escaped():
             '&lt;/script&gt;&quot;}</td>') in page
     assert '<td class="occurred_at">2026-01-02T03:04:05.000000Z</td>' in page
     assert 'value="&lt;t&gt;"' in page
+
+
+def test_job_cells_are_escaped_and_an_execution_without_detail_has_none():
+    row = {"detail": {"jobs": {"<j>": {"status": "<s>", "server": "<h>", "cause": "<c>"}}}}
+    cell = pages.job_list(row)
+    assert "<j>" not in cell and "&lt;j&gt;" in cell and "&lt;c&gt;" in cell
+    assert pages.job_list({}) == "" and pages.job_list({"detail": None}) == ""

@@ -108,6 +108,14 @@ def test_a_refused_connection_names_address_and_cause(db):
     assert str(error.value) == "10.231.10.12:5432: connection refused"
 
 
+def test_executions_newest_first_with_their_detail(db):
+    db.columns, db.rows = ["id", "detail"], [(7, {"jobs": {}})]
+    assert Store(DB).executions() == [{"id": 7, "detail": {"jobs": {}}}]
+    [(sql, params)] = db.queries
+    assert sql == ("SELECT id, jobnet, status, started_at, finished_at, detail FROM executions"
+                   " ORDER BY id DESC LIMIT %s") and params == (100,)
+
+
 def test_another_query_error_is_the_db_being_unavailable(db):
     db.query_error = Error("server closed the connection unexpectedly\n\tThis probably means")
     with pytest.raises(DbUnavailable, match=r"^10\.231\.10\.12:5432: server closed the connection"):

@@ -2,12 +2,20 @@
 git SCM. Imported by the tests and by conftest."""
 from __future__ import annotations
 
+import copy
+import logging
+import shlex
 import subprocess
+import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 
+from tengine_core.engine import Engine
 from tengine_core.errors import ServerError
+from tengine_core.event import Event
+from tengine_core.ssh import SshError
 
 JN_HELLO = """\
 jobnet: jn_hello
@@ -21,11 +29,15 @@ jobs:
 
 
 class FakeStore:
-    """The DB in memory, with the store.Store interface."""
+    """The DB in memory, with the store.Store interface. `writes` records every execution
+    as written: (id, status, {job: status})."""
 
     def __init__(self):
         self.events = {}
         self.jobnets = {}
+        self.executions = {}
+        self.writes = []
+        self._lock = threading.Lock()  # FOR UPDATE
         self.has_schema = self.closed = False
 
     def ensure_schema(self):
@@ -40,12 +52,45 @@ class FakeStore:
         self.events[event.key] = event
         return True
 
+    def events_with_property(self, name, value) -> list[tuple[str, dict]]:
+        return [(e.event_type_name, e.properties) for e in list(self.events.values())
+                if e.properties.get(name) == value]
+
     def event_types_with_test_id(self, test_id) -> set[str]:
-        return {e.event_type_name for e in self.events.values()
-                if e.properties.get("test_id") == test_id}
+        return {name for name, _ in self.events_with_property("test_id", test_id)}
 
     def upsert_jobnets(self, jobnets, revision):
         self.jobnets.update({jobnet.name: (jobnet, revision) for jobnet in jobnets})
+
+    def find_jobnet(self, name):
+        return copy.deepcopy(self.jobnets[name][0].definition) if name in self.jobnets else None
+
+    def find_execution(self, start_event):
+        found = [e for e in self.executions.values() if e.detail["start_event"] == start_event]
+        return copy.deepcopy(found[0]) if found else None
+
+    def create_execution(self, new):
+        with self._lock:
+            found = self.find_execution(new.detail["start_event"])
+            if found:
+                return found, False
+            new.id = len(self.executions) + 1
+            self._write(new)
+            return new, True
+
+    @contextmanager
+    def lock_execution(self, execution_id):
+        with self._lock:
+            execution = copy.deepcopy(self.executions.get(execution_id))
+            before = copy.deepcopy(execution)
+            yield execution
+            if execution != before:
+                self._write(execution)
+
+    def _write(self, execution):
+        self.executions[execution.id] = copy.deepcopy(execution)
+        self.writes.append((execution.id, execution.status, {
+            name: job["status"] for name, job in execution.detail["jobs"].items()}))
 
     def close(self):
         self.closed = True
@@ -82,6 +127,52 @@ class FakeBus:
 
     def close(self):
         self.closed = True
+
+
+class FakeAgent:
+    """ssh.start_agent's stand-in: records (server name, command, timeout); raises SshError
+    for the servers in `refuse`; else, as the agent's watchdog would, fires
+    finished.process.job.tengine on `bus` with the exit status `exits` gives the script
+    (default 0), unless the script is in `hangs`."""
+
+    def __init__(self, bus, exits=None, refuse=None, hangs=()):
+        self.bus = bus
+        self.exits = exits or {}
+        self.refuse = refuse or {}
+        self.hangs = hangs
+        self.calls = []
+
+    def __call__(self, server, command, timeout=10.0):
+        self.calls.append((server.name, command, timeout))
+        if server.name in self.refuse:
+            raise SshError(self.refuse[server.name])
+        *variables, agent, script = shlex.split(command)
+        assert agent == "tengine_job_agent_run"
+        if script in self.hangs:
+            return
+        job_id = dict(v.split("=", 1) for v in variables)["MM_ACTUAL_JOB_ID"].replace("/", "_")
+        self.bus.publish(Event.new("finished.process.job.tengine", {
+            "pid": 4321, "exit_status": self.exits.get(script, 0), "command": script,
+            "stdout_log": f"/var/log/tengine_job_agent/{job_id}-4321.stdout",
+            "stderr_log": f"/var/log/tengine_job_agent/{job_id}-4321.stderr",
+            **dict(v.split("=", 1) for v in variables)}, program="tengine_job_agent_watchdog"))
+
+    def commands(self) -> list[str]:
+        return [command for _, command, _ in self.calls]
+
+
+class ResidentBus(FakeBus):
+    """The queue as a resident core on the same DB consumes it: what is published there is
+    handled by that core at once (the queue gave it that core, not the one under test)."""
+
+    def __init__(self, store, handlers):
+        super().__init__()
+        log = logging.getLogger("resident")
+        Engine(store, self, handlers, log).consume()
+
+    def publish(self, event):
+        super().publish(event)
+        self.poll(0)
 
 
 def connector(part):

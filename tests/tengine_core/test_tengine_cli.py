@@ -9,6 +9,7 @@ import pytest
 from tengine_tree import TREE
 from tengine_core import cli
 from tengine_core.errors import ServerError
+from tengine_core.store import Execution
 from tengine_fakes import JN_HELLO, FakeBus, FakeStore, connector
 
 BIN = TREE / "usr" / "bin"
@@ -43,9 +44,34 @@ def test_tengine_fire_with_a_missing_config(tmp_path):
     assert (result.returncode, result.stderr) == (2, f"tengine_fire: {tmp_path}/x.yml: no such file\n")
 
 
-def test_jobtest_is_not_implemented(config_file, capsys):
-    assert cli.tengined(["-k", "jobtest", "-f", config_file()]) == 1
-    assert capsys.readouterr().out == "Connection jobtest failure: [not implemented]\n"
+def test_jobtest_without_job_servers(config_file, capsys):
+    path = config_file()
+    assert cli.tengined(["-k", "jobtest", "-f", path]) == 1
+    assert capsys.readouterr().out == f"Connection jobtest failure: [no job_servers in {path}]\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-k", "run"], "-k run needs the jobnet's NAME"),
+    (["-k", "test", "jn_hello"], "NAME is for -k run only, not -k test"),
+    (["jn_hello"], "NAME is for -k run only, not -k start"),
+], ids=["run-without-name", "name-for-test", "name-for-start"])
+def test_a_jobnet_name_goes_with_run_only(config_file, capsys, args, message):
+    with pytest.raises(SystemExit) as raised:
+        cli.tengined([*args, "-f", config_file()])
+    assert raised.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("status, code", [("success", 0), ("error", 1)])
+def test_run_prints_the_execution_and_the_failed_jobs(config_file, capsys, monkeypatch, status,
+                                                      code):
+    jobs = {"j1": {"status": status, "server": "job1", "cause": "exit status 3"}}
+    execution = Execution(7, "jn_hello", status, None, None, {"jobs": jobs})
+    monkeypatch.setattr(cli.run, "run", lambda config, name: execution)
+    assert cli.tengined(["-k", "run", "-f", config_file(), "jn_hello"]) == code
+    out, err = capsys.readouterr()
+    assert out == f"jobnet jn_hello execution 7: {status}\n"
+    assert err == ("" if code == 0 else
+                   "tengined: jobnet jn_hello execution 7: job j1 on job1: exit status 3\n")
 
 
 def test_the_test_start_prints_its_line(config_file, capsys, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tengine_tree import TREE
-from tengine_core.config import Config, Db, EventQueue, QueueConnection, load
+from tengine_core.config import Config, Db, EventQueue, JobServer, QueueConnection, load
 from tengine_core.errors import ConfigError
 
 MINIMAL = "db: {host: db1}\nevent_queue: {connection: {host: mq1}}\n"
@@ -78,3 +78,51 @@ def test_a_wrong_key_is_named_in_one_line(tmp_path, text, problem):
     message = error_of(path)
     assert message == f"{path}: {problem}"
     assert "\n" not in message
+
+
+# --- job_servers ---------------------------------------------------------------------------
+
+def test_job_servers_are_optional_and_take_the_defaults_and_the_scms_key(tmp_path):
+    assert load(write(tmp_path, MINIMAL)).job_servers == ()
+    config = load(write(tmp_path, MINIMAL + (
+        "tengined: {scm: {ssh_key: /k/scm_key, known_hosts: /k/scm_hosts}}\n"
+        "job_servers:\n"
+        "  - {name: job1, host: 10.231.10.14}\n"
+        "  - {name: job2, host: job2.lab, port: 2202, user: ops, ssh_key: /k/job2,"
+        " known_hosts: /k/job2_hosts}\n")))
+    assert config.job_servers == (
+        JobServer(name="job1", host="10.231.10.14", port=22, user="tengine",
+                  ssh_key="/k/scm_key", known_hosts="/k/scm_hosts"),
+        JobServer(name="job2", host="job2.lab", port=2202, user="ops", ssh_key="/k/job2",
+                  known_hosts="/k/job2_hosts"))
+    assert config.job_server("job2").address == "job2.lab:2202"
+    assert config.job_server("job9") is None
+
+
+def test_a_job_server_made_in_code_gets_the_scms_defaults_too():
+    config = Config(db=Db(host="db1"), event_queue=EventQueue(QueueConnection(host="mq1")),
+                    job_servers=(JobServer(name="job1", host="h"),))
+    assert config.job_servers[0].ssh_key == "/etc/tengine/ssh/id_ed25519"
+    assert config.job_servers[0].known_hosts == "/etc/tengine/ssh/known_hosts"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("job_servers:\n  - {name: job1}\n", "missing key job_servers[0].host"),
+    ("job_servers:\n  - {name: job1, host: h}\n  - {host: h2}\n",
+     "missing key job_servers[1].name"),
+    ("job_servers:\n  - {name: job1, host: h, port: ssh}\n",
+     "job_servers[0].port: expected an integer, got 'ssh'"),
+    ("job_servers:\n  - {name: job1, host: h, port: 0}\n",
+     "job_servers[0].port: expected a port number (1-65535), got 0"),
+    ("job_servers:\n  - {name: job1, host: ''}\n", "job_servers[0].host: must not be empty"),
+    ("job_servers:\n  - {name: job1, host: h, ssh_key: ''}\n",
+     "job_servers[0].ssh_key: must not be empty"),
+    ("job_servers:\n  - job1\n", "job_servers[0]: expected a mapping, got 'job1'"),
+    ("job_servers: {name: job1, host: h}\n", "job_servers: expected a list, got a mapping"),
+    ("job_servers:\n  - {name: job1, host: h}\n  - {name: job1, host: h2}\n",
+     "job_servers[1].name: 'job1' is the name of job_servers[0] already"),
+], ids=["host", "name", "port-type", "port-range", "empty-host", "empty-key", "entry-type",
+        "list-type", "twice"])
+def test_a_wrong_job_server_key_is_named_with_its_index(tmp_path, text, problem):
+    path = write(tmp_path, MINIMAL + text)
+    assert error_of(path) == f"{path}: {problem}"

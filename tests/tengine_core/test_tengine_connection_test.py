@@ -1,15 +1,13 @@
 """`tengined -k test`: the one line it prints, for a working lab and for each broken part."""
 from __future__ import annotations
 
-import logging
 import time
 
 import pytest
 
 from tengine_core import connection_test, handlers
-from tengine_core.engine import Engine
 from tengine_core.errors import ServerError
-from tengine_fakes import FakeBus, FakeStore, connector
+from tengine_fakes import FakeBus, FakeStore, ResidentBus, connector
 
 DB_DOWN = ServerError("db", "10.231.10.12:5432", "connection refused")
 QUEUE_DOWN = ServerError("event_queue", "10.231.10.13:5672", "access refused for user 'tengine'")
@@ -70,13 +68,6 @@ def test_events_that_never_come_back_time_out(config):
 def test_a_resident_core_that_takes_foo_completes_the_test(config):
     """The queue hands foo to another core; it stores foo and bar in the same DB."""
     store, ours = FakeStore(), FakeBus(delivers=False)
-    resident = FakeBus()
-
-    def publish_to_resident(event):
-        resident.publish(event)
-        resident.poll(0)
-
-    Engine(store, resident, handlers.builtin(), logging.getLogger("resident")).consume()
-    ours.publish = publish_to_resident
+    ours.publish = ResidentBus(store, handlers.builtin()).publish
     assert connection_test.run(config, connector(store), connector(ours)) == (
         0, "Connection test success.")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tengine_core import daemon
-from tengine_core.config import Scm, Tengined
+from tengine_core import daemon, jobnets
+from tengine_core.config import JobServer, Scm, Tengined
 from tengine_core.errors import ServerError
 from tengine_core.event import Event
 from tengine_fakes import JN_HELLO, FakeBus, FakeStore, connector
@@ -116,3 +116,27 @@ def test_a_bad_definition_stops_the_startup(config, tmp_path, repository):
         load_path=str(tmp_path / "load"), scm=Scm(url=repository.url)))
     assert daemon.start(config, True, connector(FakeStore()), connector(FakeBus())) == 1
     assert f"ERROR {tmp_path}/load/jobnets/jn_bad.yml: missing key caption" in log_of(config)
+
+
+def test_the_resident_core_runs_jobnets(config, fake_ssh):
+    """start.jobnet.job.tengine from the queue: an execution, its job started over SSH."""
+    config = dataclasses.replace(config, job_servers=(JobServer(name="job1", host="10.231.10.14"),))
+    store, bus = FakeStore(), SignalledBus(signal.SIGTERM)
+    store.upsert_jobnets(jobnets.read_all(checkout_of(config, JN_HELLO)), "r1")
+    fake_ssh.answer(stdout="4321\n")
+    bus.publish(Event.new("start.jobnet.job.tengine", {"jobnet": "jn_hello"}))
+    assert daemon.start(config, True, connector(store), connector(bus)) == 0
+    [execution] = store.executions.values()
+    assert execution.status == "running"
+    assert execution.detail["jobs"]["j1"]["status"] == "running"
+    assert fake_ssh.argv[-1] == ("MM_SERVER_NAME=job1 MM_ROOT_JOBNET_ID=1"
+                                 " MM_TARGET_JOBNET_ID=jn_hello MM_ACTUAL_JOB_ID=1/j1"
+                                 " tengine_job_agent_run /home/tengine/hello.sh")
+    assert "INFO job servers: job1 10.231.10.14:22" in log_of(config)
+
+
+def checkout_of(config, text: str) -> Path:
+    root = Path(config.log_common.output).parent / "checkout"
+    (root / "jobnets").mkdir(parents=True)
+    (root / "jobnets" / "jn_hello.yml").write_text(text, encoding="utf-8")
+    return root

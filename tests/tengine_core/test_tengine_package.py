@@ -16,7 +16,8 @@ CONTRACT_FILES = [
     "/lib/systemd/system/tengined.service", "/usr/share/doc/tengine-core/README",
     *(f"/usr/lib/tengine-core/tengine_core/{name}.py" for name in (
         "__init__", "cli", "config", "event", "store", "bus", "handlers", "engine", "scm",
-        "jobnets", "pidfiles", "connection_test", "daemon", "logs")),
+        "jobnets", "pidfiles", "connection_test", "daemon", "logs", "ssh", "jobs", "inprocess",
+        "jobtest", "run")),
 ]
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
+from typing import Callable
 
 PRODUCT = "Tengine コンソール"
 LOGIN_FAILED = "ユーザ名またはパスワードが違います"
@@ -30,6 +32,8 @@ td.key,td.properties,td.occurred_at{font-family:monospace}
 td.key,td.occurred_at,td.level,td.event_type_name{white-space:nowrap}
 td.properties{word-break:break-all}
 tr.empty td{color:#5c6773;text-align:center}
+ul.jobs{margin:0;padding-left:1.2em} .job_cause,.execution_cause{color:#b00020}
+.job_status,.job_server,.job_exit_status{font-family:monospace}
 .count{color:#5c6773}
 form.filter{margin-bottom:1em} form.filter input{width:16em}
 .login{max-width:22em;background:#fff;padding:1.2em 1.5em;border:1px solid #b9c2cf}
@@ -48,10 +52,41 @@ class Listing:
     noun: str  # what the rows are, for the empty list's message
     row_class: str
     columns: tuple[tuple[str, str], ...]  # (row key, also the cell's class; header)
+    # Cells made from the whole row (key: a function returning the cell's escaped HTML);
+    # the others show the row's value for their key as text.
+    made: tuple[tuple[str, Callable[[dict], str]], ...] = ()
 
     @property
     def table_id(self) -> str:
         return self.path.lstrip("/")
+
+    def cell(self, key: str, row: dict) -> str:
+        make = dict(self.made).get(key)
+        return make(row) if make else escape(text(row.get(key)))
+
+
+def _natural(name: str) -> list:
+    """j2 before j10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def job_list(row: dict) -> str:
+    """An execution's jobs (its detail's jobs): name, server, status, exit status, cause."""
+    detail = row.get("detail") or {}
+    items = []
+    for name, job in sorted((detail.get("jobs") or {}).items(), key=lambda item: _natural(item[0])):
+        parts = [f'<span class="job_name">{escape(name)}</span>',
+                 f'(<span class="job_server">{escape(text(job.get("server")))}</span>):',
+                 f'<span class="job_status">{escape(text(job.get("status")))}</span>']
+        if job.get("exit_status") is not None:
+            parts.append(f'終了ステータス <span class="job_exit_status">'
+                         f'{escape(text(job["exit_status"]))}</span>')
+        if job.get("cause"):
+            parts.append(f'<span class="job_cause">{escape(text(job["cause"]))}</span>')
+        items.append(f'<li class="job">{" ".join(parts)}</li>')
+    cause = (f'<span class="execution_cause">{escape(text(detail["cause"]))}</span>'
+             if detail.get("cause") else "")
+    return cause + (f'<ul class="jobs">{"".join(items)}</ul>' if items else "")
 
 
 EVENTS = Listing("/events", "イベント通知", "イベント", "event", (
@@ -62,7 +97,8 @@ JOBNETS = Listing("/jobnets", "ジョブネット", "ジョブネット", "jobne
     ("loaded_at", "読み込み日時 (UTC)")))
 EXECUTIONS = Listing("/executions", "実行", "実行", "execution", (
     ("id", "ID"), ("jobnet", "ジョブネット"), ("status", "状態"),
-    ("started_at", "開始日時 (UTC)"), ("finished_at", "終了日時 (UTC)")))
+    ("started_at", "開始日時 (UTC)"), ("finished_at", "終了日時 (UTC)"), ("jobs", "ジョブ")),
+    made=(("jobs", job_list),))
 VIRTUAL_SERVERS = Listing("/virtual_servers", "仮想サーバ", "仮想サーバ", "virtual_server", (
     ("name", "名前"), ("provider", "プロバイダ"), ("address", "アドレス"), ("status", "状態"),
     ("updated_at", "更新日時 (UTC)")))
@@ -122,7 +158,7 @@ def login_page(error: str | None = None, user: str = "") -> str:
 
 def _table(listing: Listing, rows: list[dict]) -> str:
     head = "".join(f"<th>{header}</th>" for _, header in listing.columns)
-    lines = ["".join(f'<td class="{key}">{escape(text(row.get(key)))}</td>'
+    lines = ["".join(f'<td class="{key}">{listing.cell(key, row)}</td>'
                      for key, _ in listing.columns) for row in rows]
     body = "\n".join(f'<tr class="{listing.row_class}">{cells}</tr>' for cells in lines)
     if not rows:

@@ -17,7 +17,7 @@ UNDEFINED_TABLE = "42P01"  # SQLSTATE: tengined has not created the schema yet
 EVENTS = ("SELECT event_type_name, key, source_name, occurred_at, level, sender_name, properties"
           " FROM events{where} ORDER BY occurred_at DESC, id DESC LIMIT %s")
 JOBNETS = "SELECT name, caption, revision, loaded_at FROM jobnets ORDER BY name"
-EXECUTIONS = ("SELECT id, jobnet, status, started_at, finished_at FROM executions"
+EXECUTIONS = ("SELECT id, jobnet, status, started_at, finished_at, detail FROM executions"
               " ORDER BY id DESC LIMIT %s")
 VIRTUAL_SERVERS = ("SELECT name, provider, address, status, updated_at FROM virtual_servers"
                    " ORDER BY name")

@@ -1,7 +1,8 @@
-"""The commands: `tengined [-k ACTION] [-f CONFIG] [--foreground]` and
-`tengine_fire [-f CONFIG] EVENT_TYPE [key:value ...]`.
+"""The commands: `tengined [-k ACTION] [-f CONFIG] [--foreground] [NAME]` (NAME: the jobnet
+of `-k run`) and `tengine_fire [-f CONFIG] EVENT_TYPE [key:value ...]`.
 
-Exit status: 0 done, 1 failed (one line on stderr, or the test start's line on stdout),
+Exit status: 0 done, 1 failed (one line on stderr, or the test start's line on stdout; `-k run`:
+the execution's line on stdout, its failed jobs on stderr),
 2 bad usage or a bad config (one line naming the file and the key), 3 `status` with no core
 running."""
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tengine_core import bus, connection_test, daemon, jobnets, pidfiles, store
+from tengine_core import bus, connection_test, daemon, jobnets, jobtest, pidfiles, run, store
 from tengine_core.config import DEFAULT_PATH, Config, load
 from tengine_core.errors import ConfigError, ServerError, TengineError
 from tengine_core.event import Event
@@ -68,13 +69,22 @@ def test(config: Config, _args) -> int:
     return code
 
 
-def jobtest(_config: Config, _args) -> int:
-    print("Connection jobtest failure: [not implemented]")  # job execution: a later issue
-    return 1
+def job_test(config: Config, args) -> int:
+    code, line = jobtest.run(config, args.config)
+    print(line)
+    return code
+
+
+def run_jobnet(config: Config, args) -> int:
+    execution = run.run(config, args.jobnet)
+    print(run.summary(execution))
+    for line in run.causes(execution):
+        print(f"tengined: {line}", file=sys.stderr)
+    return 0 if execution.status == "success" else 1
 
 
 ACTIONS = {"start": start, "stop": stop, "status": status, "load": load_jobnets,
-           "test": test, "jobtest": jobtest}
+           "test": test, "jobtest": job_test, "run": run_jobnet}
 
 
 def tengined(argv: list[str] | None = None) -> int:
@@ -85,7 +95,11 @@ def tengined(argv: list[str] | None = None) -> int:
                         help=f"the config file (default: {DEFAULT_PATH})")
     parser.add_argument("--foreground", action="store_true",
                         help="do not detach, even with process.daemon: true")
+    parser.add_argument("jobnet", metavar="NAME", nargs="?", help="the jobnet of -k run")
     args = parser.parse_args(argv)
+    if (args.action == "run") != (args.jobnet is not None):
+        parser.error("-k run needs the jobnet's NAME" if args.action == "run"
+                     else f"NAME is for -k run only, not -k {args.action}")
     return _run("tengined", args, ACTIONS[args.action])
 
 

@@ -4,11 +4,12 @@ The dataclasses are the schema: a field's type is the type the key must have, it
 the contract's default, and a field without a default is required. Only the two server hosts
 are required: a file that does not say where the DB and the queue are is a mistake (a
 misspelt section would otherwise mean localhost without a word). Keys the reference does not
-use are ignored, so a file written for the original Tengine still loads."""
+use are ignored, so a file written for the original Tengine still loads. A list of sections
+(`job_servers`) is a tuple of dataclasses; its errors name the entry: `job_servers[0].host`."""
 from __future__ import annotations
 
 import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 
 from tengine_core import yamlfile
@@ -118,15 +119,38 @@ class LogCommon:
 
 
 @dataclass(frozen=True)
+class JobServer(Endpoint):
+    """A server jobs run on, reached over SSH; the key and known_hosts default to the scm's
+    ("" here until Config fills them in)."""
+    name: str = setting(check=_not_empty)
+    host: str = setting(check=_not_empty)
+    port: int = setting(22, _port)
+    user: str = setting("tengine", _not_empty)
+    ssh_key: str = setting("", _not_empty)
+    known_hosts: str = setting("", _not_empty)
+
+
+@dataclass(frozen=True)
 class Config:
     db: Db
     event_queue: EventQueue
     process: Process = section(Process)
     tengined: Tengined = section(Tengined)
     log_common: LogCommon = section(LogCommon)
+    job_servers: tuple[JobServer, ...] = ()
+
+    def __post_init__(self):
+        scm = self.tengined.scm
+        servers = tuple(replace(server, ssh_key=server.ssh_key or scm.ssh_key,
+                                known_hosts=server.known_hosts or scm.known_hosts)
+                        for server in self.job_servers)
+        object.__setattr__(self, "job_servers", servers)  # frozen: filled in once, here
+
+    def job_server(self, name: str) -> JobServer | None:
+        return next((server for server in self.job_servers if server.name == name), None)
 
 
-EXPECTED = {bool: "true or false", int: "an integer", str: "a string"}
+EXPECTED = {bool: "true or false", int: "an integer", str: "a string", tuple: "a list"}
 
 
 class _Problem(Exception):
@@ -153,6 +177,8 @@ def _build(cls, data: object, where: str):
         kind, value = types[spec.name], data.get(key)
         if is_dataclass(kind):
             values[spec.name] = _build(kind, value, dotted)
+        elif typing.get_origin(kind) is tuple and value is not None:
+            values[spec.name] = _build_list(typing.get_args(kind)[0], value, dotted)
         elif value is None:  # absent, or a key with nothing after the colon
             if spec.default is MISSING:
                 raise _Problem(f"missing key {dotted}")
@@ -165,6 +191,19 @@ def _build(cls, data: object, where: str):
                 raise _Problem(f"{dotted}: {problem}")
             values[spec.name] = value
     return cls(**values)
+
+
+def _build_list(cls, data: object, where: str) -> tuple:
+    """A list of cls sections; entries are told apart by their names."""
+    if not isinstance(data, list):
+        raise _Problem(f"{where}: expected a list, got {yamlfile.describe(data)}")
+    items = tuple(_build(cls, item, f"{where}[{index}]") for index, item in enumerate(data))
+    names = [getattr(item, "name", None) for item in items]
+    for index, name in enumerate(names):
+        if name is not None and name in names[:index]:
+            raise _Problem(f"{where}[{index}].name: '{name}' is the name of"
+                           f" {where}[{names.index(name)}] already")
+    return items
 
 
 def load(path: str | Path = DEFAULT_PATH) -> Config:

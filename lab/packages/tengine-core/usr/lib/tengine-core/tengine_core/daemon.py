@@ -1,6 +1,7 @@
 """`tengined -k start`: the resident core. Loads the jobnets, connects to the DB and the queue,
-consumes events until SIGTERM or SIGHUP, then stops cleanly (the current event is finished,
-the connections closed, the pid file removed, `tengined stopped` logged).
+consumes events (every core's handlers: the connection test's and the jobs') until SIGTERM
+or SIGHUP, then stops cleanly (the current event is finished, the connections closed, the
+pid file removed, `tengined stopped` logged).
 
 Startup that fails, and a DB or queue lost later, end the process with status 1 and an ERROR
 naming the part and its address (systemd restarts it)."""
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from tengine_core import bus as bus_module
-from tengine_core import handlers, jobnets, logs, pidfiles
+from tengine_core import jobnets, jobs, logs, pidfiles
 from tengine_core import store as store_module
 from tengine_core.config import Config
 from tengine_core.engine import Engine
@@ -61,11 +62,13 @@ def serve(config: Config, log: logging.Logger, stopping: threading.Event,
             log.info("no jobnets loaded: tengined.scm.url is empty")
         bus = connect_bus(config.event_queue)
         bus.declare()
-        engine = Engine(store, bus, handlers.builtin(), log)
+        engine = Engine(store, bus, jobs.core_handlers(config, store, log), log)
         engine.consume()
         queue = config.event_queue
         log.info("tengined started (pid %d): consuming %s from %s, storing in %s",
                  os.getpid(), queue.queue.name, queue.connection.address, config.db.address)
+        log.info("job servers: %s", ", ".join(f"{server.name} {server.address}" for server
+                                              in config.job_servers) or "none")
         doing = "lost connection to"
         next_ping = time.monotonic() + PING
         while not stopping.is_set():

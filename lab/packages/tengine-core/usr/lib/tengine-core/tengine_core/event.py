@@ -14,6 +14,11 @@ LEVELS = ("gr_heartbeat", "debug", "info", "warn", "error", "fatal")
 TEXT_FIELDS = ("event_type_name", "key", "source_name", "level", "sender_name")
 
 
+def timestamp(moment: datetime) -> str:
+    """A time as on the wire (and in executions' detail): ISO 8601 in UTC, microseconds, Z."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class EventError(TengineError):
     """A message that is not a tengine event."""
 
@@ -39,10 +44,10 @@ class Event:
                    properties=dict(properties or {}))
 
     def to_json(self) -> bytes:
-        occurred = self.occurred_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         return json.dumps({
             "event_type_name": self.event_type_name, "key": self.key,
-            "source_name": self.source_name, "occurred_at": occurred, "level": self.level,
+            "source_name": self.source_name, "occurred_at": timestamp(self.occurred_at),
+            "level": self.level,
             "sender_name": self.sender_name, "properties": self.properties,
         }, ensure_ascii=False).encode("utf-8")
 

@@ -11,6 +11,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from tengine_core import ssh
 from tengine_core.config import Scm
 from tengine_core.errors import TengineError
 
@@ -30,8 +31,8 @@ class ScmError(TengineError):
 
 
 def ssh_command(scm: Scm) -> str:
-    return (f"ssh -i {shlex.quote(scm.ssh_key)} -o UserKnownHostsFile={shlex.quote(scm.known_hosts)}"
-            " -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=5")
+    """GIT_SSH_COMMAND: the job servers' ssh options (ssh.options), in one shell line."""
+    return shlex.join(["ssh", *ssh.options(scm.ssh_key, scm.known_hosts)])
 
 
 def service_account() -> pwd.struct_passwd | None:

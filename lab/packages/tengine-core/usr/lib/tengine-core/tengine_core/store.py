@@ -1,11 +1,15 @@
-"""The DB (PostgreSQL) through psycopg2: the schema of the contract, events and jobnets.
+"""The DB (PostgreSQL) through psycopg2: the schema of the contract, events, jobnets and
+executions.
 
 psycopg2 is imported when connecting, so the rest of the core imports without it. Every
 failure of the DB, at connect time or later, is a ServerError naming `db <host>:<port>`."""
 from __future__ import annotations
 
+import copy
 import json
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 from tengine_core.causes import db_cause
 from tengine_core.config import Db
@@ -52,7 +56,39 @@ VALUES (%s, %s, %s::jsonb, %s, %s)
 ON CONFLICT (name) DO UPDATE SET caption = EXCLUDED.caption, definition = EXCLUDED.definition,
   source = EXCLUDED.source, revision = EXCLUDED.revision, loaded_at = now()"""
 
-TEST_EVENT_TYPES = "SELECT DISTINCT event_type_name FROM events WHERE properties->>'test_id' = %s"
+EVENTS_WITH_PROPERTY = ("SELECT event_type_name, properties FROM events"
+                        " WHERE properties->>%s = %s ORDER BY id")
+
+FIND_JOBNET = "SELECT definition FROM jobnets WHERE name = %s"
+
+EXECUTION_COLUMNS = "id, jobnet, status, started_at, finished_at, detail"
+# The execution a start.jobnet.job.tengine event made: a redelivered event finds it again.
+FIND_EXECUTION = (f"SELECT {EXECUTION_COLUMNS} FROM executions"
+                  " WHERE detail->>'start_event' = %s ORDER BY id LIMIT 1")
+INSERT_EXECUTION = """
+INSERT INTO executions (jobnet, status, started_at, finished_at, detail)
+VALUES (%s, %s, %s, %s, %s::jsonb) RETURNING id"""
+# Every change of an execution is read, changed and written under this row lock, so two cores
+# (or two handlers of one) never overwrite each other's change.
+LOCK_EXECUTION = f"SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = %s FOR UPDATE"
+UPDATE_EXECUTION = """
+UPDATE executions SET status = %s, started_at = %s, finished_at = %s, detail = %s::jsonb
+WHERE id = %s"""
+
+
+@dataclass
+class Execution:
+    """A row of executions; detail holds `start_event` and the jobs (see jobs.py)."""
+    id: int | None
+    jobnet: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    detail: dict
+
+    def values(self) -> tuple:
+        return (self.status, self.started_at, self.finished_at,
+                json.dumps(self.detail, ensure_ascii=False))
 
 
 def connect(settings: Db, timeout: float = 3.0) -> Store:
@@ -114,10 +150,52 @@ class Store:
                 event.level, event.sender_name, json.dumps(event.properties, ensure_ascii=False)))
             return cursor.rowcount == 1
 
-    def event_types_with_test_id(self, test_id: str) -> set[str]:
+    def events_with_property(self, name: str, value: str) -> list[tuple[str, dict]]:
+        """(event_type_name, properties) of the stored events whose property name is value."""
         with self._transaction() as cursor:
-            cursor.execute(TEST_EVENT_TYPES, (test_id,))
-            return {row[0] for row in cursor.fetchall()}
+            cursor.execute(EVENTS_WITH_PROPERTY, (name, value))
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+
+    def event_types_with_test_id(self, test_id: str) -> set[str]:
+        return {name for name, _ in self.events_with_property("test_id", test_id)}
+
+    def find_jobnet(self, name: str) -> dict | None:
+        """The definition (the jobnets/NAME.yml file as JSON) of a loaded jobnet."""
+        with self._transaction() as cursor:
+            cursor.execute(FIND_JOBNET, (name,))
+            row = cursor.fetchone()
+            return row[0] if row else None
+
+    def find_execution(self, start_event: str) -> Execution | None:
+        with self._transaction() as cursor:
+            cursor.execute(FIND_EXECUTION, (start_event,))
+            row = cursor.fetchone()
+            return Execution(*row) if row else None
+
+    def create_execution(self, new: Execution) -> tuple[Execution, bool]:
+        """Insert new (its id is set); (the execution of new.detail's start_event, whether it
+        is new). The start event is seen by one core at a time, so looking first suffices."""
+        with self._transaction() as cursor:
+            cursor.execute(FIND_EXECUTION, (new.detail["start_event"],))
+            row = cursor.fetchone()
+            if row:
+                return Execution(*row), False
+            cursor.execute(INSERT_EXECUTION, (new.jobnet, *new.values()))
+            new.id = cursor.fetchone()[0]
+            return new, True
+
+    @contextmanager
+    def lock_execution(self, execution_id: int):
+        """The execution (None if there is none) to change in place, locked in one
+        transaction; what changed is written when the block ends."""
+        with self._transaction() as cursor:
+            cursor.execute(LOCK_EXECUTION, (execution_id,))
+            row = cursor.fetchone()
+            execution = Execution(*row) if row else None
+            before = copy.deepcopy(execution)
+            yield execution
+            if execution != before:
+                cursor.execute(UPDATE_EXECUTION, (*execution.values(), execution.id))
 
     def upsert_jobnets(self, jobnets, revision: str) -> None:
         """Insert or replace the jobnets (jobnets.Jobnet) of one checkout, all or none."""
