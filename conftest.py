@@ -14,5 +14,8 @@ pytest_plugins = [
     "steps.documents",
     "steps.tengine",
     "steps.console",
+    "steps.platform",
+    "steps.jobs",
+    "steps.support",
     "pytester",  # the report plugin's own end-to-end tests (tests/test_report_plugin.py)
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -49,3 +50,17 @@ def describe(values: list[float], what: str, target: str) -> str:
     p95 = values[max(0, int(round(0.95 * len(values))) - 1)]
     return (f"{what} over {len(values)} runs: median {statistics.median(values):.2f} s, p95 {p95:.2f} s, "
             f"min {values[0]:.2f} s, max {values[-1]:.2f} s (target: {target})")
+
+
+def time_command(client, container: str, command: str, rounds: int, succeeded: str, what: str) -> list[float]:
+    """Run one command N times in a container; its time each round, as the operator waits."""
+    samples = []
+    for i in range(rounds):
+        started = time.monotonic()
+        out = sh(client, container, command)
+        took = time.monotonic() - started
+        if succeeded not in out:
+            raise RuntimeError(f"{what} {i + 1} did not succeed: {out.strip()}")
+        samples.append(took)
+        print(f"{what} {i + 1:2d}: {took:.2f} s", flush=True)
+    return samples

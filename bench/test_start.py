@@ -12,11 +12,10 @@ at the end, whatever happens.
 from __future__ import annotations
 
 import sys
-import time
 
 import docker
 
-from kept_lab import ROOT, build, describe, remove, sh
+from kept_lab import ROOT, build, describe, remove, time_command
 
 from oat.products import Product  # noqa: E402
 
@@ -34,14 +33,7 @@ def main() -> int:
     core = f"oat-{run_id}-tengine-core"
     samples: list[float] = []
     try:
-        for i in range(rounds):
-            started = time.monotonic()
-            out = sh(client, core, PRODUCT["core.test"])
-            took = time.monotonic() - started
-            if PRODUCT["core.test_success"] not in out:
-                raise RuntimeError(f"test start {i + 1} did not succeed: {out.strip()}")
-            samples.append(took)
-            print(f"test start {i + 1:2d}: {took:.2f} s", flush=True)
+        samples = time_command(client, core, PRODUCT["core.test"], rounds, PRODUCT["core.test_success"], "test start")
     finally:
         remove(run_id)
     print(describe(samples, "Test start (fire foo → bar stored, whole command)", "median < 2 s"))

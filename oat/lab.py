@@ -37,7 +37,7 @@ BOOT_TIMEOUT = 90.0
 # systemd as PID 1 runs with Docker's default capabilities (measured here), given a cgroup
 # view and tmpfs /run. A server that needs more says so in its topology; ALL (a nested
 # engine) is the notes' replacement for --privileged, which fails on this kind of host.
-ALL_CAPS_SECURITY_OPT = ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]
+ALL_CAPS_SECURITY_OPT = ["seccomp=unconfined", "apparmor=unconfined"]
 
 
 def new_run_id() -> str:
@@ -135,7 +135,10 @@ def signals_deferred():
 
 def _privileges(capabilities: tuple[str, ...]) -> dict:
     if "ALL" in capabilities:
-        return {"cap_add": ["ALL"], "cap_drop": ["SYS_RESOURCE"], "security_opt": ALL_CAPS_SECURITY_OPT}
+        # A nested container engine (the virtual server platform): it makes devices and
+        # cgroups for its own containers.
+        return {"cap_add": ["ALL"], "cap_drop": ["SYS_RESOURCE"], "security_opt": ALL_CAPS_SECURITY_OPT,
+                "device_cgroup_rules": ["a *:* rwm"]}
     return {"cap_add": list(capabilities)} if capabilities else {}
 
 
@@ -161,6 +164,7 @@ class Lab:
         self.owner = owners.current()
         self._servers: dict[str, LabServer] = {}
         self._image_tags: dict[str, str] = {}
+        self.package_source: PackageSource | None = None
         self.created_at: float | None = None
 
     # --- naming -------------------------------------------------------------------------
@@ -207,7 +211,9 @@ class Lab:
     def _create_server(self, spec: Server) -> None:
         api = self.client.api
         name = self.object_name(spec.name)
-        binds = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"}}
+        # systemd reads the cgroup tree; only a nested engine writes to it.
+        cgroups = "rw" if "ALL" in spec.capabilities else "ro"
+        binds = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": cgroups}}
         for mount in spec.mounts:
             binds[self.object_name(mount.volume)] = {"bind": mount.path, "mode": "rw"}
         host_config = api.create_host_config(
@@ -215,6 +221,10 @@ class Lab:
             tmpfs={"/run": "rw,exec,mode=755", "/run/lock": "rw,mode=1777"},
             **_privileges(spec.capabilities),
         )
+        if "ALL" in spec.capabilities:
+            # The CLI's --security-opt systempaths=unconfined: a nested engine mounts /proc
+            # and /sys for its containers, which masked paths would forbid.
+            host_config.update(MaskedPaths=[], ReadonlyPaths=[])
         networks = list(spec.addresses.items())
         first_net, first_ip = networks[0]
         net_config = api.create_networking_config({
@@ -252,7 +262,7 @@ class Lab:
             raise LabError(f"server '{server.name}' booted degraded; failed units: {failed.strip() or '?'}")
 
     def _serve_packages(self) -> None:
-        source = PackageSource(self.server(self.topology.package_source), self.client)
+        self.package_source = source = PackageSource(self.server(self.topology.package_source), self.client)
         summary = source.publish(self.debs)
         self.progress(f"package source '{source.repo.name}': {summary} "
                       f"({len(self.debs)} of them built from this repository)")
@@ -274,6 +284,10 @@ class Lab:
         self._wait_booted(server)
         self.recorder.record(name, "(reboot: docker restart, then wait for systemd)", 0,
                              "booted", "", time.monotonic() - started)
+
+    def image_tag(self, image: str) -> str:
+        """The content-hashed tag of one of the lab's images (oat/server:1a2b…)."""
+        return self._image_tags[image]
 
     def server(self, name: str) -> LabServer:
         spec = self.topology.server(name)  # unknown names: one-line error naming the lab

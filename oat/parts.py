@@ -25,6 +25,8 @@ class Part:
     ports: tuple[int, ...]
     version_package: str
     setup: tuple[dict, ...]
+    # Units stopped along with the service (a socket that would start it again, a helper daemon).
+    also_stop: tuple[str, ...] = ()
 
 
 class Parts:
@@ -33,6 +35,11 @@ class Parts:
     def __init__(self, product: Product, lab):
         self.product = product
         self.lab = lab
+        self.virtual: list = []  # servers the virtual server platform made during the run
+
+    def add(self, server) -> None:
+        """A server made during the run (a virtual server) joins its role's part."""
+        self.virtual = [s for s in self.virtual if s.name != server.name] + [server]
 
     def part(self, name: str) -> Part:
         parts = self.product["parts"]
@@ -42,12 +49,13 @@ class Parts:
         return Part(name=name, package=data["package"], service=data["service"],
                     processes=tuple(data.get("processes", ())), ports=tuple(data.get("ports", ())),
                     version_package=data.get("version_package", data["package"]),
-                    setup=tuple(data.get("setup", ())))
+                    setup=tuple(data.get("setup", ())), also_stop=tuple(data.get("also_stop", ())))
 
     def servers(self, name: str) -> list:
         """Every server of the lab whose role is this part (at least one)."""
         self.part(name)
         found = [self.lab.server(s.name) for s in self.lab.topology.procedure_servers if s.role == name]
+        found += [s for s in self.virtual if s.spec.role == name]
         if not found:
             raise LabError(f"lab '{self.lab.topology.name}' has no server with role '{name}'")
         return found
@@ -59,12 +67,20 @@ class Parts:
                            f"an address needs exactly one")
         return servers[0].address
 
+    def role_address(self, role: str) -> str:
+        """The address of the one server of the lab (the package source included) with a role."""
+        found = [s for s in self.lab.topology.servers.values() if s.role == role]
+        if len(found) != 1:
+            raise LabError(f"lab '{self.lab.topology.name}' has {len(found)} servers with role '{role}'; "
+                           f"an address needs exactly one")
+        return found[0].address
+
     def render(self, text: str) -> str:
         """Fill {{ dotted.key }} from the product data and {{ address:ROLE }} from the lab."""
         def value(match: re.Match) -> str:
             key = match.group(1)
             if key.startswith("address:"):
-                return self.address(key.split(":", 1)[1])
+                return self.role_address(key.split(":", 1)[1])
             return str(self.product[key])
         return _PLACEHOLDER.sub(value, str(text))
 

@@ -1,7 +1,7 @@
 """Steps about the products' services: auto-start, start, stop, running or not."""
 from __future__ import annotations
 
-from pytest_bdd import parsers, then, when
+from pytest_bdd import given, parsers, then, when
 
 from oat.wait import wait_until
 from steps.cluster import SIDES, node_of
@@ -56,11 +56,14 @@ def _listening(server, port: int) -> bool:
                for where in ("0.0.0.0", "::", server.address))
 
 
+@given(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
 @when(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
 def start_or_stop_part(parts, part, action):
     verb = {"起動": "start", "停止": "stop", "再起動": "restart"}[action]
+    spec = parts.part(part)
+    units = " ".join((*spec.also_stop, spec.service)) if verb == "stop" else spec.service
     for server in parts.servers(part):
-        server.check("systemctl %s %s" % (verb, parts.part(part).service))
+        server.check("systemctl %s %s" % (verb, units))
 
 
 @then(parsers.re(f"{PART}で {SAME_PART}のプロセスが起動し(?:、ポートで待ち受けて|て)いる"))

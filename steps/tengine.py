@@ -46,16 +46,21 @@ def core_loads_jobnets(parts, product, tengine_state):
             f"expected {len(tengine_state['jobnets'])} jobnets")
 
 
-def run_test_start(parts, product, tengine_state):
-    """Run the core's test start on every core server; keep each result for the checks."""
+def run_on_cores(parts, tengine_state, command: str) -> None:
+    """Run a core command (test start, job test start) on every core server; keep each
+    result and its duration for the checks, and the DB's clock before it."""
     db = parts.servers("DB")[0]
     tengine_state["test_since"] = db.check("date -u +%Y-%m-%dT%H:%M:%S.%6NZ").strip()
     results = []
     for server in parts.servers(CORE):
         started = time.monotonic()
-        result = server.run(product["core.test"])
+        result = server.run(command)
         results.append((server, result, time.monotonic() - started))
     tengine_state["test_results"] = results
+
+
+def run_test_start(parts, product, tengine_state):
+    run_on_cores(parts, tengine_state, product["core.test"])
 
 
 when("Tengineコア サーバで Tengineコア のテスト起動を実行する")(run_test_start)
@@ -106,35 +111,45 @@ def test_events_stored(parts, product, tengine_state, first, second):
 
 # --- the core's config, changed and restored by the failure scenarios -------------------
 
-def _edit_core_config(parts, product, key: str, edit) -> None:
-    """Change one dotted key of the core's YAML config on every core server, as vi would."""
-    path = product["core.config"]
-    for server in parts.servers(CORE):
+def edit_core_config(parts, product, key: str, edit) -> None:
+    edit_config(parts, CORE, product["core.config"], key, edit)
+
+
+def edit_config(parts, part: str, path: str, key: str, edit) -> None:
+    """Change one dotted key of a part's YAML config on each of its servers, as vi would."""
+    for server in parts.servers(part):
         config = yaml.safe_load(server.host.file(path).content_string)
         node = config
         *parents, last = key.split(".")
         for parent in parents:
             node = node[parent]
         edit(node, last)
-        server.put_file(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False), mode=0o640)
-        server.check(f"chown root:tengine {path}")
+        mode = int(server.check("stat -c %%a %s", path).strip(), 8)
+        owner = server.check("stat -c %%U:%%G %s", path).strip()
+        server.put_file(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False), mode=mode)
+        server.check(f"chown {owner} {path}")
 
 
-@when(parsers.parse('Tengineコア の設定 "{key}" を "{value}" に変更する'))
-def change_core_config(parts, product, key, value):
-    _edit_core_config(parts, product, key,
-                      lambda node, last: node.__setitem__(last, int(value) if value.isdigit() else value))
+@given(parsers.re(r'(?P<part>Tengineコア|Tengineジョブエージェント) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
+@when(parsers.re(r'(?P<part>Tengineコア|Tengineジョブエージェント) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
+def change_config(parts, product, part, key, value):
+    edit_config(parts, part, config_file(product, part), key,
+                lambda node, last: node.__setitem__(last, int(value) if value.isdigit() else value))
+
+
+def config_file(product, part: str) -> str:
+    return product[f"parts.{part}.config"]
 
 
 @when(parsers.parse('Tengineコア の設定から "{key}" を削除する'))
 def remove_core_config_key(parts, product, key):
-    _edit_core_config(parts, product, key, lambda node, last: node.pop(last))
+    edit_core_config(parts, product, key, lambda node, last: node.pop(last))
 
 
-@when("Tengineコア の設定を元に戻す")
-def restore_core_config(parts, product):
-    for server in parts.servers(CORE):
-        parts.write_file(CORE, server, product["core.config"])
+@when(parsers.re(r"(?P<part>Tengineコア|Tengineジョブエージェント) の設定を元に戻す"))
+def restore_config(parts, product, part):
+    for server in parts.servers(part):
+        parts.write_file(part, server, config_file(product, part))
 
 
 @then(parsers.parse('Tengineコア のテスト起動は設定ファイルとキー "{key}" を示して失敗する'))

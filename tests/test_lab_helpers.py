@@ -33,6 +33,7 @@ def test_all_capabilities_replace_privileged_mode():
         "cap_add": ["ALL"],
         "cap_drop": ["SYS_RESOURCE"],
         "security_opt": ALL_CAPS_SECURITY_OPT,
+        "device_cgroup_rules": ["a *:* rwm"],
     }
 
 

@@ -107,7 +107,7 @@ def test_placeholders_come_from_the_product_and_the_lab(parts):
 
 
 def test_an_address_of_a_part_with_two_servers_is_ambiguous(parts):
-    with pytest.raises(LabError, match="'Core' has 2 servers"):
+    with pytest.raises(LabError, match="has 2 servers with role 'Core'"):
         parts.render("{{ address:Core }}")
 
 
@@ -170,4 +170,5 @@ def test_the_tengine_product_data_renders_on_its_topology():
                     assert "{{" not in parts.render(text)
             if "template" in action:
                 assert "{{" not in parts.template(action["template"])
-        assert parts.servers(name)
+        if name != "Tengineジョブエージェント":  # its servers are made during the run
+            assert parts.servers(name)
