@@ -221,9 +221,10 @@ def render_measurements(measurements: list[dict]) -> str:
         if m["kind"] == "availability":
             parts.append(f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
                          f"<div>{m['svg']}</div><pre>{escape(m['text'])}</pre>")
-    for m in measurements:
-        if m["kind"] not in ("rto", "availability"):
-            parts.append(f"<p>{escape(m['label'])}: {m['value']:.2f}</p>")
+    timed = [m for m in measurements if m["kind"] == "seconds"]
+    if timed:
+        parts.append("<h3>所要時間</h3>" + bar_chart_svg([(f"{i}", m["value"]) for i, m in enumerate(timed, 1)], "秒")
+                     + "<ol>" + "".join(f"<li>{escape(m['label'])}: {m['value']:.2f} 秒</li>" for m in timed) + "</ol>")
     return "".join(parts)
 
 

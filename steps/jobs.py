@@ -4,6 +4,7 @@ through core → SSH → agent → queue → core."""
 from __future__ import annotations
 
 import shlex
+import time
 
 from pytest_bdd import given, parsers, then, when
 
@@ -53,9 +54,12 @@ def set_up_job_script(parts, product, name):
 
 
 @when(parsers.parse('Tengineコア で SCM のジョブネット "{jobnet}" を実行する'))
-def run_jobnet(parts, product, tengine_state, jobnet):
+def run_jobnet(parts, product, tengine_state, recorder, jobnet):
     core = parts.servers(CORE)[0]
+    started = time.monotonic()
     tengine_state["run"] = (jobnet, core.run(product["core.run"].format(jobnet=jobnet)))
+    recorder.measure("seconds", f"ジョブネット {jobnet} の実行 (コア → SSH → エージェント → キュー → コア)",
+                     time.monotonic() - started)
 
 
 @then(parsers.parse('ジョブネット "{jobnet}" の実行が成功し、ジョブの結果がキューを通って DB に記録されている'))

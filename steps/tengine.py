@@ -67,18 +67,19 @@ when("Tengineコア サーバで Tengineコア のテスト起動を実行する
 
 
 @then("テスト起動が成功する")
-def test_start_succeeds(product, tengine_state):
+def test_start_succeeds(product, tengine_state, recorder):
     for server, result, took in tengine_state["test_results"]:
         out = (result.stdout + result.stderr).strip()
         assert result.rc == 0 and product["core.test_success"] in result.stdout, (
             f"{server.name}: test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}")
         assert took <= 10, f"{server.name}: test start took {took:.1f} s (the product promises 10 s)"
+        recorder.measure("seconds", f"テスト起動 ({server.name}, foo → bar 格納まで、コマンド全体)", took)
 
 
 @given("Tengineコア のテスト起動が成功する")
-def test_start_works(parts, product, tengine_state):
+def test_start_works(parts, product, tengine_state, recorder):
     run_test_start(parts, product, tengine_state)
-    test_start_succeeds(product, tengine_state)
+    test_start_succeeds(product, tengine_state, recorder)
 
 
 @then(parsers.re(r"テスト起動が失敗し、(?P<part>\S+) の(?P<cause>接続|認証)が原因として表示される"))

@@ -254,3 +254,9 @@ def test_errata_rows_group_by_documented_command():
     html = render_errata([{**row, "server": "node1"}, {**row, "server": "node2"}])
     assert html.count("<tr><td>(3)</td>") == 1
     assert "node1: exit 1: Unknown command<br>node2: exit 1: Unknown command" in html
+
+
+def test_timed_steps_are_listed_with_their_seconds():
+    from oat.report import render_measurements
+    html = render_measurements([{"kind": "seconds", "label": "テスト起動 (core)", "value": 0.25}])
+    assert "所要時間" in html and "<li>テスト起動 (core): 0.25 秒</li>" in html and "<svg" in html
