@@ -24,13 +24,16 @@ class CommandFailed(AssertionError):
 
 
 class LabServer:
-    def __init__(self, spec: Server, container: str, client: docker.DockerClient, recorder: Recorder):
+    def __init__(self, spec: Server, container: str, client: docker.DockerClient, recorder: Recorder,
+                 host=None):
+        """`host`: a testinfra host of another backend (a server inside a server); by default
+        the engine's container of this name."""
         self.spec = spec
         self.name = spec.name
         self.container = container
         self._client = client
         self._recorder = recorder
-        self.host = testinfra.get_host(f"docker://{container}")
+        self.host = host or testinfra.get_host(f"docker://{container}")
         self._wrap_backend()
 
     def __repr__(self) -> str:

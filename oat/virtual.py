@@ -32,16 +32,12 @@ class NestedDockerBackend(DockerBackend):
 
 class VirtualServer(LabServer):
     def __init__(self, spec: Server, platform: LabServer, recorder):
-        self.spec = spec
-        self.name = spec.name
         self.platform = platform
-        self.container = spec.name  # its name in the platform's engine
-        self._client = platform._client
-        self._recorder = recorder
         backend = NestedDockerBackend(platform.container, spec.name)
-        self.host = Host(backend)
-        backend.set_host(self.host)
-        self._wrap_backend()
+        host = Host(backend)
+        backend.set_host(host)
+        # Its container name is its name in the platform's engine.
+        super().__init__(spec, spec.name, platform._client, recorder, host=host)
 
     def check_alive(self) -> None:
         self.platform.check_alive()
