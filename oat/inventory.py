@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from oat import yamlfile
 
 QUERY = ["dpkg-query", "-W", "-f=${Package}\\t${Version}\\t${db:Status-Status}\\n"]
 
@@ -13,7 +13,7 @@ def tracked_packages(products: Path) -> list[str]:
     """Every package named under `inventory` in the product files, in first-seen order."""
     found: list[str] = []
     for path in sorted(Path(products).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.read(path, "product file") or {}
         for name in data.get("inventory", []):
             if name not in found:
                 found.append(name)

@@ -60,14 +60,7 @@ class Parts:
             raise LabError(f"lab '{self.lab.topology.name}' has no server with role '{name}'")
         return found
 
-    def address(self, name: str) -> str:
-        servers = self.servers(name)
-        if len(servers) > 1:
-            raise LabError(f"'{name}' has {len(servers)} servers in lab '{self.lab.topology.name}'; "
-                           f"an address needs exactly one")
-        return servers[0].address
-
-    def role_address(self, role: str) -> str:
+    def address(self, role: str) -> str:
         """The address of the one server of the lab (the package source included) with a role."""
         found = [s for s in self.lab.topology.servers.values() if s.role == role]
         if len(found) != 1:
@@ -80,7 +73,7 @@ class Parts:
         def value(match: re.Match) -> str:
             key = match.group(1)
             if key.startswith("address:"):
-                return self.role_address(key.split(":", 1)[1])
+                return self.address(key.split(":", 1)[1])
             return str(self.product[key])
         return _PLACEHOLDER.sub(value, str(text))
 
