@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import time
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, step, then, when
 
 from oat.cluster import base_configuration, corosync_conf, exec_resource, group_state, process_monitor
 from oat.errors import LabError
@@ -123,8 +123,7 @@ def both_nodes_joined(lab, product):
     assert not missing, f"not online in the cluster: {', '.join(sorted(missing))}\n{clpstat(lab, nodes(product)[0])}"
 
 
-@given(parsers.re(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
-@then(parsers.re(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
+@step(parsers.re(f"フェイルオーバーグループが{SIDES}で起動し、各リソースのステータスが「正常」である"))
 def group_runs_on(lab, product, side):
     node = node_of(product, side)
     wait_for_group(lab, product, node, timeout=60)

@@ -3,13 +3,12 @@ the core, the job test start (ジョブテスト起動), the job script, and a j
 through core → SSH → agent → queue → core."""
 from __future__ import annotations
 
-import shlex
 import time
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import parsers, step, then, when
 
 from steps.platform import platform, virtual_server
-from steps.tengine import CORE, edit_core_config, run_on_cores
+from steps.tengine import CORE, db_query, edit_core_config, run_on_cores
 
 
 @when(parsers.parse('Tengineコア にジョブ実行サーバ "{name}" を登録する'))
@@ -67,14 +66,12 @@ def jobnet_succeeded(parts, product, tengine_state, jobnet):
     ran, result = tengine_state["run"]
     out = (result.stdout + result.stderr).strip()
     assert ran == jobnet and result.rc == 0 and "success" in result.stdout, f"jobnet {jobnet} exited {result.rc}: {out}"
-    db = parts.servers("DB")[0]
-    query = ("SELECT status, detail->'jobs' FROM executions WHERE jobnet = '%s' ORDER BY id DESC LIMIT 1" % jobnet)
-    row = db.check("runuser -u postgres -- psql -d %s -Atc %s" % (product["db.database"], shlex.quote(query))).strip()
+    row = db_query(parts, product, "SELECT status, detail->'jobs' FROM executions WHERE jobnet = '%s'"
+                                   " ORDER BY id DESC LIMIT 1" % jobnet)
     assert row.startswith("success|"), f"the last execution of {jobnet} in the DB is: {row}"
-    finished = ("SELECT count(*) FROM events WHERE event_type_name = 'finished.process.job.tengine'"
-                " AND properties->>'MM_TARGET_JOBNET_ID' = '%s'" % jobnet)
-    count = db.check("runuser -u postgres -- psql -d %s -Atc %s" % (product["db.database"], shlex.quote(finished)))
-    assert int(count.strip()) >= 1, f"no finished.process.job.tengine event of {jobnet} reached the DB"
+    count = db_query(parts, product, "SELECT count(*) FROM events WHERE event_type_name = 'finished.process.job.tengine'"
+                                     " AND properties->>'MM_TARGET_JOBNET_ID' = '%s'" % jobnet)
+    assert int(count) >= 1, f"no finished.process.job.tengine event of {jobnet} reached the DB"
 
 
 # --- the alternate courses' faults on the job server ------------------------------------
@@ -82,8 +79,7 @@ def jobnet_succeeded(parts, product, tengine_state, jobnet):
 AGENT = "Tengineジョブエージェント"
 
 
-@given(parsers.parse('仮想サーバ "{name}" から Tengineジョブエージェント をアンインストールする'))
-@when(parsers.parse('仮想サーバ "{name}" から Tengineジョブエージェント をアンインストールする'))
+@step(parsers.parse('仮想サーバ "{name}" から Tengineジョブエージェント をアンインストールする'))
 def purge_agent(parts, name):
     server = virtual_server(parts, name)
     package = parts.part(AGENT).package
@@ -91,8 +87,7 @@ def purge_agent(parts, name):
     assert not server.host.package(package).is_installed, f"{package} is still installed on {name}"
 
 
-@given(parsers.parse('仮想サーバ "{name}" のパッケージ取得元の設定が失われる'))
-@when(parsers.parse('仮想サーバ "{name}" のパッケージ取得元の設定が失われる'))
+@step(parsers.parse('仮想サーバ "{name}" のパッケージ取得元の設定が失われる'))
 def lose_package_source(parts, name):
     server = virtual_server(parts, name)
     server.check("rm -f /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list && apt-get update")
@@ -118,8 +113,7 @@ def install_failed(tengine_state, package):
     assert f"Unable to locate package {package}" in out, f"{server.name}: apt's output does not name {package}: {out[-300:]}"
 
 
-@given("Tengineジョブエージェント の設定ファイルを壊す")
-@when("Tengineジョブエージェント の設定ファイルを壊す")
+@step("Tengineジョブエージェント の設定ファイルを壊す")
 def break_agent_config(parts, product):
     for server in parts.servers(AGENT):
         server.put_file(product[f"parts.{AGENT}.config"], "connection: {host: [unclosed\n")

@@ -1,7 +1,7 @@
 """Steps about the products' services: auto-start, start, stop, running or not."""
 from __future__ import annotations
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import parsers, step, then, when
 
 from oat.wait import wait_until
 from steps.cluster import SIDES, node_of
@@ -56,8 +56,7 @@ def _listening(server, port: int) -> bool:
                for where in ("0.0.0.0", "::", server.address))
 
 
-@given(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
-@when(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
+@step(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
 def start_or_stop_part(parts, part, action):
     verb = {"起動": "start", "停止": "stop", "再起動": "restart"}[action]
     spec = parts.part(part)

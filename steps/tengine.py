@@ -6,7 +6,7 @@ import shlex
 import time
 
 import yaml
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, step, then, when
 
 from oat.errors import LabError
 from oat.wait import wait_until
@@ -99,15 +99,17 @@ def test_start_fails(parts, product, tengine_state, part, cause):
         assert took <= 10, f"{server.name}: the failure took {took:.1f} s to report (at most 10 s)"
 
 
+def db_query(parts, product, sql: str) -> str:
+    """What the DB answers to one SQL query, asked on the DB server as its administrator."""
+    return parts.servers("DB")[0].check(product["db.query"].format(sql=shlex.quote(sql))).strip()
+
+
 @then(parsers.parse('DB にテスト起動のイベント "{first}" と "{second}" が格納されている'))
 def test_events_stored(parts, product, tengine_state, first, second):
-    db = parts.servers("DB")[0]
-    query = ("SELECT event_type_name FROM events WHERE stored_at >= '%s' ORDER BY id"
-             % tengine_state["test_since"])
-    out = db.check("runuser -u postgres -- psql -d %s -Atc %s" % (product["db.database"], shlex.quote(query)))
-    stored = out.split()
+    stored = db_query(parts, product, "SELECT event_type_name FROM events WHERE stored_at >= '%s' ORDER BY id"
+                      % tengine_state["test_since"]).split()
     missing = [name for name in (first, second) if name not in stored]
-    assert not missing, f"the DB on {db.name} has no {', '.join(missing)} event since the test start (stored: {stored})"
+    assert not missing, f"the DB has no {', '.join(missing)} event since the test start (stored: {stored})"
 
 
 # --- the core's config, changed and restored by the failure scenarios -------------------
@@ -131,8 +133,7 @@ def edit_config(parts, part: str, path: str, key: str, edit) -> None:
         server.check(f"chown {owner} {path}")
 
 
-@given(parsers.re(r'(?P<part>Tengineコア|Tengineジョブエージェント) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
-@when(parsers.re(r'(?P<part>Tengineコア|Tengineジョブエージェント) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
+@step(parsers.re(r'(?P<part>Tengineコア|Tengineジョブエージェント) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
 def change_config(parts, product, part, key, value):
     edit_config(parts, part, config_file(product, part), key,
                 lambda node, last: node.__setitem__(last, int(value) if value.isdigit() else value))
@@ -185,12 +186,9 @@ def fire_event(parts, product, tengine_state, event):
 def resident_core_stores(parts, product, tengine_state, event):
     fired, key = tengine_state["fired"]
     assert fired == event, f"the event fired was '{fired}', not '{event}'"
-    db = parts.servers("DB")[0]
     query = "SELECT event_type_name FROM events WHERE key = '%s'" % key.replace("'", "")
-    psql = "runuser -u postgres -- psql -d %s -Atc %s" % (product["db.database"], shlex.quote(query))
-    wait_until(lambda: db.check(psql).strip() == event, 10,
-               f"the running Tengine core did not store event {event} (key {key}) in the DB on {db.name} "
-               f"within 10 s")
+    wait_until(lambda: db_query(parts, product, query) == event, 10,
+               f"the running Tengine core did not store event {event} (key {key}) in the DB within 10 s")
 
 
 @then("Tengineコア のログに停止が記録されている")
