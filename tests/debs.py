@@ -13,3 +13,14 @@ def dpkg_deb(*args: str) -> str:
 def build(tree: Path, out: Path) -> Path:
     dpkg_deb("--root-owner-group", "--build", str(tree), str(out))
     return out
+
+
+def contents(deb: Path) -> tuple[dict[str, str], set[str]]:
+    """The package's files as {path: mode string}, and the set of owners they have."""
+    rows = [line.split() for line in dpkg_deb("-c", str(deb)).splitlines()]
+    return {row[-1].removeprefix("."): row[0] for row in rows}, {row[1] for row in rows}
+
+
+def control(deb: Path, *fields: str) -> list[str]:
+    """The named control fields, one `Name: value` line each."""
+    return dpkg_deb("-f", str(deb), *fields).splitlines()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from console_tree import TREE
-from tests.debs import build, dpkg_deb
+from tests.debs import build, contents, control, dpkg_deb
 
 MODULES = ["__init__", "app", "cli", "config", "errors", "log", "pages", "server", "sessions",
            "store", "users"]
@@ -22,8 +22,7 @@ def deb(tmp_path_factory) -> Path:
 
 
 def test_the_control_fields(deb):
-    fields = dpkg_deb("-f", str(deb), "Package", "Version", "Architecture", "Maintainer", "Depends")
-    assert fields.splitlines() == [
+    assert control(deb, "Package", "Version", "Architecture", "Maintainer", "Depends") == [
         "Package: tengine-console", "Version: 1.1.0", "Architecture: all",
         "Maintainer: OAT <oat@example.org>",
         "Depends: python3 (>= 3.11), python3-yaml, python3-psycopg2"]
@@ -31,8 +30,7 @@ def test_the_control_fields(deb):
 
 
 def test_the_files_of_the_contract(deb):
-    entries = [line.split() for line in dpkg_deb("-c", str(deb)).splitlines()]
-    files = {entry[-1].removeprefix("."): entry[0] for entry in entries}
+    files, owners = contents(deb)
     for name in ("tengine_console", "tengine_console_passwd"):
         assert files[f"/usr/sbin/{name}"] == "-rwxr-xr-x"
         # Debian's python, started by the kernel from the script: the process is named after it.
@@ -43,7 +41,7 @@ def test_the_files_of_the_contract(deb):
                  "/usr/share/doc/tengine-console/README"):
         assert path in files
     assert not [path for path in files if "__pycache__" in path or path.endswith(".pyc")]
-    assert {entry[1] for entry in entries} == {"root/root"}
+    assert owners == {"root/root"}
 
 
 def test_the_unit():

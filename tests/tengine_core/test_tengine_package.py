@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tengine_tree import TREE
-from tests.debs import build, dpkg_deb
+from tests.debs import build, contents, control, dpkg_deb
 
 CONTRACT_FILES = [
     "/usr/bin/tengined", "/usr/bin/tengine_fire", "/etc/tengine/tengined.yml",
@@ -28,7 +28,7 @@ def deb(tmp_path_factory) -> Path:
 
 def test_the_control_fields(deb):
     fields = ["Package", "Version", "Architecture", "Maintainer", "Depends"]
-    assert dpkg_deb("-f", str(deb), *fields).splitlines() == [
+    assert control(deb, *fields) == [
         "Package: tengine-core", "Version: 1.1.0", "Architecture: all",
         "Maintainer: OAT <oat@example.org>",
         "Depends: python3 (>= 3.11), python3-yaml, python3-psycopg2, python3-pika, git,"
@@ -36,12 +36,11 @@ def test_the_control_fields(deb):
 
 
 def test_the_contents(deb):
-    rows = [line.split() for line in dpkg_deb("-c", str(deb)).splitlines()]
-    listing = {row[-1].removeprefix("."): row[0] for row in rows}
+    listing, owners = contents(deb)
     for path in CONTRACT_FILES:
         assert path in listing, path
     assert listing["/usr/bin/tengined"] == listing["/usr/bin/tengine_fire"] == "-rwxr-xr-x"
-    assert {row[1] for row in rows} == {"root/root"}
+    assert owners == {"root/root"}
     assert not [p for p in listing if "__pycache__" in p or p.endswith(".pyc")]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent_tree import TREE
-from tests.debs import build, dpkg_deb
+from tests.debs import build, contents, control, dpkg_deb
 
 SCRIPTS = ["/usr/bin/tengine_job_agent_run", "/usr/bin/tengine_job_agent_watchdog",
            "/usr/bin/tengine_job_agent_kill", "/usr/sbin/tengine_job_agentd",
@@ -25,8 +25,7 @@ def deb(tmp_path_factory) -> Path:
 
 
 def test_the_control_fields(deb):
-    fields = dpkg_deb("-f", str(deb), "Package", "Version", "Architecture", "Maintainer", "Depends")
-    assert fields.splitlines() == [
+    assert control(deb, "Package", "Version", "Architecture", "Maintainer", "Depends") == [
         "Package: tengine-job-agent", "Version: 1.1.0", "Architecture: all",
         "Maintainer: OAT <oat@example.org>",
         "Depends: python3 (>= 3.11), python3-yaml, python3-pika"]
@@ -34,8 +33,7 @@ def test_the_control_fields(deb):
 
 
 def test_the_files_of_the_contract(deb):
-    entries = [line.split() for line in dpkg_deb("-c", str(deb)).splitlines()]
-    files = {entry[-1].removeprefix("."): entry[0] for entry in entries}
+    files, owners = contents(deb)
     for path in SCRIPTS:
         assert files[path] == "-rwxr-xr-x", path
     for module in MODULES:
@@ -44,7 +42,7 @@ def test_the_files_of_the_contract(deb):
                  "/usr/share/doc/tengine-job-agent/README"):
         assert files[path] == "-rw-r--r--", path
     assert not [path for path in files if "__pycache__" in path or path.endswith(".pyc")]
-    assert {entry[1] for entry in entries} == {"root/root"}
+    assert owners == {"root/root"}
 
 
 def test_the_python_scripts_run_under_their_own_names():
