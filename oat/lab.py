@@ -211,9 +211,9 @@ class Lab:
     def _create_server(self, spec: Server) -> None:
         api = self.client.api
         name = self.object_name(spec.name)
+        nested_engine = "ALL" in spec.capabilities  # the only use of ALL (see _privileges)
         # systemd reads the cgroup tree; only a nested engine writes to it.
-        cgroups = "rw" if "ALL" in spec.capabilities else "ro"
-        binds = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": cgroups}}
+        binds = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw" if nested_engine else "ro"}}
         for mount in spec.mounts:
             binds[self.object_name(mount.volume)] = {"bind": mount.path, "mode": "rw"}
         host_config = api.create_host_config(
@@ -221,7 +221,7 @@ class Lab:
             tmpfs={"/run": "rw,exec,mode=755", "/run/lock": "rw,mode=1777"},
             **_privileges(spec.capabilities),
         )
-        if "ALL" in spec.capabilities:
+        if nested_engine:
             # The CLI's --security-opt systempaths=unconfined: a nested engine mounts /proc
             # and /sys for its containers, which masked paths would forbid.
             host_config.update(MaskedPaths=[], ReadonlyPaths=[])
