@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
+
+import docker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,12 +25,12 @@ def sh(client, container: str, command: str) -> str:
     return result.output.decode()
 
 
-def build(features: str, selection: str, what: str) -> str:
-    """Run the selected scenarios with --keep-lab; return the kept lab's run id."""
+def build(selection: list[str], what: str) -> str:
+    """Run the selected scenarios (pytest arguments) with --keep-lab; return the kept lab's run id."""
     before = set(labmod.runs(labmod.connect()))
     OUT.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/pytest"), features, "-k", selection, "--keep-lab", "-q",
+        [str(ROOT / ".venv/bin/pytest"), *selection, "--keep-lab", "-q",
          f"--html={OUT / 'report.html'}", f"--junitxml={OUT / 'junit.xml'}", f"--cucumberjson={OUT / 'cucumber.json'}"],
         cwd=ROOT)
     new = set(labmod.runs(labmod.connect())) - before
@@ -52,15 +54,28 @@ def describe(values: list[float], what: str, target: str) -> str:
             f"min {values[0]:.2f} s, max {values[-1]:.2f} s (target: {target})")
 
 
-def time_command(client, container: str, command: str, rounds: int, succeeded: str, what: str) -> list[float]:
-    """Run one command N times in a container; its time each round, as the operator waits."""
+def time_command(topology: str, selection: list[str], server: str, command: str, succeeded: str,
+                 minimum: int, title: str, target: str) -> int:
+    """The body of a benchmark script: build the lab with the selected scenarios, run one
+    command N times (N from argv, at least `minimum`) on one server and time each round as
+    the operator waits for it, remove the lab whatever happens, print the numbers."""
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else minimum
+    if rounds < minimum:
+        sys.exit(f"bench: at least {minimum} rounds")
+    run_id = build([f"features/{topology}", *selection], f"the {topology} lab")
+    client = docker.from_env()
+    container = f"oat-{run_id}-{topology}-{server}"
     samples = []
-    for i in range(rounds):
-        started = time.monotonic()
-        out = sh(client, container, command)
-        took = time.monotonic() - started
-        if succeeded not in out:
-            raise RuntimeError(f"{what} {i + 1} did not succeed: {out.strip()}")
-        samples.append(took)
-        print(f"{what} {i + 1:2d}: {took:.2f} s", flush=True)
-    return samples
+    try:
+        for i in range(rounds):
+            started = time.monotonic()
+            out = sh(client, container, command)
+            took = time.monotonic() - started
+            if succeeded not in out:
+                raise RuntimeError(f"round {i + 1} did not succeed: {out.strip()}")
+            samples.append(took)
+            print(f"round {i + 1:2d}: {took:.2f} s", flush=True)
+    finally:
+        remove(run_id)
+    print(describe(samples, title, target))
+    return 0

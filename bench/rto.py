@@ -28,7 +28,7 @@ def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     if rounds < 10:
         sys.exit("bench: at least 10 failovers")
-    run_id = build("features/clweb", "not kill_9", "the cluster")
+    run_id = build(["features/clweb", "-k", "not kill_9"], "the cluster")
     client = docker.from_env()
     container = {n: f"oat-{run_id}-clweb-{n}" for n in (PRODUCT["cluster.active"], PRODUCT["cluster.standby"])}
     ca = str(ROOT / ".oat" / "ca" / f"{run_id}.pem")
