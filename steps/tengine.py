@@ -115,7 +115,7 @@ def test_events_stored(parts, product, tengine_state, first, second):
 # --- the core's config, changed and restored by the failure scenarios -------------------
 
 def edit_core_config(parts, product, key: str, edit) -> None:
-    edit_config(parts, CORE, product["core.config"], key, edit)
+    edit_config(parts, CORE, config_file(product, CORE), key, edit)
 
 
 def edit_config(parts, part: str, path: str, key: str, edit) -> None:
@@ -133,7 +133,7 @@ def edit_config(parts, part: str, path: str, key: str, edit) -> None:
         server.check(f"chown {owner} {path}")
 
 
-@step(parsers.re(r'(?P<part>Tengineコア|Tengineジョブエージェント) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
+@step(parsers.re(r'(?P<part>\S+) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
 def change_config(parts, product, part, key, value):
     edit_config(parts, part, config_file(product, part), key,
                 lambda node, last: node.__setitem__(last, int(value) if value.isdigit() else value))
@@ -148,7 +148,7 @@ def remove_core_config_key(parts, product, key):
     edit_core_config(parts, product, key, lambda node, last: node.pop(last))
 
 
-@when(parsers.re(r"(?P<part>Tengineコア|Tengineジョブエージェント) の設定を元に戻す"))
+@when(parsers.re(r"(?P<part>\S+) の設定を元に戻す"))
 def restore_config(parts, product, part):
     for server in parts.servers(part):
         parts.write_file(part, server, config_file(product, part))
@@ -159,8 +159,8 @@ def test_start_names_config_key(product, tengine_state, key):
     for server, result, _ in tengine_state["test_results"]:
         out = (result.stdout + result.stderr).strip()
         assert result.rc == 2, f"{server.name}: test start exited {result.rc} with a broken config: {out}"
-        assert product["core.config"] in out and key in out, (
-            f"{server.name}: the error does not name {product['core.config']} and {key}: {out}")
+        path = config_file(product, CORE)
+        assert path in out and key in out, f"{server.name}: the error does not name {path} and {key}: {out}"
         assert len(out.splitlines()) == 1, f"{server.name}: expected a one-line error, got: {out}"
 
 
@@ -178,7 +178,7 @@ def load_names_scm(parts, product):
 @when(parsers.parse('Tengineコア サーバで tengine_fire でイベント "{event}" を発火する'))
 def fire_event(parts, product, tengine_state, event):
     server = parts.servers(CORE)[0]
-    key = server.check("tengine_fire -f %s %s oat:probe" % (product["core.config"], event)).strip().splitlines()[-1]
+    key = server.check("tengine_fire -f %s %s oat:probe" % (config_file(product, CORE), event)).strip().splitlines()[-1]
     tengine_state["fired"] = (event, key)
 
 
