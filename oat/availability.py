@@ -84,9 +84,11 @@ def timeline_svg(samples: list[Sample], width: int = 900, height: int = 60) -> s
         f" y2='{height - 22}' stroke='{'#1a7f37' if s.ok else '#cf222e'}' stroke-width='{1 if s.ok else 2}'/>"
         for s in samples
     )
-    axis = "".join(
-        f"<text x='{10 + t / span * (width - 20):.1f}' y='{height - 6}' font-size='10'>{t:.1f}s</text>"
-        for t in [span * i / 5 for i in range(6)]
-    )
+    labels = []
+    for i in range(6):
+        t = span * i / 5
+        anchor = " text-anchor='end'" if i == 5 else ""  # the last label must not run off the edge
+        labels.append(f"<text x='{10 + t / span * (width - 20):.1f}' y='{height - 6}' font-size='10'{anchor}>{t:.1f}s</text>")
+    axis = "".join(labels)
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'"
             f" aria-label='{escape(summary(samples).splitlines()[0])}'>{ticks}{axis}</svg>")
