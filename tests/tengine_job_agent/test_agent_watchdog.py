@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from dataclasses import replace
 
 import pytest
@@ -96,6 +97,15 @@ def test_a_signal_to_the_watchdog_is_passed_to_the_job(watch, queue, make_script
     job = make_script("forwarded.sh", f"kill -HUP {os.getpid()}; sleep 5")
     watch(job)  # the "watchdog" here is this process: it passes SIGHUP on to the job's group
     assert finished_properties(queue)["exit_status"] == 128 + signal.SIGHUP
+
+
+def test_a_signal_before_the_job_has_started_is_held_for_it(make_script):
+    forwarder = watchdog._Forwarder()  # as the watchdog does before starting the job
+    os.kill(os.getpid(), signal.SIGHUP)  # handled, not fatal: this process goes on
+    assert forwarder.held == [signal.SIGHUP]
+    job = subprocess.Popen([make_script("waits.sh", "sleep 5")], start_new_session=True)
+    forwarder.started(job.pid)
+    assert job.wait(timeout=5) == -signal.SIGHUP and forwarder.held == []
 
 
 @pytest.mark.parametrize("body, mode, status", [

@@ -69,6 +69,7 @@ class Watchdog:
                  logs: tuple[Path, Path]) -> tuple[int | None, int]:
         """(pid, exit status) of the job; a script that cannot be started ends like the
         shell's: 127 not found, 126 otherwise, its cause in the stderr log, pid None."""
+        forwarder = _Forwarder()  # before the job starts: it may signal us at once
         try:
             with open(logs[0], "wb") as stdout, open(logs[1], "wb") as stderr:
                 try:
@@ -86,8 +87,7 @@ class Watchdog:
             raise AgentError(f"cannot write {error.filename}: {error.strerror}") from None
         self.log.info("job %s: pid %d started: %s (output in %s, %s)", name, process.pid,
                       shlex.join(command), *logs)
-        for number in FORWARDED:
-            signal.signal(number, lambda received, _frame: _signal_group(process.pid, received))
+        forwarder.started(process.pid)
         status = job.exit_status(self._wait(process, name))
         self.log.info("job %s: pid %d exited with status %d", name, process.pid, status)
         return process.pid, status
@@ -105,6 +105,29 @@ class Watchdog:
                     self.publisher.fire(heartbeat, retry_for=0)
                 except AgentError as error:
                     self.log.warning("job %s: job.heartbeat.tengine not sent: %s", name, error)
+
+
+class _Forwarder:
+    """Passes FORWARDED signals on to the job's process group. Installed before the job
+    starts, so none can hit the watchdog's default action; one that comes before the job's
+    pid is known is held and passed on once it is."""
+
+    def __init__(self):
+        self.group: int | None = None
+        self.held: list[int] = []
+        for number in FORWARDED:
+            signal.signal(number, self._received)
+
+    def _received(self, number: int, _frame) -> None:
+        if self.group is None:
+            self.held.append(number)
+        else:
+            _signal_group(self.group, number)
+
+    def started(self, group: int) -> None:
+        self.group = group
+        while self.held:
+            _signal_group(group, self.held.pop(0))
 
 
 def _signal_group(group: int, number: int) -> None:
