@@ -59,3 +59,43 @@ def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
     assert sorted(e["name"] for f in cucumber for e in f["elements"]) == ["停止しているサービス", "起動しているサービス"]
     cases = ET.parse(project.path / "j.xml").getroot().iter("testcase")
     assert sorted(c.get("name") for c in cases) == ["test_停止しているサービス", "test_起動しているサービス"]
+
+
+BROWSER_CONFTEST = '''
+pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report"]
+from pytest_bdd import given, then
+
+@given("ブラウザで画面を開いている")
+def opened(browser, tmp_path):
+    page = tmp_path / "screen.html"
+    page.write_text("<h1>セッションの有効期限が切れました</h1>", encoding="utf-8")
+    browser.new_page().goto(page.as_uri())
+
+@then("ログイン画面が表示される")
+def login_shown(browser):
+    heading = browser.contexts[0].pages[0].inner_text("h1")
+    assert heading == "ログイン", f"the page shows {heading!r}"
+'''
+
+BROWSER_FEATURE = '''# language: ja
+機能: 画面の確認
+  シナリオ: ログイン画面
+    前提 ブラウザで画面を開いている
+    ならば ログイン画面が表示される
+'''
+
+
+def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypatch):
+    """A real headless Chromium on a local file: the screen as it was when the check failed
+    is under the failing step, and on the cover next to the failure."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(BROWSER_CONFTEST)
+    pytester.makefile(".feature", screen=BROWSER_FEATURE)
+    pytester.makepyfile(test_screen='from pytest_bdd import scenarios\nscenarios("screen.feature")\n')
+    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html")
+    result.assert_outcomes(failed=1)
+    html = (pytester.path / "r.html").read_text(encoding="utf-8")
+    headline = html.index("失敗したステップ: 「ならば ログイン画面が表示される」")
+    shot = html.index("失敗時の ブラウザの画面 (file://", headline)
+    assert html.index('src="data:image/png;base64,', shot) < html.index('id="results-table"')
+    assert "the page shows &#x27;セッションの有効期限が切れました&#x27;" in html
