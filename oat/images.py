@@ -4,8 +4,10 @@ Each image under lab/images/NAME/ is tagged oat/NAME:HASH, where HASH covers eve
 its build context and the id of its parent image: a changed Dockerfile (or a changed parent)
 gives a new tag and a rebuild; an unchanged one reuses the image the engine already has.
 
-The root of the chain is debian:bookworm: taken from the engine, else pulled, else made with
-debootstrap from the host's own Debian mirror (no registry is reachable on a closed machine).
+The root of the chain is debian:bookworm: taken from the engine (an operator may `docker load`
+or `docker pull` one beforehand), else made with debootstrap from the host's own Debian
+mirror. The suite never asks a container registry itself: a closed machine has none, and
+the lab sends no traffic beyond the package mirrors the host already uses.
 """
 from __future__ import annotations
 
@@ -144,15 +146,9 @@ class Images:
         return tag
 
     def base(self) -> str:
-        if self._exists(BASE_IMAGE):
-            return BASE_IMAGE
-        self.progress(f"base image {BASE_IMAGE} is not in the engine; trying to pull it")
-        try:
-            self.client.images.pull(BASE_IMAGE)
-            return BASE_IMAGE
-        except docker.errors.APIError as exc:
-            self.progress(f"pull failed ({_short(exc)}); making it with debootstrap instead")
-        self._debootstrap()
+        if not self._exists(BASE_IMAGE):
+            self.progress(f"base image {BASE_IMAGE} is not in the engine; making it with debootstrap")
+            self._debootstrap()
         return BASE_IMAGE
 
     def _exists(self, ref: str) -> bool:
@@ -165,7 +161,7 @@ class Images:
     def _debootstrap(self) -> None:
         if shutil.which("debootstrap") is None:
             raise LabError(
-                f"base image {BASE_IMAGE} cannot be pulled and debootstrap is not installed: "
+                f"base image {BASE_IMAGE} is not in the engine and debootstrap is not installed: "
                 "run bin/setup (it installs debootstrap)"
             )
         mirror = host_debian_mirror()
@@ -225,7 +221,3 @@ class Images:
                     except docker.errors.APIError:
                         pass  # still used by a container of another run: keep it
 
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
