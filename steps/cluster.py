@@ -237,6 +237,25 @@ def kill_main_process(lab, product, clweb_state, side):
     clweb_state["killed_on"] = server.name
 
 
+@then(parsers.re(f"{SIDES}に残った故障の記録が時間切れで消え、両系がふたたびグループを引き受けられる"))
+def failure_record_expires(lab, product, side):
+    """CTS-style: the next fault starts from a cluster that is whole again. While a failure
+    is recorded, its server cannot take the group, and a failback would wait for it."""
+    node, found = node_of(product, side), {}
+
+    def expired():
+        try:
+            found["s"] = state(lab, product)
+        except LabError as exc:  # crm_mon can miss an answer mid-transition: poll on
+            found["s"] = exc
+            return False
+        return not found["s"].failures and found["s"].healthy
+
+    wait_until(expired, float(product["cluster.failure_expiry_timeout"]), lambda: (
+        f"the failure left on {node} is still recorded: {found.get('s')}\n{clpstat(lab, node)}"),
+        interval=0.5)
+
+
 @then(parsers.re(f"クラスタ全体が{SIDES}での稼働状態と一致している"))
 def whole_cluster_agrees(lab, product, side):
     node = node_of(product, side)
