@@ -35,7 +35,7 @@ def test_run_returns_at_once_and_the_watchdog_reports_the_job(run_job, make_scri
     job = make_script("hello.sh", 'sleep 2; echo "hello $1"; echo oops >&2; exit 3')
     started = time.monotonic()
     result = run_job(str(job), "-v", "two words")
-    assert time.monotonic() - started < 1.5  # the SSH session does not wait for the job
+    assert time.monotonic() - started < 1.9  # the job takes 2 s: the SSH session does not wait for it
     assert result.returncode == 0 and result.stderr == ""
     watchdog = int(result.stdout)
     assert result.stdout == f"{watchdog}\n"
