@@ -131,18 +131,26 @@ def group_runs_on(lab, product, side):
 
 
 def wait_for_group(lab, product, node: str, timeout: float):
+    return wait_for_state(lab, product, lambda s: s.node == node and s.healthy, timeout,
+                          f"group '{product['cluster.group']}' is not running on {node}", node)
+
+
+def wait_for_state(lab, product, accept, timeout: float, problem: str, node: str,
+                   interval: float = 0.2):
+    """Poll the group's state until `accept(state)`; on timeout say `problem`, the last state
+    seen and clpstat on `node`."""
     found = {}
 
-    def there():
+    def accepted():
         try:
             found["s"] = state(lab, product)
         except LabError as exc:  # crm_mon can miss an answer mid-transition: poll on
             found["s"] = str(exc)
             return None
-        return found["s"] if found["s"].node == node and found["s"].healthy else None
+        return found["s"] if accept(found["s"]) else None
 
-    return wait_until(there, timeout, lambda: (
-        f"group '{product['cluster.group']}' is not running on {node}: {found.get('s')}\n{clpstat(lab, node)}"))
+    return wait_until(accepted, timeout, lambda: f"{problem}: {found.get('s')}\n{clpstat(lab, node)}",
+                      interval=interval)
 
 
 def audit_cluster(lab, product, node: str) -> None:
@@ -241,19 +249,10 @@ def kill_main_process(lab, product, clweb_state, side):
 def failure_record_expires(lab, product, side):
     """CTS-style: the next fault starts from a cluster that is whole again. While a failure
     is recorded, its server cannot take the group, and a failback would wait for it."""
-    node, found = node_of(product, side), {}
-
-    def expired():
-        try:
-            found["s"] = state(lab, product)
-        except LabError as exc:  # crm_mon can miss an answer mid-transition: poll on
-            found["s"] = exc
-            return False
-        return not found["s"].failures and found["s"].healthy
-
-    wait_until(expired, float(product["cluster.failure_expiry_timeout"]), lambda: (
-        f"the failure left on {node} is still recorded: {found.get('s')}\n{clpstat(lab, node)}"),
-        interval=0.5)
+    node = node_of(product, side)
+    wait_for_state(lab, product, lambda s: not s.failures and s.healthy,
+                   float(product["cluster.failure_expiry_timeout"]),
+                   f"the failure left on {node} is still recorded", node, interval=0.5)
 
 
 @then(parsers.re(f"クラスタ全体が{SIDES}での稼働状態と一致している"))
