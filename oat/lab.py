@@ -44,9 +44,14 @@ def new_run_id() -> str:
     return time.strftime("%m%d%H%M") + secrets.token_hex(2)
 
 
+def engine_address() -> str:
+    """Where the Docker SDK looks for the engine (DOCKER_HOST, else the local socket)."""
+    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+
+
 def connect(timeout: int = 120) -> docker.DockerClient:
     """A client of a running engine, or a one-line LabError saying what to start."""
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    where = engine_address()
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()

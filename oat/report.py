@@ -6,13 +6,14 @@ value is escaped: command output is untrusted text.
 from __future__ import annotations
 
 import base64
+import re
 import statistics
-import time
 from html import escape
 
 from oat import traceability
 from oat.charts import bar_chart_svg
 from oat.evidence import NOT_RUN, Command, Step
+from oat.timewords import clock as _clock, seconds as _seconds
 
 STYLE = """
 <style>
@@ -172,6 +173,10 @@ def render_cover(cover: dict) -> str:
         f"<p>開始 {_clock(cover['started'])} ・ 終了 {_clock(cover['ended'])} ・ "
         f"所要時間 {_seconds(cover['ended'] - cover['started'])} ・ oat {escape(cover['version'])}</p>",
     ]
+    if cover.get("environment"):
+        lines.append('<table class="oat-lab"><tr><th colspan="2">実施環境</th></tr>' + "".join(
+            f"<tr><td>{escape(name)}</td><td>{escape(value)}</td></tr>"
+            for name, value in cover["environment"].items()) + "</table>")
     if cover.get("trace_counts"):
         lines.append("<p>手順書の手順: " + " ・ ".join(
             f"{escape(k)} {v}" for k, v in cover["trace_counts"].items()) + "</p>")
@@ -232,12 +237,24 @@ def _clip(text: str, limit: int = 20000) -> str:
     return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} 文字省略)"
 
 
-def _seconds(value: float) -> str:
-    if value < 60:
-        return f"{value:.2f} 秒"
-    minutes, seconds = divmod(round(value), 60)
-    return f"{minutes} 分 {seconds} 秒"
+# pytest-html's own English lines before the summary, and where its environment table goes.
+_GENERATED = re.compile(r'\s*<p>Report generated on .*?</p>', re.DOTALL)
+_ENVIRONMENT = re.compile(r'\s*<div id="environment-header">.*?</table>', re.DOTALL)
+_RUN_COUNT = re.compile(r'<p class="run-count">(\d+) tests? took ([^<]*?)\.</p>')
+_WORDS = {"<h2>Summary</h2>": "<h2>試験結果</h2>",
+          "(Un)check the boxes to filter the results.": "チェックを外した結果の行は下の表で隠れます。"}
 
 
-def _clock(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+def japanese_first_screen(html: str) -> str:
+    """pytest-html's page with nothing English before the verdict: its "Report generated on …"
+    line goes (the cover says when), its Environment table moves below the summary, next to
+    the per-test table it belongs to, and the summary's own words are Japanese."""
+    html = _GENERATED.sub("", html, count=1)
+    moved = _ENVIRONMENT.search(html)
+    if moved:
+        html = html[:moved.start()] + html[moved.end():]
+        block = moved.group(0).replace("<h2>Environment</h2>", "<h2>環境 (pytest-metadata)</h2>")
+        html = html.replace('<table id="results-table">', block + '\n    <table id="results-table">', 1)
+    for english, japanese in _WORDS.items():
+        html = html.replace(english, japanese, 1)
+    return _RUN_COUNT.sub(r'<p class="run-count">テスト \1 件 ・ 所要時間 \2</p>', html, count=1)

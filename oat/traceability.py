@@ -10,6 +10,7 @@ The mapping is data kept next to the features (features/FOLDER/traceability.yaml
         text: JobCenter CL/Webの環境設定(運用系)
         scenarios: [<scenario name as written in the feature>, ...]
         steps: [<text picking the Gherkin steps of those scenarios>, ...]   # optional
+        expected: what the document expects once the step is done (the 試験成績書's 期待結果)
       - ref: 動作確認手順 Windows
         text: …
         not_applicable: why the lab cannot do it
@@ -36,6 +37,7 @@ class Item:
     scenarios: tuple[str, ...] = ()
     steps: tuple[str, ...] = ()
     not_applicable: str = ""
+    expected: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def load(path: Path) -> Mapping:
         where = f"{path}: items[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("ref"), str) or not isinstance(entry.get("text"), str):
             raise LabError(f"{where}: needs the strings ref and text")
-        unknown = set(entry) - {"ref", "text", "scenarios", "steps", "not_applicable"}
+        unknown = set(entry) - {"ref", "text", "scenarios", "steps", "not_applicable", "expected"}
         if unknown:
             raise LabError(f"{where}: unknown key {sorted(unknown)[0]}")
         lists = {}
@@ -77,8 +79,10 @@ def load(path: Path) -> Mapping:
             lists[key] = tuple(value)
         if entry.get("not_applicable") and lists["scenarios"]:
             raise LabError(f"{where}: either scenarios or not_applicable, not both")
+        if not isinstance(entry.get("expected", ""), str):
+            raise LabError(f"{where}.expected: expected a string")
         items.append(Item(entry["ref"], entry["text"], lists["scenarios"], lists["steps"],
-                          str(entry.get("not_applicable") or "")))
+                          str(entry.get("not_applicable") or ""), entry.get("expected", "")))
     return Mapping(path.parent.name, str(data.get("document", "")), str(data.get("title", "")),
                    tuple(items), str(path))
 

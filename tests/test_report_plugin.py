@@ -1,6 +1,6 @@
 """The report plugin end to end, on a small feature with local steps (no lab): the failing
-step opens the report, and cucumber.json / junit.xml / report.html stay complete under
-pytest-xdist."""
+step opens the report, its first screen is Japanese, and cucumber.json / junit.xml /
+report.html / the 試験成績書 stay complete under pytest-xdist."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,12 +49,22 @@ def project(pytester, monkeypatch):
 @pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "load"]], ids=["serial", "xdist"])
 def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
     result = project.runpytest_subprocess(
-        *workers, "--html=r.html", "--self-contained-html", "--cucumberjson=c.json", "--junitxml=j.xml")
+        *workers, "--html=r.html", "--self-contained-html", "--cucumberjson=c.json", "--junitxml=j.xml",
+        "--workbook=w.xlsx")
     result.assert_outcomes(passed=1, failed=1)
     html = (project.path / "r.html").read_text(encoding="utf-8")
     verdict = html.index("判定: 不合格")
     headline = html.index("失敗したステップ: 「ならば &quot;rabbitmq-server&quot; サービスが起動している」")
     assert verdict < headline < html.index('id="results-table"')
+    # Nothing of pytest-html's English before the verdict; its environment table moved below.
+    assert "Report generated on" not in html and "<h2>Summary</h2>" not in html
+    assert verdict < html.index("シナリオ</th><th>件数") < html.index("実施環境") < html.index('id="environment-header"')
+    assert "テスト 2 件 ・ 所要時間" in html
+    result.stdout.fnmatch_lines(["[[]oat[]] 試験成績書: w.xlsx (*MB); writing it took * s of the run's *"])
+    book = load_workbook(project.path / "w.xlsx")
+    assert book.sheetnames[:2] == ["表紙", "試験項目"] and len(book.sheetnames) == 4
+    evidence = [[c for c in row if c is not None] for ws in book.worksheets[2:] for row in ws.iter_rows(values_only=True)]
+    assert any(row[:3] == [2, 'ならば "rabbitmq-server" サービスが起動している', "失敗"] for row in evidence)
     assert "rabbitmq-server is not running on db (inactive)" in html
     cucumber = json.loads((project.path / "c.json").read_text(encoding="utf-8"))
     assert sorted(e["name"] for f in cucumber for e in f["elements"]) == ["停止しているサービス", "起動しているサービス"]
