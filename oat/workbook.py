@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import io
+from math import ceil
+from unicodedata import east_asian_width
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -39,6 +41,7 @@ EVIDENCE_COLUMNS = [("No", 5), ("ステップ / コマンド", 60), ("結果・�
 CELL_LIMIT = 4000  # characters of one output in a cell; the HTML report keeps the whole text
 SHOT_WIDTH = 720   # pixels of a screenshot on its sheet
 ROW_PIXELS = 20    # a default row's height, to leave room under a picture
+LINE_POINTS = 13   # the height of one line of text in a row
 
 THIN = Side(style="thin", color="BBBBBB")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -97,7 +100,7 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
     else:
         row = _table(ws, row, ["種類", "項目", "値", "目標", "補足"],
                      [[_KINDS.get(m["kind"], m["kind"]), m["label"], _value(m),
-                       _target(m), m.get("text", "")] for m in measurements])
+                       _target(m), "\n".join(m.get("text", "").splitlines()[:3])] for m in measurements])
 
     row = _heading(ws, row + 1, "サーバ構成")
     server_rows = [[s["name"], s.get("role", ""), ", ".join(f"{n}: {a}" for n, a in s.get("addresses", {}).items()),
@@ -142,7 +145,7 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
                       _checks(trace_row, ran), trace_row.item.expected or _fallback_expected(trace_row, ran),
                       _result_text(result, trace_row, ran),
                       _clock(min(r["started"] for r in ran)) if ran and all(r.get("started") for r in ran) else "",
-                      "\n".join(dict.fromkeys(_environment(r, labs) for r in ran)),
+                      "\n".join(dict.fromkeys(_environment(r, labs, brief=True) for r in ran)),
                       ", ".join(sheets[id(r)] for r in ran)]
             for col, value in enumerate(values, 1):
                 cell = _put(ws, row, col, value)
@@ -150,6 +153,7 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
             status = ws.cell(row, 7)
             status.fill = PatternFill("solid", fgColor=FILLS[result])
             status.font = Font(bold=True)
+            _fit_height(ws, row)
             if ran:
                 link = ws.cell(row, 10)
                 link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheets[id(ran[0])]}'!A1")
@@ -208,6 +212,7 @@ def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
             cell.border, cell.alignment = BOX, WRAP
             cell.font = Font(bold=True, color=colour if col in (3, 6) else "000000")
             cell.fill = HEAD
+        _fit_height(ws, row)
         row += 1
         for cmd in step.get("commands", []):
             output = "\n".join(part for part in (cmd.get("stdout", ""), cmd.get("stderr", "")) if part)
@@ -219,6 +224,7 @@ def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
                 cell.border, cell.alignment = BOX, WRAP
                 cell.font = Font(name="Noto Sans Mono CJK JP", size=9,
                                  color="CF222E" if col == 4 and cmd.get("exit_code") != 0 else "000000")
+            _fit_height(ws, row)
             row += 1
         for shot in step.get("shots", []):
             _put(ws, row, 2, shot["name"]).font = Font(italic=True)
@@ -250,6 +256,24 @@ def _put(ws: Worksheet, row: int, col: int, value):
     return cell
 
 
+def _fit_height(ws: Worksheet, row: int) -> None:
+    """Make a row tall enough for its wrapped text: spreadsheets do not grow rows that a
+    generated file did not size (LibreOffice keeps them one line high)."""
+    points = LINE_POINTS
+    for cell in ws[row]:
+        if isinstance(cell.value, str):
+            scale = (cell.font.sz or 11) / 11  # column widths count characters of the 11 pt font
+            width = max(ws.column_dimensions[cell.column_letter].width or 10, 4) / scale
+            lines = sum(ceil(max(_display_width(line), 1) / width) for line in cell.value.split("\n"))
+            points = max(points, LINE_POINTS * scale * lines)
+    ws.row_dimensions[row].height = min(points + 4, 409)  # 409 pt: a row's limit
+
+
+def _display_width(text: str) -> int:
+    """Columns the text takes: a full-width (Japanese) character takes two."""
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _clip(text: str) -> str:
     if len(text) <= CELL_LIMIT:
         return text
@@ -278,6 +302,7 @@ def _pair(ws: Worksheet, row: int, name: str, value: str, fill: str = "", bold: 
         cell.fill = PatternFill("solid", fgColor=fill)
     if bold:
         cell.font = Font(bold=True, size=14)
+    _fit_height(ws, row)
     return row + 1
 
 
@@ -295,6 +320,7 @@ def _table(ws: Worksheet, row: int, header: list[str], rows: list[list]) -> int:
         for col, value in enumerate(values, 1):
             cell = _put(ws, row, col, value)
             cell.border, cell.alignment = BOX, WRAP
+        _fit_height(ws, row)
     return row + 1
 
 
@@ -309,13 +335,15 @@ def _print_setup(ws: Worksheet, landscape: bool) -> None:
 
 # --- words ---------------------------------------------------------------------------------
 
-def _environment(result: dict, labs: list[dict]) -> str:
+def _environment(result: dict, labs: list[dict], brief: bool = False) -> str:
     """Where a scenario ran: the lab of its feature folder (or every lab when none matches)."""
-    lab = next((lab for lab in labs if lab["name"] == result.get("folder")), None)
-    return _lab_line(lab) if lab else " / ".join(_lab_line(lab) for lab in labs)
+    found = [lab for lab in labs if lab["name"] == result.get("folder")] or labs
+    return " / ".join(_lab_line(lab, brief) for lab in found)
 
 
-def _lab_line(lab: dict) -> str:
+def _lab_line(lab: dict, brief: bool = False) -> str:
+    if brief:  # the cover and each evidence sheet say the rest
+        return f"ラボ {lab['name']} (ラン {lab['run_id']})"
     networks = ", ".join(f"{n} {s}" for n, s in lab.get("networks", {}).items())
     engine = f" ・ {lab['engine']}" if lab.get("engine") else ""
     return f"ラボ {lab['name']} (ラン {lab['run_id']}, {networks}){engine}"
