@@ -11,6 +11,7 @@ import requests
 from pytest_bdd import given, parsers, then, when
 
 from oat.availability import Probe, summary, timeline_svg
+from oat.evidence import one_line
 from oat.wait import wait_until
 from steps.cluster import SIDES, audit_cluster, move_group_to, node_of, state
 
@@ -19,34 +20,52 @@ def clweb_url(product, path: str = "/") -> str:
     return f"https://{product['cluster.fip']}{path}"
 
 
-def api_status(product, clweb_state, lab_ca, timeout: float = 2.0):
-    """The API's answer, or None when the floating IP does not answer correctly."""
+def api_call(product, clweb_state, lab_ca, timeout: float = 2.0) -> tuple[dict | None, str]:
+    """The API's answer when it is a correct one (HTTP 200, JSON), and in any case one line
+    saying what was seen: the status, the body's first line, the node that answered."""
+    url = clweb_url(product, "/api/v1/status")
     try:
-        reply = requests.get(clweb_url(product, "/api/v1/status"), timeout=timeout, verify=str(lab_ca.file),
+        reply = requests.get(url, timeout=timeout, verify=str(lab_ca.file),
                              headers={"X-CLWeb-Api-Key": clweb_state["api_key"]})
-    except requests.RequestException:
-        return None
-    return reply.json() if reply.status_code == 200 else None
+    except requests.RequestException as exc:
+        return None, f"{url}: no answer ({one_line(exc)})"
+    first = next((line.strip() for line in reply.text.splitlines() if line.strip()), "(empty body)")[:160]
+    if reply.status_code != 200:
+        return None, f"{url}: HTTP {reply.status_code} {reply.reason}: {first}"
+    try:
+        answer = reply.json()
+    except ValueError:
+        return None, f"{url}: HTTP 200 but not JSON: {first}"
+    return answer, f"{url}: HTTP 200 from {answer.get('node')} (CL/Web {answer.get('version')})"
 
 
 def wait_answered_by(product, clweb_state, lab_ca, node: str, timeout: float = 60, interval: float = 0.2,
                      detail=lambda: ""):
     """Poll the floating IP until CL/Web answers from `node`; return that answer.
     `detail` adds what to show at the deadline (e.g. the cluster's state)."""
+    seen = {"last": "nothing yet"}
+
     def from_node():
-        answer = api_status(product, clweb_state, lab_ca, timeout=0.5)
+        answer, seen["last"] = api_call(product, clweb_state, lab_ca, timeout=0.5)
         return answer if answer and answer["node"] == node else None
 
     return wait_until(from_node, timeout,
-                      lambda: f"CL/Web on {clweb_url(product)} is not answered by {node}{detail()}",
+                      lambda: f"CL/Web on {clweb_url(product)} is not answered by {node}; last seen: "
+                              f"{seen['last']}{detail()}",
                       interval=interval)
 
 
 @then(parsers.re(f"ブラウザからフローティング IP の CL/Web に接続でき、{SIDES}が応答している"))
 def browser_reaches_clweb(lab, product, browser, lab_ca, clweb_state, recorder, side):
     node = node_of(product, side)
-    answer = wait_until(lambda: api_status(product, clweb_state, lab_ca), 30,
-                        f"CL/Web does not answer on {clweb_url(product)}")
+    seen = {"last": "nothing yet"}
+
+    def answered():
+        answer, seen["last"] = api_call(product, clweb_state, lab_ca)
+        return answer
+
+    answer = wait_until(answered, 30, lambda: f"CL/Web does not answer correctly on {clweb_url(product)}; "
+                                              f"last seen: {seen['last']}")
     assert answer["node"] == node, f"{clweb_url(product)} is answered by {answer['node']}, expected {node}"
     page = browser.new_page()
     try:
@@ -90,8 +109,8 @@ def api_client_keeps_calling(product, lab_ca, clweb_state, request):
 
 @then("フローティング IP の CL/Web が新しいバージョンで応答している")
 def answers_with_new_version(product, lab_ca, clweb_state):
-    answer = api_status(product, clweb_state, lab_ca)
-    assert answer is not None, f"no answer from {clweb_url(product, '/api/v1/status')}"
+    answer, seen = api_call(product, clweb_state, lab_ca)
+    assert answer is not None, seen
     assert answer["version"] == product["clweb.new_version"], (
         f"{clweb_url(product)} answers version {answer['version']}, expected {product['clweb.new_version']}")
 
@@ -99,8 +118,8 @@ def answers_with_new_version(product, lab_ca, clweb_state):
 @then(parsers.re("API アクセスキーは(?:アップデートの前と)?変わらず使える"))
 def api_key_still_works(product, lab_ca, clweb_state):
     # The key was issued once, in (4); it lives in config/ on the shared disk.
-    answer = api_status(product, clweb_state, lab_ca)
-    assert answer is not None, "the API access key issued at setup is refused now"
+    answer, seen = api_call(product, clweb_state, lab_ca)
+    assert answer is not None, f"the API access key issued at setup is refused now: {seen}"
 
 
 @then("アップデート中の API の可用性が報告書に記録されている")
