@@ -176,6 +176,13 @@ class Recorder:
         (self.current.commands if self.current else self.setup_commands).append(entry)
         return entry
 
+    def secret(self, value: str) -> None:
+        """A secret learnt during the run (an API key a command printed): masked from now on,
+        and in what this scenario and the lab's setup already recorded."""
+        self.mask.add(value)
+        for cmd in self.setup_commands + [c for step in self.steps for c in step.commands]:
+            cmd.command, cmd.stdout, cmd.stderr = (self.mask(t) for t in (cmd.command, cmd.stdout, cmd.stderr))
+
     def attach(self, kind: str, name: str, content: bytes | str, step: Step | None = None) -> None:
         """Attach to `step`, else the running step, else the scenario's last one."""
         if isinstance(content, str):

@@ -265,3 +265,16 @@ def test_one_line_leaves_assertions_and_lab_errors_unprefixed(error):
 
 def test_one_line_of_an_empty_error_is_its_type():
     assert one_line(KeyError()) == "KeyError"
+
+
+def test_a_secret_learnt_during_the_run_is_masked_in_what_was_already_recorded():
+    recorder = Recorder(Masker())
+    recorder.record("db", "setup", 0, "key Clw_setupKEY99", "", 0.1)
+    recorder.start_scenario([("もし", "API キーを発行する")])
+    recorder.start_step(0)
+    recorder.record("node1", "clweb_user apikey jcadmin", 0, "Clw_setupKEY99\n", "", 0.1)
+    recorder.secret("Clw_setupKEY99")
+    recorder.record("node1", "curl -H 'X-Key: Clw_setupKEY99'", 0, "", "", 0.1)
+    recorded = recorder.setup_commands + recorder.steps[0].commands
+    assert all("Clw_setupKEY99" not in f"{c.command} {c.stdout}" for c in recorded)
+    assert recorder.steps[0].commands[0].stdout == "********\n"
