@@ -9,6 +9,7 @@ pytest_plugins = [
     "steps.cluster",
     "steps.packages",
     "steps.services",
+    "steps.settings",
     "steps.clweb",
     "steps.web",
     "steps.documents",

@@ -79,6 +79,12 @@ class Errata:
             raise AssertionError(f"{path} worked as written on {server.name}: the script erratum no longer stands")
         for erratum in fixes:
             self._keep(erratum, server.name, as_written)
+        return self.corrected(text)
+
+    def corrected(self, text: str) -> str:
+        """A documented script with every listed script erratum's fix applied (what a server
+        must hold once the step is done)."""
+        for erratum in (e for e in self.entries if e.script_fix and e.documented in text):
             for wrong, right in erratum.script_fix.items():
                 text = text.replace(wrong, right)
         return text

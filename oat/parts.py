@@ -27,6 +27,9 @@ class Part:
     setup: tuple[dict, ...]
     # Units stopped along with the service (a socket that would start it again, a helper daemon).
     also_stop: tuple[str, ...] = ()
+    config: str = ""  # its configuration file, when it has one
+    # The live connections its config file names: (peer part, dotted key of host, of port).
+    connections: tuple[tuple[str, str, str], ...] = ()
 
 
 class Parts:
@@ -49,7 +52,9 @@ class Parts:
         return Part(name=name, package=data["package"], service=data["service"],
                     processes=tuple(data.get("processes", ())), ports=tuple(data.get("ports", ())),
                     version_package=data.get("version_package", data["package"]),
-                    setup=tuple(data.get("setup", ())), also_stop=tuple(data.get("also_stop", ())))
+                    setup=tuple(data.get("setup", ())), also_stop=tuple(data.get("also_stop", ())),
+                    config=data.get("config", ""),
+                    connections=tuple((peer, c["host"], c["port"]) for peer, c in data.get("connections", {}).items()))
 
     def servers(self, name: str) -> list:
         """Every server of the lab whose role is this part (at least one)."""
@@ -99,6 +104,12 @@ class Parts:
                 self._copy_to(server, action["copy_to"])
             else:
                 raise LabError(f"{where}: unknown action '{kind}' (known: run, file, certificate, copy_to)")
+
+    def files(self, name: str) -> list[dict]:
+        """What the part's setup writes into files: path, content, mode and owner (if set)."""
+        return [{"path": self.render(a["file"]), "content": self.template(a["template"]),
+                 "mode": int(a.get("mode", 0o644)), "owner": a.get("owner", "")}
+                for a in self.part(name).setup if "file" in a]
 
     def write_file(self, name: str, server, path: str) -> None:
         """Write one of the part's files again from its template (undo an operator's edit)."""

@@ -7,6 +7,7 @@ the application runs there and nowhere else.
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 
 from pytest_bdd import given, parsers, step, then, when
@@ -188,16 +189,39 @@ def reboot(lab, product, side):
 
 
 @when(parsers.parse("exec リソースの {which} Script を手順書のとおりに編集する:"))
-def edit_exec_script(lab, product, documents, which, docstring):
+def edit_exec_script(lab, product, documents, clweb_state, which, docstring):
     name = {"Start": "start.sh", "Stop": "stop.sh"}.get(which)
     if name is None:
         raise LabError(f"unknown exec script '{which}' (Start or Stop)")
+    clweb_state.setdefault("exec_scripts", {})[name] = docstring  # the guide's text, for the check
     directory = product["cluster.exec.scripts"]
     for node in nodes(product):  # 設定の反映: the cluster configuration reaches every server
         server = lab.server(node)
         server.check("mkdir -p %s" % directory)
         text = documents.script(server, f"{directory}/{name}", docstring)
         server.put_file(f"{directory}/{name}", text, mode=0o755)
+
+
+@then("両系の exec リソースの Start Script と Stop Script が手順書のとおり (正誤表の訂正を含む) で、実行できる")
+def exec_scripts_as_documented(lab, product, documents, clweb_state):
+    """設定の反映's effect on every server: each script is the guide's text (with its
+    errata), owned by root and executable."""
+    documented = clweb_state.get("exec_scripts", {})
+    if sorted(documented) != ["start.sh", "stop.sh"]:
+        raise LabError("the Start Script and Stop Script steps must come before this check in the scenario")
+    directory = product["cluster.exec.scripts"]
+    for node in nodes(product):
+        server = lab.server(node)
+        for name, text in sorted(documented.items()):
+            script, expected = server.host.file(f"{directory}/{name}"), documents.corrected(text)
+            assert script.exists, f"{directory}/{name} is missing on {node}"
+            held = script.content_string
+            if held != expected:
+                line = next(i for i, (a, b) in enumerate(zip(held.splitlines() + [""], expected.splitlines() + [""]), 1)
+                            if a != b)
+                raise AssertionError(f"{directory}/{name} on {node} differs from the guide (with its errata) at line {line}")
+            assert script.user == "root" and script.mode & 0o111 == 0o111, (
+                f"{directory}/{name} on {node} is {script.user} mode {script.mode:04o}, expected root and executable")
 
 
 @when("フェイルオーバーグループに exec リソースを追加して設定を反映する")
@@ -218,6 +242,21 @@ def exec_and_monitor_registered(lab, product):
     members = state(lab, product).members
     for rsc in (product["cluster.exec.name"], product["cluster.monitor.name"]):
         assert rsc in members, f"resource {rsc} is not in group {product['cluster.group']}: {members}"
+
+
+@then(parsers.re(f'process name monitor が "(?P<pattern>[^"]+)" を監視し、{SIDES}でだけ監視している'))
+def monitor_watches_active_only(lab, product, pattern, side):
+    """The monitor's configuration as the cluster holds it, and where it runs: in the group,
+    so on the server that holds the group and nowhere else (監視タイミング「活性時」)."""
+    node, monitor = node_of(product, side), product["cluster.monitor.name"]
+    server = lab.server(node)
+    configured = server.check(product["cluster.commands.parameter"].format(resource=monitor, name="process")).strip()
+    assert configured == pattern == product["cluster.monitor.process"], (
+        f"{monitor} watches '{configured}', expected '{pattern}' (cluster.monitor.process "
+        f"{product['cluster.monitor.process']})")
+    located = server.check(product["cluster.commands.locate"].format(resource=monitor))
+    running_on = re.findall(r"running on: (\S+)", located)
+    assert running_on == [node], f"{monitor} runs on {', '.join(running_on) or 'no server'}, expected {node} only"
 
 
 @when("操作モードから exec リソースを起動する")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, step, then, when
 
 from oat.wait import wait_until
-from steps.cluster import SIDES, node_of
+from steps.cluster import SIDES, node_of, nodes
 from steps.packages import PART, SAME_PART
 
 
@@ -20,7 +20,18 @@ def autostart_registered(lab, product, side):
 
 @then(parsers.re(f"{SIDES}で CL/Web の自動起動が無効になっている"))
 def autostart_disabled(lab, product, side):
-    server, service = _service(lab, product, side)
+    _assert_disabled(*_service(lab, product, side))
+
+
+@then("両系で CL/Web の自動起動が無効のままである")
+def autostart_stays_disabled(lab, product):
+    """What (3) and (8) disabled stays so: the cluster alone starts CL/Web (no package
+    upgrade, reboot or failover may turn auto-start back on)."""
+    for node in nodes(product):
+        _assert_disabled(lab.server(node), product["clweb.service"])
+
+
+def _assert_disabled(server, service: str) -> None:
     state = server.run("systemctl is-enabled %s", service).stdout.strip()
     assert state == "disabled", f"{service} on {server.name} is '{state}', expected 'disabled'"
 

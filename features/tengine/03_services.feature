@@ -10,6 +10,8 @@
   シナリオ: Tengineコアをサービスとして起動すると、発火したイベントを処理する
     もし Tengineコア サーバの Tengineコア を起動する
     ならば Tengineコア サーバで Tengineコア のプロセスが起動している
+    かつ Tengineコア サーバで Tengineコア が設定ファイルに書かれた接続先に接続している
+    かつ Tengineコア サーバで Tengineコア の設定ファイルはセットアップで書いた内容と権限のままである
     かつ Tengineコア サーバで Tengineコア の自動起動が有効になっている
     かつ Tengineコンソール サーバで Tengineコンソール の自動起動が有効になっている
     もし Tengineコア サーバで tengine_fire でイベント "oat_probe" を発火する
