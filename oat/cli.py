@@ -1,18 +1,50 @@
-"""oat's lab housekeeping from the shell: list the labs on this engine, remove one or all.
+"""oat's lab housekeeping from the shell, and its own mutation check.
 
     python -m oat.cli list
     python -m oat.cli remove RUN_ID | --all
+    python -m oat.cli mutants [NAME ...]   run the product defects in lab/mutants/ (all by default)
 """
 from __future__ import annotations
 
+import subprocess
 import sys
+import time
 
 from oat import lab as labmod
+from oat import mutants
 from oat.errors import LabError
+
+
+def run_mutants(names: list[str]) -> int:
+    """Run each mutant, print killed/survived with what caught it, save the result when all
+    ran, and exit non-zero when any survived (a survivor is a missing check)."""
+    chosen = mutants.all_mutants(names)
+    started = time.monotonic()
+    outcomes = []
+    for mutant in chosen:
+        outcome = mutants.run(mutant)
+        outcomes.append(outcome)
+        if outcome.verdict == "killed":
+            print(f"killed    {mutant.name} ({mutant.kind}) in {outcome.seconds:.0f} s by 「{outcome.scenario}」 "
+                  f"/ 「{outcome.step}」: {outcome.cause}", flush=True)
+        else:
+            print(f"{outcome.verdict:<9} {mutant.name} ({mutant.kind}) in {outcome.seconds:.0f} s: "
+                  f"{outcome.cause or 'every scenario passed'}", flush=True)
+    seconds = time.monotonic() - started
+    done = mutants.summary(outcomes)
+    print(f"[oat] 検出力: {done['total']} 件中 {done['killed']} 件検出 (wall time {seconds:.0f} s)")
+    if not names:
+        version = subprocess.run(["git", "-C", str(mutants.ROOT), "describe", "--always", "--dirty"],
+                                 capture_output=True, text=True).stdout.strip() or "unknown"
+        mutants.save(outcomes, version, seconds)
+        print(f"[oat] result saved in {mutants.RESULT.relative_to(mutants.ROOT)} (shown on the report's cover)")
+    return 0 if done["killed"] == done["total"] else 1
 
 
 def main(argv: list[str]) -> int:
     try:
+        if argv[:1] == ["mutants"]:
+            return run_mutants(argv[1:])
         client = labmod.connect()
         if argv[:1] == ["list"]:
             runs = labmod.runs(client)

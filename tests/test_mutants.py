@@ -1,0 +1,58 @@
+"""oat.mutants: the product defects in lab/mutants stay runnable, and a run's cucumber.json
+says which scenario and step caught a mutant."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from oat import mutants
+from oat.errors import LabError
+
+KINDS = {"process", "port and address", "file and link", "enablement", "data on shared disk", "message text",
+         "event flow", "secret masking", "monitor", "upgrade"}
+
+
+def test_at_least_twelve_mutants_cover_every_kind_of_post_condition():
+    found = mutants.all_mutants()
+    assert len(found) >= 12
+    assert KINDS <= {m.kind for m in found}
+
+
+@pytest.mark.parametrize("mutant", mutants.all_mutants(), ids=lambda m: m.name)
+def test_each_mutant_still_applies_to_the_products(mutant):
+    applied = subprocess.run(["patch", "-p1", "--dry-run", "--forward", "--batch", "-i", str(mutant.patch)],
+                             cwd=mutants.ROOT, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+
+
+def test_a_header_key_missing_is_named_with_the_file(tmp_path):
+    patch = tmp_path / "broken.patch"
+    patch.write_text("# defect: x\n# kind: process\n--- a/x\n+++ b/x\n", encoding="utf-8")
+    with pytest.raises(LabError, match=r"broken.patch: header line '# features: …' is missing"):
+        mutants.load(patch)
+
+
+def test_an_unknown_mutant_is_named():
+    with pytest.raises(LabError, match="no mutant nosuch in"):
+        mutants.all_mutants(["nosuch"])
+
+
+def test_the_first_failed_step_and_its_cause_come_from_cucumber_json(tmp_path):
+    report = tmp_path / "cucumber.json"
+    report.write_text(json.dumps([{"elements": [
+        {"name": "(3) install", "steps": [{"keyword": "もし", "name": "install", "result": {"status": "passed"}}]},
+        {"name": "(4)(5) 環境設定", "steps": [
+            {"keyword": "ならば", "name": "運用系の CL/Web が 443 番ポートだけで待ち受け",
+             "result": {"status": "failed", "error_message":
+                        "失敗したステップ: 「ならば …」 — 原因: clweb_serv on node1 listens on more than 192.168.10.13:443\n\ntrace"}},
+            {"keyword": "かつ", "name": "later", "result": {"status": "skipped"}}]},
+    ]}]), encoding="utf-8")
+    assert mutants.first_failure(report) == (
+        "(4)(5) 環境設定", "ならば 運用系の CL/Web が 443 番ポートだけで待ち受け",
+        "clweb_serv on node1 listens on more than 192.168.10.13:443")
+
+
+def test_no_cucumber_json_means_no_failure_found(tmp_path):
+    assert mutants.first_failure(tmp_path / "missing.json") is None
