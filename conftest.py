@@ -5,6 +5,7 @@ pytest_plugins = [
     "fixtures.lab",
     "fixtures.web",
     "fixtures.report",
+    "fixtures.procedure",
     "steps.servers",
     "steps.cluster",
     "steps.packages",

@@ -184,11 +184,27 @@ def render_cover(cover: dict) -> str:
         if missing:
             lines.append(f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
                          "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>")
+    if cover.get("mutants"):
+        lines.append(render_mutants(cover["mutants"]))
     for failure in cover.get("failures", []):
         lines.append(f"<h3>失敗: {escape(failure['label'])}"
                      + (f" (手順書: {escape('、'.join(failure['refs']))})" if failure.get("refs") else "")
                      + f"</h3>{failure['html']}")
+    if cover.get("blocked"):
+        lines.append(f"<h3>未実行: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
+                     + "".join(f"<li>{escape(label)} ← 「{escape(by)}」の失敗</li>" for label, by in cover["blocked"])
+                     + "</ul>")
     return "".join(lines)
+
+
+def render_mutants(result: dict) -> str:
+    """検出力: how many of oat's own product defects (lab/mutants) the last mutation check caught."""
+    survivors = [o for o in result["outcomes"] if o["verdict"] != "killed"]
+    cls = ' class="oat-bad"' if survivors else ""
+    when = _clock(result["finished"]) if result.get("finished") else "?"
+    return (f"<p{cls}><b>検出力: {result['total']} 件中 {result['killed']} 件検出</b> "
+            f"(欠陥を 1 つずつ注入した製品で実行、{escape(when)}、oat {escape(str(result.get('version', '?')))})"
+            + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors) + "</p>")
 
 
 def render_traceability(mapping: traceability.Mapping, rows: list[traceability.Row]) -> str:

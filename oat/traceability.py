@@ -126,6 +126,11 @@ def trace(mapping: Mapping, results: list[dict]) -> list[Row]:
         missing = [name for name in item.scenarios if not any(r["scenario"] == name for r in ran)]
         row = Row(item, DONE)
         for result in ran:
+            if result["outcome"] == "blocked":
+                row.evidence.append((result["label"], result["outcome"], []))
+                if row.status != FAILED:
+                    row.status, row.reason = NOT_DONE, f"「{result['blocked_by']}」が失敗したため未実行"
+                continue
             steps = [s for s in result["steps"] if not item.steps or any(t in s["title"] for t in item.steps)]
             row.evidence.append((result["label"], result["outcome"],
                                  [(s["title"], s["status"], s["duration"]) for s in steps]))

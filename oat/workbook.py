@@ -88,6 +88,10 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
     row = _pair(ws, row, "実施期間", f"{_clock(cover['started'])} 〜 {_clock(cover['ended'])}"
                 f" ({_seconds(cover['ended'] - cover['started'])})")
     row = _pair(ws, row, "試験スイート", f"oat {cover['version']}")
+    if cover.get("mutants"):
+        found = cover["mutants"]
+        row = _pair(ws, row, "検出力", f"{found['total']} 件中 {found['killed']} 件検出 (lab/mutants の欠陥を 1 つずつ"
+                    f"注入した製品で実行、oat {found.get('version', '?')})")
     for name, value in cover.get("environment", {}).items():
         row = _pair(ws, row, name, value)
     for lab in labs:
@@ -198,8 +202,9 @@ def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
     ws["A1"].font = Font(size=13, bold=True)
     ws["A2"] = f"結果 {outcome} ・ 実施日時 {_clock(result['started']) if result.get('started') else '—'} ・ {environment}"
     ws["A2"].fill = PatternFill("solid", fgColor=FILLS[outcome])
-    if result.get("failure"):
-        ws["A3"] = result["failure"]["headline"]
+    if result.get("failure") or result.get("blocked_by"):
+        ws["A3"] = (result["failure"]["headline"] if result.get("failure")
+                    else f"未実行: 同じラボで先に実行した「{result['blocked_by']}」が失敗したため")
         ws["A3"].font = Font(bold=True, color="CF222E")
     _header(ws, EVIDENCE_COLUMNS, row=5)
     row = 6

@@ -110,3 +110,35 @@ def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypa
     shot = html.index("失敗時の ブラウザの画面 (file://", headline)
     assert html.index('src="data:image/png;base64,', shot) < html.index('id="results-table"')
     assert "the page shows &#x27;セッションの有効期限が切れました&#x27;" in html
+
+
+PROCEDURE_FEATURE = '''# language: ja
+機能: 手順
+  シナリオ: 一つ目
+    前提 サーバが用意されている
+  シナリオ: 二つ目
+    ならば "rabbitmq-server" サービスが起動している
+  シナリオ: 三つ目
+    前提 サーバが用意されている
+'''
+
+
+@pytest.mark.parametrize("keep_going", [False, True], ids=["blocked", "keep-going"])
+def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(pytester, monkeypatch, keep_going):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(CONFTEST.replace('"fixtures.report"]', '"fixtures.report", "fixtures.procedure"]'))
+    pytester.makefile(".feature", procedure=PROCEDURE_FEATURE)
+    pytester.makepyfile(test_procedure='from pytest_bdd import scenarios\nscenarios("procedure.feature")\n')
+    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html", "--workbook=w.xlsx",
+                                           *(["--keep-going"] if keep_going else []))
+    html = (pytester.path / "r.html").read_text(encoding="utf-8")
+    if keep_going:
+        result.assert_outcomes(passed=2, failed=1)
+        assert "未実行 (先の失敗による)" not in html
+        return
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    assert "未実行 (先の失敗による)</td><td>1</td>" in html
+    assert "三つ目 ← 「二つ目」の失敗" in html
+    assert html.index("失敗: 二つ目") < html.index("三つ目 ← 「二つ目」の失敗")
+    evidence = load_workbook(pytester.path / "w.xlsx")["E003"]
+    assert evidence["A3"].value == "未実行: 同じラボで先に実行した「二つ目」が失敗したため"
