@@ -34,7 +34,7 @@ def run_mutants(names: list[str]) -> int:
     done = mutants.summary(outcomes)
     print(f"[oat] 検出力: {done['total']} 件中 {done['killed']} 件検出 (wall time {seconds:.0f} s)")
     if not names:
-        version = subprocess.run(["git", "-C", str(mutants.ROOT), "describe", "--always", "--dirty"],
+        version = subprocess.run(["git", "-C", str(mutants.ROOT), "describe", "--always"],
                                  capture_output=True, text=True).stdout.strip() or "unknown"
         mutants.save(outcomes, version, seconds)
         print(f"[oat] result saved in {mutants.RESULT.relative_to(mutants.ROOT)} (shown on the report's cover)")

@@ -7,16 +7,19 @@ products, with a header of `# key: value` lines before the diff:
     # kind: port and address          (the kind of post-condition the documents state)
     # features: clweb                 (the feature folders that concern it)
 
-For each mutant the working tree is copied, the patch applied, and the feature folders run
-against the mutated packages (a lab of their own, stopping at the first failure). A mutant
-is killed when a Gherkin step fails, and the first failed scenario and step say what caught
-it; it survives when every scenario passes. A survivor is a finding: the suite lacks a check.
+For each mutant the committed tree (HEAD: what the result's version names, whatever is being
+edited meanwhile) is copied, the patch applied, and the feature folders run against the
+mutated packages (a lab of their own, stopping at the first failure). A mutant is killed
+when a Gherkin step fails on what it observed (an assertion, a lab error), and the first
+failed scenario and step say what caught it; it survives when every scenario passes. A
+failure of oat's own code (a TypeError…) kills nothing: that run is an error. A survivor is
+a finding: the suite lacks a check.
 """
 from __future__ import annotations
 
 import json
 import re
-import shutil
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -29,7 +32,9 @@ from oat.errors import LabError
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "lab" / "mutants"
 RESULT = MUTANTS / "result.json"  # the last full result, shown on the report's cover
-COPY_IGNORES = shutil.ignore_patterns(".git", ".venv", ".oat", "reports", "__pycache__", ".pytest_cache")
+# Failures of oat's own code, not observations of the product.
+HARNESS_ERRORS = re.compile(r"^(TypeError|AttributeError|NameError|ImportError|ModuleNotFoundError|KeyError|"
+                            r"IndexError|SyntaxError|UnboundLocalError)\b")
 _HEADER = re.compile(r"^#\s*(?P<key>[a-z]+):\s*(?P<value>.+?)\s*$")
 
 
@@ -87,7 +92,9 @@ def run(mutant: Mutant, python: str = sys.executable, say=print) -> Outcome:
     outcome = Outcome(mutant.name, mutant.kind, mutant.defect, "error")
     with tempfile.TemporaryDirectory(prefix=f"oat-mutant-{mutant.name}-") as work:
         tree = Path(work) / "tree"
-        shutil.copytree(ROOT, tree, ignore=COPY_IGNORES, symlinks=True)
+        tree.mkdir()
+        subprocess.run(f"git -C {shlex.quote(str(ROOT))} archive HEAD | tar -x -C {shlex.quote(str(tree))}",
+                       shell=True, check=True)
         applied = subprocess.run(["patch", "-p1", "--forward", "--batch", "-i", str(mutant.patch)],
                                  cwd=tree, capture_output=True, text=True)
         if applied.returncode != 0:
@@ -103,9 +110,12 @@ def run(mutant: Mutant, python: str = sys.executable, say=print) -> Outcome:
         failed = first_failure(tree / "reports" / "cucumber.json")
         if result.returncode == 0:
             outcome.verdict = "survived"
-        elif failed:
+        elif failed and not HARNESS_ERRORS.match(failed[2]):
             outcome.verdict = "killed"
             outcome.scenario, outcome.step, outcome.cause = failed
+        elif failed:
+            outcome.scenario, outcome.step = failed[:2]
+            outcome.cause = f"oat itself failed, not the product: {failed[2]}"
         else:
             tail = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()][-1:]
             outcome.cause = f"pytest exited {result.returncode} with no failed step: {' '.join(tail)}"

@@ -56,3 +56,8 @@ def test_the_first_failed_step_and_its_cause_come_from_cucumber_json(tmp_path):
 
 def test_no_cucumber_json_means_no_failure_found(tmp_path):
     assert mutants.first_failure(tmp_path / "missing.json") is None
+
+
+def test_a_failure_of_oat_s_own_code_kills_no_mutant():
+    assert mutants.HARNESS_ERRORS.match("TypeError: Server.__init__() got an unexpected keyword argument 'x'")
+    assert not mutants.HARNESS_ERRORS.match("clweb_serv on node1 listens on more than 192.168.10.13:443")
