@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 
@@ -33,11 +32,10 @@ def run_mutants(names: list[str]) -> int:
     seconds = time.monotonic() - started
     done = mutants.summary(outcomes)
     print(f"[oat] 検出力: {done['total']} 件中 {done['killed']} 件検出 (wall time {seconds:.0f} s)")
-    if not names:
-        version = subprocess.run(["git", "-C", str(mutants.ROOT), "describe", "--always"],
-                                 capture_output=True, text=True).stdout.strip() or "unknown"
-        mutants.save(outcomes, version, seconds)
-        print(f"[oat] result saved in {mutants.RESULT.relative_to(mutants.ROOT)} (shown on the report's cover)")
+    if not names or mutants.last_result():
+        saved = mutants.save(outcomes, seconds)
+        print(f"[oat] result saved in {mutants.RESULT.relative_to(mutants.ROOT)} (shown on the report's cover): "
+              f"{saved['total']} 件中 {saved['killed']} 件検出")
     return 0 if done["killed"] == done["total"] else 1
 
 

@@ -57,6 +57,7 @@ class Outcome:
     step: str = ""         # and its failed step
     cause: str = ""        # the step's one-line cause, or why the mutant could not be run
     seconds: float = 0.0
+    version: str = ""      # the commit the mutant was applied to
 
 
 def load(path: Path) -> Mutant:
@@ -89,7 +90,7 @@ def all_mutants(names: list[str] | None = None) -> list[Mutant]:
 def run(mutant: Mutant, python: str = sys.executable, say=print) -> Outcome:
     """Build the mutated tree, run its feature folders, and read what caught it."""
     started = time.monotonic()
-    outcome = Outcome(mutant.name, mutant.kind, mutant.defect, "error")
+    outcome = Outcome(mutant.name, mutant.kind, mutant.defect, "error", version=head())
     with tempfile.TemporaryDirectory(prefix=f"oat-mutant-{mutant.name}-") as work:
         tree = Path(work) / "tree"
         tree.mkdir()
@@ -148,13 +149,26 @@ def _cause(message: str) -> str:
     return error.removeprefix("E").strip()[:300]
 
 
+def head() -> str:
+    return subprocess.run(["git", "-C", str(ROOT), "describe", "--always"], capture_output=True,
+                          text=True).stdout.strip() or "unknown"
+
+
 def summary(outcomes: list[Outcome]) -> dict:
     killed = sum(1 for o in outcomes if o.verdict == "killed")
     return {"killed": killed, "total": len(outcomes), "outcomes": [asdict(o) for o in outcomes]}
 
 
-def save(outcomes: list[Outcome], version: str, seconds: float, path: Path = RESULT) -> dict:
-    data = {**summary(outcomes), "version": version, "finished": time.time(), "seconds": seconds}
+def save(outcomes: list[Outcome], seconds: float, path: Path = RESULT) -> dict:
+    """Save the outcomes; a run of some mutants replaces theirs in the last full result."""
+    last = last_result(path)
+    if last and len(outcomes) < len(all_mutants()):
+        mine = {o.name for o in outcomes}
+        outcomes = [Outcome(**o) for o in last["outcomes"] if o["name"] not in mine] + outcomes
+        seconds += last.get("seconds", 0.0)
+    outcomes = sorted(outcomes, key=lambda o: o.name)
+    versions = ", ".join(dict.fromkeys(o.version for o in outcomes))
+    data = {**summary(outcomes), "version": versions, "finished": time.time(), "seconds": seconds}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return data
 

@@ -61,3 +61,15 @@ def test_no_cucumber_json_means_no_failure_found(tmp_path):
 def test_a_failure_of_oat_s_own_code_kills_no_mutant():
     assert mutants.HARNESS_ERRORS.match("TypeError: Server.__init__() got an unexpected keyword argument 'x'")
     assert not mutants.HARNESS_ERRORS.match("clweb_serv on node1 listens on more than 192.168.10.13:443")
+
+
+def test_a_run_of_some_mutants_replaces_theirs_in_the_last_result(tmp_path):
+    path = tmp_path / "result.json"
+    every = [mutants.Outcome(m.name, m.kind, m.defect, "killed", version="v1") for m in mutants.all_mutants()]
+    every[0].verdict = "error"
+    mutants.save(every, 100.0, path)
+    again = mutants.Outcome(every[0].name, every[0].kind, every[0].defect, "killed", scenario="s", step="t", version="v2")
+    saved = mutants.save([again], 20.0, path)
+    assert saved["total"] == len(every) and saved["killed"] == len(every)
+    assert saved["version"] in ("v2, v1", "v1, v2") and saved["seconds"] == 120.0
+    assert mutants.last_result(path)["outcomes"][0]["step"] == "t"
