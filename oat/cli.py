@@ -3,14 +3,19 @@
     python -m oat.cli list
     python -m oat.cli remove RUN_ID | --all
     python -m oat.cli mutants [NAME ...]   run the product defects in lab/mutants/ (all by default)
+    python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
+        make the labs and hand them over as an inventory reached over SSH only (prints the run id);
+        --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
 """
 from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from oat import lab as labmod
 from oat import mutants
+from oat.provision import handover
 from oat.errors import LabError
 
 
@@ -39,10 +44,28 @@ def run_mutants(names: list[str]) -> int:
     return 0 if done["killed"] == done["total"] else 1
 
 
+def hand_over(argv: list[str]) -> int:
+    args = list(argv)
+    disposable, copy = "--disposable" in args, "--copy-packages" in args
+    args = [a for a in args if a not in ("--disposable", "--copy-packages")]
+    if "--inventory" not in args or args.index("--inventory") + 1 >= len(args):
+        raise LabError("up needs --inventory FILE (where to write the inventory)")
+    at = args.index("--inventory")
+    out, names = Path(args[at + 1]), args[:at] + args[at + 2:]
+    if not names:
+        raise LabError("up needs the labs to make (e.g. clweb tengine)")
+    run_id = handover.up(mutants.ROOT, names, out, disposable, progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
+                         packages="copy" if copy else "existing")
+    print(run_id)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["mutants"]:
             return run_mutants(argv[1:])
+        if argv[:1] == ["up"]:
+            return hand_over(argv[1:])
         client = labmod.connect()
         if argv[:1] == ["list"]:
             runs = labmod.runs(client)

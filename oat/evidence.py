@@ -84,6 +84,7 @@ class Command:
     stderr: str
     duration: float
     started: float = field(default_factory=time.time)
+    via: str = ""  # how the server was reached (docker://…, ssh://…)
 
     @property
     def ok(self) -> bool:
@@ -164,7 +165,8 @@ class Recorder:
         finally:
             self.current = current
 
-    def record(self, server: str, command: str, exit_code, stdout: str, stderr: str, duration: float) -> Command:
+    def record(self, server: str, command: str, exit_code, stdout: str, stderr: str, duration: float,
+               via: str = "") -> Command:
         entry = Command(
             server=server,
             command=self.mask(command),
@@ -172,6 +174,7 @@ class Recorder:
             stdout=self.mask(stdout or ""),
             stderr=self.mask(stderr or ""),
             duration=duration,
+            via=via,
         )
         (self.current.commands if self.current else self.setup_commands).append(entry)
         return entry

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import docker
 import docker.errors
+import testinfra
 from docker.types import IPAMConfig, IPAMPool
 
 from oat import owner as owners
@@ -27,11 +28,11 @@ from oat.errors import LabError
 from oat.evidence import Recorder
 from oat.images import Images
 from oat.packages import Deb, PackageSource
-from oat.servers import LabServer
+from oat.servers import Server as LabServer
 from oat.topology import Server, Topology
-from oat.wait import wait_until
 
 RUN_LABEL, OWNER_LABEL, LAB_LABEL, SERVER_LABEL = "oat.run", "oat.owner", "oat.lab", "oat.server"
+KEPT_LABEL = "oat.kept"  # a lab kept on purpose (`oat.cli up`): no reaper touches it
 BOOT_TIMEOUT = 90.0
 
 # systemd as PID 1 runs with Docker's default capabilities (measured here), given a cgroup
@@ -86,7 +87,7 @@ def runs(client: docker.DockerClient) -> dict[str, set[str]]:
 def reap_stale(client: docker.DockerClient, progress=print) -> int:
     """Remove containers, networks and volumes of oat runs whose process is gone."""
     dead = {labels[RUN_LABEL] for _, labels in _labelled(client)
-            if not owners.is_alive(labels.get(OWNER_LABEL, ""))}
+            if not labels.get(KEPT_LABEL) and not owners.is_alive(labels.get(OWNER_LABEL, ""))}
     for run_id in sorted(dead):
         progress(f"removing lab of earlier run {run_id}: its process is gone")
         remove_run(client, run_id)
@@ -158,7 +159,9 @@ class ServerInfo:
 
 class Lab:
     def __init__(self, topology: Topology, client: docker.DockerClient, images: Images,
-                 recorder: Recorder, run_id: str, debs: list[Deb] = (), progress=print):
+                 recorder: Recorder, run_id: str, debs: list[Deb] = (), progress=print, kept: bool = False):
+        """kept: the lab outlives its process on purpose (`oat.cli up`); no run reaps it,
+        `oat.cli remove RUN` removes it."""
         self.topology = topology
         self.client = client
         self.images = images
@@ -171,13 +174,15 @@ class Lab:
         self._image_tags: dict[str, str] = {}
         self.package_source: PackageSource | None = None
         self.created_at: float | None = None
+        self.kept = kept
 
     # --- naming -------------------------------------------------------------------------
     def object_name(self, name: str) -> str:
         return f"oat-{self.run_id}-{self.topology.name}-{name}"
 
     def labels(self, **extra: str) -> dict[str, str]:
-        return {RUN_LABEL: self.run_id, OWNER_LABEL: self.owner, LAB_LABEL: self.topology.name, **extra}
+        kept = {KEPT_LABEL: "true"} if self.kept else {}
+        return {RUN_LABEL: self.run_id, OWNER_LABEL: self.owner, LAB_LABEL: self.topology.name, **kept, **extra}
 
     # --- create -------------------------------------------------------------------------
     def create(self) -> None:
@@ -193,7 +198,7 @@ class Lab:
             self._create_server(spec)
         self.progress(f"lab '{self.topology.name}': waiting for {len(self._servers)} servers to boot")
         for server in self._servers.values():
-            self._wait_booted(server)
+            server.wait_booted(BOOT_TIMEOUT)
         if self.topology.package_source:
             self._serve_packages()
         self.created_at = time.time()
@@ -224,6 +229,9 @@ class Lab:
         host_config = api.create_host_config(
             binds=binds,
             tmpfs={"/run": "rw,exec,mode=755", "/run/lock": "rw,mode=1777"},
+            # `systemctl reboot` ends PID 1; the engine then boots the server again, as the
+            # machine would (a removal stops it for good).
+            restart_policy={"Name": "unless-stopped"},
             **_privileges(spec.capabilities),
         )
         if nested_engine:
@@ -249,22 +257,8 @@ class Lab:
             api.start(container["Id"])
         except docker.errors.APIError as exc:
             raise LabError(f"server '{spec.name}' cannot be started: {exc.explanation or exc}") from None
-        self._servers[spec.name] = LabServer(spec, name, self.client, self.recorder)
-
-    def _wait_booted(self, server: LabServer) -> None:
-        state = {"text": "no answer"}
-
-        def booted() -> bool:
-            server.check_alive()
-            state["text"] = self._exec(server, ["systemctl", "is-system-running"]).strip()
-            return state["text"] in ("running", "degraded")
-
-        wait_until(booted, BOOT_TIMEOUT,
-                   lambda: f"server '{server.name}' did not finish booting: systemd says '{state['text']}'",
-                   interval=0.5)
-        if state["text"] == "degraded":
-            failed = self._exec(server, ["systemctl", "--failed", "--no-legend", "--plain"])
-            raise LabError(f"server '{server.name}' booted degraded; failed units: {failed.strip() or '?'}")
+        host = testinfra.get_host(f"docker://{name}")
+        self._servers[spec.name] = LabServer(spec, host, self.recorder, container=name)
 
     def _serve_packages(self) -> None:
         self.package_source = source = PackageSource(self.server(self.topology.package_source), self.client)
@@ -275,20 +269,12 @@ class Lab:
             if server is not source.repo:
                 source.configure(server)
 
-    def _exec(self, server: LabServer, argv: list[str]) -> str:
-        exec_id = self.client.api.exec_create(server.container, argv)
-        return self.client.api.exec_start(exec_id).decode(errors="replace")
-
     # --- use ----------------------------------------------------------------------------
     def restart(self, name: str) -> None:
-        """Reboot a server (`docker restart`: systemd shuts down cleanly, then boots)."""
-        server = self.server(name)
+        """Reboot a server as an operator does (`systemctl reboot`): systemd shuts down
+        cleanly, PID 1 exits, and the engine's restart policy boots the container again."""
         self.progress(f"rebooting server '{name}'")
-        started = time.monotonic()
-        self.client.api.restart(server.container, timeout=60)
-        self._wait_booted(server)
-        self.recorder.record(name, "(reboot: docker restart, then wait for systemd)", 0,
-                             "booted", "", time.monotonic() - started)
+        self.server(name).reboot(BOOT_TIMEOUT)
 
     def image_tag(self, image: str) -> str:
         """The content-hashed tag of one of the lab's images (oat/server:1a2b…)."""

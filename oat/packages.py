@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oat.errors import LabError
-from oat.tarball import read_member, tar_of
+from oat.tarball import tar_of
 
 REPO_ROOT = "/srv/repo"
 KEYRING = "/etc/apt/keyrings/oat-lab.gpg"
@@ -144,8 +144,7 @@ class PackageSource:
         return indexed.strip()
 
     def _read_key(self) -> bytes:
-        stream, _ = self.client.api.get_archive(self.repo.container, f"{REPO_ROOT}/lab.gpg")
-        data = read_member(stream, "lab.gpg")
+        data = self.repo.get_file(f"{REPO_ROOT}/lab.gpg")
         if not data:
             raise LabError(f"server '{self.repo.name}': the package source has no signing key")
         return data

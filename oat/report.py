@@ -88,7 +88,7 @@ def render_command(cmd: Command) -> str:
     if cmd.stderr:
         body += f"<div>標準エラー出力</div><pre>{escape(_clip(cmd.stderr))}</pre>"
     return (
-        f'<details class="oat-cmd"><summary{cls}>[{escape(cmd.server)}] $ {escape(cmd.command)}'
+        f'<details class="oat-cmd"><summary{cls}>[{escape(cmd.server)}{" " + escape(cmd.via) if cmd.via else ""}] $ {escape(cmd.command)}'
         f" → 終了コード {exit_text} ({_seconds(cmd.duration)})</summary>{body or '<pre>(出力なし)</pre>'}"
         "</details>"
     )
@@ -125,7 +125,7 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
             f"{escape(', '.join(f'{n} {s}' for n, s in lab['networks'].items()))} ・ "
             f"構築 {_seconds(lab['build_seconds'])}</p>"
             '<table class="oat-lab"><tr><th>サーバ</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
-            f"<th>インストール済みのバージョン</th><th>コンテナ</th></tr>{rows}</table>"
+            f"<th>インストール済みのバージョン</th><th>接続先 (コンテナ / SSH)</th></tr>{rows}</table>"
         )
         if lab.get("setup_commands"):
             parts.append(

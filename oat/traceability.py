@@ -126,6 +126,11 @@ def trace(mapping: Mapping, results: list[dict]) -> list[Row]:
         missing = [name for name in item.scenarios if not any(r["scenario"] == name for r in ran)]
         row = Row(item, DONE)
         for result in ran:
+            if result["outcome"] == "cannot":
+                row.evidence.append((result["label"], result["outcome"], []))
+                if row.status == DONE:
+                    row.status, row.reason = CANNOT, result["reason"]
+                continue
             if result["outcome"] == "blocked":
                 row.evidence.append((result["label"], result["outcome"], []))
                 if row.status != FAILED:

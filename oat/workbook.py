@@ -197,14 +197,15 @@ def _result_text(result: str, trace_row, ran: list[dict]) -> str:
 
 def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
     _widths(ws, [w for _, w in EVIDENCE_COLUMNS])
-    outcome = {"passed": PASS, "failed": FAIL}.get(result["outcome"], NOT_DONE)
+    outcome = {"passed": PASS, "failed": FAIL, "cannot": CANNOT}.get(result["outcome"], NOT_DONE)
     ws["A1"] = f"エビデンス {ws.title}: {result['label']}"
     ws["A1"].font = Font(size=13, bold=True)
     ws["A2"] = f"結果 {outcome} ・ 実施日時 {_clock(result['started']) if result.get('started') else '—'} ・ {environment}"
     ws["A2"].fill = PatternFill("solid", fgColor=FILLS[outcome])
-    if result.get("failure") or result.get("blocked_by"):
+    if result.get("failure") or result.get("blocked_by") or result.get("reason"):
         ws["A3"] = (result["failure"]["headline"] if result.get("failure")
-                    else f"未実行: 同じラボで先に実行した「{result['blocked_by']}」が失敗したため")
+                    else f"未実行: 同じラボで先に実行した「{result['blocked_by']}」が失敗したため"
+                    if result.get("blocked_by") else f"実施不可: {result['reason']}")
         ws["A3"].font = Font(bold=True, color="CF222E")
     _header(ws, EVIDENCE_COLUMNS, row=5)
     row = 6
@@ -221,7 +222,7 @@ def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
         row += 1
         for cmd in step.get("commands", []):
             output = "\n".join(part for part in (cmd.get("stdout", ""), cmd.get("stderr", "")) if part)
-            values = ["", f"$ {cmd['command']}", cmd["server"],
+            values = ["", f"$ {cmd['command']}", "\n".join(filter(None, (cmd["server"], cmd.get("via")))),
                       "例外" if cmd.get("exit_code") is None else cmd["exit_code"],
                       _seconds(cmd["duration"]), output or "(出力なし)"]
             for col, value in enumerate(values, 1):

@@ -13,6 +13,7 @@ import time
 from pytest_bdd import given, parsers, step, then, when
 
 from oat.cluster import base_configuration, corosync_conf, exec_resource, group_state, process_monitor
+from oat.safety import disruptive
 from oat.errors import LabError
 from oat.wait import wait_until
 
@@ -183,6 +184,7 @@ def move_group_to(lab, product, node: str) -> None:
 
 
 @when(parsers.re(f"{SIDES}の OS を再起動する"))
+@disruptive
 def reboot(lab, product, side):
     lab.restart(node_of(product, side))
     wait_for_formation(lab, product)
@@ -269,6 +271,7 @@ def start_exec_resource(lab, product):
 # --- 動作確認手順: kill -9 and failover -----------------------------------------------
 
 @when(parsers.re(f'{SIDES}で "ps -ef \\| grep clweb_serv" を実行し、親プロセスの ID が 1 の clweb_serv を kill -9 する'))
+@disruptive
 def kill_main_process(lab, product, clweb_state, side):
     server = lab.server(node_of(product, side))
     process = product["clweb.process"]

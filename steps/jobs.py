@@ -7,6 +7,7 @@ import time
 
 from pytest_bdd import parsers, step, then, when
 
+from oat.safety import disruptive
 from steps.platform import platform, virtual_server
 from steps.tengine import CORE, db_query, edit_core_config, run_on_cores
 
@@ -80,6 +81,7 @@ AGENT = "Tengineジョブエージェント"
 
 
 @step(parsers.parse('仮想サーバ "{name}" から Tengineジョブエージェント をアンインストールする'))
+@disruptive
 def purge_agent(parts, name):
     server = virtual_server(parts, name)
     package = parts.part(AGENT).package
@@ -88,6 +90,7 @@ def purge_agent(parts, name):
 
 
 @step(parsers.parse('仮想サーバ "{name}" のパッケージ取得元の設定が失われる'))
+@disruptive
 def lose_package_source(parts, name):
     server = virtual_server(parts, name)
     server.check("rm -f /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list && apt-get update")
@@ -114,6 +117,7 @@ def install_failed(tengine_state, package):
 
 
 @step("Tengineジョブエージェント の設定ファイルを壊す")
+@disruptive
 def break_agent_config(parts, product):
     for server in parts.servers(AGENT):
         server.put_file(product[f"parts.{AGENT}.config"], "connection: {host: [unclosed\n")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import time
 
 from pytest_bdd import parsers, then, when
 
@@ -56,13 +54,8 @@ def create_virtual_server(lab, parts, product, recorder, name):
     image = lab.image_tag("server")
     # The server image is registered with the platform first (as an image would be uploaded
     # to any platform); the lab's engine hands it over with docker save.
-    started = time.monotonic()
-    done = subprocess.run(f"docker save {shlex.quote(image)} | docker exec -i {host.container} "
-                          f"{product['platform.load_image']}", shell=True, capture_output=True, text=True)
-    recorder.record(host.name, f"(docker save {image}) | {product['platform.load_image']}", done.returncode,
-                    done.stdout, done.stderr, time.monotonic() - started)
-    if done.returncode != 0:
-        raise LabError(f"{host.name}: the server image {image} could not be loaded: {done.stderr.strip()[-200:]}")
+    host.feed(f"docker save {shlex.quote(image)}", product["platform.load_image"],
+              f"(docker save {image}) | {product['platform.load_image']}")
     command = parts.render(product["platform.create"]).format(
         name=name, ssh_port=product["job_server.ssh_port"], image=image)
     host.check(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, step, then, when
 
 from oat.wait import wait_until
+from oat.safety import disruptive
 from steps.cluster import SIDES, node_of, nodes
 from steps.packages import PART, SAME_PART
 
@@ -67,9 +68,18 @@ def _listening(server, port: int) -> bool:
                for where in ("0.0.0.0", "::", server.address))
 
 
-@step(parsers.re(f"{PART}の {SAME_PART}を(?P<action>起動|停止|再起動)する"))
-def start_or_stop_part(parts, part, action):
-    verb = {"起動": "start", "停止": "stop", "再起動": "restart"}[action]
+@step(parsers.re(f"{PART}の {SAME_PART}を起動する"))
+def start_part(parts, part):
+    _systemctl_part(parts, part, "start")
+
+
+@step(parsers.re(f"{PART}の {SAME_PART}を(?P<action>停止|再起動)する"))
+@disruptive
+def stop_or_restart_part(parts, part, action):
+    _systemctl_part(parts, part, {"停止": "stop", "再起動": "restart"}[action])
+
+
+def _systemctl_part(parts, part: str, verb: str) -> None:
     spec = parts.part(part)
     units = " ".join((*spec.also_stop, spec.service)) if verb == "stop" else spec.service
     for server in parts.servers(part):
@@ -110,6 +120,7 @@ def part_enabled(parts, part):
 
 
 @when(parsers.re(f"{PART}を再起動する"))
+@disruptive
 def reboot_part_servers(lab, parts, part):
     for server in parts.servers(part):
         lab.restart(server.name)

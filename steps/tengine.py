@@ -9,6 +9,7 @@ import yaml
 from pytest_bdd import given, parsers, step, then, when
 
 from oat.errors import LabError
+from oat.safety import disruptive
 from oat.wait import wait_until
 
 CORE = "Tengineコア"
@@ -134,6 +135,7 @@ def edit_config(parts, part: str, path: str, key: str, edit) -> None:
 
 
 @step(parsers.re(r'(?P<part>\S+) の設定 "(?P<key>[^"]+)" を "(?P<value>[^"]*)" に変更する'))
+@disruptive
 def change_config(parts, product, part, key, value):
     edit_config(parts, part, config_file(product, part), key,
                 lambda node, last: node.__setitem__(last, int(value) if value.isdigit() else value))
@@ -144,6 +146,7 @@ def config_file(product, part: str) -> str:
 
 
 @when(parsers.parse('Tengineコア の設定から "{key}" を削除する'))
+@disruptive
 def remove_core_config_key(parts, product, key):
     edit_core_config(parts, product, key, lambda node, last: node.pop(last))
 

@@ -236,13 +236,13 @@ def test_no_measurements_no_section():
 
 
 def test_the_inventory_reads_installed_packages_only():
-    from oat.inventory import parse
+    from oat.versions import parse
     out = "postgresql-15\t15.14-0+deb12u1\tinstalled\ngit\t1:2.39.5-0+deb12u2\tnot-installed\n"
     assert parse(out) == {"postgresql-15": "15.14-0+deb12u1"}
 
 
 def test_the_tracked_packages_come_from_the_product_files():
-    from oat.inventory import tracked_packages
+    from oat.versions import tracked_packages
     packages = tracked_packages(Path(__file__).resolve().parent.parent / "lab" / "products")
     assert "tengine-core" in packages and "pacemaker" in packages and len(packages) == len(set(packages))
 

@@ -17,6 +17,7 @@
     もし Tengineコア サーバで tengine_fire でイベント "oat_probe" を発火する
     ならば 起動している Tengineコア がイベント "oat_probe" を DB に格納する
 
+  @破壊的
   シナリオ: サーバを再起動しても Tengineコアと Tengineコンソールが起動している
     もし Tengineコア サーバを再起動する
     かつ Tengineコンソール サーバを再起動する
@@ -26,6 +27,7 @@
     ならば テスト起動が成功する
     かつ ブラウザで Tengineコンソール にログインすると、イベント通知画面に "foo" と "bar" のイベントが表示されている
 
+  @破壊的
   シナリオ: Tengineコアと Tengineコンソールを停止すると、プロセスが残らない
     もし Tengineコア サーバの Tengineコア を停止する
     かつ Tengineコンソール サーバの Tengineコンソール を停止する

@@ -1,7 +1,8 @@
-"""The lab inventory for the report: which versions of the products and of the third-party
+"""The installed versions for the report: which versions of the products and of the third-party
 packages the procedures touched are installed on each server (lab/products/*.yaml `inventory`)."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from oat import yamlfile
@@ -31,10 +32,8 @@ def parse(output: str) -> dict[str, str]:
     return versions
 
 
-def installed(container, packages: list[str]) -> dict[str, str]:
-    """Ask one running container (docker SDK object) which of the packages it has."""
+def installed(server, packages: list[str]) -> dict[str, str]:
+    """Ask one server (oat.servers.Server, through its backend) which of the packages it has."""
     if not packages:
         return {}
-    result = container.exec_run(QUERY + packages, demux=True)
-    stdout = (result.output[0] or b"").decode(errors="replace")
-    return parse(stdout)
+    return parse(server._raw(" ".join(shlex.quote(a) for a in QUERY + packages)).stdout)

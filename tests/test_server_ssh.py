@@ -1,0 +1,136 @@
+"""oat.servers.Server over testinfra's ssh backend, against a real sshd on loopback that the
+test starts and stops (its own host key, its own user key; host keys verified)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from oat.evidence import Masker, Recorder
+from oat.provision import inventory
+from oat.provision.inventory import InventoryError, InventoryLab
+from oat.topology import parse
+
+SSHD = "/usr/sbin/sshd"
+pytestmark = pytest.mark.skipif(not Path(SSHD).exists() and not os.environ.get("CI"),
+                                reason="no sshd here (bin/setup installs openssh-server)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    """A throw-away sshd on 127.0.0.1 accepting one key for root; removed after the module."""
+    if os.geteuid() != 0:
+        pytest.skip("sshd for root needs root")
+    home = tmp_path_factory.mktemp("sshd")
+    for kind in ("host", "user", "stranger"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / kind)], check=True)
+    (home / "authorized_keys").write_text((home / "user.pub").read_text())
+    port = free_port()
+    config = home / "sshd_config"
+    config.write_text(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host'}\nPidFile {home / 'pid'}\n"
+                      f"AuthorizedKeysFile {home / 'authorized_keys'}\nStrictModes no\nPermitRootLogin prohibit-password\n"
+                      "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n")
+    Path("/run/sshd").mkdir(exist_ok=True)
+    daemon = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    host_key = (home / "host.pub").read_text().split()
+    (home / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+    (home / "wrong_known_hosts").write_text(
+        f"[127.0.0.1]:{port} {(home / 'stranger.pub').read_text().split()[0]} {(home / 'stranger.pub').read_text().split()[1]}\n")
+    yield {"home": home, "port": port}
+    daemon.terminate()
+    daemon.wait(timeout=10)
+
+
+TOPOLOGY = parse({"name": "solo", "networks": [{"name": "lo", "subnet": "127.0.0.0/8"}],
+                  "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.2"}}]})
+
+
+def lab(sshd, tmp_path, key="user", known_hosts="known_hosts", port=None):
+    home = sshd["home"]
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump({
+        "known_hosts": str(home / known_hosts), "ssh": {"user": "root", "key": str(home / key),
+                                                        "port": port or sshd["port"]},
+        "labs": {"solo": {"networks": {"lo": "127.0.0.0/8"},
+                          "servers": {"loopback-box": {"role": "箱", "addresses": {"lo": "127.0.0.1"},
+                                                       "ssh": {"host": "127.0.0.1"}}}}}}, allow_unicode=True))
+    recorder = Recorder(Masker(["Top-Secret-9"]))
+    made = InventoryLab(inventory.load(path), TOPOLOGY, recorder, f"t{os.getpid()}", tmp_path / "work")
+    return made, recorder
+
+
+def test_commands_and_files_go_over_ssh_and_are_recorded(sshd, tmp_path):
+    made, recorder = lab(sshd, tmp_path)
+    box = made.server("box")
+    try:
+        assert box.answer() is None
+        assert box.check("echo hello").strip() == "hello"
+        assert box.run("exit 3").rc == 3
+        data = bytes(range(256)) * 500  # binary, larger than one write command carries
+        target = tmp_path / "copied.bin"
+        box.put_file(str(target), data, mode=0o600)
+        assert target.read_bytes() == data and target.stat().st_mode & 0o777 == 0o600
+        assert box.get_file(str(target)) == data
+        box.put_file(str(tmp_path / "secret.conf"), "password=Top-Secret-9\n")
+        shown = [(c.command, c.stdout) for c in recorder.setup_commands]
+        assert ("echo hello", "hello\n") in shown
+        assert any(cmd.startswith("(write file)") and out == "password=********\n" for cmd, out in shown)
+        assert not any("Top-Secret-9" in f"{cmd} {out}" for cmd, out in shown)
+        assert box.target == "ssh://oat-box"
+        assert {c.via for c in recorder.setup_commands} == {"ssh://oat-box"}  # the evidence names the SSH target
+    finally:
+        made.destroy()
+
+
+def test_one_connection_is_kept_and_reused(sshd, tmp_path):
+    made, _ = lab(sshd, tmp_path)
+    box = made.server("box")
+    try:
+        box.check("true")
+        sockets = list(Path("/tmp").glob(f"oat-t{os.getpid()}"[:13] + "*"))
+        assert sockets, "no ControlMaster socket: every command would open a new connection"
+        masters = subprocess.run(["ssh", "-F", str(made.config), "-O", "check", "oat-box"], capture_output=True, text=True)
+        assert masters.returncode == 0 and "Master running" in masters.stderr
+    finally:
+        made.destroy()
+    assert not list(Path("/tmp").glob(f"oat-t{os.getpid()}"[:13] + "*")), "the run left its SSH connection open"
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("host key", "its host key is not the one in known_hosts (host key checking is never switched off)"),
+    ("key", "the key was refused"),
+    ("port", "unreachable (connection refused)"),
+    ("systemd", "PID 1 is "),
+])
+def test_the_preflight_names_the_server_and_the_file(sshd, tmp_path, kind, message):
+    made, _ = lab(sshd, tmp_path, key="stranger" if kind == "key" else "user",
+                  known_hosts="wrong_known_hosts" if kind == "host key" else "known_hosts",
+                  port=free_port() if kind == "port" else None)
+    if kind == "systemd" and shutil.which("systemctl") and Path("/run/systemd/system").exists():
+        pytest.skip("this machine runs systemd as PID 1")
+    try:
+        with pytest.raises(InventoryError) as failed:
+            made.check()
+    finally:
+        made.destroy()
+    line = str(failed.value)
+    assert line.startswith(f"server 'loopback-box' (box, 箱) of {tmp_path / 'inventory.yaml'}: ")
+    assert message in line and "\n" not in line
