@@ -103,3 +103,16 @@ def test_a_lab_the_inventory_lacks_is_named(write, tmp_path):
                       "servers": [{"name": "db", "role": "DB", "image": "server", "addresses": {"ops": "10.231.10.12"}}]}})
     with pytest.raises(InventoryError, match=r"labs: no lab 'tengine' \(the features of features/tengine need its roles: DB\)"):
         InventoryLab(inventory.load(write()), other, Recorder(Masker()), "run1", tmp_path / "work")
+
+
+def test_two_labs_of_one_run_keep_their_own_ssh_config(write, tmp_path):
+    other = parse({"name": "solo", "networks": [{"name": "ops", "subnet": "10.1.0.0/24"}],
+                   "servers": [{"name": "db", "role": "DB", "image": "server", "addresses": {"ops": "10.1.0.12"}}]})
+    data = {"known_hosts": "known_hosts", "ssh": {"key": "id_ed25519"},
+            "labs": {"clweb": {"networks": {"public": "10.0.0.0/24"}, "servers": servers()},
+                     "solo": {"networks": {"ops": "10.1.0.0/24"},
+                              "servers": {"db01": {"role": "DB", "addresses": {"ops": "10.1.0.12"}, "ssh": {"host": "10.1.0.12"}}}}}}
+    found = inventory.load(write(data))
+    first = InventoryLab(found, TOPOLOGY, Recorder(Masker()), "run1", tmp_path / "work")
+    InventoryLab(found, other, Recorder(Masker()), "run1", tmp_path / "work")
+    assert "Host oat-node1" in first.config.read_text(encoding="utf-8")

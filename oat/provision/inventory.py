@@ -246,7 +246,7 @@ class InventoryLab:
             package_source=next((name for name, e in self.names.items()
                                  if e.role == topology.servers[topology.package_source].role), None)
             if topology.package_source else None)
-        self.config = Path(work) / "ssh_config"
+        self.config = Path(work) / f"{topology.name}.ssh_config"  # one per lab: labs share the run's folder
         self.config.parent.mkdir(parents=True, exist_ok=True)
         self.config.write_text(_ssh_config(inventory, self.names, run_id), encoding="utf-8")
         for secret in inventory.secrets:
