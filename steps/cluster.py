@@ -19,6 +19,7 @@ from oat.wait import wait_until
 
 # Sides are 運用系 / 待機系, resolved to servers through the product data.
 SIDES = "(?P<side>運用系|待機系)"
+EXEC_SCRIPTS = {"Start": "start.sh", "Stop": "stop.sh"}  # the guide's script names by the editor's labels
 
 
 def node_of(product, side: str) -> str:
@@ -192,7 +193,7 @@ def reboot(lab, product, side):
 
 @when(parsers.parse("exec リソースの {which} Script を手順書のとおりに編集する:"))
 def edit_exec_script(lab, product, documents, clweb_state, which, docstring):
-    name = {"Start": "start.sh", "Stop": "stop.sh"}.get(which)
+    name = EXEC_SCRIPTS.get(which)
     if name is None:
         raise LabError(f"unknown exec script '{which}' (Start or Stop)")
     clweb_state.setdefault("exec_scripts", {})[name] = docstring  # the guide's text, for the check
@@ -209,7 +210,7 @@ def exec_scripts_as_documented(lab, product, documents, clweb_state):
     """設定の反映's effect on every server: each script is the guide's text (with its
     errata), owned by root and executable."""
     documented = clweb_state.get("exec_scripts", {})
-    if sorted(documented) != ["start.sh", "stop.sh"]:
+    if sorted(documented) != sorted(EXEC_SCRIPTS.values()):
         raise LabError("the Start Script and Stop Script steps must come before this check in the scenario")
     directory = product["cluster.exec.scripts"]
     for node in nodes(product):
@@ -257,7 +258,7 @@ def monitor_watches_active_only(lab, product, pattern, side):
         f"{monitor} watches '{configured}', expected '{pattern}' (cluster.monitor.process "
         f"{product['cluster.monitor.process']})")
     located = server.check(product["cluster.commands.locate"].format(resource=monitor))
-    running_on = re.findall(r"running on: (\S+)", located)
+    running_on = re.findall(product["cluster.commands.located_on"], located)
     assert running_on == [node], f"{monitor} runs on {', '.join(running_on) or 'no server'}, expected {node} only"
 
 
