@@ -1,4 +1,5 @@
-"""Tar archives in memory, the form in which the engine copies files into containers."""
+"""Tar archives in memory, the form in which the engine copies files into containers (the
+Docker lab publishes its packages this way)."""
 from __future__ import annotations
 
 import io
@@ -16,12 +17,3 @@ def tar_of(files: dict[str, bytes], mode: int = 0o644) -> bytes:
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
 
-
-def read_member(chunks, name: str) -> bytes:
-    """The content of `name` in a tar stream as the engine's get_archive returns it."""
-    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
-        try:
-            member = tar.extractfile(name)
-        except KeyError:
-            return b""
-        return member.read() if member else b""

@@ -5,7 +5,7 @@ import io
 import tarfile
 
 
-from oat.tarball import read_member, tar_of
+from oat.tarball import tar_of
 
 
 def test_tar_of_holds_each_file_with_its_mode():
@@ -21,12 +21,3 @@ def test_tar_of_default_mode_is_0644():
     with tarfile.open(fileobj=io.BytesIO(tar_of({"x": b"1"}))) as tar:
         assert tar.getmember("x").mode == 0o644
 
-
-def test_read_member_reads_a_file_from_chunks():
-    data = tar_of({"lab.gpg": b"KEY", "other": b"x"})
-    chunks = [data[:100], data[100:]]
-    assert read_member(chunks, "lab.gpg") == b"KEY"
-
-
-def test_read_member_of_a_missing_file_is_empty():
-    assert read_member([tar_of({"other": b"x"})], "lab.gpg") == b""
