@@ -142,3 +142,51 @@ def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(py
     assert html.index("失敗: 二つ目") < html.index("三つ目 ← 「二つ目」の失敗")
     evidence = load_workbook(pytester.path / "w.xlsx")["E003"]
     assert evidence["A3"].value == "未実行: 同じラボで先に実行した「二つ目」が失敗したため"
+
+
+SAFETY_CONFTEST = '''
+pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report", "fixtures.procedure"]
+from types import SimpleNamespace
+from pytest_bdd import given, when
+from fixtures.lab import labs_key
+from oat.safety import disruptive
+
+def pytest_configure(config):
+    # Servers of an inventory that does not declare them disposable (no SSH needed here).
+    config.stash[labs_key].inventory = SimpleNamespace(disposable=False, path="inventory.yaml", labs={})
+
+@given("サーバが用意されている")
+def ready():
+    pass
+
+@when("サーバを再起動する")
+@disruptive
+def reboot():
+    raise AssertionError("a disruptive step ran on servers that are not disposable")
+'''
+
+SAFETY_FEATURE = '''# language: ja
+機能: 安全
+  シナリオ: 確認だけ
+    前提 サーバが用意されている
+
+  @破壊的
+  シナリオ: 再起動 (タグあり)
+    もし サーバを再起動する
+
+  シナリオ: 再起動 (タグなし)
+    もし サーバを再起動する
+'''
+
+
+def test_on_servers_not_disposable_disruption_is_left_out_or_stopped(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(SAFETY_CONFTEST)
+    pytester.makefile(".feature", safety=SAFETY_FEATURE)
+    pytester.makepyfile(test_safety='from pytest_bdd import scenarios\nscenarios("safety.feature")\n')
+    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html", "--keep-going")
+    result.assert_outcomes(passed=1, skipped=1, failed=1)
+    html = (pytester.path / "r.html").read_text(encoding="utf-8")
+    assert "実施不可</td><td>1</td>" in html
+    assert "disrupts a server: its scenario must carry the tag @破壊的" in html
+    assert "a disruptive step ran on servers that are not disposable" not in html
