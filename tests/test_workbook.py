@@ -1,7 +1,6 @@
 """oat.workbook: the 試験成績書, read back with openpyxl."""
 from __future__ import annotations
 
-import base64
 import io
 import time
 
