@@ -58,7 +58,7 @@ def main() -> int:
             ssh = lab.server("node1")
             ssh.check_alive()  # opens the one connection the rest reuse
             docker_times = timed(docker_host.backend.run, rounds)
-            ssh_times = timed(ssh._raw, rounds)
+            ssh_times = timed(ssh.raw, rounds)
             print(line("docker exec", docker_times))
             print(line("ssh", ssh_times))
             print(f"ssh / docker exec: {statistics.median(ssh_times) / statistics.median(docker_times):.2f}x")

@@ -40,7 +40,9 @@ class Server:
         self.container = container
         self.host = host
         self._recorder = recorder
-        self._raw = host.backend.run  # unrecorded: liveness, transfers recorded in their own words
+        # The backend's run, unrecorded: for liveness, boot polls and transfers (recorded in
+        # their own words), and for the provisioners' own checks.
+        self.raw = host.backend.run
         self._wrap_backend()
 
     def __repr__(self) -> str:
@@ -103,7 +105,7 @@ class Server:
     def answer(self) -> str | None:
         """None when the server runs commands; else one line saying why it does not."""
         try:
-            result = self._raw("true")
+            result = self.raw("true")
         except Exception as exc:  # noqa: BLE001 - a backend's failure is the answer
             return one_line(exc)
         if result.rc == 0:
@@ -120,12 +122,12 @@ class Server:
     def log_tail(self, lines: int = 40) -> str:
         """The end of the server's journal, for a failure's context in the report (not
         evidence of the procedure, so not recorded as a command)."""
-        return self._raw("journalctl --no-pager -o short-iso -n %s", str(lines)).stdout
+        return self.raw("journalctl --no-pager -o short-iso -n %s", str(lines)).stdout
 
     def get_file(self, path: str) -> bytes:
         """Read a file (binary safe), recorded as the file and its content."""
         started = time.monotonic()
-        result = self._raw("base64 -w0 %s", path)
+        result = self.raw("base64 -w0 %s", path)
         if result.rc != 0:
             self.check_alive()
             raise LabError(f"server '{self.name}': cannot read {path}: {_text(result, 'stderr').strip()}")
@@ -147,7 +149,7 @@ class Server:
         steps.append(f"chmod {mode:o} {partial} && mv -f {partial} {quoted}")
         result = None
         for command in steps:
-            result = self._raw(command)
+            result = self.raw(command)
             if result.rc != 0:
                 break
         self._record(f"(write file) {quoted} mode {mode:o}", result.rc, _shown(data),
@@ -185,22 +187,22 @@ class Server:
             if problem is not None:
                 state["text"] = f"no answer ({problem})"
                 return False
-            state["text"] = self._raw("systemctl is-system-running").stdout.strip()
+            state["text"] = self.raw("systemctl is-system-running").stdout.strip()
             return state["text"] in ("running", "degraded")
 
         wait_until(booted, timeout, lambda: f"server '{self.name}' did not finish booting: "
                                             f"systemd says '{state['text']}'", interval=0.5)
         if state["text"] == "degraded":
-            failed = self._raw("systemctl --failed --no-legend --plain").stdout
+            failed = self.raw("systemctl --failed --no-legend --plain").stdout
             raise LabError(f"server '{self.name}' booted degraded; failed units: {failed.strip() or '?'}")
 
     def reboot(self, timeout: float = 120) -> None:
         """`systemctl reboot`, then a bounded poll until the server has booted again (PID 1
         started anew and systemd running); recorded as one command."""
         started = time.monotonic()
-        before = self._raw(BOOT_STAMP).stdout.strip()
+        before = self.raw(BOOT_STAMP).stdout.strip()
         try:
-            self._raw("systemctl reboot")
+            self.raw("systemctl reboot")
         except Exception:  # noqa: BLE001 - the connection may drop while the server goes down
             pass
         wait_until(lambda: self._boot_stamp() not in (None, before), timeout,
@@ -211,7 +213,7 @@ class Server:
 
     def _boot_stamp(self) -> str | None:
         try:
-            result = self._raw(BOOT_STAMP)
+            result = self.raw(BOOT_STAMP)
         except Exception:  # noqa: BLE001 - down for now: poll on
             return None
         return result.stdout.strip() if result.rc == 0 and result.stdout.strip() else None

@@ -36,4 +36,4 @@ def installed(server, packages: list[str]) -> dict[str, str]:
     """Ask one server (oat.servers.Server, through its backend) which of the packages it has."""
     if not packages:
         return {}
-    return parse(server._raw(" ".join(shlex.quote(a) for a in QUERY + packages)).stdout)
+    return parse(server.raw(" ".join(shlex.quote(a) for a in QUERY + packages)).stdout)

@@ -24,7 +24,7 @@ class NestedDockerBackend(DockerBackend):
 
     def run(self, command: str, *args: str, **kwargs):
         cmd = self.get_command(command, *args)
-        out = self.platform._raw("docker exec %s /bin/sh -c %s", self.name, cmd)
+        out = self.platform.raw("docker exec %s /bin/sh -c %s", self.name, cmd)
         out.command = self.encode(cmd)
         return out
 
@@ -43,6 +43,6 @@ class VirtualServer(Server):
 
     def check_alive(self) -> None:
         self.platform.check_alive()
-        state = self.platform._raw("docker inspect -f '{{.State.Status}}' %s", self.name).stdout.strip()
+        state = self.platform.raw("docker inspect -f '{{.State.Status}}' %s", self.name).stdout.strip()
         if state != "running":
             raise LabError(f"virtual server '{self.name}' on '{self.platform.name}' is not running: {state or 'gone'}")

@@ -146,7 +146,7 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
                    if (mapping.folder, label) in by_label]
             result = RESULT[trace_row.status]
             values = [f"{prefix}-{n:03d}", mapping.title, trace_row.item.ref, trace_row.item.text,
-                      _checks(trace_row, ran), trace_row.item.expected or _fallback_expected(trace_row, ran),
+                      _checks(trace_row, ran), trace_row.item.expected or ("確認内容のとおりであること" if ran else ""),
                       _result_text(result, trace_row, ran),
                       _clock(min(r["started"] for r in ran)) if ran and all(r.get("started") for r in ran) else "",
                       "\n".join(dict.fromkeys(_environment(r, labs, brief=True) for r in ran)),
@@ -178,10 +178,6 @@ def _checks(trace_row, ran: list[dict]) -> str:
             if step.get("type") == "then" and step["title"] in picked:
                 lines.append(step["title"])
     return "\n".join(dict.fromkeys(lines))
-
-
-def _fallback_expected(trace_row, ran: list[dict]) -> str:
-    return "確認内容のとおりであること" if ran else ""
 
 
 def _result_text(result: str, trace_row, ran: list[dict]) -> str:

@@ -41,17 +41,16 @@ def up(root: Path, names: list[str], out: Path, disposable: bool, progress=print
             lab.create()
             servers = {}
             for server in lab.servers:
+                # Other names than the topology's: the procedure finds them by role.
+                entry = servers[f"srv-{server.name}"] = {"role": server.spec.role, "addresses": dict(server.spec.addresses),
+                                                         "ssh": {"host": server.address}}
                 if server.spec.infrastructure:  # the lab's own package source: an address only
-                    servers[f"srv-{server.name}"] = {"role": server.spec.role, "addresses": dict(server.spec.addresses),
-                                                     "infrastructure": True, "ssh": {"host": server.address}}
+                    entry["infrastructure"] = True
                     continue
                 server.check("install -d -m 0700 /root/.ssh")
                 server.put_file("/root/.ssh/authorized_keys", public, mode=0o600)
                 host_key = server.get_file(HOST_KEY).decode().split()
                 known.append(f"{server.address} {host_key[0]} {host_key[1]}")
-                # Other names than the topology's: the procedure finds them by role.
-                servers[f"srv-{server.name}"] = {"role": server.spec.role, "addresses": dict(server.spec.addresses),
-                                                 "ssh": {"host": server.address}}
             labs[name] = {"networks": {n.name: str(n.subnet) for n in lab.topology.networks.values()},
                           "servers": servers}
     except BaseException:

@@ -306,7 +306,7 @@ class InventoryLab:
             problem = server.answer()
             if problem is not None:
                 raise InventoryError(f"{where}: {_why(problem)}")
-            init = server._raw("ps -o comm= -p 1").stdout.strip()
+            init = server.raw("ps -o comm= -p 1").stdout.strip()
             if init != "systemd":
                 raise InventoryError(f"{where}: PID 1 is '{init or '?'}', not systemd (the procedures need systemd)")
 
@@ -396,7 +396,7 @@ class ExistingPackages:
 
     def configure(self, server) -> None:
         model = self.lab.servers[0]
-        listed = model._raw("ls -1d /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null").stdout.split()
+        listed = model.raw("ls -1d /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null").stdout.split()
         files = {path: model.get_file(path) for path in listed}
         for text in list(files.values()):
             for key in re.findall(rb"(?i)signed-by[:=]\s*([^\s\]]+)", text):
