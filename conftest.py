@@ -1,23 +1,15 @@
-"""oat's pytest plugins: the lab's lifecycle, the operator report, and the step definitions
-(loaded as plugins so every feature folder sees every domain's steps)."""
+"""oat's pytest plugins: the lab's lifecycle, the operator report, the feature folders as
+procedures, and the generic step layer."""
 
 pytest_plugins = [
     "fixtures.lab",
     "fixtures.web",
     "fixtures.report",
     "fixtures.procedure",
-    "steps.servers",
-    "steps.cluster",
-    "steps.packages",
-    "steps.services",
-    "steps.settings",
-    "steps.clweb",
-    "steps.web",
-    "steps.documents",
-    "steps.tengine",
-    "steps.console",
-    "steps.platform",
-    "steps.jobs",
-    "steps.support",
+    "fixtures.features",
+    # The generic steps every feature folder sees (no product named); each document's own
+    # product steps sit beside its features (features/<doc>/steps) and only it sees them.
+    "steps.generic.servers",
+    "steps.generic.parts",
     "pytester",  # the report plugin's own end-to-end tests (tests/test_report_plugin.py)
 ]

@@ -17,11 +17,14 @@ import requests
 
 from kept_lab import ROOT, build, describe, remove, sh
 
-from oat.cluster import group_state  # noqa: E402
+from oat.cluster.pacemaker import group_state  # noqa: E402
 from oat.products import Product  # noqa: E402
+from oat.topology import load  # noqa: E402
 from oat.wait import wait_until  # noqa: E402
 
 PRODUCT = Product(ROOT / "lab" / "products" / "clweb.yaml")
+TOPOLOGY = load(ROOT / "lab" / "topologies" / "clweb.yaml")
+NODES = [next(s.name for s in TOPOLOGY.servers.values() if s.role == role) for role in PRODUCT["cluster.nodes"]]
 
 
 def main() -> int:
@@ -30,24 +33,24 @@ def main() -> int:
         sys.exit("bench: at least 10 failovers")
     run_id = build(["features/clweb", "-k", "not kill_9"], "the cluster")
     client = docker.from_env()
-    container = {n: f"oat-{run_id}-clweb-{n}" for n in (PRODUCT["cluster.active"], PRODUCT["cluster.standby"])}
+    container = {n: f"oat-{run_id}-clweb-{n}" for n in NODES}
     ca = str(ROOT / ".oat" / "ca" / f"{run_id}.pem")
-    url = f"https://{PRODUCT['cluster.fip']}/api/v1/status"
+    url = f"https://{PRODUCT['cluster.fip']}{PRODUCT['clweb.api.status']}"
     group, process = PRODUCT["cluster.group"], PRODUCT["clweb.process"]
     samples: list[tuple[str, str, float]] = []
     try:
-        first = container[PRODUCT["cluster.active"]]
-        key = sh(client, first, f"{PRODUCT['clweb.user_tool']} apikey {PRODUCT['clweb.operator.user']}").split()[-1]
+        first = container[NODES[0]]
+        key = sh(client, first, PRODUCT["clweb.api_key"].format(user=PRODUCT["clweb.operator.user"])).split()[-1]
 
         def answering_node(timeout=0.5):
             try:
-                reply = requests.get(url, headers={"X-CLWeb-Api-Key": key}, verify=ca, timeout=timeout)
+                reply = requests.get(url, headers={PRODUCT["clweb.api.key_header"]: key}, verify=ca, timeout=timeout)
                 return reply.json()["node"] if reply.status_code == 200 else None
             except requests.RequestException:
                 return None
 
         def settled():
-            state = group_state(sh(client, first, "crm_mon --output-as=xml"), group)
+            state = group_state(sh(client, first, PRODUCT["cluster.commands.status"]), group)
             return state if state.healthy and not state.failures else None
 
         for i in range(rounds):

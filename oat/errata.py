@@ -22,6 +22,8 @@ class Erratum:
     where: str
     why: str
     script_fix: dict = field(default_factory=dict)
+    dry_run: str = ""  # a script erratum: how to run the script as written ({script}) to see it fail
+    dry_run_says: str = ""  # ...and what its output then says (how it fails, not only that it does)
 
 
 @dataclass
@@ -34,17 +36,18 @@ class Applied:
 class Errata:
     def __init__(self, path: Path):
         self.path = Path(path)
-        try:
-            items = yaml.safe_load(self.path.read_text(encoding="utf-8")) or []
-        except FileNotFoundError:
-            raise LabError(f"{self.path}: errata file not found") from None
+        # No file: the document has no errata (a runbook that works as written).
+        items = (yaml.safe_load(self.path.read_text(encoding="utf-8")) or []) if self.path.exists() else []
         self.entries: list[Erratum] = []
         for i, item in enumerate(items):
             for key in ("documented", "corrected", "where", "why"):
                 if not item.get(key):
                     raise LabError(f"{self.path}: [{i}].{key} is missing")
+            if item.get("script_fix") and "{script}" not in str(item.get("dry_run", "")):
+                raise LabError(f"{self.path}: [{i}].dry_run (how to run the script as written, with {{script}}) is missing")
             self.entries.append(Erratum(item["documented"], item["corrected"], item["where"], item["why"],
-                                        dict(item.get("script_fix") or {})))
+                                        dict(item.get("script_fix") or {}), str(item.get("dry_run", "")),
+                                        str(item.get("dry_run_says", ""))))
         self.applied: list[Applied] = []
 
     def find(self, documented: str) -> Erratum | None:
@@ -71,12 +74,14 @@ class Errata:
             return text
         probe = f"/tmp/as-written-{Path(path).name}"
         server.put_file(probe, text, mode=0o755)
-        # Dry run as written with a START event: a correct script would reach its first
-        # branch; the documented one cannot parse its tests and ends in NO_CLP.
-        as_written = server.run("CLP_EVENT=START CLP_DISK=FAILURE CLP_SERVER=HOME sh %s" % probe)
+        # Dry run as written, as the erratum says (e.g. with the cluster's variables set for
+        # an event): a correct script would reach a branch; the documented one fails.
+        as_written = server.run(fixes[0].dry_run.format(script=probe))
         server.run("rm -f %s" % probe)
-        if as_written.rc == 0:
-            raise AssertionError(f"{path} worked as written on {server.name}: the script erratum no longer stands")
+        says = fixes[0].dry_run_says
+        if as_written.rc == 0 or (says and says not in as_written.stdout + as_written.stderr):
+            raise AssertionError(f"{path} worked as written on {server.name} (exit {as_written.rc}"
+                                 f"{', without ' + repr(says) if says else ''}): the script erratum no longer stands")
         for erratum in fixes:
             self._keep(erratum, server.name, as_written)
         return self.corrected(text)

@@ -1,8 +1,9 @@
 """The parts a procedure installs (DB, queue, core...) as data: which servers hold them, and
 the setup actions an operator performs on them (lab/products/NAME.yaml, key `parts`).
 
-A part is found on the lab's servers by role (a topology server's `role` equals the part's
-name), so the procedure says "the DB server" and the lab decides which container that is.
+A part is found on the lab's servers by role: a topology server's `role` is one of the
+part's `roles` (by default the part's own name). So the procedure says "the DB server" or
+"運用系" and the lab (or the inventory) decides which server that is.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 @dataclass(frozen=True)
 class Part:
     name: str
+    roles: tuple[str, ...]  # the topology roles of the servers that hold it
     package: str
     service: str
     processes: tuple[str, ...]
@@ -30,6 +32,8 @@ class Part:
     config: str = ""  # its configuration file, when it has one
     # The live connections its config file names: (peer part, dotted key of host, of port).
     connections: tuple[tuple[str, str, str], ...] = ()
+    version: str = ""          # the version the procedure installs ("": what the source has)
+    update_version: str = ""   # the version an update procedure brings
 
 
 class Parts:
@@ -49,20 +53,25 @@ class Parts:
         if name not in parts:
             raise LabError(f"{self.product.path}: unknown part '{name}' (known: {', '.join(parts)})")
         data = self.product[f"parts.{name}"]
-        return Part(name=name, package=data["package"], service=data["service"],
+        return Part(name=name, roles=tuple(data.get("roles", (name,))), package=data["package"], service=data["service"],
                     processes=tuple(data.get("processes", ())), ports=tuple(data.get("ports", ())),
                     version_package=data.get("version_package", data["package"]),
                     setup=tuple(data.get("setup", ())), also_stop=tuple(data.get("also_stop", ())),
                     config=data.get("config", ""),
-                    connections=tuple((peer, c["host"], c["port"]) for peer, c in data.get("connections", {}).items()))
+                    connections=tuple((peer, c["host"], c["port"]) for peer, c in data.get("connections", {}).items()),
+                    version=str(data.get("version", "")), update_version=str(data.get("update_version", "")))
 
-    def servers(self, name: str) -> list:
-        """Every server of the lab whose role is this part (at least one)."""
-        self.part(name)
-        found = [self.lab.server(s.name) for s in self.lab.topology.procedure_servers if s.role == name]
-        found += [s for s in self.virtual if s.spec.role == name]
+    def servers(self, name: str, role: str | None = None) -> list:
+        """The servers of the lab that hold this part (at least one): all of them, or those of
+        one of its roles."""
+        roles = self.part(name).roles
+        if role is not None and role not in roles:
+            raise LabError(f"{self.product.path}: part '{name}' is not on role '{role}' (its roles: {', '.join(roles)})")
+        wanted = roles if role is None else (role,)
+        found = [self.lab.server(s.name) for s in self.lab.topology.procedure_servers if s.role in wanted]
+        found += [s for s in self.virtual if s.spec.role in wanted]
         if not found:
-            raise LabError(f"lab '{self.lab.topology.name}' has no server with role '{name}'")
+            raise LabError(f"lab '{self.lab.topology.name}' has no server with role {' or '.join(repr(r) for r in wanted)}")
         return found
 
     def address(self, role: str) -> str:
@@ -73,12 +82,23 @@ class Parts:
                            f"an address needs exactly one")
         return found[0].address
 
+    def server_name(self, role: str) -> str:
+        """The name of the one server of the lab with a role."""
+        found = [s for s in self.lab.topology.servers.values() if s.role == role]
+        if len(found) != 1:
+            raise LabError(f"lab '{self.lab.topology.name}' has {len(found)} servers with role '{role}'; "
+                           f"exactly one is needed here")
+        return found[0].name
+
     def render(self, text: str) -> str:
-        """Fill {{ dotted.key }} from the product data and {{ address:ROLE }} from the lab."""
+        """Fill {{ dotted.key }} from the product data, {{ address:ROLE }} and
+        {{ server:ROLE }} from the lab."""
         def value(match: re.Match) -> str:
             key = match.group(1)
             if key.startswith("address:"):
                 return self.address(key.split(":", 1)[1])
+            if key.startswith("server:"):
+                return self.server_name(key.split(":", 1)[1])
             return str(self.product[key])
         return _PLACEHOLDER.sub(value, str(text))
 

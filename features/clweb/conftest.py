@@ -1,33 +1,33 @@
-"""The lab of the CL/Web guide (lab/topologies/clweb.yaml), its product data and errata."""
-from pathlib import Path
-
+"""The CL/Web guide (seeds/004): its own steps (features/clweb/steps), the cluster they act
+on, and what the procedure carries from step to step. The lab, product facts and errata
+come from this folder's name (fixtures/features.py)."""
 import pytest
 
-from fixtures.lab import masked_product
-from fixtures.report import errata_key
-from oat.errata import Errata
-
-HERE = Path(__file__).parent
-
-
-@pytest.fixture(scope="session")
-def product(recorder):
-    return masked_product(recorder, "clweb")
+from features.clweb.steps.cluster import *  # noqa: F401,F403 - step definitions are fixtures
+from features.clweb.steps.clweb import *  # noqa: F401,F403
+from features.clweb.steps.documents import *  # noqa: F401,F403
+from features.clweb.steps.web import *  # noqa: F401,F403
+from oat.cluster import Cluster
 
 
-@pytest.fixture(scope="session")
-def lab(labs, product):
-    return labs.get("clweb")
-
-
-@pytest.fixture(scope="session")
-def documents(pytestconfig):
-    errata = Errata(HERE / "errata.yaml")
-    pytestconfig.stash[errata_key].append(errata)
-    return errata
+@pytest.fixture
+def cluster(procedure, per_procedure, parts) -> Cluster:
+    """The guide's failover cluster on this lab (product data `cluster`)."""
+    return per_procedure.get("cluster", procedure, lambda: Cluster(parts))
 
 
 @pytest.fixture(scope="session")
 def clweb_state():
-    """What the procedure carries from step to step (the API key, RTO measurements)."""
+    """What the procedure carries from step to step (the API key, the exec scripts, RTOs)."""
     return {}
+
+
+def pytest_oat_after_fault(request, servers, fault):
+    """Every fault on this lab (a reboot included) is followed by the audits of the whole
+    cluster, once it has settled wherever its group now runs."""
+    cluster = request.getfixturevalue("cluster")
+    cluster.wait_for_formation()
+    settled = cluster.wait_for_state(lambda s: s.healthy, 60, f"the group did not settle after {fault}",
+                                     cluster.nodes[0])
+    cluster.audit(settled.node)
+    return True

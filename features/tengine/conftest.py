@@ -1,24 +1,13 @@
-"""The lab of use case 000 (lab/topologies/tengine.yaml) and the Tengine product data
-(lab/products/tengine.yaml) for every feature in this folder."""
+"""Use case 000 (seeds/000): its own steps (features/tengine/steps) and what the procedure
+carries from step to step. The lab and the product facts (lab/products/tengine.yaml) come
+from this folder's name (fixtures/features.py)."""
 import pytest
 
-from fixtures.lab import masked_product
-from oat.parts import Parts
-
-
-@pytest.fixture(scope="session")
-def product(recorder):
-    return masked_product(recorder, "tengine")
-
-
-@pytest.fixture(scope="session")
-def lab(labs, product):
-    return labs.get("tengine")
-
-
-@pytest.fixture(scope="session")
-def parts(product, lab):
-    return Parts(product, lab)
+from features.tengine.steps.console import *  # noqa: F401,F403 - step definitions are fixtures
+from features.tengine.steps.jobs import *  # noqa: F401,F403
+from features.tengine.steps.platform import *  # noqa: F401,F403
+from features.tengine.steps.support import *  # noqa: F401,F403
+from features.tengine.steps.tengine import *  # noqa: F401,F403
 
 
 @pytest.fixture(scope="session")

@@ -13,20 +13,23 @@ from pytest_bdd import given, parsers, then, when
 from oat.availability import Probe, summary, timeline_svg
 from oat.evidence import one_line
 from oat.wait import wait_until
-from steps.cluster import SIDES, audit_cluster, move_group_to, node_of, state
+from features.clweb.steps.cluster import SIDE
 
 
 def clweb_url(product, path: str = "/") -> str:
     return f"https://{product['cluster.fip']}{path}"
 
 
+def _api_headers(product, clweb_state) -> dict:
+    return {product["clweb.api.key_header"]: clweb_state["api_key"]}
+
+
 def api_call(product, clweb_state, lab_ca, timeout: float = 2.0) -> tuple[dict | None, str]:
     """The API's answer when it is a correct one (HTTP 200, JSON), and in any case one line
     saying what was seen: the status, the body's first line, the node that answered."""
-    url = clweb_url(product, "/api/v1/status")
+    url = clweb_url(product, product["clweb.api.status"])
     try:
-        reply = requests.get(url, timeout=timeout, verify=str(lab_ca.file),
-                             headers={"X-CLWeb-Api-Key": clweb_state["api_key"]})
+        reply = requests.get(url, timeout=timeout, verify=str(lab_ca.file), headers=_api_headers(product, clweb_state))
     except requests.RequestException as exc:
         return None, f"{url}: no answer ({one_line(exc)})"
     first = next((line.strip() for line in reply.text.splitlines() if line.strip()), "(empty body)")[:160]
@@ -55,9 +58,10 @@ def wait_answered_by(product, clweb_state, lab_ca, node: str, timeout: float = 6
                       interval=interval)
 
 
-@then(parsers.re(f"ブラウザからフローティング IP の CL/Web に接続でき、{SIDES}が応答している"))
-def browser_reaches_clweb(lab, product, browser, lab_ca, clweb_state, recorder, side):
-    node = node_of(product, side)
+@then(parsers.parse("ブラウザからフローティング IP の CL/Web に接続でき、{side:Side}が応答している", extra_types=SIDE))
+def browser_reaches_clweb(cluster, product, browser, lab_ca, clweb_state, recorder, side):
+    """The API on the floating IP answers from that node, and a real browser loads the page."""
+    node = cluster.node(side)
     seen = {"last": "nothing yet"}
 
     def answered():
@@ -71,33 +75,35 @@ def browser_reaches_clweb(lab, product, browser, lab_ca, clweb_state, recorder, 
     try:
         response = page.goto(clweb_url(product), wait_until="load", timeout=15000)
         assert response is not None and response.ok, f"{clweb_url(product)} answered {response.status if response else 'nothing'}"
-        assert "JobCenter CL/Web" in page.title(), f"unexpected page title '{page.title()}'"
+        assert product["clweb.page.title"] in page.title(), f"unexpected page title '{page.title()}'"
         recorder.attach("png", f"{clweb_url(product)} ({node}, CL/Web {answer['version']})", page.screenshot(full_page=True))
     finally:
         page.close()
 
 
-@then(parsers.re(f"フェイルオーバーが発生し、{SIDES}で CL/Web が正常に立ち上がっている"))
-def failover_happened(lab, product, lab_ca, clweb_state, recorder, side):
-    node = node_of(product, side)
+@then(parsers.parse("フェイルオーバーが発生し、{side:Side}で CL/Web が正常に立ち上がっている", extra_types=SIDE))
+def failover_happened(cluster, product, lab_ca, clweb_state, recorder, side):
+    """CL/Web answers from that node after the kill; the RTO is measured and the cluster audited."""
+    node = cluster.node(side)
     killed_at = clweb_state["killed_at"]
     answer = wait_answered_by(product, clweb_state, lab_ca, node, interval=0.05,
-                              detail=lambda: f" after the kill: {state(lab, product)}")
+                              detail=lambda: f" after the kill: {cluster.state()}")
     rto = time.time() - killed_at
     clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
     recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
                     f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']})")
     recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", rto, target=product["measure.rto_target"])
-    audit_cluster(lab, product, node)
+    cluster.audit(node)
 
 
 @given("クライアントが API アクセスキーでフローティング IP の CL/Web API を呼び続けている")
 def api_client_keeps_calling(product, lab_ca, clweb_state, request):
-    key = clweb_state["api_key"]
+    """A client calls the API every 0.2 s until the scenario ends; each call is a sample."""
+    headers = _api_headers(product, clweb_state)
 
     def call() -> str:
-        reply = requests.get(clweb_url(product, "/api/v1/status"), timeout=1.0, verify=str(lab_ca.file),
-                             headers={"X-CLWeb-Api-Key": key})
+        reply = requests.get(clweb_url(product, product["clweb.api.status"]), timeout=1.0, verify=str(lab_ca.file),
+                             headers=headers)
         reply.raise_for_status()
         answer = reply.json()
         return f"{answer['node']} {answer['version']}"
@@ -109,14 +115,17 @@ def api_client_keeps_calling(product, lab_ca, clweb_state, request):
 
 @then("フローティング IP の CL/Web が新しいバージョンで応答している")
 def answers_with_new_version(product, lab_ca, clweb_state):
+    """The API on the floating IP answers with CL/Web's update version."""
     answer, seen = api_call(product, clweb_state, lab_ca)
     assert answer is not None, seen
-    assert answer["version"] == product["clweb.new_version"], (
-        f"{clweb_url(product)} answers version {answer['version']}, expected {product['clweb.new_version']}")
+    expected = product["parts.CL/Web.update_version"]
+    assert answer["version"] == expected, f"{clweb_url(product)} answers version {answer['version']}, expected {expected}"
 
 
-@then(parsers.re("API アクセスキーは(?:アップデートの前と)?変わらず使える"))
+@then("API アクセスキーは変わらず使える")
+@then("API アクセスキーはアップデートの前と変わらず使える")
 def api_key_still_works(product, lab_ca, clweb_state):
+    """The API access key issued at setup is still accepted."""
     # The key was issued once, in (4); it lives in config/ on the shared disk.
     answer, seen = api_call(product, clweb_state, lab_ca)
     assert answer is not None, f"the API access key issued at setup is refused now: {seen}"
@@ -124,6 +133,7 @@ def api_key_still_works(product, lab_ca, clweb_state):
 
 @then("アップデート中の API の可用性が報告書に記録されている")
 def availability_is_reported(clweb_state, recorder):
+    """The API client's samples become the report's availability chart and numbers."""
     samples = clweb_state["probe"].stop()
     assert samples, "the API client made no call"
     chart, numbers = timeline_svg(samples), summary(samples)
@@ -143,69 +153,86 @@ def _page(browser, clweb_state):
     return clweb_state["page"]
 
 
+def _sel(product, name: str) -> str:
+    return product[f"clweb.page.{name}"]
+
+
 def _login(page, product) -> None:
     page.goto(clweb_url(product), wait_until="load", timeout=15000)
-    page.fill("#user", product["clweb.operator.user"])
-    page.fill("#password", product["clweb.operator.password"])
-    page.click("#login")
-    page.wait_for_selector("#memo", timeout=15000)
+    page.fill(_sel(product, "user_box"), product["clweb.operator.user"])
+    page.fill(_sel(product, "pass_box"), product["clweb.operator.password"])
+    page.click(_sel(product, "login"))
+    page.wait_for_selector(_sel(product, "memo"), timeout=15000)
 
 
-def _on_login_page(page, recorder, what: str) -> None:
-    assert page.locator("#login").count() == 1, f"{what}: the login page is not shown (title '{page.title()}')"
+def _on_login_page(page, product, recorder, what: str) -> None:
+    assert page.locator(_sel(product, "login")).count() == 1, f"{what}: the login page is not shown (title '{page.title()}')"
     recorder.attach("png", what, page.screenshot(full_page=True))
 
 
 @given(parsers.parse('運用者がブラウザで CL/Web にログインし、マイページに "{memo}" を保存している'))
 def logged_in_with_memo(browser, product, clweb_state, recorder, memo):
+    """Log in with the browser and save the memo on MyPage."""
     page = _page(browser, clweb_state)
     _login(page, product)
     save_memo(browser, product, clweb_state, recorder, memo)
 
 
-@when(parsers.parse('運用者がマイページを "{memo}" に編集している間にフェイルオーバーグループを待機系へ移動する'))
-def edit_during_failover(lab, browser, product, clweb_state, lab_ca, memo):
+@when(parsers.parse('運用者がマイページを "{memo}" に編集している間にフェイルオーバーグループを{side:Side}へ移動する',
+                    extra_types=SIDE))
+def edit_during_failover(cluster, browser, product, clweb_state, lab_ca, memo, side):
+    """Type a memo (not saved), then move the group to that node."""
     page = _page(browser, clweb_state)
-    page.fill("#memo", memo)  # typed, not saved yet
-    move_group_to(lab, product, product["cluster.standby"])
-    wait_answered_by(product, clweb_state, lab_ca, product["cluster.standby"])
+    page.fill(_sel(product, "memo"), memo)  # typed, not saved yet
+    node = cluster.node(side)
+    cluster.move(node)
+    cluster.audit(node)
+    wait_answered_by(product, clweb_state, lab_ca, node)
 
 
 @then("マイページの保存に失敗し、ログイン画面に戻る")
-def save_fails(browser, clweb_state, recorder):
+def save_fails(browser, product, clweb_state, recorder):
+    """Saving is refused (401), the page says the session expired and shows the login page."""
     page = _page(browser, clweb_state)
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
-        page.click("#save")
+        page.click(_sel(product, "save"))
     assert posted.value.status == 401, f"saving after the failover answered {posted.value.status}, expected 401"
-    assert "セッションが切れました" in page.content(), "the page does not say the session expired"
-    _on_login_page(page, recorder, "フェイルオーバー後の保存 (失敗してログイン画面)")
+    message = product["clweb.messages.session_expired"]
+    assert message in page.content(), f"the page does not say '{message}'"
+    _on_login_page(page, product, recorder, "フェイルオーバー後の保存 (失敗してログイン画面)")
 
 
 @when("運用者が再度ログインする")
 def log_in_again(browser, product, clweb_state):
+    """Log in again in the same browser."""
     _login(_page(browser, clweb_state), product)
 
 
 @when(parsers.parse('運用者がマイページに "{memo}" を保存する'))
 def save_memo(browser, product, clweb_state, recorder, memo):
+    """Type the memo on MyPage and save it (the page confirms)."""
     page = _page(browser, clweb_state)
-    page.fill("#memo", memo)
-    page.click("#save")
-    page.wait_for_selector("#notice", timeout=15000)
+    page.fill(_sel(product, "memo"), memo)
+    page.click(_sel(product, "save"))
+    page.wait_for_selector(_sel(product, "saved"), timeout=15000)
 
 
-@then(parsers.re('マイページに "(?P<memo>.+)" が(?:残っている|保存されている)'))
-def memo_is(browser, clweb_state, recorder, memo):
+@then(parsers.parse('マイページに "{memo}" が残っている'))
+@then(parsers.parse('マイページに "{memo}" が保存されている'))
+def memo_is(browser, product, clweb_state, recorder, memo):
+    """After a reload, MyPage holds exactly that memo."""
     page = _page(browser, clweb_state)
     page.reload(wait_until="load")
-    found = page.input_value("#memo").strip()
+    found = page.input_value(_sel(product, "memo")).strip()
     assert found == memo, f"MyPage holds '{found}', expected '{memo}'"
     recorder.attach("png", f"マイページ: {memo}", page.screenshot(full_page=True))
 
 
 @then("ブラウザで参照中の画面を再読み込みするとログイン画面に戻る")
-def reload_lands_on_login(lab, browser, product, clweb_state, lab_ca, recorder):
-    wait_answered_by(product, clweb_state, lab_ca, product["cluster.active"])
+def reload_lands_on_login(cluster, browser, product, clweb_state, lab_ca, recorder):
+    """Once the node holding the group answers, reloading the page shows the login page."""
+    wait_answered_by(product, clweb_state, lab_ca, cluster.wait_for_state(lambda s: s.healthy, 60,
+                                                                          "the group is not running", cluster.nodes[0]).node)
     page = _page(browser, clweb_state)
     page.reload(wait_until="load")
-    _on_login_page(page, recorder, "フェイルバック後の再読み込み (ログイン画面)")
+    _on_login_page(page, product, recorder, "フェイルバック後の再読み込み (ログイン画面)")

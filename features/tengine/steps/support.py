@@ -9,7 +9,7 @@ import tarfile
 
 from pytest_bdd import then, when
 
-from steps.packages import apt_install
+from steps.generic.parts import apt_install
 
 TOOL = "tengine-support"
 # A private key block whose body is still there (the tool keeps only BEGIN and END lines).

@@ -1,20 +1,25 @@
-"""Steps about the servers themselves: that they exist, their (virtual) hardware, their OS,
-and the network between them. Checked on the real containers with testinfra."""
+"""Steps about the lab's servers as a whole: that they exist, their (virtual) hardware, their
+OS, the network between them, and rebooting the servers of a role. Checked on the servers
+themselves with testinfra."""
 from __future__ import annotations
 
-from pytest_bdd import given, parsers, then
+from pytest_bdd import given, parsers, then, when
 
 from oat.errors import LabError
+from oat.safety import disruptive
+from steps.generic.roles import ROLE, servers_of_role
 
 
 @given("運用テスト環境のサーバが用意されている")
 def lab_is_ready(lab):
+    """Every server of the lab answers."""
     for server in lab.servers:
         server.check_alive()
 
 
 @then("以下のサーバが存在し起動している:")
 def servers_exist_and_run(lab, datatable):
+    """Each server of the table exists with that role and has booted (systemd running)."""
     header, *rows = datatable
     col = {name: i for i, name in enumerate(header)}
     for required in ("サーバ", "役割"):
@@ -35,6 +40,7 @@ def servers_exist_and_run(lab, datatable):
 
 @then("全てのサーバに CPU とメモリとディスクが割り当てられている")
 def hardware_is_allocated(lab):
+    """Every server has a CPU, 256 MiB of memory and 1 GiB free on /."""
     problems = []
     for server in lab.topology.procedure_servers:
         s = lab.server(server.name)
@@ -52,6 +58,7 @@ def hardware_is_allocated(lab):
 
 @then(parsers.parse('全てのサーバに OS "{os_name}" がインストールされている'))
 def os_is_installed(lab, os_name):
+    """Every server's /etc/os-release PRETTY_NAME is that OS."""
     problems = []
     for server in lab.topology.procedure_servers:
         s = lab.server(server.name)
@@ -63,6 +70,7 @@ def os_is_installed(lab, os_name):
 
 @then("全てのサーバで systemd がシステムの起動を完了している")
 def systemd_has_booted(lab):
+    """On every server PID 1 is systemd and it says the system is running."""
     problems = []
     for server in lab.topology.procedure_servers:
         s = lab.server(server.name)
@@ -87,6 +95,7 @@ def pairs(lab):
 
 @then("全てのサーバが他の全てのサーバに名前で到達できる")
 def servers_reach_each_other_by_name(lab):
+    """Every server resolves every other by name to its address and pings it."""
     problems = []
     for source, s, target in pairs(lab):
         resolved = s.run("getent hosts %s", target.name).stdout.split()
@@ -100,6 +109,7 @@ def servers_reach_each_other_by_name(lab):
 
 @then("全てのサーバの SSH サーバに他の全てのサーバから接続できる")
 def ssh_answers_everywhere(lab):
+    """Every server gets an SSH banner from every other server's port 22."""
     problems = []
     for source, s, target in pairs(lab):
         # The SSH banner proves sshd answers, not only that the port is open.
@@ -112,6 +122,7 @@ def ssh_answers_everywhere(lab):
 
 @then("全てのサーバがパッケージ取得元からパッケージ一覧を取得できる")
 def package_source_answers(lab):
+    """apt-get update reads the lab's package source without warnings on every server."""
     source = lab.topology.package_source
     assert source, f"lab '{lab.topology.name}' has no package source (topology key package_source)"
     problems = []
@@ -128,3 +139,15 @@ def package_source_answers(lab):
         if "o=oat-lab" not in policy:
             problems.append(f"{s.name}: the lab repository (origin oat-lab) is not among apt's sources")
     assert not problems, "; ".join(problems)
+
+
+@when(parsers.parse("{role:Role}を再起動する", extra_types=ROLE))
+@when(parsers.parse("{role:Role}の OS を再起動する", extra_types=ROLE))
+@disruptive
+def reboot_role(lab, request, role):
+    """Reboot the servers of that role as an operator does (systemctl reboot), wait until they
+    have booted again, then let the procedure audit what a fault must not break."""
+    servers = servers_of_role(lab, role)
+    for server in servers:
+        lab.restart(server.name)
+    request.node.ihook.pytest_oat_after_fault(request=request, servers=servers, fault=f"reboot of {role}")

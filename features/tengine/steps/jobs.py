@@ -8,8 +8,8 @@ import time
 from pytest_bdd import parsers, step, then, when
 
 from oat.safety import disruptive
-from steps.platform import platform, virtual_server
-from steps.tengine import CORE, db_query, edit_core_config, run_on_cores
+from features.tengine.steps.platform import platform, virtual_server
+from features.tengine.steps.tengine import CORE, db_query, edit_core_config, run_on_cores
 
 
 @when(parsers.parse('Tengineコア にジョブ実行サーバ "{name}" を登録する'))
