@@ -6,13 +6,17 @@
     python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
         make the labs and hand them over as an inventory reached over SSH only (prints the run id);
         --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
+    python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown]
+        every step sentence a feature may use, by layer (汎用, then each document folder)
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
 
+from oat import catalogue
 from oat import lab as labmod
 from oat import mutants
 from oat.provision import handover
@@ -60,8 +64,33 @@ def hand_over(argv: list[str]) -> int:
     return 0
 
 
+def show_steps(argv: list[str]) -> int:
+    """Print the step sentences by layer, filtered; exit 1 when a step module cannot be
+    imported (one line each) or nothing matches."""
+    parser = argparse.ArgumentParser(prog="python -m oat.cli steps",
+                                     description="the step sentences a feature may use, by layer")
+    parser.add_argument("--layer", metavar="NAME", help="only this layer (汎用 or generic, or a document folder)")
+    parser.add_argument("--grep", metavar="TEXT", help="only sentences whose text, description or file contain TEXT")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    args = parser.parse_args(argv)
+    try:
+        found = catalogue.select(catalogue.load(), args.layer, args.grep)
+    except catalogue.CatalogueError as exc:
+        for line in str(exc).splitlines():
+            print(f"oat: {line}", file=sys.stderr)
+        return 1
+    if not found:
+        print("oat: no step sentence matches", file=sys.stderr)
+        return 1
+    render = catalogue.render_markdown if args.format == "markdown" else catalogue.render_text
+    print(render(found), end="")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     try:
+        if argv[:1] == ["steps"]:
+            return show_steps(argv[1:])
         if argv[:1] == ["mutants"]:
             return run_mutants(argv[1:])
         if argv[:1] == ["up"]:
