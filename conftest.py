@@ -6,6 +6,16 @@ pytest_plugins = [
     "fixtures.web",
     "fixtures.report",
     "fixtures.procedure",
+    "steps.generic.commands",
+    "steps.generic.services",
+    "steps.generic.processes",
+    "steps.generic.ports",
+    "steps.generic.files",
+    "steps.generic.packages",
+    "steps.generic.users",
+    "steps.generic.http",
+    "steps.generic.network",
+    "steps.generic.reboot",
     "fixtures.features",
     # The generic steps every feature folder sees (no product named); each document's own
     # product steps sit beside its features (features/<doc>/steps) and only it sees them.
