@@ -54,6 +54,11 @@ def held_by(sockets: list[Socket], names, uids=()) -> list[Socket]:
     return [s for s in sockets if s.processes & names or (not s.processes and s.uid in uids)]
 
 
+def listeners(server) -> list[Socket]:
+    """Every TCP socket listening on that server, whoever holds it."""
+    return parse(server.check(LISTENING))
+
+
 def listening(server, names) -> list[Socket]:
     """The TCP sockets processes of these names listen on, on that server."""
     return held_by(parse(server.check(LISTENING)), names, _uids(server, names))

@@ -6,6 +6,7 @@ import pytest
 from features.clweb.steps.cluster import *  # noqa: F401,F403 - step definitions are fixtures
 from features.clweb.steps.clweb import *  # noqa: F401,F403
 from features.clweb.steps.documents import *  # noqa: F401,F403
+from features.clweb.steps.failover import *  # noqa: F401,F403
 from features.clweb.steps.web import *  # noqa: F401,F403
 from oat.cluster import Cluster
 

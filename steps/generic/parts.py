@@ -12,7 +12,7 @@ from pytest_bdd import parsers, step, then, when
 
 from oat.errors import LabError
 from oat.safety import disruptive
-from oat.sockets import connected, listening
+from oat.sockets import connected, listeners, listening
 from oat.wait import wait_until
 from steps.generic.roles import ROLE
 
@@ -106,40 +106,49 @@ def part_running(parts, role, part):
 
 
 @then(parsers.parse("{role:Role}で {part} のプロセスが停止している", extra_types=ROLE))
-@then(parsers.parse("{role:Role}で {part} のサービスが起動していない", extra_types=ROLE))
 def part_stopped(parts, role, part):
     """The unit is inactive (a clean stop), none of its processes runs, its ports are closed."""
+    _assert_not_running(parts, role, part, ("inactive",))
+
+
+@then(parsers.parse("{role:Role}で {part} のサービスが起動していない", extra_types=ROLE))
+def part_not_running(parts, role, part):
+    """The unit is not running (inactive, or failed after a kill), no process, ports closed."""
+    _assert_not_running(parts, role, part, ("inactive", "failed"))
+
+
+def _assert_not_running(parts, role, part: str, states: tuple[str, ...]) -> None:
     spec = parts.part(part)
     for server in _servers(parts, part, role):
         state = server.run("systemctl is-active %s", spec.service).stdout.strip()
-        assert state == "inactive", f"{spec.service} on {server.name} is '{state}', expected 'inactive' (a clean stop)"
+        assert state in states, f"{spec.service} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
         for process in spec.processes:
             left = server.run("pgrep -a -x %s", process).stdout.strip()
             assert not left, f"{process} still runs on {server.name}: {left}"
         for port in spec.ports:
-            held = [str(s) for s in listening(server, ()) if s.local[1] == port]
+            held = [str(s) for s in listeners(server) if s.local[1] == port]
             assert not held, f"{server.name}: TCP port {port} is still open ({part}): {'; '.join(held)}"
 
 
 @then(parsers.parse("{role:Role}で {part} の自動起動が有効になっている", extra_types=ROLE))
 @then(parsers.parse("{role:Role}で {part} の自動起動が登録されている", extra_types=ROLE))
 def part_enabled(parts, role, part):
-    """systemd starts the part's unit at boot (is-enabled says enabled)."""
-    _assert_enablement(parts, role, part, "enabled")
+    """systemd starts the part's unit at boot (is-enabled answers 0: enabled, enabled-runtime...)."""
+    service = parts.part(part).service
+    for server in _servers(parts, part, role):
+        if not server.host.service(service).is_enabled:
+            found = server.run("systemctl is-enabled %s", service).stdout.strip()
+            raise AssertionError(f"{service} on {server.name} is '{found}', expected enabled")
 
 
 @then(parsers.parse("{role:Role}で {part} の自動起動が無効になっている", extra_types=ROLE))
 @then(parsers.parse("{role:Role}で {part} の自動起動が無効のままである", extra_types=ROLE))
 def part_disabled(parts, role, part):
     """systemd does not start the part's unit at boot (is-enabled says disabled)."""
-    _assert_enablement(parts, role, part, "disabled")
-
-
-def _assert_enablement(parts, role, part: str, expected: str) -> None:
     service = parts.part(part).service
     for server in _servers(parts, part, role):
         found = server.run("systemctl is-enabled %s", service).stdout.strip()
-        assert found == expected, f"{service} on {server.name} is '{found}', expected '{expected}'"
+        assert found == "disabled", f"{service} on {server.name} is '{found}', expected 'disabled'"
 
 
 @then(parsers.parse("{role:Role}で {part} の設定ファイルはセットアップで書いた内容と権限のままである", extra_types=ROLE))

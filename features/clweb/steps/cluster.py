@@ -1,18 +1,15 @@
 """The guide's cluster steps: building CLUSTERPRO X's cluster, its exec resource and process
-monitor, moving the group, kill -9, and the audits of the whole cluster after each.
+monitor, moving the group, with the audits of the whole cluster after each.
 
 The cluster itself (state, commands, audits) is oat.cluster.Cluster; these steps say what
 the guide says and call it.
 """
 from __future__ import annotations
 
-import time
-
 import parse
 from pytest_bdd import given, parsers, step, then, when
 
 from oat.errors import LabError
-from oat.safety import disruptive
 
 
 @parse.with_pattern(r"運用系|待機系")
@@ -141,37 +138,3 @@ def start_exec_resource(cluster, product):
     home = cluster.nodes[0]
     cluster.wait_for_group(home, timeout=60)
     cluster.audit(home)
-
-
-# --- 動作確認手順: kill -9 and failover -----------------------------------------------
-
-@when(parsers.parse('{side:Side}で "{command}" を実行し、親プロセスの ID が 1 の {process} を kill -9 する', extra_types=SIDE))
-@disruptive
-def kill_main_process(cluster, clweb_state, side, command, process):
-    """Run the guide's ps command, pick the process whose parent is PID 1, kill -9 it."""
-    server = cluster.server(cluster.node(side))
-    listing = server.check(command)
-    pids = []
-    for line in listing.splitlines():
-        uid, pid, ppid, *_, shown = line.split(None, 7)  # UID PID PPID C STIME TTY TIME CMD
-        if ppid == "1" and process in shown and not shown.startswith("grep"):
-            pids.append(pid)
-    assert len(pids) == 1, f"expected one {process} with parent PID 1 on {server.name}, found {pids}:\n{listing}"
-    clweb_state["killed_at"] = time.time()
-    server.check("kill -9 %s" % pids[0])
-    clweb_state["killed_on"] = server.name
-
-
-@then(parsers.parse("{side:Side}に残った故障の記録が時間切れで消え、両系がふたたびグループを引き受けられる", extra_types=SIDE))
-def failure_record_expires(cluster, product, side):
-    """CTS-style: the next fault starts from a whole cluster. While a failure is recorded,
-    its server cannot take the group, and a failback would wait for it."""
-    node = cluster.node(side)
-    cluster.wait_for_state(lambda s: not s.failures and s.healthy, float(product["cluster.failure_expiry_timeout"]),
-                           f"the failure left on {node} is still recorded", node, interval=0.5)
-
-
-@then(parsers.parse("クラスタ全体が{side:Side}での稼働状態と一致している", extra_types=SIDE))
-def whole_cluster_agrees(cluster, side):
-    """Every audit of the whole cluster agrees that the group runs on that node."""
-    cluster.audit(cluster.node(side))

@@ -5,8 +5,6 @@ address clients use, as the guide intends.
 """
 from __future__ import annotations
 
-import time
-
 import requests
 from pytest_bdd import given, parsers, then, when
 
@@ -79,21 +77,6 @@ def browser_reaches_clweb(cluster, product, browser, lab_ca, clweb_state, record
         recorder.attach("png", f"{clweb_url(product)} ({node}, CL/Web {answer['version']})", page.screenshot(full_page=True))
     finally:
         page.close()
-
-
-@then(parsers.parse("フェイルオーバーが発生し、{side:Side}で CL/Web が正常に立ち上がっている", extra_types=SIDE))
-def failover_happened(cluster, product, lab_ca, clweb_state, recorder, side):
-    """CL/Web answers from that node after the kill; the RTO is measured and the cluster audited."""
-    node = cluster.node(side)
-    killed_at = clweb_state["killed_at"]
-    answer = wait_answered_by(product, clweb_state, lab_ca, node, interval=0.05,
-                              detail=lambda: f" after the kill: {cluster.state()}")
-    rto = time.time() - killed_at
-    clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
-    recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
-                    f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']})")
-    recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", rto, target=product["measure.rto_target"])
-    cluster.audit(node)
 
 
 @given("クライアントが API アクセスキーでフローティング IP の CL/Web API を呼び続けている")

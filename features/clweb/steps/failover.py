@@ -1,0 +1,58 @@
+"""動作確認手順: kill -9 of CL/Web's main process on one node, the failover it must cause (its
+RTO measured), and the whole cluster audited until it can take the group anywhere again."""
+from __future__ import annotations
+
+import time
+
+from pytest_bdd import parsers, then, when
+
+from features.clweb.steps.cluster import SIDE
+from features.clweb.steps.web import wait_answered_by
+from oat.safety import disruptive
+
+
+@when(parsers.parse('{side:Side}で "{command}" を実行し、親プロセスの ID が 1 の {process} を kill -9 する', extra_types=SIDE))
+@disruptive
+def kill_main_process(cluster, clweb_state, side, command, process):
+    """Run the guide's ps command, pick the process whose parent is PID 1, kill -9 it."""
+    server = cluster.server(cluster.node(side))
+    listing = server.check(command)
+    pids = []
+    for line in listing.splitlines():
+        uid, pid, ppid, *_, shown = line.split(None, 7)  # UID PID PPID C STIME TTY TIME CMD
+        if ppid == "1" and process in shown and not shown.startswith("grep"):
+            pids.append(pid)
+    assert len(pids) == 1, f"expected one {process} with parent PID 1 on {server.name}, found {pids}:\n{listing}"
+    clweb_state["killed_at"] = time.time()
+    server.check("kill -9 %s" % pids[0])
+    clweb_state["killed_on"] = server.name
+
+
+@then(parsers.parse("{side:Side}に残った故障の記録が時間切れで消え、両系がふたたびグループを引き受けられる", extra_types=SIDE))
+def failure_record_expires(cluster, product, side):
+    """CTS-style: the next fault starts from a whole cluster. While a failure is recorded,
+    its server cannot take the group, and a failback would wait for it."""
+    node = cluster.node(side)
+    cluster.wait_for_state(lambda s: not s.failures and s.healthy, float(product["cluster.failure_expiry_timeout"]),
+                           f"the failure left on {node} is still recorded", node, interval=0.5)
+
+
+@then(parsers.parse("クラスタ全体が{side:Side}での稼働状態と一致している", extra_types=SIDE))
+def whole_cluster_agrees(cluster, side):
+    """Every audit of the whole cluster agrees that the group runs on that node."""
+    cluster.audit(cluster.node(side))
+
+
+@then(parsers.parse("フェイルオーバーが発生し、{side:Side}で CL/Web が正常に立ち上がっている", extra_types=SIDE))
+def failover_happened(cluster, product, lab_ca, clweb_state, recorder, side):
+    """CL/Web answers from that node after the kill; the RTO is measured and the cluster audited."""
+    node = cluster.node(side)
+    killed_at = clweb_state["killed_at"]
+    answer = wait_answered_by(product, clweb_state, lab_ca, node, interval=0.05,
+                              detail=lambda: f" after the kill: {cluster.state()}")
+    rto = time.time() - killed_at
+    clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
+    recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
+                    f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']})")
+    recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", rto, target=product["measure.rto_target"])
+    cluster.audit(node)
