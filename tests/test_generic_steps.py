@@ -323,9 +323,9 @@ def test_users_and_groups(lab):
 
 class Page(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = "<h1>ようこそ oat</h1>".encode() if self.path == "/" else b"not here"
-        self.send_response(200 if self.path == "/" else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        body = "<h1>ようこそ oat</h1>".encode() if self.path in ("/", "/bare") else b"not here"
+        self.send_response(200 if self.path in ("/", "/bare") else 404)
+        self.send_header("Content-Type", "text/html" if self.path == "/bare" else "text/html; charset=utf-8")
         self.send_header("X-Oat", "yes")
         self.end_headers()
         self.wfile.write(body)
@@ -370,8 +370,10 @@ def test_http_answers_kept_and_checked(lab, recorder, site):
         f"the body from http://127.0.0.2:{port}/ (HTTP 200) lacks 'さようなら': <h1>ようこそ oat</h1>")
     assert fails(web.response_header, answer, "Server-Name", "x") == (
         f"http://127.0.0.2:{port}/: header Server-Name is absent, expected 'x'")
-    shown = recorder.setup_commands[-1]
-    assert (shown.server, shown.command) == ("試験端末", f"GET http://127.0.0.2:{port}/  (http://box:{port}/)")
+    web.response_body_contains(web.fetch(lab, recorder, f"http://box:{port}/bare", True), "ようこそ")  # no charset: UTF-8
+    shown = recorder.setup_commands[-2]
+    assert (shown.server, shown.via, shown.command) == (
+        "box", "requests (試験端末から)", f"GET http://127.0.0.2:{port}/  (http://box:{port}/)")
     assert shown.stdout.startswith("HTTP 200 OK\n") and "ようこそ" in shown.stdout
 
 
@@ -402,6 +404,8 @@ def test_one_shot_status_and_refusals(lab, recorder, site, monkeypatch):
     closed = free_port()
     assert fails(web.url_answers_status, request, lab, recorder, f"http://box:{closed}/", 200).startswith(
         f"GET http://127.0.0.2:{closed}/: no answer (ConnectionError")
+    assert fails(web.url_answers_status, request, lab, recorder, f"http://127.0.0.9:{closed}/", 200)
+    assert (recorder.setup_commands[-1].server, recorder.setup_commands[-1].exit_code) == ("試験端末", None)
     for url in ("http://192.0.2.1/", "https://example.com/"):
         with pytest.raises(TargetError, match="is not a server or role of lab 'here' nor an address"):
             web.fetch(lab, recorder, url, True)

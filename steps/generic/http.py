@@ -6,8 +6,9 @@
   Proxies from the environment are ignored and redirects are not followed, for the same reason.
 - TLS is always verified: against the lab's CA (`lab_ca`), or against the CA file the
   sentence names (a relative path is taken from the feature's folder). Never verify=False.
-- Each request is recorded in the report as a command of the test runner (試験端末): the URL,
-  the status line, the headers and the start of the body.
+- Each request is recorded in the report: the URL, the status line, the headers and the start
+  of the body, under the server it went to (so a failing check shows that server's journal),
+  sent by the test runner (試験端末; a request to loopback is recorded under 試験端末 alone).
 
 `もし "URL" を取得する` keeps the answer (`http_response`) for the next steps.
 """
@@ -74,9 +75,17 @@ def _host(netloc: str) -> str:
     return hostport.rpartition(":")[0] if ":" in hostport else hostport
 
 
+def _server_at(lab, url: str) -> str | None:
+    """The name of the lab's server the (resolved) URL goes to, if it is one."""
+    host = _host(urlsplit(url).netloc)
+    return next((spec.name for spec in lab.topology.servers.values() if host in spec.addresses.values()), None)
+
+
 def fetch(lab, recorder, url: str, verify) -> Response:
     """GET the URL once from the test runner; recorded. No answer is an AssertionError."""
     real = lab_url(lab, url)
+    target = _server_at(lab, real)
+    where, via = (target, f"requests ({RUNNER}から)") if target else (RUNNER, "requests")
     shown = f"GET {real}" + (f"  ({url})" if real != url else "")
     started = time.monotonic()
     try:
@@ -84,12 +93,24 @@ def fetch(lab, recorder, url: str, verify) -> Response:
             session.trust_env = False  # no proxy: straight to the lab
             reply = session.get(real, timeout=TIMEOUT, verify=verify, allow_redirects=False)
     except requests.RequestException as exc:
-        recorder.record(RUNNER, shown, None, "", one_line(exc), time.monotonic() - started, via="requests")
+        recorder.record(where, shown, None, "", one_line(exc), time.monotonic() - started, via=via)
         raise AssertionError(f"GET {real}: no answer ({excerpt(one_line(exc), 200)})") from None
     head = "\n".join(f"{k}: {v}" for k, v in reply.headers.items())
-    recorder.record(RUNNER, shown, 0, f"HTTP {reply.status_code} {reply.reason}\n{head}\n\n{reply.text[:BODY_SHOWN]}",
-                    "", time.monotonic() - started, via="requests")
-    return Response(real, reply.status_code, reply.reason, reply.headers, reply.text)
+    body = _body(reply)
+    recorder.record(where, shown, 0, f"HTTP {reply.status_code} {reply.reason}\n{head}\n\n{body[:BODY_SHOWN]}",
+                    "", time.monotonic() - started, via=via)
+    return Response(real, reply.status_code, reply.reason, reply.headers, body)
+
+
+def _body(reply) -> str:
+    """The body as text: in the charset the headers name; without one, UTF-8 when it decodes so
+    (requests would take ISO-8859-1 for any text/* without a charset, garbling Japanese)."""
+    if "charset=" not in reply.headers.get("Content-Type", "").lower():
+        try:
+            return reply.content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return reply.text
 
 
 def _lab_ca(request, url: str):
