@@ -30,6 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 NO_ENGINE = "unix:///nonexistent/oat-steps-defined-has-no-engine.sock"
 
 
+
+def _defined_at(fixturedef) -> str:
+    """file:line of the step function behind a step fixture."""
+    import inspect
+
+    from pytest_bdd.steps import step_function_context_registry
+
+    function = inspect.unwrap(step_function_context_registry[fixturedef.func].step_func)
+    return f"{Path(inspect.getsourcefile(function)).name}:{function.__code__.co_firstlineno}"
+
 class UndefinedSteps:
     """pytest plugin: after collection, every step without a visible definition, and every
     scenario of the given feature paths bound to no test."""
@@ -58,12 +68,15 @@ class UndefinedSteps:
                 key = (feature, step.line_number, step.name)
                 if key in seen:
                     continue
-                if not any(True for _ in find_fixturedefs_for_step(step, fixturemanager, item)):
-                    seen.add(key)
+                seen.add(key)
+                found = {_defined_at(fixturedef) for fixturedef in find_fixturedefs_for_step(step, fixturemanager, item)}
+                if not found:
                     self.problems.append(f"{self._where(feature)}:{step.line_number}: {step.keyword.strip()} "
                                          f"{step.name}  (シナリオ「{scenario.name}」: no step definition)")
-                else:
-                    seen.add(key)
+                elif len(found) > 1:  # which one runs would depend on fixture order
+                    self.problems.append(f"{self._where(feature)}:{step.line_number}: {step.keyword.strip()} "
+                                         f"{step.name}  (シナリオ「{scenario.name}」: matched by {len(found)} "
+                                         f"definitions: {', '.join(sorted(found))})")
         for feature in get_features([str(Path(p).resolve()) for p in self.paths]):
             for template in feature.scenarios.values():
                 filename = os.path.realpath(feature.filename)

@@ -8,7 +8,8 @@ import parse
 EVERY_SIDE = "両系"
 
 
-@parse.with_pattern(r'[^"\s]+(?: サーバ)?')
+# "全てのサーバ" is every server of the lab, which sentences of their own handle.
+@parse.with_pattern(r'(?!全てのサーバ)[^"\s]+(?: サーバ)?')
 def role_word(text: str) -> str | None:
     text = text.removesuffix(" サーバ")
     return None if text == EVERY_SIDE else text
