@@ -1,15 +1,20 @@
 """Steps that use the Tengine console as the operator does: a real headless Chromium that
-trusts only the lab's CA, logging in and reading the event notification screen."""
+trusts only the lab's CA, logging in and reading the event notification screen. The
+console's paths, elements and texts are product data (lab/products/tengine.yaml `console`)."""
 from __future__ import annotations
 
 import requests
 from pytest_bdd import parsers, then
 
+from features.tengine.steps import TYPES
 from oat.wait import wait_until
 
+PAGE_TIMEOUT_MS = 15000  # how long the browser waits for a page or an element
 
-def console_url(parts, product, path: str = "") -> str:
-    return parts.render(product["console.url"]).rstrip("/") + path
+
+def console_url(parts, product, page: str | None = None) -> str:
+    """The console's URL, or that of one of its pages (a key of console.paths)."""
+    return parts.render(product["console.url"]).rstrip("/") + (product[f"console.paths.{page}"] if page else "")
 
 
 def _healthy(url: str, lab_ca) -> bool:
@@ -19,12 +24,17 @@ def _healthy(url: str, lab_ca) -> bool:
         return False
 
 
+def _element(product, name: str) -> str:
+    """The CSS selector of one of the console's elements (a key of console.selectors)."""
+    return product[f"console.selectors.{name}"]
+
+
 def _login(page, parts, product) -> None:
-    page.goto(console_url(parts, product, "/login"), wait_until="load", timeout=15000)
-    page.fill("#user", product["console.operator.user"])
-    page.fill("#password", product["console.operator.password"])
-    page.click("#login")
-    page.wait_for_selector("table#events", timeout=15000)
+    page.goto(console_url(parts, product, "login"), wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    page.fill(_element(product, "user_field"), product["console.operator.user"])
+    page.fill(_element(product, "pass_field"), product["console.operator.password"])
+    page.click(_element(product, "login_button"))
+    page.wait_for_selector(_element(product, "events_table"), timeout=PAGE_TIMEOUT_MS)
 
 
 def logged_in_page(parts, product, browser, request):
@@ -37,36 +47,43 @@ def logged_in_page(parts, product, browser, request):
     return page
 
 
-def _shown_types(page) -> list[str]:
-    return [cell.strip() for cell in page.locator("tr.event td.event_type_name").all_inner_texts()]
+def _shown_types(page, product) -> list[str]:
+    return [cell.strip() for cell in page.locator(_element(product, "event_type")).all_inner_texts()]
 
 
-@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、イベント通知画面に "{first}" と "{second}" のイベントが表示されている'))
+@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、イベント通知画面に "{first:q}" と "{second:q}" のイベントが表示されている',
+                    extra_types=TYPES))
 def events_on_console(parts, product, browser, lab_ca, recorder, request, first, second):
-    health = console_url(parts, product, "/health")
-    wait_until(lambda: _healthy(health, lab_ca), 30, f"the Tengine console does not answer at {health}")
+    """Log in with a browser: the event notification screen shows both events and filters by type."""
+    health = console_url(parts, product, "health")
+    within = product["console.ready_within_seconds"]
+    wait_until(lambda: _healthy(health, lab_ca), within, f"the Tengine console does not answer at {health} within {within} s")
     page = logged_in_page(parts, product, browser, request)
     assert page.title() == product["console.title"], f"unexpected page title '{page.title()}'"
-    shown = _shown_types(page)
+    shown = _shown_types(page, product)
     missing = [name for name in (first, second) if name not in shown]
     assert not missing, f"the event notification screen lacks {', '.join(missing)} (shows {shown[:10]})"
-    recorder.attach("png", f"イベント通知画面 ({console_url(parts, product, '/events')})",
+    recorder.attach("png", f"イベント通知画面 ({console_url(parts, product, 'events')})",
                     page.screenshot(full_page=True))
     # The screen filters by event type: only the chosen type stays.
-    page.fill("#event_type_name", second)
-    page.click("#filter")
+    page.fill(_element(product, "event_filter_field"), second)
+    page.click(_element(product, "event_filter_submit"))
     page.wait_for_load_state("load")
-    filtered = set(_shown_types(page))
+    filtered = set(_shown_types(page, product))
     assert filtered == {second}, f"filtering by '{second}' shows {sorted(filtered)}"
     recorder.attach("png", f"イベント通知画面: 種別 {second} で絞り込み", page.screenshot(full_page=True))
 
 
-@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet}" の成功が表示されている'))
+@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet:q}" の成功が表示されている',
+                    extra_types=TYPES))
 def execution_on_console(parts, product, browser, lab_ca, recorder, request, jobnet):
+    """Log in with a browser: the execution screen shows the jobnet's last execution as a success."""
     page = logged_in_page(parts, product, browser, request)
-    page.goto(console_url(parts, product, "/executions"), wait_until="load", timeout=15000)
-    row = page.locator("tr.execution", has=page.locator("td.jobnet", has_text=jobnet)).first
+    url = console_url(parts, product, "executions")
+    page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    jobnet_cell = page.locator(_element(product, "execution_jobnet"), has_text=jobnet)
+    row = page.locator(_element(product, "execution_row"), has=jobnet_cell).first
     assert row.count() == 1, f"the execution screen lists no execution of {jobnet}"
-    status = row.locator("td.status").inner_text().strip()
-    assert status == "success", f"the execution screen shows {jobnet} as '{status}'"
-    recorder.attach("png", f"実行画面 ({console_url(parts, product, '/executions')})", page.screenshot(full_page=True))
+    status = row.locator(_element(product, "execution_status")).inner_text().strip()
+    assert status == product["console.execution_success"], f"the execution screen shows {jobnet} as '{status}'"
+    recorder.attach("png", f"実行画面 ({url})", page.screenshot(full_page=True))

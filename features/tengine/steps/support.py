@@ -1,6 +1,8 @@
 """Steps of the server configuration report collection tool (サーバ構成レポート収集ツール,
 use case 000 alternate courses Y and Z): collected on every server, read back, and checked
-for what support needs (packages, configuration) and for what must never leave (secrets)."""
+for what support needs (packages, configuration) and for what must never leave (secrets).
+The tool's package, command and report files are product data (lab/products/tengine.yaml
+`support`)."""
 from __future__ import annotations
 
 import io
@@ -11,55 +13,62 @@ from pytest_bdd import then, when
 
 from steps.generic.parts import apt_install
 
-TOOL = "tengine-support"
 # A private key block whose body is still there (the tool keeps only BEGIN and END lines).
 KEY_MATERIAL = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s*\n[A-Za-z0-9+/=]{20,}")
 
 
 def every_server(lab, parts):
+    """The lab's procedure servers and the virtual servers made in this run."""
     return [lab.server(s.name) for s in lab.topology.procedure_servers] + list(parts.virtual)
 
 
 @when("全てのサーバに サーバ構成レポート収集ツール をインストールする")
-def install_everywhere(lab, parts):
+def install_everywhere(lab, parts, product):
+    """Install the support tool's package on every server."""
     for server in every_server(lab, parts):
-        apt_install(server, TOOL)
+        apt_install(server, product["support.package"])
 
 
 @when("全てのサーバで サーバ構成レポートを収集する")
 def collect_everywhere(lab, parts, product, tengine_state, recorder):
+    """Collect a report on every server and read its archive back; each report's index is attached."""
+    index = product["support.index"]
     reports = {}
     for server in every_server(lab, parts):
         path = server.check(product["support.collect"]).strip().splitlines()[-1]
-        with tarfile.open(fileobj=io.BytesIO(server.get_file(path)), mode="r:gz") as archive:
+        with tarfile.open(fileobj=io.BytesIO(server.get_file(path)), mode="r:*") as archive:
             reports[server.name] = {m.name.split("/", 1)[-1]: archive.extractfile(m).read().decode("utf-8", "replace")
                                     for m in archive.getmembers() if m.isfile()}
-        recorder.attach("text", f"{server.name} のサーバ構成レポート (index.txt): {path}",
-                        reports[server.name].get("index.txt", "(index.txt がありません)"))
+        recorder.attach("text", f"{server.name} のサーバ構成レポート ({index}): {path}",
+                        reports[server.name].get(index, f"({index} がありません)"))
     tengine_state["support_reports"] = reports
 
 
 @then("各サーバのレポートにパッケージとバージョン、OS、ネットワーク、ポート、プロセスが含まれている")
 def reports_have_the_basics(product, tengine_state):
+    """Every report has each of its files, not empty, and lists the tool's own package."""
+    package, packages = product["support.package"], product["support.packages"]
     problems = []
     for server, files in tengine_state["support_reports"].items():
         for name in product["support.files"]:
             if not files.get(name, "").strip():
                 problems.append(f"{server}: {name} is missing or empty")
-        if "tengine-support" not in files.get("packages.txt", ""):
-            problems.append(f"{server}: packages.txt does not list the installed tengine-support")
+        if package not in files.get(packages, ""):
+            problems.append(f"{server}: {packages} does not list the installed {package}")
     assert not problems, "; ".join(problems)
 
 
 @then("Tengine の部品を持つサーバのレポートにその部品のパッケージと設定が含まれている")
 def reports_have_the_parts(parts, product, tengine_state):
+    """The report of each part's server lists the part's package and holds a copy of its config file."""
+    listing = product["support.part_packages"]
     problems = []
     for part, config in product["support.expected"].items():
         for server in parts.servers(part):
             files = tengine_state["support_reports"][server.name]
             package = parts.part(part).version_package
-            if package not in files.get("tengine-packages.txt", ""):
-                problems.append(f"{server.name}: tengine-packages.txt does not list {package}")
+            if package not in files.get(listing, ""):
+                problems.append(f"{server.name}: {listing} does not list {package}")
             if config and not any(name.endswith(config) for name in files):
                 problems.append(f"{server.name}: the report has no copy of {config}")
     assert not problems, "; ".join(problems)
@@ -67,7 +76,9 @@ def reports_have_the_parts(parts, product, tengine_state):
 
 @then("どのレポートにもパスワードと秘密鍵が含まれていない")
 def reports_hold_no_secret(product, tengine_state):
+    """No report holds a password of the product data, a private key, or a file the tool must withhold."""
     secrets = product.secrets()
+    withheld = tuple(product["support.withheld"])
     problems = []
     for server, files in tengine_state["support_reports"].items():
         for name, text in files.items():
@@ -76,6 +87,6 @@ def reports_hold_no_secret(product, tengine_state):
                 problems.append(f"{server}: {name} contains a password")
             if KEY_MATERIAL.search(text):
                 problems.append(f"{server}: {name} contains a private key")
-            if name.endswith(("id_ed25519", ".key", "console_users")):
+            if name.endswith(withheld):
                 problems.append(f"{server}: {name} was copied (keys and password files must be withheld)")
     assert not problems, "; ".join(problems)
