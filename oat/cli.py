@@ -8,6 +8,9 @@
         --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
     python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown]
         every step sentence a feature may use, by layer (汎用, then each document folder)
+    python -m oat.cli merge DIR [DIR ...] [--out DIR]
+        several shards' reports directories, one report (default reports/merged); exit 0 when
+        the merged verdict is 合格, 1 when not, 2 on bad input
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from oat import catalogue
 from oat import lab as labmod
-from oat import mutants
+from oat import merge, mutants
 from oat.provision import handover
 from oat.errors import LabError
 
@@ -95,6 +98,8 @@ def main(argv: list[str]) -> int:
             return run_mutants(argv[1:])
         if argv[:1] == ["up"]:
             return hand_over(argv[1:])
+        if argv[:1] == ["merge"]:
+            return merge.main(argv[1:])
         client = labmod.connect()
         if argv[:1] == ["list"]:
             runs = labmod.runs(client)
