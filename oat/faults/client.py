@@ -1,0 +1,115 @@
+"""Nothing acknowledged may be lost: a client keeps appending numbers to a user's MyPage
+through the application's web forms, as a browser does (log in, open the page, append, save),
+and keeps each number the application answered "saved" for. After the fault and the
+recovery, every acknowledged number must still be there (Jepsen's list-append checker, with
+one sequential client).
+
+A failed call is not a loss: the client logs in again and goes on. A number whose save got no
+answer may or may not be there; only acknowledged ones count.
+"""
+from __future__ import annotations
+
+import html
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+
+@dataclass(frozen=True)
+class Forms:
+    """Where the application's forms are and what their fields are called (product data)."""
+    base: str            # https://FLOATING-IP
+    login: str           # the login form's path
+    page: str            # the page holding the memo and its form
+    user_field: str
+    pass_field: str
+    memo_field: str
+    token_field: str     # the form's hidden anti-forgery token
+
+
+@dataclass
+class AppendClient:
+    forms: Forms
+    user: str
+    secret: str
+    ca_file: str
+    interval: float = 0.2
+    timeout: float = 1.0
+    acknowledged: list[int] = field(default_factory=list)
+    calls: list[tuple[float, bool, str]] = field(default_factory=list)  # (when, saved, what happened)
+
+    def __post_init__(self):
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._session: requests.Session | None = None
+        self._next = 1
+
+    def start(self) -> "AppendClient":
+        self._thread = threading.Thread(target=self._run, name="oat-append-client", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.time()
+            saved, what = self._append(self._next)
+            self.calls.append((started, saved, what))
+            if saved:
+                self.acknowledged.append(self._next)
+            self._next += 1  # a number is tried once: an unanswered save may have landed
+            self._stop.wait(max(0.0, self.interval - (time.time() - started)))
+
+    def _append(self, number: int) -> tuple[bool, str]:
+        f = self.forms
+        try:
+            if self._session is None:
+                session = requests.Session()
+                session.verify = self.ca_file
+                session.trust_env = False  # else REQUESTS_CA_BUNDLE (or a proxy) from the environment wins
+                answer = session.post(f.base + f.login, data={f.user_field: self.user, f.pass_field: self.secret},
+                                      allow_redirects=False, timeout=self.timeout)
+                if answer.status_code not in (302, 303):
+                    return False, f"login answered {answer.status_code}"
+                self._session = session
+            page = self._session.get(f.base + f.page, allow_redirects=False, timeout=self.timeout)
+            if page.status_code != 200:
+                self._session = None
+                return False, f"page answered {page.status_code}"
+            token, memo = read_form(page.text, f)
+            saved = self._session.post(f.base + f.page, data={f.token_field: token, f.memo_field: memo + f"{number}\n"},
+                                       allow_redirects=False, timeout=self.timeout)
+            if saved.status_code in (302, 303) and "saved" in saved.headers.get("Location", ""):
+                return True, "saved"
+            self._session = None
+            return False, f"save answered {saved.status_code}"
+        except requests.RequestException as exc:
+            self._session = None
+            return False, type(exc).__name__
+
+    # --- the verdict --------------------------------------------------------------------
+    def lost(self, final_memo: str) -> list[int]:
+        """The acknowledged numbers the memo does not hold after recovery."""
+        held = {int(line) for line in final_memo.split() if line.isdigit()}
+        return [n for n in self.acknowledged if n not in held]
+
+    def samples(self):
+        """(when, ok) for the availability timeline."""
+        return [(at, ok) for at, ok, _ in self.calls]
+
+
+def read_form(page: str, forms: Forms) -> tuple[str, str]:
+    """The form's token and the memo as the page shows it."""
+    token = re.search(rf'name="{re.escape(forms.token_field)}"\s+value="([^"]*)"', page)
+    memo = re.search(rf'<textarea[^>]*name="{re.escape(forms.memo_field)}"[^>]*>\n?(.*?)</textarea>', page, re.S)
+    if token is None or memo is None:
+        raise requests.RequestException("the page has no memo form")
+    return html.unescape(token.group(1)), html.unescape(memo.group(1))

@@ -1,0 +1,128 @@
+"""The lab's servers seen from their hardware, as a fault needs them: power, a frozen CPU, a
+cable pulled, and what a server holds (addresses, mounts, processes) read from the host, so
+it can be read even while the server is frozen or cut off.
+
+Only the Docker lab has hardware oat may touch; an inventory's servers do not (a fault there
+is an operator's to cause), and asking for it is a one-line error.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+
+from oat.errors import LabError
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What one server holds at one instant (False/empty when it is off)."""
+    addresses: frozenset[str]
+    mounts: frozenset[str]
+    processes: frozenset[str]
+
+
+OFF = Holdings(frozenset(), frozenset(), frozenset())
+
+
+class Hardware:
+    def __init__(self, lab):
+        if not hasattr(lab, "client"):
+            raise LabError(f"lab '{lab.topology.name}' is not a Docker lab: oat may not power off, freeze or "
+                           "unplug servers it did not make (faults are carried out on the Docker lab only)")
+        self.lab = lab
+        self.api = lab.client.api
+
+    def _container(self, name: str) -> str:
+        return self.lab.server(name).container
+
+    def _state(self, name: str) -> dict:
+        return self.api.inspect_container(self._container(name))["State"]
+
+    # --- power and CPU ------------------------------------------------------------------
+    def power_off(self, name: str) -> None:
+        """Pull the plug: every process gets SIGKILL at once; the server stays off."""
+        self.api.kill(self._container(name))
+
+    def power_on(self, name: str) -> None:
+        if not self._state(name)["Running"]:
+            self.api.start(self._container(name))
+
+    def is_on(self, name: str) -> bool:
+        return bool(self._state(name)["Running"])
+
+    def freeze(self, name: str) -> None:
+        """An OS stall: every process of the server stops being scheduled (cgroup freezer)."""
+        self.api.pause(self._container(name))
+
+    def thaw(self, name: str) -> None:
+        if self._state(name)["Paused"]:
+            self.api.unpause(self._container(name))
+
+    # --- cables -------------------------------------------------------------------------
+    def cable(self, name: str, network: str, connected: bool) -> None:
+        """Unplug (or plug back) the server's cable to a network: its interface keeps its
+        addresses and loses carrier, as with a pulled cable or a dead switch port."""
+        address = self.lab.server(name).spec.addresses.get(network)
+        if address is None:
+            raise LabError(f"server '{name}' has no cable to network '{network}'")
+        peer = self._host_end(name, address)
+        _host(["ip", "link", "set", peer, "up" if connected else "down"])
+
+    def _host_end(self, name: str, address: str) -> str:
+        """The host's end of the veth pair that carries the server's address."""
+        pid = self._pid(name)
+        shown = _host(["nsenter", "-t", str(pid), "-n", "ip", "-o", "-4", "addr", "show"])
+        device = next((line.split()[1] for line in shown.splitlines() if f" {address}/" in line), None)
+        if device is None:
+            raise LabError(f"server '{name}' has no interface with {address}")
+        index = _host(["nsenter", "-t", str(pid), "-n", "cat", f"/sys/class/net/{device.split('@')[0]}/iflink"]).strip()
+        for line in _host(["ip", "-o", "link", "show"]).splitlines():
+            number, peer = line.split(":", 2)[:2]
+            if number.strip() == index:
+                return peer.strip().split("@")[0]
+        raise LabError(f"server '{name}': the host end of {device} (ifindex {index}) is not found")
+
+    # --- what a server holds, read from the host -----------------------------------------
+    def holdings(self, name: str) -> Holdings:
+        pid = self._pid(name, required=False)
+        if not pid:
+            return OFF
+        try:
+            shown = _host(["nsenter", "-t", str(pid), "-n", "ip", "-o", "-4", "addr", "show"])
+            with open(f"/proc/{pid}/mountinfo", encoding="utf-8") as fh:
+                mounts = frozenset(line.split()[4] for line in fh)
+            namespace = os.readlink(f"/proc/{pid}/ns/pid")
+        except (OSError, LabError):
+            return OFF  # it went off while being read
+        addresses = frozenset(part.split("/")[0] for line in shown.splitlines()
+                              for i, part in enumerate(line.split()) if i > 0 and line.split()[i - 1] == "inet")
+        return Holdings(addresses, mounts, frozenset(_processes_in(namespace)))
+
+    def _pid(self, name: str, required: bool = True) -> int:
+        pid = int(self._state(name).get("Pid") or 0)
+        if not pid and required:
+            raise LabError(f"server '{name}' is off")
+        return pid
+
+
+def _processes_in(namespace: str) -> set[str]:
+    """The names (comm) of the host's processes in one PID namespace."""
+    found = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
+                with open(f"/proc/{entry.name}/comm", encoding="utf-8") as fh:
+                    found.add(fh.read().strip())
+        except OSError:
+            continue
+    return found
+
+
+def _host(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    if done.returncode != 0:
+        raise LabError(f"`{' '.join(argv)}` exited {done.returncode}: {done.stderr.strip()[:200]}")
+    return done.stdout
