@@ -10,6 +10,7 @@ carrying this run's label, whatever state the run ended in. Every object carries
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -28,6 +29,7 @@ from oat.errors import LabError
 from oat.evidence import Recorder
 from oat.images import Images
 from oat.packages import Deb, PackageSource
+from oat.relocation import Relocation, free_subnet, relocate
 from oat.servers import Server as LabServer
 from oat.topology import Server, Topology
 
@@ -163,6 +165,8 @@ class Lab:
         """kept: the lab outlives its process on purpose (`oat.cli up`); no run reaps it,
         `oat.cli remove RUN` removes it."""
         self.topology = topology
+        self.document_topology = topology  # the addresses as the document has them
+        self.relocation = Relocation()       # what this run moved elsewhere (none when all was free)
         self.client = client
         self.images = images
         self.recorder = recorder
@@ -175,6 +179,7 @@ class Lab:
         self.package_source: PackageSource | None = None
         self.created_at: float | None = None
         self.kept = kept
+        self._fencing = None  # the management boards' endpoint, once a cluster asks for it
 
     # --- naming -------------------------------------------------------------------------
     def object_name(self, name: str) -> str:
@@ -205,18 +210,48 @@ class Lab:
         self.progress(f"lab '{self.topology.name}' is up in {time.monotonic() - started:.1f} s")
 
     def _create_network(self, net) -> None:
-        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(net.subnet), gateway=net.gateway)])
-        try:
-            # internal: no route out of the lab, like a closed production network.
-            self.client.networks.create(
-                self.object_name(net.name), driver="bridge", internal=True, ipam=ipam,
-                labels=self.labels(), check_duplicate=True,
-            )
-        except docker.errors.APIError as exc:
-            raise LabError(
-                f"network '{net.name}' ({net.subnet}) of lab '{self.topology.name}' cannot be "
-                f"created: {exc.explanation or exc}"
-            ) from None
+        """The network on the document's subnet when it is free; else (another run holds it,
+        or takes it first) on a free subnet of the relocation pool, its hosts keeping their
+        host part (oat/relocation.py)."""
+        for _ in range(8):
+            net = self.topology.networks[net.name]
+            taken = self._engine_subnets()
+            if any(net.subnet.overlaps(t) for t in taken):
+                self._move(net.name, free_subnet(taken + [n.subnet for n in self.topology.networks.values()
+                                                            if n.name != net.name], net.subnet.prefixlen))
+                continue
+            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(net.subnet), gateway=net.gateway)])
+            try:
+                # internal: no route out of the lab, like a closed production network.
+                self.client.networks.create(
+                    self.object_name(net.name), driver="bridge", internal=True, ipam=ipam,
+                    labels=self.labels(), check_duplicate=True,
+                )
+                return
+            except docker.errors.APIError as exc:
+                if "overlap" not in str(exc.explanation or exc).lower():
+                    raise LabError(f"network '{net.name}' ({net.subnet}) of lab '{self.topology.name}' cannot be "
+                                   f"created: {exc.explanation or exc}") from None
+                # another run took it between the look and the create: look again
+        raise LabError(f"network '{net.name}' of lab '{self.topology.name}': no free subnet after 8 attempts "
+                       "(other runs keep taking them)")
+
+    def _engine_subnets(self) -> list:
+        found = []
+        for network in self.client.api.networks():
+            for config in (network.get("IPAM") or {}).get("Config") or []:
+                try:
+                    found.append(ipaddress.IPv4Network(config.get("Subnet", "")))
+                except ValueError:
+                    continue  # IPv6 or none
+        return found
+
+    def _move(self, name: str, subnet) -> None:
+        moves = {n: new for n, (_, new) in self.relocation.moves.items()}
+        moves[name] = subnet
+        self.topology, self.relocation = relocate(self.document_topology, moves)
+        self.progress(f"lab '{self.topology.name}': network '{name}' {self.relocation.moves[name][0]} is in use "
+                      f"(another run?); using {subnet}")
 
     def _create_server(self, spec: Server) -> None:
         api = self.client.api
@@ -295,8 +330,29 @@ class Lab:
             for s in self._servers.values()
         ]
 
+    # --- the servers' hardware: management boards (forced stop) --------------------------
+    def fencing(self, ca, network: str, port: int, nodes: list[str]):
+        """The management boards of these servers, as one fencing endpoint on the network's
+        gateway (oat/fencing.py): each node may power off or on only the others. Started
+        once; stopped with the lab."""
+        from oat.fencing import FencingEndpoint, Machines
+
+        if self._fencing is None:
+            unknown = [n for n in nodes if n not in self._servers]
+            if unknown:
+                raise LabError(f"lab '{self.topology.name}' has no server {', '.join(unknown)} to fence")
+            machines = Machines(self.client, {n: self._servers[n].container for n in nodes})
+            endpoint = FencingEndpoint(ca, self.topology.networks[network].gateway, port,
+                                       {n: [m for m in nodes if m != n] for n in nodes}, machines)
+            endpoint.start()
+            self._fencing = endpoint
+        return self._fencing
+
     # --- destroy ------------------------------------------------------------------------
     def destroy(self) -> None:
+        if self._fencing is not None:
+            self._fencing.stop()
+            self._fencing = None
         with signals_deferred():
             problems = remove_run(self.client, self.run_id)
         if problems:

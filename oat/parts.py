@@ -82,6 +82,13 @@ class Parts:
                            f"an address needs exactly one")
         return found[0].address
 
+    def gateway(self, network: str) -> str:
+        """The gateway address of one of the lab's networks (the host's side of it)."""
+        networks = self.lab.topology.networks
+        if network not in networks:
+            raise LabError(f"lab '{self.lab.topology.name}' has no network '{network}' (networks: {', '.join(networks)})")
+        return networks[network].gateway
+
     def server_name(self, role: str) -> str:
         """The name of the one server of the lab with a role."""
         found = [s for s in self.lab.topology.servers.values() if s.role == role]
@@ -91,10 +98,12 @@ class Parts:
         return found[0].name
 
     def render(self, text: str) -> str:
-        """Fill {{ dotted.key }} from the product data, {{ address:ROLE }} and
-        {{ server:ROLE }} from the lab."""
+        """Fill {{ dotted.key }} from the product data, {{ address:ROLE }},
+        {{ server:ROLE }} and {{ gateway:NETWORK }} from the lab."""
         def value(match: re.Match) -> str:
             key = match.group(1)
+            if key.startswith("gateway:"):
+                return self.gateway(key.split(":", 1)[1])
             if key.startswith("address:"):
                 return self.address(key.split(":", 1)[1])
             if key.startswith("server:"):
@@ -104,8 +113,10 @@ class Parts:
 
     def template(self, name: str) -> str:
         path = self.product.path.with_suffix("") / name
+        relocation = getattr(self.lab, "relocation", None)
         try:
-            return self.render(path.read_text(encoding="utf-8"))
+            text = self.render(path.read_text(encoding="utf-8"))
+            return relocation.text(text) if relocation else text
         except FileNotFoundError:
             raise LabError(f"{self.product.path}: template {path} not found") from None
 

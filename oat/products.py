@@ -14,6 +14,12 @@ class Product:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._data = yamlfile.read(self.path, "product file") or {}
+        self.relocation = None  # a lab's oat.relocation.Relocation: its addresses as this run uses them
+
+    def on(self, relocation) -> "Product":
+        """The same facts with the addresses of networks the lab moved translated."""
+        self.relocation = relocation if relocation else None
+        return self
 
     def __getitem__(self, dotted: str):
         value = self._data
@@ -21,7 +27,7 @@ class Product:
             if not isinstance(value, dict) or part not in value:
                 raise LabError(f"{self.path}: key '{dotted}' is missing")
             value = value[part]
-        return value
+        return self.relocation.value(value) if self.relocation is not None else value
 
     def secrets(self) -> list[str]:
         """Every value under a key named password (to be masked in evidence)."""

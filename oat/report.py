@@ -124,6 +124,9 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
             f"<p>ラン ID {escape(lab['run_id'])} ・ ネットワーク "
             f"{escape(', '.join(f'{n} {s}' for n, s in lab['networks'].items()))} ・ "
             f"構築 {_seconds(lab['build_seconds'])}</p>"
+            + "".join(f'<p class="oat-relocated">手順書と異なるアドレス: {escape(line)}</p>'
+                      for line in lab.get("relocated", []))
+            + 
             '<table class="oat-lab"><tr><th>サーバ</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
             f"<th>インストール済みのバージョン</th><th>接続先 (コンテナ / SSH)</th></tr>{rows}</table>"
         )
@@ -209,8 +212,11 @@ def render_mutants(result: dict) -> str:
 
 def render_traceability(mapping: traceability.Mapping, rows: list[traceability.Row]) -> str:
     """One table per document: each of its steps, what carried it out, and the result."""
-    body = []
+    body, section = [], ""
     for row in rows:
+        if row.item.section != section:
+            section = row.item.section
+            body.append(f'<tr><th colspan="4">{escape(section or mapping.title)}</th></tr>')
         evidence = "".join(
             f"<li>{escape(label)}<ul>"
             + "".join(f"<li>{escape(status)} ・ {escape(title)}</li>" for title, status, _ in steps)
@@ -242,11 +248,34 @@ def render_measurements(measurements: list[dict]) -> str:
         if m["kind"] == "availability":
             parts.append(f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
                          f"<div>{m['svg']}</div><pre>{escape(m['text'])}</pre>")
+    faults = [m for m in measurements if m["kind"] == "fault"]
+    if faults:
+        parts.append(render_faults(faults))
     timed = [m for m in measurements if m["kind"] == "seconds"]
     if timed:
         parts.append("<h3>所要時間</h3>" + bar_chart_svg([(f"{i}", m["value"]) for i, m in enumerate(timed, 1)], "秒")
                      + "<ol>" + "".join(f"<li>{escape(m['label'])}: {m['value']:.2f} 秒</li>" for m in timed) + "</ol>")
     return "".join(parts)
+
+
+def fault_rto(m: dict) -> str:
+    return "系切替なし" if m.get("rto") is None else f"{m['rto']:.2f} 秒"
+
+
+def render_faults(faults: list[dict]) -> str:
+    """障害試験: one row per fault (RTO, seconds with two actives, acknowledged saves and how
+    many were lost) with the client's availability timeline through it."""
+    rows = "".join(
+        f"<tr><td>{escape(m['label'])}</td><td>{fault_rto(m)}</td>"
+        f'<td class="oat-{"成功" if m["two_actives"] == 0 else "失敗"}">{m["two_actives"]:.1f} 秒</td>'
+        f"<td>{m['acknowledged']} 件</td>"
+        f'<td class="oat-{"成功" if m["lost"] == 0 else "失敗"}">{m["lost"]} 件</td>'
+        f"<td>{m.get('svg', '')}</td></tr>" for m in faults)
+    timed = [(m["label"], m["rto"]) for m in faults if m.get("rto") is not None]
+    chart = bar_chart_svg(timed, "秒", faults[0].get("target")) if timed else ""
+    return ("<h3>障害試験 (障害から生き残った系の最初の正しい HTTPS 応答までの RTO、両系同時稼働、保存データの消失)</h3>"
+            f"{chart}<table class=\"oat-lab\"><tr><th>障害</th><th>RTO</th><th>両系同時稼働</th>"
+            f"<th>保存成功</th><th>消失</th><th>クライアントの可用性 (緑: 保存成功、赤: 失敗)</th></tr>{rows}</table>")
 
 
 def _clip(text: str, limit: int = 20000) -> str:

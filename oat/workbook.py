@@ -122,10 +122,13 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
     _print_setup(ws, landscape=False)
 
 
-_KINDS = {"rto": "RTO (フェイルオーバー)", "availability": "可用性", "seconds": "所要時間"}
+_KINDS = {"rto": "RTO (フェイルオーバー)", "availability": "可用性", "seconds": "所要時間", "fault": "障害試験"}
 
 
 def _value(m: dict) -> str:
+    if m["kind"] == "fault":
+        rto = "系切替なし" if m.get("rto") is None else f"RTO {m['rto']:.2f} 秒"
+        return f"{rto}、両系同時稼働 {m['two_actives']:.1f} 秒、保存成功 {m['acknowledged']} 件中 消失 {m['lost']} 件"
     return f"{m['value']:.2f} %" if m["kind"] == "availability" else f"{m['value']:.2f} 秒"
 
 
@@ -145,7 +148,8 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
             ran = [by_label[(mapping.folder, label)] for label, _, _ in trace_row.evidence
                    if (mapping.folder, label) in by_label]
             result = RESULT[trace_row.status]
-            values = [f"{prefix}-{n:03d}", mapping.title, trace_row.item.ref, trace_row.item.text,
+            document = f"{mapping.title} / {trace_row.item.section}" if trace_row.item.section else mapping.title
+            values = [f"{prefix}-{n:03d}", document, trace_row.item.ref, trace_row.item.text,
                       _checks(trace_row, ran), trace_row.item.expected or ("確認内容のとおりであること" if ran else ""),
                       _result_text(result, trace_row, ran),
                       _clock(min(r["started"] for r in ran)) if ran and all(r.get("started") for r in ran) else "",
@@ -348,4 +352,5 @@ def _lab_line(lab: dict, brief: bool = False) -> str:
         return f"ラボ {lab['name']} (ラン {lab['run_id']})"
     networks = ", ".join(f"{n} {s}" for n, s in lab.get("networks", {}).items())
     engine = f" ・ {lab['engine']}" if lab.get("engine") else ""
-    return f"ラボ {lab['name']} (ラン {lab['run_id']}, {networks}){engine}"
+    moved = "".join(f" ・ 手順書と異なるアドレス: {line}" for line in lab.get("relocated", []))
+    return f"ラボ {lab['name']} (ラン {lab['run_id']}, {networks}){engine}{moved}"
