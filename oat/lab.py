@@ -223,10 +223,11 @@ class Lab:
             ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(net.subnet), gateway=net.gateway)])
             try:
                 # internal: no route out of the lab, like a closed production network.
-                self.client.networks.create(
+                made = self.client.networks.create(
                     self.object_name(net.name), driver="bridge", internal=True, ipam=ipam,
                     labels=self.labels(), check_duplicate=True,
                 )
+                self._like_a_lan(made.id)
                 return
             except docker.errors.APIError as exc:
                 if "overlap" not in str(exc.explanation or exc).lower():
@@ -235,6 +236,26 @@ class Lab:
                 # another run took it between the look and the create: look again
         raise LabError(f"network '{net.name}' of lab '{self.topology.name}': no free subnet after 8 attempts "
                        "(other runs keep taking them)")
+
+    def _like_a_lan(self, network_id: str) -> None:
+        """The host is the lab LAN's client (the browser, the API clients): make it honour a
+        floating IP's gratuitous ARP as a LAN's clients and switches do, and re-resolve a
+        silent neighbour within seconds. Only the bridge of a network this lab made, and only
+        on a local engine (the host is then that LAN's end)."""
+        if not engine_address().startswith("unix://"):
+            return
+        bridge = f"br-{network_id[:12]}"
+        settings = {f"conf/{bridge}/arp_accept": "1", f"neigh/{bridge}/base_reachable_time_ms": "1000",
+                    f"neigh/{bridge}/delay_first_probe_time": "1", f"neigh/{bridge}/ucast_solicit": "1",
+                    f"neigh/{bridge}/retrans_time_ms": "200"}
+        for key, value in settings.items():
+            try:
+                with open(f"/proc/sys/net/ipv4/{key}", "w", encoding="ascii") as out:
+                    out.write(value)
+            except OSError as exc:
+                self.progress(f"lab '{self.topology.name}': cannot set {key} on the host ({exc.strerror}); "
+                              "a moved floating IP may take longer to reach")
+                return
 
     def _engine_subnets(self) -> list:
         found = []
