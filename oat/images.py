@@ -8,6 +8,11 @@ The root of the chain is debian:bookworm: taken from the engine (an operator may
 or `docker pull` one beforehand), else made with debootstrap from the host's own Debian
 mirror. The suite never asks a container registry itself: a closed machine has none, and
 the lab sends no traffic beyond the package mirrors the host already uses.
+
+When the labs live on another engine (--engine, oat/engines.py), an image missing there
+but present on this machine's own engine is copied, streamed from its `docker save` into
+the other's `docker load` (the same id, so the same tags follow from it); only what
+neither has is built, on the engine the labs use.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +30,7 @@ import docker
 import docker.errors
 import yaml
 
+from oat.engines import LOCAL
 from oat.errors import LabError
 
 BASE_IMAGE = "debian:bookworm"
@@ -111,6 +118,7 @@ class Images:
         self.progress = progress
         self.parents = self._read_parents()
         self._tags: dict[str, str] = {}
+        self._source: docker.DockerClient | None | bool = False  # this machine's engine; False: not looked yet
 
     def _read_parents(self) -> dict[str, str]:
         path = self.dir / "images.yaml"
@@ -139,14 +147,14 @@ class Images:
         parent_ref = self.base() if parent == BASE_IMAGE else self.tag(parent)
         parent_id = self.client.images.get(parent_ref).id
         tag = f"oat/{name}:{context_hash(self.dir / name, parent_id)}"
-        if not self._exists(tag):
+        if not self._exists(tag) and not self._copy(tag):
             self._build(name, tag, parent_ref)
             self._prune_old(name, keep=tag)
         self._tags[name] = tag
         return tag
 
     def base(self) -> str:
-        if not self._exists(BASE_IMAGE):
+        if not self._exists(BASE_IMAGE) and not self._copy(BASE_IMAGE):
             self.progress(f"base image {BASE_IMAGE} is not in the engine; making it with debootstrap")
             self._debootstrap()
         return BASE_IMAGE
@@ -157,6 +165,52 @@ class Images:
             return True
         except docker.errors.ImageNotFound:
             return False
+
+    def source(self) -> docker.DockerClient | None:
+        """This machine's own engine, when it answers and is not the engine the labs use."""
+        if self._source is False:
+            self._source = None
+            if Path(LOCAL.removeprefix("unix://")).exists():
+                local = docker.DockerClient(base_url=LOCAL, timeout=600)
+                try:
+                    if local.info().get("ID") != self.client.info().get("ID"):
+                        self._source = local
+                except (docker.errors.DockerException, OSError, ValueError):
+                    pass
+                if self._source is None:
+                    local.close()
+        return self._source
+
+    def _copy(self, ref: str) -> bool:
+        """Copy `ref` from this machine's engine, streaming its save into the load of the
+        engine the labs use; False when the labs use this machine's engine or it lacks `ref`."""
+        source = self.source()
+        if source is None:
+            return False
+        try:
+            size = source.images.get(ref).attrs.get("Size", 0)
+        except docker.errors.ImageNotFound:
+            return False
+        self.progress(f"image {ref}: not on the engine the labs use; copying it from this machine's engine "
+                      f"(docker save | docker load, {size / 1e6:.0f} MB)")
+        started = time.monotonic()
+        sent = [0]
+
+        def chunks():
+            for chunk in source.api.get_image(ref):
+                sent[0] += len(chunk)
+                yield chunk
+        try:
+            for answer in self.client.api.load_image(chunks()):
+                if "error" in answer:
+                    raise LabError(f"image {ref}: docker load on the engine the labs use failed: {answer['error']}")
+        except docker.errors.APIError as exc:
+            raise LabError(f"image {ref}: docker load on the engine the labs use failed: {exc.explanation or exc}") \
+                from None
+        if not self._exists(ref):
+            raise LabError(f"image {ref}: docker load ended without it on the engine the labs use")
+        self.progress(f"copied {ref} ({sent[0] / 1e6:.0f} MB streamed in {time.monotonic() - started:.1f} s)")
+        return True
 
     def _debootstrap(self) -> None:
         if shutil.which("debootstrap") is None:
@@ -188,7 +242,8 @@ class Images:
             raise LabError(f"{what} failed (exit {proc.returncode}): {' / '.join(tail)}")
 
     def _build(self, name: str, tag: str, parent: str) -> None:
-        self.progress(f"building image {tag} from {self.dir / name} on {parent}")
+        elsewhere = " (not on this machine's engine either)" if self.source() is not None else ""
+        self.progress(f"building image {tag} from {self.dir / name} on {parent}{elsewhere}")
         tail: list[str] = []
         stream = self.client.api.build(
             path=str(self.dir / name),

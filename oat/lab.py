@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import docker
 import docker.errors
+import requests
 import testinfra
 from docker.types import IPAMConfig, IPAMPool
 
+from oat import engines
 from oat import owner as owners
 from oat.errors import LabError
 from oat.evidence import Recorder
@@ -48,25 +50,55 @@ def new_run_id() -> str:
 
 
 def engine_address() -> str:
-    """Where the Docker SDK looks for the engine (DOCKER_HOST, else the local socket)."""
-    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    """The engine this process uses, as reports and errors name it: the one chosen with
+    --engine/--engines (oat/engines.py), else DOCKER_HOST, else the local socket."""
+    chosen = engines.applied()
+    return chosen.describe() if chosen else os.environ.get("DOCKER_HOST", engines.LOCAL)
 
 
-def connect(timeout: int = 120) -> docker.DockerClient:
-    """A client of a running engine, or a one-line LabError saying what to start."""
-    where = engine_address()
+PING_TIMEOUT = 15  # an engine that does not answer within this is reported, not waited for
+
+
+def connect(timeout: int = 120, engine: engines.Engine | None = None) -> docker.DockerClient:
+    """A client of a running engine (this process's, or `engine`), or a one-line LabError
+    naming the engine and why."""
+    where = engine.describe() if engine else engine_address()
+    environment = engines.environment_of(engine) if engine else dict(os.environ)
     try:
-        client = docker.from_env(timeout=timeout)
-        client.ping()
-        return client
-    except docker.errors.DockerException as exc:
+        # The first answer is awaited PING_TIMEOUT at most (then the client for the work,
+        # whose builds may be silent longer); ssh:// goes through the OpenSSH client, as the
+        # docker CLI does (no paramiko).
+        probe = _client(PING_TIMEOUT, environment)
+        try:
+            probe.ping()
+        finally:
+            probe.close()
+        return _client(timeout, environment)
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
         # The SDK nests the OS error several layers deep; the operator needs only that.
-        os_error = re.search(r"(?:\[Errno -?\d+\] |Error\(-?\d+, ')([^'\")\]]+)", str(exc))
-        reason = os_error.group(1).strip() if os_error else str(exc).splitlines()[0][:120]
-        raise LabError(
-            f"no Docker engine answers at {where} ({reason}): "
-            "start one with `bin/setup` (or `dockerd &`), then run again"
-        ) from None
+        os_error = re.search(r"(?:\[Errno -?\d+\] |Error\(-?\d+, ')([^'\")]+)", str(exc))
+        reason = (re.sub(r"\s*\(_ssl\.c:\d+$", "", os_error.group(1).strip()) if os_error
+                  else (str(exc) or type(exc).__name__).splitlines()[0][:160])
+        hint = "" if engine or engines.applied() else ": start one with `bin/setup` (or `dockerd &`), then run again"
+        raise LabError(f"no Docker engine answers at {where} ({reason}){hint}") from None
+
+
+def _client(timeout: int, environment: dict[str, str]) -> docker.DockerClient:
+    """docker.from_env, except that a TLS engine is verified against its own CA only
+    (DOCKER_CERT_PATH/ca.pem): requests, trusting the environment, would verify against
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE instead when either is set (the docker CLI never does)."""
+    ssh = environment.get("DOCKER_HOST", "").startswith("ssh://")
+    params = docker.utils.kwargs_from_env(environment=environment)
+    if not params.get("tls"):
+        return docker.from_env(timeout=timeout, use_ssh_client=ssh, environment=environment)
+
+    def client(version: str) -> docker.DockerClient:
+        made = docker.DockerClient(version=version, timeout=timeout, **params)
+        made.api.trust_env = False
+        return made
+    with client(docker.constants.MINIMUM_DOCKER_API_VERSION).api as asking:  # the API version, as from_env asks
+        version = asking.version(api_version=False)["ApiVersion"]
+    return client(version)
 
 
 def _labelled(client: docker.DockerClient):
