@@ -11,6 +11,7 @@ The mapping is data kept next to the features (features/FOLDER/traceability.yaml
         scenarios: [<scenario name as written in the feature>, ...]
         steps: [<text picking the Gherkin steps of those scenarios>, ...]   # optional
         expected: what the document expects once the step is done (the 試験成績書's 期待結果)
+        section: a heading of its own, for items beyond the document (障害試験)   # optional
       - ref: 動作確認手順 Windows
         text: …
         not_applicable: why the lab cannot do it
@@ -38,6 +39,7 @@ class Item:
     steps: tuple[str, ...] = ()
     not_applicable: str = ""
     expected: str = ""
+    section: str = ""  # a heading of its own (items beyond the document); "" for the document's
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def load(path: Path) -> Mapping:
         where = f"{path}: items[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("ref"), str) or not isinstance(entry.get("text"), str):
             raise LabError(f"{where}: needs the strings ref and text")
-        unknown = set(entry) - {"ref", "text", "scenarios", "steps", "not_applicable", "expected"}
+        unknown = set(entry) - {"ref", "text", "scenarios", "steps", "not_applicable", "expected", "section"}
         if unknown:
             raise LabError(f"{where}: unknown key {sorted(unknown)[0]}")
         lists = {}
@@ -82,7 +84,8 @@ def load(path: Path) -> Mapping:
         if not isinstance(entry.get("expected", ""), str):
             raise LabError(f"{where}.expected: expected a string")
         items.append(Item(entry["ref"], entry["text"], lists["scenarios"], lists["steps"],
-                          str(entry.get("not_applicable") or ""), entry.get("expected", "")))
+                          str(entry.get("not_applicable") or ""), entry.get("expected", ""),
+                          str(entry.get("section") or "")))
     return Mapping(path.parent.name, str(data.get("document", "")), str(data.get("title", "")),
                    tuple(items), str(path))
 

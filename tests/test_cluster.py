@@ -26,11 +26,15 @@ def parts(product):
     return Parts(product, lab)
 
 
-def test_corosync_conf_lists_both_nodes_with_two_node_quorum():
-    conf = corosync_conf("clweb", [("node1", "192.168.10.11"), ("node2", "192.168.10.12")])
+def test_corosync_conf_lists_both_nodes_on_two_links_with_two_node_quorum():
+    conf = corosync_conf("clweb", [("node1", ["192.168.20.11", "192.168.10.11"]),
+                                   ("node2", ["192.168.20.12", "192.168.10.12"])])
     assert "cluster_name: clweb" in conf
-    assert "name: node1\n        nodeid: 1\n        ring0_addr: 192.168.10.11" in conf
+    assert ("name: node1\n        nodeid: 1\n        ring0_addr: 192.168.20.11\n"
+            "        ring1_addr: 192.168.10.11") in conf
     assert "nodeid: 2" in conf and "two_node: 1" in conf and "token: 1000" in conf
+    # the interconnect (link 0) is preferred; the public LAN carries the heartbeat if it fails
+    assert "linknumber: 0\n        knet_link_priority: 2" in conf and "link_mode: passive" in conf
 
 
 def test_base_configuration_puts_fip_and_disk_in_the_group_at_home(parts):
@@ -117,7 +121,7 @@ class FakeServer:
 def _cluster(node1, node2, members=None):
     servers = {"node1": FakeServer(node1), "node2": FakeServer(node2)}
     state = SimpleNamespace(online=["node1", "node2"], members=members or {"fip": "Started on node1"})
-    return SimpleNamespace(nodes=["node1", "node2"], fip="192.168.10.13", mount="/mnt/export",
+    return SimpleNamespace(nodes=["node1", "node2"], fip="192.168.10.13", mount="/mnt/export", fencing=None,
                            server=servers.__getitem__, state=lambda: state,
                            application=SimpleNamespace(service="jcclweb", processes=("clweb_serv",)),
                            product={"cluster.exec.name": "exec"})

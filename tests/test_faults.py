@@ -147,6 +147,7 @@ def test_only_acknowledged_numbers_count_as_lost():
     client.acknowledged = [1, 2, 4]
     assert client.lost("1\n2\n3\n4\n") == []
     assert client.lost("1\n3\n") == [2, 4]  # 3 was never acknowledged: it may or may not be there
+    assert client.lost("メモ1\n2\n4\n") == [1]  # a number is a line of its own
 
 
 def test_the_fault_table_shows_each_fault_and_its_verdicts():

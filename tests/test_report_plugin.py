@@ -4,6 +4,7 @@ report.html / the 試験成績書 stay complete under pytest-xdist."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -190,3 +191,24 @@ def test_on_servers_not_disposable_disruption_is_left_out_or_stopped(pytester, m
     assert "実施不可</td><td>1</td>" in html
     assert "disrupts a server: its scenario must carry the tag @破壊的" in html
     assert "a disruptive step ran on servers that are not disposable" not in html
+
+
+FAULT_FEATURE = '''# language: ja
+機能: 障害
+  @障害試験 @破壊的
+  シナリオ: 電源断
+    もし サーバを再起動する
+'''
+
+
+def test_on_an_inventory_even_disposable_a_fault_scenario_is_left_out(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(SAFETY_CONFTEST.replace("disposable=False", "disposable=True"))
+    pytester.makefile(".feature", faults=FAULT_FEATURE)
+    pytester.makeini("[pytest]\nmarkers =\n    障害試験: faults\n    破壊的: disruptive\n")
+    pytester.makepyfile(test_faults='from pytest_bdd import scenarios\nscenarios("faults.feature")\n')
+    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*実施不可: 障害試験は*インベントリのサーバには行わない*"])
+    html = (pytester.path / "r.html").read_text(encoding="utf-8")
+    assert re.search(r"実施不可(</[^>]+>\s*<[^>]+>)+1<", html), "the cover does not count one 実施不可"

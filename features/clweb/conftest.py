@@ -3,24 +3,36 @@ on, and what the procedure carries from step to step. The lab, product facts and
 come from this folder's name (fixtures/features.py)."""
 import pytest
 
+from fixtures.features import Carried
+
 from features.clweb.steps.cluster import *  # noqa: F401,F403 - step definitions are fixtures
 from features.clweb.steps.clweb import *  # noqa: F401,F403
 from features.clweb.steps.documents import *  # noqa: F401,F403
 from features.clweb.steps.failover import *  # noqa: F401,F403
+from features.clweb.steps.faults import *  # noqa: F401,F403
 from features.clweb.steps.web import *  # noqa: F401,F403
 from oat.cluster import Cluster
 
 
 @pytest.fixture
-def cluster(procedure, per_procedure, parts) -> Cluster:
-    """The guide's failover cluster on this lab (product data `cluster`)."""
-    return per_procedure.get("cluster", procedure, lambda: Cluster(parts))
+def cluster(procedure, per_procedure, parts, lab, product, lab_ca) -> Cluster:
+    """The guide's failover cluster on this lab (product data `cluster`), with forced stop
+    through the lab's management boards when the lab has them (the Docker lab does; an
+    inventory's servers do not, and their fault scenarios are not carried out)."""
+    def make() -> Cluster:
+        boards = getattr(lab, "fencing", None)
+        if boards is None:
+            return Cluster(parts)
+        nodes = [parts.server_name(role) for role in product["cluster.nodes"]]
+        return Cluster(parts, boards(lab_ca, product["cluster.fencing.network"],
+                                     int(product["cluster.fencing.port"]), nodes))
+    return per_procedure.get("cluster", procedure, make)
 
 
 @pytest.fixture(scope="session")
 def clweb_state():
     """What the procedure carries from step to step (the API key, the exec scripts, RTOs)."""
-    return {}
+    return Carried()
 
 
 def pytest_oat_after_fault(request, servers, fault):

@@ -3,6 +3,8 @@ carries from step to step. The lab and the product facts (lab/products/tengine.y
 from this folder's name (fixtures/features.py)."""
 import pytest
 
+from fixtures.features import Carried
+
 from features.tengine.steps.console import *  # noqa: F401,F403 - step definitions are fixtures
 from features.tengine.steps.jobs import *  # noqa: F401,F403
 from features.tengine.steps.platform import *  # noqa: F401,F403
@@ -13,4 +15,4 @@ from features.tengine.steps.tengine import *  # noqa: F401,F403
 @pytest.fixture(scope="session")
 def tengine_state():
     """What the procedure carries from step to step (test start results, jobnet names)."""
-    return {}
+    return Carried()

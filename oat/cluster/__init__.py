@@ -17,8 +17,11 @@ from oat.wait import wait_until
 
 
 class Cluster:
-    def __init__(self, parts):
+    def __init__(self, parts, fencing=None):
+        """`fencing`: the endpoint of the servers' management boards (oat/fencing.py), when
+        the lab has one; without it the cluster is built without forced stop."""
         self.parts = parts
+        self.fencing = fencing
         self.product = parts.product
         self.lab = parts.lab
         self.roles: list[str] = list(self.product["cluster.nodes"])
@@ -45,22 +48,39 @@ class Cluster:
     def server(self, node: str):
         return self.lab.server(node)
 
+    def link_addresses(self, node: str) -> list[str]:
+        """The node's address on each network the cluster talks over (cluster.links, in
+        link order); a network the node is not on is a one-line error."""
+        spec = self.server(node).spec
+        missing = [net for net in self.product["cluster.links"] if net not in spec.addresses]
+        if missing:
+            raise LabError(f"{self.product.path}: cluster.links names {', '.join(missing)}, but server '{node}' "
+                           f"of lab '{self.lab.topology.name}' is only on {', '.join(spec.addresses)}")
+        return [spec.addresses[net] for net in self.product["cluster.links"]]
+
     def command(self, key: str, **fields) -> str:
         return self.product[f"cluster.commands.{key}"].format(group=self.group, **fields)
 
     # --- state ------------------------------------------------------------------------
 
     def state(self) -> GroupState:
-        """The group's state as the first node that answers sees it."""
+        """The group's state as the first node that answers sees it (a node a fault took down
+        does not answer at all)."""
         for node in self.nodes:
-            result = self.server(node).run(self.command("status"))
+            try:
+                result = self.server(node).run(self.command("status"))
+            except LabError:
+                continue
             if result.rc == 0:
                 return group_state(result.stdout, self.group)
         raise LabError(f"no node of cluster '{self.product['cluster.name']}' answers `{self.command('status')}`")
 
     def status_text(self, node: str) -> str:
         """The state as the operator reads it (clpstat), for failure messages."""
-        return self.server(node).run(self.command("status_text")).stdout.strip()
+        try:
+            return self.server(node).run(self.command("status_text")).stdout.strip()
+        except LabError as exc:
+            return str(exc)
 
     def wait_for_state(self, accept, timeout: float, problem: str, node: str, interval: float = 0.2):
         """Poll the group's state until `accept(state)`; on timeout say `problem`, the last state
@@ -85,7 +105,10 @@ class Cluster:
     def wait_for_formation(self) -> None:
         """Every node online and a DC elected."""
         def formed() -> bool:
-            out = self.server(self.nodes[0]).run(self.command("status"))
+            try:
+                out = self.server(self.nodes[0]).run(self.command("status"))
+            except LabError:  # still booting
+                return False
             return out.rc == 0 and has_dc(out.stdout) and set(group_state(out.stdout, self.group).online) == set(self.nodes)
 
         def why() -> str:
@@ -101,7 +124,7 @@ class Cluster:
         cluster formed, then the base configuration (the group with fip and disk)."""
         self.check_floating_ip()
         files = self.product["cluster.files"]
-        conf = corosync_conf(self.product["cluster.name"], [(n, self.server(n).address) for n in self.nodes],
+        conf = corosync_conf(self.product["cluster.name"], [(n, self.link_addresses(n)) for n in self.nodes],
                              token_ms=int(self.product["cluster.token_ms"]))
         first = self.server(self.nodes[0])
         first.check(self.command("keygen"))
@@ -117,6 +140,20 @@ class Cluster:
             self.server(node).check(self.command("start"))
         self.wait_for_formation()
         self.configure("base")
+        if self.fencing is not None:
+            self.set_up_fencing()
+
+    def set_up_fencing(self) -> None:
+        """Each node's client certificate for the boards, then the fencing configuration:
+        forced stop, ping NP and public LAN monitoring (cluster.configuration.fencing)."""
+        paths = self.product["cluster.fencing.files"]
+        for node in self.nodes:
+            files = self.fencing.client_files(node)
+            server = self.server(node)
+            server.put_file(paths["ca"], files["ca"])
+            server.put_file(paths["cert"], files["cert"])
+            server.put_file(paths["key"], files["key"], mode=0o600)
+        self.configure("fencing")
 
     def configure(self, name: str) -> None:
         """Apply one configuration template (cluster.configuration.NAME) as one transaction:
@@ -127,6 +164,7 @@ class Cluster:
         server = self.server(self.nodes[0])
         server.put_file(path, f"configure\n{text}commit\n")
         server.check(self.command("configure", file=path))
+        server.check(self.command("settle"))
 
     def check_floating_ip(self) -> None:
         """The floating IP must be a free host address of a network this lab created."""
@@ -159,9 +197,11 @@ class Cluster:
 
     # --- audits -----------------------------------------------------------------------
 
-    def audit(self, node: str) -> None:
-        """Every applicable audit agrees with 'the group runs on NODE' (CTS: after every
-        fault and every move); one AssertionError lists every problem found."""
+    def audit(self, node: str, down: tuple[str, ...] = ()) -> None:
+        """Every applicable audit agrees with 'the group runs on NODE' and 'the nodes in
+        DOWN are down' (CTS: after every fault and every move); one AssertionError lists
+        every problem found."""
         problems = [f"{audit.name}: {p}" for audit in audit_catalogue.ALL
-                    if audit.applies(self) for p in audit(self, node)]
-        assert not problems, f"cluster audit (group expected on {node}): " + "; ".join(problems)
+                    if audit.applies(self) for p in audit(self, node, down)]
+        gone = f", {', '.join(down)} down" if down else ""
+        assert not problems, f"cluster audit (group expected on {node}{gone}): " + "; ".join(problems)

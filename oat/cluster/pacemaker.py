@@ -9,18 +9,25 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 
-def corosync_conf(cluster_name: str, nodes: list[tuple[str, str]], token_ms: int = 1000) -> str:
-    """Two nodes with two_node quorum (no quorum device); token 1000 ms for a quick takeover."""
-    entries = "".join(
-        f"    node {{\n        name: {name}\n        nodeid: {i}\n        ring0_addr: {addr}\n    }}\n"
-        for i, (name, addr) in enumerate(nodes, start=1)
-    )
+def corosync_conf(cluster_name: str, nodes: list[tuple[str, list[str]]], token_ms: int = 1000) -> str:
+    """Two nodes with two_node quorum, each on one knet link per network given (the first is
+    link 0: the interconnect first, the public LAN as the backup path); token in ms."""
+    def node(i: int, name: str, addresses: list[str]) -> str:
+        rings = "".join(f"        ring{link}_addr: {addr}\n" for link, addr in enumerate(addresses))
+        return f"    node {{\n        name: {name}\n        nodeid: {i}\n{rings}    }}\n"
+
+    entries = "".join(node(i, name, addrs) for i, (name, addrs) in enumerate(nodes, start=1))
+    links = len(nodes[0][1]) if nodes else 1
+    interfaces = "".join(f"    interface {{\n        linknumber: {link}\n        knet_link_priority: {links - link}\n    }}\n"
+                         for link in range(links))
     return (
         "totem {\n    version: 2\n"
         f"    cluster_name: {cluster_name}\n"
         "    transport: knet\n"
+        "    link_mode: passive\n"
         f"    token: {token_ms}\n"
-        "    crypto_cipher: aes256\n    crypto_hash: sha256\n}\n"
+        "    crypto_cipher: aes256\n    crypto_hash: sha256\n"
+        f"{interfaces}}}\n"
         f"nodelist {{\n{entries}}}\n"
         "quorum {\n    provider: corosync_votequorum\n"
         f"    two_node: {1 if len(nodes) == 2 else 0}\n}}\n"

@@ -28,6 +28,7 @@ class Forms:
     pass_field: str
     memo_field: str
     token_field: str     # the form's hidden anti-forgery token
+    node: str = ""       # a regular expression whose group 1 is the server that answered the page
 
 
 @dataclass
@@ -40,6 +41,9 @@ class AppendClient:
     timeout: float = 1.0
     acknowledged: list[int] = field(default_factory=list)
     calls: list[tuple[float, bool, str]] = field(default_factory=list)  # (when, saved, what happened)
+    saved_by: dict[int, tuple[float, str]] = field(default_factory=dict)  # number -> (when, answering server)
+    # Reads that lacked an acknowledged number: (when, answering server, the numbers missing).
+    stale_reads: list[tuple[float, str, list[int]]] = field(default_factory=list)
 
     def __post_init__(self):
         self._stop = threading.Event()
@@ -85,10 +89,17 @@ class AppendClient:
                 self._session = None
                 return False, f"page answered {page.status_code}"
             token, memo = read_form(page.text, f)
-            saved = self._session.post(f.base + f.page, data={f.token_field: token, f.memo_field: memo + f"{number}\n"},
+            node = re.search(f.node, page.text).group(1) if f.node and re.search(f.node, page.text) else "?"
+            missing = self.lost(memo)
+            if missing:  # the first sign of a lost write: where and when it was read
+                self.stale_reads.append((time.time(), node, missing))
+            # One number per line: a memo that does not end a line yet (text typed before) gets one.
+            appended = memo + ("\n" if memo and not memo.endswith("\n") else "") + f"{number}\n"
+            saved = self._session.post(f.base + f.page, data={f.token_field: token, f.memo_field: appended},
                                        allow_redirects=False, timeout=self.timeout)
             if saved.status_code in (302, 303) and "saved" in saved.headers.get("Location", ""):
-                return True, "saved"
+                self.saved_by[number] = (time.time(), node)
+                return True, f"saved by {node}"
             self._session = None
             return False, f"save answered {saved.status_code}"
         except requests.RequestException as exc:
@@ -100,6 +111,17 @@ class AppendClient:
         """The acknowledged numbers the memo does not hold after recovery."""
         held = {int(line) for line in final_memo.split() if line.isdigit()}
         return [n for n in self.acknowledged if n not in held]
+
+    def explain(self, lost: list[int]) -> str:
+        """Where each lost number was acknowledged, and the first read that lacked one."""
+        def clock(at: float) -> str:
+            return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 10) % 10}"
+        said = ", ".join(f"{n} (saved {clock(self.saved_by[n][0])} by {self.saved_by[n][1]})"
+                         for n in lost[:10] if n in self.saved_by)
+        first = self.stale_reads[0] if self.stale_reads else None
+        seen = (f"; first read without them: {clock(first[0])} from {first[1]} (missing {first[2][:10]})"
+                if first else "")
+        return said + seen
 
     def samples(self):
         """(when, ok) for the availability timeline."""

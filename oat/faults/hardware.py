@@ -8,6 +8,7 @@ is an operator's to cause), and asking for it is a one-line error.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 
@@ -76,7 +77,12 @@ class Hardware:
         device = next((line.split()[1] for line in shown.splitlines() if f" {address}/" in line), None)
         if device is None:
             raise LabError(f"server '{name}' has no interface with {address}")
-        index = _host(["nsenter", "-t", str(pid), "-n", "cat", f"/sys/class/net/{device.split('@')[0]}/iflink"]).strip()
+        # "7: eth1@if123: <...>": the host's end of the pair has ifindex 123
+        shown = _host(["nsenter", "-t", str(pid), "-n", "ip", "-o", "link", "show", "dev", device.split("@")[0]])
+        found = re.search(r"@if(\d+):", shown)
+        if found is None:
+            raise LabError(f"server '{name}': {device} is not one end of a veth pair: {shown.strip()[:120]}")
+        index = found.group(1)
         for line in _host(["ip", "-o", "link", "show"]).splitlines():
             number, peer = line.split(":", 2)[:2]
             if number.strip() == index:

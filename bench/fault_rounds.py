@@ -1,0 +1,27 @@
+"""A pytest plugin for bench/faults.py: every scenario of the fault feature runs N times in a
+row (a parameter, as pytest-repeat does), and the faults' measurements are written out."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+FEATURE = "05_faults.feature"
+
+
+def pytest_generate_tests(metafunc):
+    rounds = int(os.environ.get("OAT_FAULT_ROUNDS", "1"))
+    if metafunc.definition.path.name == FEATURE and rounds > 1:
+        metafunc.fixturenames.append("fault_round")
+        metafunc.parametrize("fault_round", range(1, rounds + 1), ids=lambda n: f"{n}回目")
+
+
+def pytest_sessionfinish(session):
+    from fixtures.lab import recorder_key
+
+    out = os.environ.get("OAT_FAULT_OUT")
+    recorder = session.config.stash.get(recorder_key, None)
+    if out and recorder is not None:
+        faults = [{k: m[k] for k in ("label", "rto", "two_actives", "acknowledged", "lost")}
+                  for m in recorder.measurements if m["kind"] == "fault"]
+        Path(out).write_text(json.dumps(faults, ensure_ascii=False, indent=1), encoding="utf-8")

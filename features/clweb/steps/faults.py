@@ -1,0 +1,257 @@
+"""障害試験 (beyond the guide): the faults a CLUSTERPRO cluster's acceptance runs, one per
+scenario. Each is injected from outside the servers (oat/faults/hardware.py), timed until the
+surviving node answers on the floating IP (RTO), followed by the audits of the whole cluster,
+and watched throughout by two checkers: never two actives (oat/faults/sampler.py) and nothing
+acknowledged lost (oat/faults/client.py)."""
+from __future__ import annotations
+
+import json
+import time
+
+import parse
+import requests
+from pytest_bdd import given, parsers, then, when
+
+from features.clweb.steps.cluster import SIDE
+from features.clweb.steps.web import wait_answered_by
+from oat.availability import Sample, summary, timeline_svg
+from oat.errors import LabError
+from oat.faults.client import AppendClient, Forms
+from oat.faults.hardware import Hardware
+from oat.faults.sampler import ActiveSampler
+from oat.safety import disruptive
+from oat.wait import wait_until
+
+
+@parse.with_pattern(r"パブリック LAN|インタコネクト LAN")
+def _lan(text: str) -> str:
+    return text
+
+
+TYPES = {**SIDE, "Lan": _lan}
+
+
+def _fault(clweb_state) -> dict:
+    if "fault" not in clweb_state:
+        raise LabError("no fault is being watched: the background step that starts the checkers must come first")
+    return clweb_state["fault"]
+
+
+def _hardware(cluster) -> Hardware:
+    return Hardware(cluster.lab)
+
+
+@given("両系が相手系を強制停止できる")
+def peers_can_fence(cluster, product):
+    """Each node's fence agent reaches the management boards and sees its peer powered on,
+    and is refused its own board (a node may power off only the other)."""
+    if cluster.fencing is None:
+        raise LabError(f"lab '{cluster.lab.topology.name}' has no management boards: the cluster has no forced stop")
+    files, endpoint = product["cluster.fencing.files"], cluster.fencing
+    for node in cluster.nodes:
+        server = cluster.server(node)
+        for plug in cluster.nodes:
+            asked = server.run(product["cluster.fencing.status"].format(
+                address=endpoint.address, port=endpoint.port, plug=plug, **files))
+            if plug == node:
+                assert asked.rc != 0, f"{node}'s fence agent may act on {node} itself: {asked.stdout.strip()}"
+            else:
+                assert asked.rc == 0 and "ON" in asked.stdout.upper(), (
+                    f"{node}'s fence agent cannot see {plug}: exit {asked.rc}: {(asked.stdout + asked.stderr).strip()[-200:]}")
+    denied = [str(c) for c in endpoint.calls if c.status == 403]
+    assert denied, "the endpoint refused nothing: a node's request for its own board was not refused"
+
+
+@given("障害の間、両系の稼働状態の監視とクライアントのマイページへの追記を始める")
+def start_checkers(cluster, product, clweb_state, lab_ca, request):
+    """Start the never-two-actives sampler (every 0.1 s) and the append client (every 0.2 s)."""
+    hardware = _hardware(cluster)
+    sampler = ActiveSampler(hardware, cluster.nodes, cluster.fip, cluster.mount, product["clweb.process"]).start()
+    f = product["clweb.forms"]
+    forms = Forms(base=f"https://{cluster.fip}", login=f["login"], page=f["page"], user_field=f["user"],
+                  pass_field=f["pass"], memo_field=f["memo"], token_field=f["token"], node=f["node"])
+    client = AppendClient(forms, product["clweb.operator.user"], product["clweb.operator.password"],
+                          str(lab_ca.file)).start()
+    request.addfinalizer(sampler.stop)  # never outlive the scenario, whatever happens
+    request.addfinalizer(client.stop)
+    clweb_state["fault"] = {"sampler": sampler, "client": client, "hardware": hardware, "down": (),
+                            "name": request.node.name, "started": time.time()}
+
+
+def _injected(clweb_state, what: str, node: str) -> None:
+    fault = _fault(clweb_state)
+    fault.update(what=what, node=node, at=time.time())
+
+
+@when(parsers.parse("{side:Side}の電源を切る", extra_types=TYPES))
+@disruptive
+def power_off(cluster, clweb_state, side):
+    """Pull the node's power: every process dies at once."""
+    node = cluster.node(side)
+    _injected(clweb_state, f"{node} の電源断", node)
+    _fault(clweb_state)["hardware"].power_off(node)
+    _fault(clweb_state)["down"] = (node,)
+
+
+@when(parsers.parse("{side:Side}の OS をストールさせる", extra_types=TYPES))
+@disruptive
+def stall(cluster, clweb_state, side):
+    """Freeze every process of the node (it holds its addresses and mounts, and answers nothing)."""
+    node = cluster.node(side)
+    _injected(clweb_state, f"{node} の OS ストール", node)
+    _fault(clweb_state)["hardware"].freeze(node)
+
+
+@when(parsers.parse("{side:Side}の{lan:Lan} のケーブルを抜く", extra_types=TYPES))
+@disruptive
+def unplug(cluster, product, clweb_state, side, lan):
+    """Pull the node's cable to one LAN (its interface loses carrier, keeps its addresses)."""
+    node = cluster.node(side)
+    _injected(clweb_state, f"{node} の{lan}断", node)
+    _fault(clweb_state)["hardware"].cable(node, product["cluster.lans"][lan], connected=False)
+
+
+@when(parsers.parse("{side:Side}の全ての LAN のケーブルを抜く", extra_types=TYPES))
+@disruptive
+def unplug_all(cluster, product, clweb_state, side):
+    """Pull every cable between the node and the other (a network partition)."""
+    node = cluster.node(side)
+    _injected(clweb_state, f"{node} の全 LAN 断", node)
+    for network in product["cluster.lans"].values():
+        _fault(clweb_state)["hardware"].cable(node, network, connected=False)
+
+
+@when(parsers.parse("{side:Side}の{lan:Lan} のケーブルを挿す", extra_types=TYPES))
+def plug_in(cluster, product, clweb_state, side, lan):
+    """Plug the node's cable back in."""
+    _fault(clweb_state)["hardware"].cable(cluster.node(side), product["cluster.lans"][lan], connected=True)
+
+
+@when(parsers.parse("{side:Side}の exec リソースの {which} Script が異常終了するようにする", extra_types=TYPES))
+@disruptive
+def break_script(cluster, product, clweb_state, side, which):
+    """Make the node's start.sh or stop.sh fail (exit 1 before anything), keeping the original."""
+    node, files = cluster.node(side), product["cluster.exec.files"]
+    if which not in files:
+        raise LabError(f"unknown exec script '{which}' (cluster.exec.files: {', '.join(files)})")
+    path = f"{product['cluster.exec.scripts']}/{files[which]}"
+    server = cluster.server(node)
+    original = server.get_file(path).decode()
+    _fault(clweb_state).setdefault("scripts", []).append((node, path, original))
+    shebang, _, rest = original.partition("\n")
+    server.put_file(path, f"{shebang}\nexit 1  # 障害試験: {which} Script の異常終了\n{rest}", mode=0o755)
+
+
+@when(parsers.parse("{side:Side}の exec リソースの Script を元に戻す", extra_types=TYPES))
+def restore_scripts(cluster, clweb_state, side):
+    """Write back the scripts the fault changed on that node."""
+    node = cluster.node(side)
+    for where, path, original in _fault(clweb_state).get("scripts", []):
+        if where == node:
+            cluster.server(node).put_file(path, original, mode=0o755)
+
+
+@when("フェイルオーバーグループを停止してから起動する")
+@disruptive
+def restart_group(cluster, clweb_state):
+    """Stop the group, then start it (clpgrp -t, clpgrp -s): it starts where the cluster places it."""
+    home = cluster.nodes[0]
+    cluster.server(home).check(cluster.command("stop_group"))
+    _injected(clweb_state, "活性異常 (Start Script)", home)
+    cluster.server(home).run(cluster.command("start_group"))  # the start may fail where the fault is
+
+
+@when(parsers.parse("フェイルオーバーグループの{side:Side}への移動を試みる", extra_types=TYPES))
+@disruptive
+def try_move(cluster, clweb_state, side):
+    """Ask for the move (clpgrp -m) without requiring it to succeed."""
+    node = cluster.node(side)
+    _injected(clweb_state, "非活性異常 (Stop Script)", cluster.other(node))
+    cluster.server(node).run(cluster.command("move", node=node))
+
+
+@then(parsers.parse("{side:Side}が強制停止される", extra_types=TYPES))
+def fenced(cluster, clweb_state, side):
+    """The node's board powers it off (a peer's fence agent did it), within the stonith timeout."""
+    node, fault = cluster.node(side), _fault(clweb_state)
+    wait_until(lambda: not cluster.fencing.machines.running(node), 60,
+               lambda: f"{node} was not powered off; the boards were asked: "
+                       f"{'; '.join(map(str, cluster.fencing.calls[-5:])) or 'nothing'}")
+    fault["down"] = (node,)
+    kills = [c for c in cluster.fencing.calls if c.plug == node and c.path.endswith("/kill") and c.status < 300]
+    assert kills and kills[-1].caller != node, f"{node} went off, but not by a peer's forced stop: {cluster.fencing.calls[-5:]}"
+
+
+@then(parsers.parse("{side:Side}でフェイルオーバーグループが起動し、CL/Web がフローティング IP で応答する", extra_types=TYPES))
+def taken_over(cluster, product, clweb_state, recorder, lab_ca, side):
+    """The node answers on the floating IP; the RTO (fault to first correct answer) is kept."""
+    node, fault = cluster.node(side), _fault(clweb_state)
+    wait_answered_by(product, clweb_state, lab_ca, node, timeout=90, interval=0.05,
+                     detail=lambda: f" after {fault['what']}: {cluster.state()}")
+    fault["rto"] = time.time() - fault["at"]
+    recorder.attach("text", f"RTO ({fault['what']} から最初の正しい HTTPS 応答まで)", f"{fault['rto']:.2f} 秒 ({node})")
+    cluster.wait_for_group(node, timeout=30)
+    cluster.audit(node, down=fault.get("down", ()))
+
+
+@then(parsers.parse("{seconds:d} 秒間、フェイルオーバーグループは{side:Side}で稼働し続け、CL/Web が応答し続ける",
+                    extra_types=TYPES))
+def nothing_moves(cluster, product, clweb_state, lab_ca, seconds, side):
+    """For that long the group stays where it is, healthy, and CL/Web answers from it."""
+    node, fault = cluster.node(side), _fault(clweb_state)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        state = cluster.state()
+        assert state.node == node and state.healthy, f"after {fault['what']} the group moved or failed: {state}"
+        wait_answered_by(product, clweb_state, lab_ca, node, timeout=2)  # paces the watch too
+    fault["rto"] = None  # no failover: nothing to recover from
+    cluster.audit(node)
+
+
+@when(parsers.parse("{side:Side}の電源を入れ、クラスタに復帰させる", extra_types=TYPES))
+def power_on_and_rejoin(cluster, clweb_state, side):
+    """Power the node on (as an operator does after a forced stop); it boots and rejoins."""
+    node, fault = cluster.node(side), _fault(clweb_state)
+    fault["hardware"].thaw(node)
+    fault["hardware"].power_on(node)
+    cluster.server(node).wait_booted(120)
+    cluster.wait_for_formation()
+    fault["down"] = ()
+
+
+@then("障害の間、両系が同時に稼働した時間は 0 秒で、保存に成功したマイページのデータは失われていない")
+def invariants_hold(cluster, product, clweb_state, recorder, lab_ca):
+    """Stop both checkers; no sample held anything on two nodes, and every acknowledged
+    append is in the memo read back through the API. The fault's row goes to the report."""
+    fault = _fault(clweb_state)
+    sampler, client = fault["sampler"], fault["client"]
+    sampler.stop()
+    client.stop()
+    headers = {product["clweb.api.key_header"]: clweb_state["api_key"]}
+    url = f"https://{cluster.fip}{product['clweb.api.mypage']}"
+    memo = wait_until(lambda: _memo(url, headers, str(lab_ca.file)), 30, f"{url} does not answer after recovery")
+    lost, doubled = client.lost(memo), sampler.seconds_with_two_actives()
+    started = fault["started"]
+    samples = [Sample(at - started, ok, "") for at, ok in client.samples()]
+    chart = timeline_svg(samples) if samples else ""
+    recorder.measure("fault", fault.get("what", fault["name"]), fault.get("rto") or 0.0,
+                     rto=fault.get("rto"), two_actives=doubled, acknowledged=len(client.acknowledged),
+                     lost=len(lost), samples=len(sampler.samples), svg=chart,
+                     text=summary(samples) if samples else "", target=product["measure.fault_rto_target"])
+    recorder.attach("text", "両系同時稼働の監視と追記クライアント",
+                    f"監視 {len(sampler.samples)} 回 (平均間隔 {sampler.mean_interval():.2f} 秒)、"
+                    f"両系同時稼働 {doubled:.1f} 秒\n追記 {len(client.calls)} 回、保存成功 {len(client.acknowledged)} 件、"
+                    f"消失 {len(lost)} 件 {lost[:20] if lost else ''}")
+    assert len(sampler.samples) > 10, f"the sampler took only {len(sampler.samples)} samples"
+    assert client.acknowledged, "the client never got a save acknowledged: nothing was checked"
+    assert doubled == 0, f"two actives for {doubled:.1f} s: " + "; ".join(sampler.violations()[:5])
+    assert not lost, f"{len(lost)} acknowledged saves are gone after recovery: {client.explain(lost)}"
+    del clweb_state["fault"]
+
+
+def _memo(url: str, headers: dict, ca: str) -> str | None:
+    try:
+        reply = requests.get(url, headers=headers, verify=ca, timeout=2)
+    except requests.RequestException:
+        return None
+    return json.loads(reply.text).get("memo") if reply.status_code == 200 else None
