@@ -245,9 +245,10 @@ class Lab:
         """The network on the document's subnet when it is free; else (another run holds it,
         or takes it first) on a free subnet of the relocation pool, its hosts keeping their
         host part (oat/relocation.py)."""
+        tried: list = []  # subnets the engine refused: another run reserved them, listed or not yet
         for _ in range(8):
             net = self.topology.networks[net.name]
-            taken = self._engine_subnets()
+            taken = self._engine_subnets() + tried
             if any(net.subnet.overlaps(t) for t in taken):
                 self._move(net.name, free_subnet(taken + [n.subnet for n in self.topology.networks.values()
                                                             if n.name != net.name], net.subnet.prefixlen))
@@ -265,7 +266,7 @@ class Lab:
                 if "overlap" not in str(exc.explanation or exc).lower():
                     raise LabError(f"network '{net.name}' ({net.subnet}) of lab '{self.topology.name}' cannot be "
                                    f"created: {exc.explanation or exc}") from None
-                # another run took it between the look and the create: look again
+                tried.append(net.subnet)  # another run took it between the look and the create
         raise LabError(f"network '{net.name}' of lab '{self.topology.name}': no free subnet after 8 attempts "
                        "(other runs keep taking them)")
 
