@@ -29,10 +29,6 @@ class Relocation:
     def __bool__(self) -> bool:
         return bool(self.moves)
 
-    def address(self, text: str) -> str:
-        """One address (or subnet) as this run uses it."""
-        return self.text(text)
-
     def text(self, text: str) -> str:
         """Any text with every address (and subnet) of a moved network translated."""
         if not self.moves:

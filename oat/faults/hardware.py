@@ -49,9 +49,6 @@ class Hardware:
         if not self._state(name)["Running"]:
             self.api.start(self._container(name))
 
-    def is_on(self, name: str) -> bool:
-        return bool(self._state(name)["Running"])
-
     def freeze(self, name: str) -> None:
         """An OS stall: every process of the server stops being scheduled (cgroup freezer)."""
         self.api.pause(self._container(name))

@@ -17,10 +17,6 @@ from oat.wait import wait_until
 from steps.generic.roles import ROLE
 
 
-def _servers(parts, part: str, role: str | None) -> list:
-    return parts.servers(part, role)
-
-
 def apt_install(server, package: str, version: str = "") -> None:
     """Install (or update to) a package, one version if given, with apt from the lab's
     package source; then check what dpkg has."""
@@ -35,7 +31,7 @@ def apt_install(server, package: str, version: str = "") -> None:
 def install_part(parts, role, part):
     """Install the part's package (at the version the product file names, if any) with apt."""
     spec = parts.part(part)
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         apt_install(server, spec.package, spec.version)
 
 
@@ -45,7 +41,7 @@ def update_part(parts, role, part):
     spec = parts.part(part)
     if not spec.update_version:
         raise LabError(f"{parts.product.path}: parts.{part}.update_version is missing")
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         apt_install(server, spec.package, spec.update_version)
 
 
@@ -53,7 +49,7 @@ def update_part(parts, role, part):
 def part_updated(parts, role, part):
     """dpkg has the part's package at its update_version on every server of the role."""
     spec = parts.part(part)
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         found = server.host.package(spec.package).version
         assert found == spec.update_version, f"{spec.package} on {server.name} is {found}, expected {spec.update_version}"
 
@@ -61,7 +57,7 @@ def part_updated(parts, role, part):
 @when(parsers.parse("{role:Role}の {part} をセットアップする", extra_types=ROLE))
 def set_up_part(parts, lab_ca, role, part):
     """Carry out the part's setup actions (commands, files, certificates) in order."""
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         parts.set_up(part, server, lab_ca)
 
 
@@ -69,7 +65,7 @@ def set_up_part(parts, lab_ca, role, part):
 @step(parsers.parse("{role:Role}で {part} のサービスを起動する", extra_types=ROLE))
 def start_part(parts, role, part):
     """systemctl start the part's unit."""
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         server.check("systemctl start %s" % parts.part(part).service)
 
 
@@ -79,7 +75,7 @@ def start_part(parts, role, part):
 def stop_part(parts, role, part):
     """systemctl stop the part's unit and the units that would start it again."""
     spec = parts.part(part)
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         server.check("systemctl stop %s" % " ".join((*spec.also_stop, spec.service)))
 
 
@@ -95,7 +91,7 @@ def _listens(server, port: int, processes) -> bool:
 def part_running(parts, role, part):
     """The unit is running, its processes exist, and it listens on its ports."""
     spec = parts.part(part)
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         wait_until(lambda: server.host.service(spec.service).is_running, 60,
                    f"{spec.service} is not running on {server.name}")
         for process in spec.processes:
@@ -119,7 +115,7 @@ def part_not_running(parts, role, part):
 
 def _assert_not_running(parts, role, part: str, states: tuple[str, ...]) -> None:
     spec = parts.part(part)
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         state = server.run("systemctl is-active %s", spec.service).stdout.strip()
         assert state in states, f"{spec.service} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
         for process in spec.processes:
@@ -135,7 +131,7 @@ def _assert_not_running(parts, role, part: str, states: tuple[str, ...]) -> None
 def part_enabled(parts, role, part):
     """systemd starts the part's unit at boot (is-enabled answers 0: enabled, enabled-runtime...)."""
     service = parts.part(part).service
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         if not server.host.service(service).is_enabled:
             found = server.run("systemctl is-enabled %s", service).stdout.strip()
             raise AssertionError(f"{service} on {server.name} is '{found}', expected enabled")
@@ -146,7 +142,7 @@ def part_enabled(parts, role, part):
 def part_disabled(parts, role, part):
     """systemd does not start the part's unit at boot (is-enabled says disabled)."""
     service = parts.part(part).service
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         found = server.run("systemctl is-enabled %s", service).stdout.strip()
         assert found == "disabled", f"{service} on {server.name} is '{found}', expected 'disabled'"
 
@@ -157,7 +153,7 @@ def files_as_set_up(parts, role, part):
     written = parts.files(part)
     if not written:
         raise LabError(f"{parts.product.path}: parts.{part}.setup writes no file to check")
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         for want in written:
             held = server.host.file(want["path"])
             assert held.exists, f"{want['path']} is missing on {server.name}"
@@ -177,7 +173,7 @@ def connected_as_configured(parts, role, part):
     spec = parts.part(part)
     if not spec.config or not spec.connections:
         raise LabError(f"{parts.product.path}: parts.{part} names no config file or connections to check")
-    for server in _servers(parts, part, role):
+    for server in parts.servers(part, role):
         config = yaml.safe_load(server.host.file(spec.config).content_string) or {}
         for peer, host_key, port_key in spec.connections:
             host, port = str(_dig(config, host_key, spec.config)), int(_dig(config, port_key, spec.config))
