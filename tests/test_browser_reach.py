@@ -44,3 +44,27 @@ def test_loopback_is_reached_directly(page, local_site):
 def test_a_name_or_an_address_outside_the_labs_is_not_reached(page, url):
     with pytest.raises(Exception, match="ERR_PROXY_CONNECTION_FAILED"):
         page.goto(url, timeout=5000)
+
+
+class _Flaky:
+    """A page whose first navigation is aborted because the host's network changed."""
+
+    def __init__(self, error: str):
+        self.error, self.tries = error, 0
+
+    def goto(self, url, wait_until, timeout):
+        self.tries += 1
+        if self.tries == 1:
+            raise RuntimeError(f"Page.goto: {self.error} at {url}")
+        return "answered"
+
+
+def test_a_navigation_aborted_by_a_network_change_is_retried_and_nothing_else():
+    from fixtures.web import open_page
+
+    flaky = _Flaky("net::ERR_NETWORK_CHANGED")
+    assert open_page(flaky, "https://10.231.10.22/login", 2000) == "answered" and flaky.tries == 2
+    refused = _Flaky("net::ERR_CONNECTION_REFUSED")
+    with pytest.raises(RuntimeError, match="ERR_CONNECTION_REFUSED"):
+        open_page(refused, "https://10.231.10.22/login", 2000)
+    assert refused.tries == 1

@@ -12,6 +12,7 @@ from oat.availability import Probe, summary, timeline_svg
 from oat.evidence import one_line
 from oat.wait import wait_until
 from features.clweb.steps.cluster import SIDE
+from fixtures.web import open_page
 
 
 def clweb_url(product, path: str = "/") -> str:
@@ -71,7 +72,7 @@ def browser_reaches_clweb(cluster, product, browser, lab_ca, clweb_state, record
     assert answer["node"] == node, f"{clweb_url(product)} is answered by {answer['node']}, expected {node}"
     page = browser.new_page()
     try:
-        response = page.goto(clweb_url(product), wait_until="load", timeout=15000)
+        response = open_page(page, clweb_url(product))
         assert response is not None and response.ok, f"{clweb_url(product)} answered {response.status if response else 'nothing'}"
         assert product["clweb.page.title"] in page.title(), f"unexpected page title '{page.title()}'"
         recorder.attach("png", f"{clweb_url(product)} ({node}, CL/Web {answer['version']})", page.screenshot(full_page=True))
@@ -141,7 +142,7 @@ def _sel(product, name: str) -> str:
 
 
 def _login(page, product) -> None:
-    page.goto(clweb_url(product), wait_until="load", timeout=15000)
+    open_page(page, clweb_url(product))
     page.fill(_sel(product, "user_box"), product["clweb.operator.user"])
     page.fill(_sel(product, "pass_box"), product["clweb.operator.password"])
     page.click(_sel(product, "login"))

@@ -8,6 +8,7 @@ from pytest_bdd import parsers, then
 
 from features.tengine.steps import TYPES
 from oat.wait import wait_until
+from fixtures.web import open_page
 
 PAGE_TIMEOUT_MS = 15000  # how long the browser waits for a page or an element
 
@@ -30,7 +31,7 @@ def _element(product, name: str) -> str:
 
 
 def _login(page, parts, product) -> None:
-    page.goto(console_url(parts, product, "login"), wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    open_page(page, console_url(parts, product, "login"), PAGE_TIMEOUT_MS)
     page.fill(_element(product, "user_field"), product["console.operator.user"])
     page.fill(_element(product, "pass_field"), product["console.operator.password"])
     page.click(_element(product, "login_button"))
@@ -80,7 +81,7 @@ def execution_on_console(parts, product, browser, lab_ca, recorder, request, job
     """Log in with a browser: the execution screen shows the jobnet's last execution as a success."""
     page = logged_in_page(parts, product, browser, request)
     url = console_url(parts, product, "executions")
-    page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    open_page(page, url, PAGE_TIMEOUT_MS)
     jobnet_cell = page.locator(_element(product, "execution_jobnet"), has_text=jobnet)
     row = page.locator(_element(product, "execution_row"), has=jobnet_cell).first
     assert row.count() == 1, f"the execution screen lists no execution of {jobnet}"
