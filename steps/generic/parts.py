@@ -70,10 +70,21 @@ def start_part(parts, role, part):
 
 
 @step(parsers.parse("{role:Role}の {part} を停止する", extra_types=ROLE))
-@step(parsers.parse("{role:Role}で {part} のサービスを停止する", extra_types=ROLE))
 @disruptive
 def stop_part(parts, role, part):
-    """systemctl stop the part's unit and the units that would start it again."""
+    """systemctl stop the part's unit and the units that would start it again (a running
+    service goes down: not on servers that are not disposable)."""
+    _stop(parts, role, part)
+
+
+@step(parsers.parse("{role:Role}で {part} のサービスを停止する", extra_types=ROLE))
+def stop_part_service(parts, role, part):
+    """systemctl stop the part's unit, as a procedure that set it up and started it does
+    before going on (the service it stops is its own, not yet in use)."""
+    _stop(parts, role, part)
+
+
+def _stop(parts, role, part: str) -> None:
     spec = parts.part(part)
     for server in parts.servers(part, role):
         server.check("systemctl stop %s" % " ".join((*spec.also_stop, spec.service)))
