@@ -18,6 +18,7 @@ from kept_lab import ROOT
 
 from oat import lab as labmod  # noqa: E402
 from oat.evidence import Masker, Recorder  # noqa: E402
+from oat.faults.hardware import pids_in  # noqa: E402
 from oat.images import Images  # noqa: E402
 from oat.topology import parse  # noqa: E402
 
@@ -30,15 +31,10 @@ def topology(count: int, name: str = "scale"):
 
 def rss_kib(pid: int) -> int:
     """The RSS of every process in the PID namespace of `pid`, in KiB."""
-    namespace = os.readlink(f"/proc/{pid}/ns/pid")
     total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    for each in pids_in(os.readlink(f"/proc/{pid}/ns/pid")):
         try:
-            if os.readlink(f"/proc/{entry.name}/ns/pid") != namespace:
-                continue
-            with open(f"/proc/{entry.name}/status", encoding="utf-8") as fh:
+            with open(f"/proc/{each}/status", encoding="utf-8") as fh:
                 total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
         except OSError:
             continue

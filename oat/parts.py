@@ -76,11 +76,7 @@ class Parts:
 
     def address(self, role: str) -> str:
         """The address of the one server of the lab (the package source included) with a role."""
-        found = [s for s in self.lab.topology.servers.values() if s.role == role]
-        if len(found) != 1:
-            raise LabError(f"lab '{self.lab.topology.name}' has {len(found)} servers with role '{role}'; "
-                           f"an address needs exactly one")
-        return found[0].address
+        return self.lab.topology.servers[self.server_name(role)].address
 
     def gateway(self, network: str) -> str:
         """The gateway address of one of the lab's networks (the host's side of it)."""

@@ -109,16 +109,26 @@ class Hardware:
         return pid
 
 
+def pids_in(namespace: str) -> list[int]:
+    """The host's processes in one PID namespace (the readlink of /proc/PID/ns/pid)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+    return found
+
+
 def _processes_in(namespace: str) -> set[str]:
     """The names (comm) of the host's processes in one PID namespace."""
     found = set()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    for pid in pids_in(namespace):
         try:
-            if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
-                with open(f"/proc/{entry.name}/comm", encoding="utf-8") as fh:
-                    found.add(fh.read().strip())
+            with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
+                found.add(fh.read().strip())
         except OSError:
             continue
     return found

@@ -1,4 +1,4 @@
-"""TCP ports a server listens on, as its own kernel says (`ss -Htln`, parsed by oat.sockets).
+"""TCP ports a server listens on, as its own kernel says (`ss`, through oat.sockets).
 
 "Listens on ADDRESS" holds when a socket is bound to that address or to the wildcard of its
 family (0.0.0.0 for IPv4, :: for IPv6, * for both): it accepts connections there. "Only on
@@ -13,12 +13,11 @@ from oat import sockets
 from oat import targets
 from steps.generic.checks import check, each
 
-LISTENING = "ss -Htln"
 ANY = {4: ("0.0.0.0", "*"), 6: ("::", "*")}
 
 
 def _listening(server, port: int) -> list[sockets.Socket]:
-    return [s for s in sockets.parse(server.check(LISTENING)) if s.local[1] == port]
+    return [s for s in sockets.listeners(server) if s.local[1] == port]
 
 
 def _shown(found: list[sockets.Socket]) -> str:

@@ -17,13 +17,3 @@ def role_word(text: str) -> str | None:
 
 ROLE = {"Role": role_word}
 
-
-def servers_of_role(lab, role: str) -> list:
-    """The lab's servers (not its infrastructure) with that role; a one-line error otherwise."""
-    from oat.errors import LabError
-
-    found = [lab.server(s.name) for s in lab.topology.procedure_servers if s.role == role]
-    if not found:
-        roles = sorted({s.role for s in lab.topology.procedure_servers})
-        raise LabError(f"lab '{lab.topology.name}' has no server with role '{role}' (roles: {', '.join(roles)})")
-    return found

@@ -7,7 +7,8 @@ from pytest_bdd import given, parsers, then, when
 
 from oat.errors import LabError
 from oat.safety import disruptive
-from steps.generic.roles import ROLE, servers_of_role
+from oat import targets
+from steps.generic.roles import ROLE
 
 
 @given("運用テスト環境のサーバが用意されている")
@@ -147,7 +148,7 @@ def package_source_answers(lab):
 def reboot_role(lab, request, role):
     """Reboot the servers of that role as an operator does (systemctl reboot), wait until they
     have booted again, then let the procedure audit what a fault must not break."""
-    servers = servers_of_role(lab, role)
+    servers = targets.servers(lab, role)
     for server in servers:
         lab.restart(server.name)
     request.node.ihook.pytest_oat_after_fault(request=request, servers=servers, fault=f"reboot of {role}")
