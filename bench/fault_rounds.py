@@ -17,7 +17,7 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_sessionfinish(session):
-    from fixtures.lab import recorder_key
+    from oat.plugin.lab import recorder_key
 
     out = os.environ.get("OAT_FAULT_OUT")
     recorder = session.config.stash.get(recorder_key, None)

@@ -15,7 +15,7 @@ import sys
 
 from kept_lab import ROOT, time_command
 
-from oat.products import Product  # noqa: E402
+from oat.model.products import Product  # noqa: E402
 
 PRODUCT = Product(ROOT / "lab" / "products" / "tengine.yaml")
 JOBNET = "jn_hello"

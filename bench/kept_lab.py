@@ -13,7 +13,7 @@ import docker
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from oat import lab as labmod  # noqa: E402
+from oat.drivers.docker import lab as labmod  # noqa: E402
 
 OUT = ROOT / ".oat" / "bench"
 

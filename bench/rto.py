@@ -18,8 +18,8 @@ import requests
 from kept_lab import ROOT, build, describe, remove, sh
 
 from oat.cluster.pacemaker import group_state  # noqa: E402
-from oat.products import Product  # noqa: E402
-from oat.topology import load  # noqa: E402
+from oat.model.products import Product  # noqa: E402
+from oat.model.topology import load  # noqa: E402
 from oat.wait import wait_until  # noqa: E402
 
 PRODUCT = Product(ROOT / "lab" / "products" / "clweb.yaml")

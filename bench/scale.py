@@ -16,11 +16,11 @@ import time
 
 from kept_lab import ROOT
 
-from oat import lab as labmod  # noqa: E402
-from oat.evidence import Masker, Recorder  # noqa: E402
+from oat.drivers.docker import lab as labmod  # noqa: E402
+from oat.record.evidence import Masker, Recorder  # noqa: E402
 from oat.faults.hardware import pids_in  # noqa: E402
-from oat.images import Images  # noqa: E402
-from oat.topology import parse  # noqa: E402
+from oat.drivers.docker.images import Images  # noqa: E402
+from oat.model.topology import parse  # noqa: E402
 
 
 def topology(count: int, name: str = "scale"):

@@ -21,11 +21,12 @@ import testinfra
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from oat import lab as labmod  # noqa: E402
-from oat.evidence import Masker, Recorder  # noqa: E402
-from oat.provision import handover, inventory  # noqa: E402
-from oat.provision.inventory import InventoryLab  # noqa: E402
-from oat.topology import load  # noqa: E402
+from oat.drivers.docker import lab as labmod  # noqa: E402
+from oat.record.evidence import Masker, Recorder  # noqa: E402
+from oat.drivers import inventory  # noqa: E402
+from oat.drivers.docker import handover
+from oat.drivers.inventory import InventoryLab  # noqa: E402
+from oat.model.topology import load  # noqa: E402
 
 
 def timed(run, rounds: int) -> list[float]:

@@ -2,7 +2,7 @@
 
 Layers, found by glob so that new folders appear on their own:
 
-- 汎用: `steps/generic/*.py`, the steps any runbook may use;
+- 汎用: `oat/vocabulary/*.py`, the steps any runbook may use (oat's own, wherever it is installed);
 - one layer per document folder: `features/<doc>/steps/*.py`, that document's product steps;
 - `steps`: the top-level `steps/*.py` modules, document steps not yet moved to their folder
   (listed only while such modules exist).
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+VOCABULARY = Path(__file__).resolve().parent / "vocabulary"
 GENERIC = "汎用"
 TOP_LEVEL = "steps"
 KEYWORDS = {"given": "前提", "when": "もし", "then": "ならば", None: "any"}
@@ -56,10 +57,11 @@ class Layer:
     sentences: list[Sentence] = field(default_factory=list)
 
 
-def layers(root: Path | None = None) -> list[Layer]:
-    """The layers and their module files (nothing imported yet); a layer without files is left out."""
+def layers(root: Path | None = None, vocabulary: Path = VOCABULARY) -> list[Layer]:
+    """The layers and their module files (nothing imported yet); a layer without files is left out.
+    The 汎用 layer is oat's vocabulary package; the others are the project's (`root`)."""
     root = root or ROOT
-    found = [Layer(GENERIC, "steps/generic/*.py", _modules(root / "steps" / "generic"))]
+    found = [Layer(GENERIC, "oat/vocabulary/*.py", _modules(vocabulary))]
     for folder in sorted(p for p in (root / "features").glob("*/") if p.is_dir()):
         found.append(Layer(folder.name, f"features/{folder.name}/steps/*.py", _modules(folder / "steps")))
     found.append(Layer(TOP_LEVEL, "steps/*.py", _modules(root / "steps")))
@@ -70,13 +72,13 @@ def _modules(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
 
 
-def load(root: Path | None = None) -> list[Layer]:
+def load(root: Path | None = None, vocabulary: Path = VOCABULARY) -> list[Layer]:
     """Every layer with its sentences. Raises CatalogueError with one line per module that
     cannot be imported."""
     from pytest_bdd.steps import step_function_context_registry as registry
 
     root = (root or ROOT).resolve()
-    found = layers(root)
+    found = layers(root, vocabulary)
     layer_of = {path.resolve(): layer for layer in found for path in layer.files}
     entries, failures = [], []
     added = _root_on_path(root)
@@ -113,7 +115,7 @@ def load(root: Path | None = None) -> list[Layer]:
         seen.add(key)
         layer.sentences.append(sentence)
     for layer in found:
-        position = {p.resolve(): i for i, p in enumerate(layer.files)}
+        position = {_relative(p.resolve(), root): i for i, p in enumerate(layer.files)}
         # Stable sort by file and line: stacked decorators keep their top-to-bottom order
         # (entries were visited last registered first), and a prefixed form of a sentence
         # defined by the same function (`N 秒以内に` + S) comes after S.
@@ -179,15 +181,18 @@ def _description(func) -> str:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    """Relative to the project, else to where the oat package lies (oat/vocabulary/…)."""
+    for base in (root, VOCABULARY.parents[1]):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _sort_key(sentence: Sentence, root: Path, position: dict) -> tuple:
     file, _, line = sentence.location.rpartition(":")
-    index = position.get((root / file).resolve(), len(position))
+    index = position.get(file, len(position))
     return index, file, int(line) if line.isdigit() else 0
 
 

@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 from oat import catalogue
-from oat import lab as labmod
-from oat import merge, mutants
-from oat.provision import handover
+from oat.drivers.docker import lab as labmod
+from oat import mutants
+from oat.record import merge
+from oat.drivers.docker import handover
 from oat.errors import LabError
 
 
@@ -125,5 +126,10 @@ def main(argv: list[str]) -> int:
         return 1
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The `oat` command (pyproject's console script)."""
     sys.exit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    entry()

@@ -19,8 +19,8 @@ import subprocess
 import time
 
 from oat.errors import LabError
-from oat.evidence import Recorder, one_line
-from oat.topology import Server as Spec
+from oat.record.evidence import Recorder, one_line
+from oat.model.topology import Server as Spec
 from oat.wait import wait_until
 
 CHUNK = 48 * 1024  # bytes of a file per command when writing it (well under any ARG_MAX)

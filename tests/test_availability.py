@@ -1,7 +1,7 @@
 """The API availability probe: failure windows, summary and timeline from samples."""
 import time
 
-from oat.availability import Probe, Sample, failure_windows, summary, timeline_svg
+from oat.faults.availability import Probe, Sample, failure_windows, summary, timeline_svg
 
 
 def samples(pattern: str, step: float = 0.5):

@@ -88,8 +88,7 @@ def _line(path: Path, text: str) -> int:
 
 @pytest.fixture
 def project(tmp_path):
-    generic = _write(tmp_path / "steps" / "generic" / "common.py", GENERIC)
-    _write(tmp_path / "steps" / "generic" / "__init__.py", "")
+    generic = _write(tmp_path / "oat" / "vocabulary" / "common.py", GENERIC)
     _write(tmp_path / "features" / "demo" / "steps" / "demo.py", DOCUMENT)
     _write(tmp_path / "features" / "demo" / "01_demo.feature", "# language: ja\n機能: デモ\n")
     (tmp_path / "features" / "plain").mkdir(parents=True)  # a folder with no steps of its own
@@ -103,34 +102,34 @@ def _sentences(found, layer):
 
 def test_layers_come_in_order_generic_then_each_document_then_the_old_place(project):
     root, _ = project
-    found = catalogue.load(root)
+    found = catalogue.load(root, root / "oat" / "vocabulary")
     assert [(l.name, l.source) for l in found] == [
-        ("汎用", "steps/generic/*.py"), ("demo", "features/demo/steps/*.py"), ("steps", "steps/*.py")]
+        ("汎用", "oat/vocabulary/*.py"), ("demo", "features/demo/steps/*.py"), ("steps", "steps/*.py")]
     assert [s.pattern for s in _sentences(found, "demo")] == ["デモの画面が表示される"]
     assert [s.pattern for s in _sentences(found, "steps")] == ["古い場所の手順を実行する"]
 
 
 def test_keyword_pattern_description_and_location(project):
     root, generic = project
-    by_pattern = {s.pattern: s for s in _sentences(catalogue.load(root), "汎用")}
+    by_pattern = {s.pattern: s for s in _sentences(catalogue.load(root, root / "oat" / "vocabulary"), "汎用")}
     ready = by_pattern["サーバが用意されている"]
     assert (ready.keyword, ready.description) == ("前提", "The lab's servers exist and answer.")
-    assert ready.location == f"steps/generic/common.py:{_line(generic, '@given(')}"
+    assert ready.location == f"oat/vocabulary/common.py:{_line(generic, '@given(')}"
     reboot = by_pattern["{server} を再起動する"]  # through a functools.wraps decorator
     assert reboot.keyword == "もし"
     assert reboot.description == "Reboot a server as an operator would: systemctl reboot."
-    assert reboot.location == f"steps/generic/common.py:{_line(generic, '@when(')}"
+    assert reboot.location == f"oat/vocabulary/common.py:{_line(generic, '@when(')}"
     stop = by_pattern[r"(?P<part>\S+) を停止する"]
     assert (stop.keyword, stop.description) == ("any", "(no description)")
 
 
 def test_a_check_registered_twice_lists_both_sentences_at_its_definition(project):
     root, generic = project
-    found = _sentences(catalogue.load(root), "汎用")
+    found = _sentences(catalogue.load(root, root / "oat" / "vocabulary"), "汎用")
     checks = [s for s in found if s.pattern.endswith("全てのサーバが起動している")]
     assert sorted(s.pattern for s in checks) == ["{seconds:d} 秒以内に全てのサーバが起動している", "全てのサーバが起動している"]
     assert {(s.keyword, s.description, s.location) for s in checks} == {
-        ("ならば", "Every server is up.", f"steps/generic/common.py:{_line(generic, '@check(')}")}
+        ("ならば", "Every server is up.", f"oat/vocabulary/common.py:{_line(generic, '@check(')}")}
     # In the order of the file.
     lines = [int(s.location.rpartition(":")[2]) for s in found]
     assert lines == sorted(lines)
@@ -138,7 +137,7 @@ def test_a_check_registered_twice_lists_both_sentences_at_its_definition(project
 
 def test_filters_by_layer_and_text(project):
     root, _ = project
-    found = catalogue.load(root)
+    found = catalogue.load(root, root / "oat" / "vocabulary")
     assert [l.name for l in catalogue.select(found, layer="generic")] == ["汎用"]
     assert [l.name for l in catalogue.select(found, layer="DEMO")] == ["demo"]
     with pytest.raises(CatalogueError, match=r"no step layer 'nginx' \(layers: 汎用, demo, steps\)"):
@@ -153,13 +152,13 @@ def test_filters_by_layer_and_text(project):
 
 def test_text_and_markdown(project):
     root, _ = project
-    found = catalogue.select(catalogue.load(root), layer="汎用")
+    found = catalogue.select(catalogue.load(root, root / "oat" / "vocabulary"), layer="汎用")
     text = catalogue.render_text(found).splitlines()
-    assert text[0] == "■ 汎用 (steps/generic/*.py): 5"
+    assert text[0] == "■ 汎用 (oat/vocabulary/*.py): 5"
     assert text[1] == "  前提    サーバが用意されている"
-    assert text[2].strip().startswith("The lab's servers exist and answer.  [steps/generic/common.py:")
+    assert text[2].strip().startswith("The lab's servers exist and answer.  [oat/vocabulary/common.py:")
     markdown = catalogue.render_markdown(found).splitlines()
-    assert markdown[:4] == ["### 汎用 (`steps/generic/*.py`)", "", "| キーワード | 文 | 説明 | 定義 |",
+    assert markdown[:4] == ["### 汎用 (`oat/vocabulary/*.py`)", "", "| キーワード | 文 | 説明 | 定義 |",
                             "| --- | --- | --- | --- |"]
     assert any(row.startswith("| any | `(?P<part>\\S+) を停止する` | (no description) |") for row in markdown)
 
@@ -167,11 +166,11 @@ def test_text_and_markdown(project):
 def test_a_broken_module_is_one_line_naming_its_file_and_line(project):
     root, _ = project
     _write(root / "features" / "demo" / "steps" / "broken.py", "from pytest_bdd import when\n\nundefined_name()\n")
-    _write(root / "steps" / "generic" / "syntax.py", "def (:\n")
+    _write(root / "oat" / "vocabulary" / "syntax.py", "def (:\n")
     with pytest.raises(CatalogueError) as caught:
-        catalogue.load(root)
+        catalogue.load(root, root / "oat" / "vocabulary")
     assert str(caught.value).splitlines() == [
-        "steps/generic/syntax.py:1: cannot be imported: SyntaxError: invalid syntax",
+        "oat/vocabulary/syntax.py:1: cannot be imported: SyntaxError: invalid syntax",
         "features/demo/steps/broken.py:3: cannot be imported: NameError: name 'undefined_name' is not defined",
     ]
 

@@ -8,9 +8,9 @@ import pytest
 from oat.cluster import Cluster, audits
 from oat.cluster.pacemaker import corosync_conf, group_state, has_dc
 from oat.errors import LabError
-from oat.parts import Parts
-from oat.products import Product
-from oat.topology import load
+from oat.model.parts import Parts
+from oat.model.products import Product
+from oat.model.topology import load
 
 ROOT = Path(__file__).resolve().parent.parent
 

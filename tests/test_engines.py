@@ -1,4 +1,4 @@
-"""oat.engines: an engine named as a URL or a docker context, the environment that selects it
+"""oat.drivers.docker.engines: an engine named as a URL or a docker context, the environment that selects it
 (never TLS without verification), the engine each xdist worker takes, and the one line an
 engine that does not answer gets."""
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from oat import engines
-from oat import lab as labmod
-from oat.engines import Engine, EngineError, chosen_name, resolve
+from oat.drivers.docker import engines
+from oat.drivers.docker import lab as labmod
+from oat.drivers.docker.engines import Engine, EngineError, chosen_name, resolve
 from oat.errors import LabError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from oat.errata import Errata
+from oat.model.errata import Errata
 from oat.errors import LabError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,10 +1,10 @@
-"""oat.evidence: masking secrets and recording the commands of each Gherkin step."""
+"""oat.record.evidence: masking secrets and recording the commands of each Gherkin step."""
 from __future__ import annotations
 
 import pytest
 
 from oat.errors import LabError
-from oat.evidence import FAILED, MASK, NOT_RUN, PASSED, Masker, Recorder, one_line
+from oat.record.evidence import FAILED, MASK, NOT_RUN, PASSED, Masker, Recorder, one_line
 
 
 # --- literal secrets ---------------------------------------------------------------------

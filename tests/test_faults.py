@@ -10,9 +10,9 @@ import requests
 from oat.faults.client import AppendClient, Forms, read_form
 from oat.faults.hardware import Holdings, OFF
 from oat.faults.sampler import ActiveSampler, Sample
-from oat.fencing import FencingEndpoint
+from oat.drivers.docker.fencing import FencingEndpoint
 from oat.pki import LabCA
-from oat.report import render_faults
+from oat.render.report import render_faults
 
 
 class FakeMachines:

@@ -1,4 +1,4 @@
-"""The generic steps (steps/generic) checked for real on this machine: Servers over testinfra's
+"""The generic steps (oat/vocabulary) checked for real on this machine: Servers over testinfra's
 `local://` backend stand for a lab's servers, each check is made to pass and to fail, and a
 small feature runs through pytest-bdd against such a lab."""
 from __future__ import annotations
@@ -19,19 +19,27 @@ import testinfra.backend
 from testinfra.host import Host
 
 from oat.errors import LabError
-from oat.evidence import Masker, Recorder, one_line
+from oat.record.evidence import Masker, Recorder, one_line
 from oat.pki import LabCA
 from oat.servers import Server
-from oat.targets import TargetError, address, check_destination, servers
-from oat.topology import parse
-from steps.generic import commands, files, http as web, network, packages, ports, processes, services, users
-from steps.generic.checks import within
+from oat.model.targets import TargetError, address, check_destination, servers
+from oat.model.topology import parse
+from oat.vocabulary import commands
+from oat.vocabulary import files
+from oat.vocabulary import http as web
+from oat.vocabulary import network
+from oat.vocabulary import packages
+from oat.vocabulary import ports
+from oat.vocabulary import processes
+from oat.vocabulary import services
+from oat.vocabulary import users
+from oat.vocabulary.checks import within
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = [commands, files, web, network, packages, ports, processes, services, users]
-STEP_MODULES = ["steps.generic.commands", "steps.generic.files", "steps.generic.http", "steps.generic.network",
-                "steps.generic.packages", "steps.generic.ports", "steps.generic.processes",
-                "steps.generic.services", "steps.generic.users", "steps.generic.reboot"]
+STEP_MODULES = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabulary.http", "oat.vocabulary.network",
+                "oat.vocabulary.packages", "oat.vocabulary.ports", "oat.vocabulary.processes",
+                "oat.vocabulary.services", "oat.vocabulary.users", "oat.vocabulary.reboot"]
 
 # 127.0.0.0/8 is loopback: every address of it is this machine (127.0.0.1 is the "gateway").
 TOPOLOGY = parse({
@@ -445,7 +453,7 @@ def _definitions():
     """(pattern, step function, module) of every step the generic modules of this task define."""
     from pytest_bdd.steps import step_function_context_registry
 
-    import steps.generic.reboot  # noqa: F401 - registers its step
+    import oat.vocabulary.reboot  # noqa: F401 - registers its step
 
     wanted = set(STEP_MODULES)
     found = []
@@ -484,7 +492,7 @@ def _example(pattern: str) -> str:
 
 def test_no_product_word_in_the_generic_steps():
     words = ("CL/Web", "clweb", "Tengine", "CLUSTERPRO", "crm", "nginx", "pacemaker", "jcclweb")
-    for module in [*MODULES, __import__("steps.generic.reboot", fromlist=["x"]), __import__("steps.generic.checks", fromlist=["x"])]:
+    for module in [*MODULES, __import__("oat.vocabulary.reboot", fromlist=["x"]), __import__("oat.vocabulary.checks", fromlist=["x"])]:
         text = Path(module.__file__).read_text(encoding="utf-8").lower()
         assert not [w for w in words if w.lower() in text], module.__file__
 
@@ -494,7 +502,7 @@ def test_no_product_word_in_the_generic_steps():
 CONFTEST = f'''
 import pytest
 from pathlib import Path
-from oat.evidence import Masker, Recorder, one_line
+from oat.record.evidence import Masker, Recorder, one_line
 from tests.test_generic_steps import LocalLab
 
 pytest_plugins = {STEP_MODULES!r}
@@ -503,7 +511,7 @@ REBOOTS = []
 
 
 def pytest_addhooks(pluginmanager):
-    from fixtures import hooks
+    from oat.plugin import hooks
     pluginmanager.add_hookspecs(hooks)
 
 
@@ -570,7 +578,7 @@ def test_a_feature_of_generic_steps_runs_through_pytest_bdd(pytester, monkeypatc
     pytester.makeconftest(CONFTEST)
     pytester.makefile(".feature", generic=FEATURE.replace("{folder}", str(tmp_path)))
     pytester.makepyfile(test_generic=TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:oat", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines([f"*AssertionError: not within 2 s: box: {tmp_path}/none is nothing, expected a file",
                                  "*LabError: no command has run in this scenario yet*"])

@@ -1,4 +1,4 @@
-"""oat.images: the content hash that tags an image, and the host's Debian mirror."""
+"""oat.drivers.docker.images: the content hash that tags an image, and the host's Debian mirror."""
 from __future__ import annotations
 
 import shutil
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from oat.errors import LabError
-from oat.images import context_hash, host_debian_mirror
+from oat.drivers.docker.images import context_hash, host_debian_mirror
 
 PARENT = "sha256:1111"
 

@@ -1,14 +1,14 @@
-"""oat.provision.inventory: an inventory file read and validated, errors naming file and key,
+"""oat.drivers.inventory: an inventory file read and validated, errors naming file and key,
 and the document's servers matched to the inventory's by role."""
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from oat.provision import inventory
-from oat.provision.inventory import InventoryError, InventoryLab
-from oat.evidence import Masker, Recorder
-from oat.topology import parse
+from oat.drivers import inventory
+from oat.drivers.inventory import InventoryError, InventoryLab
+from oat.record.evidence import Masker, Recorder
+from oat.model.topology import parse
 
 TOPOLOGY = parse({
     "name": "clweb", "package_source": "repo",

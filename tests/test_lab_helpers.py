@@ -1,4 +1,4 @@
-"""oat.lab's pure helpers: run ids, container privileges, deferred signals."""
+"""oat.drivers.docker.lab's pure helpers: run ids, container privileges, deferred signals."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from oat.lab import ALL_CAPS_SECURITY_OPT, _privileges, new_run_id, signals_deferred
+from oat.drivers.docker.lab import ALL_CAPS_SECURITY_OPT, _privileges, new_run_id, signals_deferred
 
 
 def test_a_run_id_is_a_timestamp_and_a_random_suffix():

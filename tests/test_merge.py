@@ -1,4 +1,4 @@
-"""oat.merge (`python -m oat.cli merge DIR… [--out DIR]`): several shards' reports directories,
+"""oat.record.merge (`python -m oat.cli merge DIR… [--out DIR]`): several shards' reports directories,
 one operator report and one verdict. Unit tests on hand-made shards, then two real shards
 made by the report plugin in pytester projects, merged and opened in headless Chromium."""
 from __future__ import annotations
@@ -17,8 +17,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from oat import cli, merge, traceability
-from oat.evidence import MASK
+from oat import cli
+
+from oat.record import merge
+
+from oat.model import traceability
+from oat.record.evidence import MASK
 
 ROOT = Path(__file__).resolve().parent.parent
 DONE, FAILED, NOT_DONE, CANNOT = traceability.DONE, traceability.FAILED, traceability.NOT_DONE, traceability.CANNOT
@@ -307,11 +311,11 @@ def test_out_may_not_be_a_shard_s_own_directory(tmp_path, capsys):
 # --- end to end: two real shards, merged, opened in Chromium ---------------------------------
 
 CONFTEST = '''
-pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report"]
+pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]
 import io
 from PIL import Image
 from pytest_bdd import given, when, then, parsers
-from fixtures.lab import recorder_key
+from oat.plugin.lab import recorder_key
 
 @given("サーバが用意されている")
 def ready():
@@ -378,7 +382,7 @@ def _first_screen_text(page) -> str:
 def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, monkeypatch):
     from playwright.sync_api import sync_playwright
 
-    from fixtures.web import CHROMIUM, chromium_args
+    from oat.plugin.web import CHROMIUM, chromium_args
 
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     pytester.makeconftest(CONFTEST)
@@ -389,6 +393,7 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
             f'from pytest_bdd import scenarios\nscenarios("{folder}.feature")\n', encoding="utf-8")
     for folder, name, outcomes in (("alpha", "shard-a", {"passed": 2}), ("beta", "shard-b", {"passed": 1, "failed": 1})):
         done = pytester.runpytest_subprocess(
+            "-p", "no:oat",
             folder, f"--html={name}/report.html", "--self-contained-html", f"--junitxml={name}/junit.xml",
             f"--cucumberjson={name}/cucumber.json", f"--workbook={name}/試験成績書.xlsx")
         done.assert_outcomes(**outcomes)

@@ -1,4 +1,4 @@
-"""oat.owner: telling whether the process that made a lab still runs."""
+"""oat.drivers.docker.owner: telling whether the process that made a lab still runs."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from oat import owner
+from oat.drivers.docker import owner
 
 
 def test_current_names_host_pid_and_start_time():

@@ -1,4 +1,4 @@
-"""oat.packages: reading control files and building .deb packages with dpkg-deb."""
+"""oat.drivers.packages: reading control files and building .deb packages with dpkg-deb."""
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from oat.errors import LabError
-from oat.packages import KEYRING, Deb, apt_source, build, build_all, read_control
+from oat.drivers.packages import KEYRING, Deb, apt_source, build, build_all, read_control
 
 CONTROL = """\
 Package: {package}

@@ -1,4 +1,4 @@
-"""oat.parts: parts found by role, placeholders, setup actions (on recording fake servers)."""
+"""oat.model.parts: parts found by role, placeholders, setup actions (on recording fake servers)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from oat.errors import LabError
-from oat.parts import Parts
-from oat.products import Product
-from oat.topology import parse
+from oat.model.parts import Parts
+from oat.model.products import Product
+from oat.model.topology import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,7 +156,7 @@ def test_write_file_rewrites_one_template(parts):
 
 def test_the_tengine_product_data_renders_on_its_topology():
     """Every placeholder of the shipped Tengine data and templates resolves on the lab."""
-    from oat.topology import load
+    from oat.model.topology import load
 
     topology = load(ROOT / "lab" / "topologies" / "tengine.yaml")
     servers = {s.name: FakeServer(s.name, s.address) for s in topology.servers.values()}

@@ -1,6 +1,6 @@
 """A scenario selected alone without the earlier scenarios of its procedure is named, with
 the first one it depends on; @独立 scenarios need nothing and are needed by nothing."""
-from fixtures.procedure import dependency_gaps
+from oat.plugin.procedure import dependency_gaps
 
 
 def at(folder, feature, line, name, independent=False):

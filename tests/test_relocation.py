@@ -3,9 +3,9 @@ one of its addresses is translated with it (and nothing else is)."""
 import ipaddress
 from pathlib import Path
 
-from oat.products import Product
-from oat.relocation import POOL, Relocation, free_subnet, relocate
-from oat.topology import load
+from oat.model.products import Product
+from oat.drivers.docker.relocation import POOL, Relocation, free_subnet, relocate
+from oat.model.topology import load
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW = ipaddress.IPv4Network("10.200.3.0/24")
@@ -58,8 +58,8 @@ class _Refusing:
 
 
 def test_a_subnet_the_engine_refuses_is_left_at_once_even_when_it_lists_nothing():
-    from oat import lab as labmod
-    from oat.evidence import Masker, Recorder
+    from oat.drivers.docker import lab as labmod
+    from oat.record.evidence import Masker, Recorder
 
     engine = _Refusing()
     lab = labmod.Lab(load(ROOT / "lab/topologies/nginx.yaml"), engine, None, Recorder(Masker()), "t1", progress=str)

@@ -1,4 +1,4 @@
-"""oat.report: the HTML pieces of the operator report, from recorded steps and commands."""
+"""oat.render.report: the HTML pieces of the operator report, from recorded steps and commands."""
 from __future__ import annotations
 
 import base64
@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 
-from oat.evidence import FAILED, NOT_RUN, PASSED, Attachment, Command, Step
-from oat.report import (
+from oat.record.evidence import FAILED, NOT_RUN, PASSED, Attachment, Command, Step
+from oat.render.report import (
     failure_headline,
     render_command,
     render_failure,
@@ -200,7 +200,7 @@ def test_render_lab_lists_the_setup_commands():
 # --- the cover, measurements, inventory ---------------------------------------------------
 
 def test_the_cover_puts_the_verdict_and_the_failures_first():
-    from oat.report import render_cover
+    from oat.render.report import render_cover
     html = render_cover({"passed": False, "counts": {"成功": 3, "失敗": 1}, "started": 0.0, "ended": 65.0,
                          "version": "abc123", "trace_counts": {"成功": 5, "未実施": 2},
                          "failures": [{"label": "DB が停止している", "refs": ["概要 問題の解決"],
@@ -212,13 +212,13 @@ def test_the_cover_puts_the_verdict_and_the_failures_first():
 
 
 def test_a_passing_cover_says_passed():
-    from oat.report import render_cover
+    from oat.render.report import render_cover
     html = render_cover({"passed": True, "counts": {"成功": 3}, "started": 0.0, "ended": 1.0, "version": "v"})
     assert "判定: 合格" in html and "失敗:" not in html
 
 
 def test_measurements_chart_the_rtos_against_the_target():
-    from oat.report import render_measurements
+    from oat.render.report import render_measurements
     html = render_measurements([
         {"kind": "rto", "label": "node1 → node2", "value": 1.2, "target": 3.0},
         {"kind": "rto", "label": "node2 → node1", "value": 4.5, "target": 3.0},
@@ -231,7 +231,7 @@ def test_measurements_chart_the_rtos_against_the_target():
 
 
 def test_no_measurements_no_section():
-    from oat.report import render_measurements
+    from oat.render.report import render_measurements
     assert render_measurements([]) == ""
 
 
@@ -248,7 +248,7 @@ def test_the_tracked_packages_come_from_the_product_files():
 
 
 def test_errata_rows_group_by_documented_command():
-    from oat.report import render_errata
+    from oat.render.report import render_errata
     row = {"where": "(3)", "documented": "systemctl jclweb disable", "corrected": "systemctl disable jcclweb",
            "why": "語順", "as_written": "exit 1: Unknown command"}
     html = render_errata([{**row, "server": "node1"}, {**row, "server": "node2"}])
@@ -257,6 +257,6 @@ def test_errata_rows_group_by_documented_command():
 
 
 def test_timed_steps_are_listed_with_their_seconds():
-    from oat.report import render_measurements
+    from oat.render.report import render_measurements
     html = render_measurements([{"kind": "seconds", "label": "テスト起動 (core)", "value": 0.25}])
     assert "所要時間" in html and "<li>テスト起動 (core): 0.25 秒</li>" in html and "<svg" in html

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 ROOT = Path(__file__).resolve().parent.parent
 
 CONFTEST = '''
-pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report"]
+pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]
 from pytest_bdd import given, then, parsers
 
 @given("サーバが用意されている")
@@ -49,7 +49,7 @@ def project(pytester, monkeypatch):
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "load"]], ids=["serial", "xdist"])
 def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
-    result = project.runpytest_subprocess(
+    result = project.runpytest_subprocess("-p", "no:oat", 
         *workers, "--html=r.html", "--self-contained-html", "--cucumberjson=c.json", "--junitxml=j.xml",
         "--workbook=w.xlsx")
     result.assert_outcomes(passed=1, failed=1)
@@ -74,7 +74,7 @@ def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
 
 
 BROWSER_CONFTEST = '''
-pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report"]
+pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]
 from pytest_bdd import given, then
 
 @given("ブラウザで画面を開いている")
@@ -104,7 +104,7 @@ def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypa
     pytester.makeconftest(BROWSER_CONFTEST)
     pytester.makefile(".feature", screen=BROWSER_FEATURE)
     pytester.makepyfile(test_screen='from pytest_bdd import scenarios\nscenarios("screen.feature")\n')
-    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html")
+    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html")
     result.assert_outcomes(failed=1)
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
     headline = html.index("失敗したステップ: 「ならば ログイン画面が表示される」")
@@ -127,10 +127,10 @@ PROCEDURE_FEATURE = '''# language: ja
 @pytest.mark.parametrize("keep_going", [False, True], ids=["blocked", "keep-going"])
 def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(pytester, monkeypatch, keep_going):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeconftest(CONFTEST.replace('"fixtures.report"]', '"fixtures.report", "fixtures.procedure"]'))
+    pytester.makeconftest(CONFTEST.replace('"oat.plugin.report"]', '"oat.plugin.report", "oat.plugin.procedure"]'))
     pytester.makefile(".feature", procedure=PROCEDURE_FEATURE)
     pytester.makepyfile(test_procedure='from pytest_bdd import scenarios\nscenarios("procedure.feature")\n')
-    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html", "--workbook=w.xlsx",
+    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html", "--workbook=w.xlsx",
                                            *(["--keep-going"] if keep_going else []))
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
     if keep_going:
@@ -146,11 +146,11 @@ def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(py
 
 
 SAFETY_CONFTEST = '''
-pytest_plugins = ["fixtures.lab", "fixtures.web", "fixtures.report", "fixtures.procedure"]
+pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report", "oat.plugin.procedure"]
 from types import SimpleNamespace
 from pytest_bdd import given, when
-from fixtures.lab import labs_key
-from oat.safety import disruptive
+from oat.plugin.lab import labs_key
+from oat.model.safety import disruptive
 
 def pytest_configure(config):
     # Servers of an inventory that does not declare them disposable (no SSH needed here).
@@ -185,7 +185,7 @@ def test_on_servers_not_disposable_disruption_is_left_out_or_stopped(pytester, m
     pytester.makeconftest(SAFETY_CONFTEST)
     pytester.makefile(".feature", safety=SAFETY_FEATURE)
     pytester.makepyfile(test_safety='from pytest_bdd import scenarios\nscenarios("safety.feature")\n')
-    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html", "--keep-going")
+    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html", "--keep-going")
     result.assert_outcomes(passed=1, skipped=1, failed=1)
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
     assert "実施不可</td><td>1</td>" in html
@@ -207,7 +207,7 @@ def test_on_an_inventory_even_disposable_a_fault_scenario_is_left_out(pytester, 
     pytester.makefile(".feature", faults=FAULT_FEATURE)
     pytester.makeini("[pytest]\nmarkers =\n    障害試験: faults\n    破壊的: disruptive\n")
     pytester.makepyfile(test_faults='from pytest_bdd import scenarios\nscenarios("faults.feature")\n')
-    result = pytester.runpytest_subprocess("--html=r.html", "--self-contained-html", "-rs")
+    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*実施不可: 障害試験は*インベントリのサーバには行わない*"])
     html = (pytester.path / "r.html").read_text(encoding="utf-8")

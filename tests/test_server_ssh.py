@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oat.evidence import Masker, Recorder
-from oat.provision import inventory
-from oat.provision.inventory import InventoryError, InventoryLab
-from oat.topology import parse
+from oat.record.evidence import Masker, Recorder
+from oat.drivers import inventory
+from oat.drivers.inventory import InventoryError, InventoryLab
+from oat.model.topology import parse
 
 SSHD = "/usr/sbin/sshd"
 pytestmark = pytest.mark.skipif(not Path(SSHD).exists() and not os.environ.get("CI"),

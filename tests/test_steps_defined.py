@@ -1,7 +1,7 @@
 """Every step of every feature has a step definition that its scenario can see.
 
 The check collects the features with pytest (`--collect-only`: no scenario runs, and
-fixtures/lab.py neither makes a lab nor asks the engine) and then asks pytest-bdd, for each
+oat/plugin/lab.py neither makes a lab nor asks the engine) and then asks pytest-bdd, for each
 collected scenario, which step definitions can parse each of its steps and are visible to
 that test item (`pytest_bdd.scenario.find_fixturedefs_for_step`, the lookup a run does
 before it calls a step). A Scenario Outline is checked once per example row, with the

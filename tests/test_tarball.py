@@ -1,11 +1,11 @@
-"""oat.tarball: in-memory tar archives as the engine copies them."""
+"""oat.drivers.tarball: in-memory tar archives as the engine copies them."""
 from __future__ import annotations
 
 import io
 import tarfile
 
 
-from oat.tarball import tar_of
+from oat.drivers.tarball import tar_of
 
 
 def test_tar_of_holds_each_file_with_its_mode():

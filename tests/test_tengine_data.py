@@ -15,9 +15,9 @@ import pytest
 from features.tengine.steps import TYPES, fields_of, plain, shell, sql
 from oat import catalogue
 from oat.errors import LabError
-from oat.parts import Parts
-from oat.products import Product
-from oat.topology import load
+from oat.model.parts import Parts
+from oat.model.products import Product
+from oat.model.topology import load
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = Product(ROOT / "lab" / "products" / "tengine.yaml")
@@ -53,7 +53,7 @@ COMMANDS = ["platform.export_image", "platform.create", "platform.list", "db.que
             "job_server.trust_host_key", "job_server.login", "job_server.agent_log_tail"]
 # Helpers of the steps whose string argument names a key under a prefix.
 HELPERS = {"db_query": "db.queries", "console_url": "console.paths", "_element": "console.selectors"}
-READ_ELSEWHERE = {"parts", "inventory"}  # oat.parts and oat.versions read these
+READ_ELSEWHERE = {"parts", "inventory"}  # oat.model.parts and oat.versions read these
 
 
 def leaves(node, prefix=""):

@@ -1,4 +1,4 @@
-"""oat.topology: parsing a lab topology and the one-line errors that name file and key."""
+"""oat.model.topology: parsing a lab topology and the one-line errors that name file and key."""
 from __future__ import annotations
 
 import copy
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from oat.errors import LabError
-from oat.topology import Topology, TopologyError, load, parse
+from oat.model.topology import Topology, TopologyError, load, parse
 
 REPO = Path(__file__).resolve().parent.parent
 

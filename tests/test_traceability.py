@@ -1,11 +1,11 @@
-"""oat.traceability: the documents' steps, the scenarios that carry them out, their results."""
+"""oat.model.traceability: the documents' steps, the scenarios that carry them out, their results."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from oat import traceability as tr
+from oat.model import traceability as tr
 from oat.errors import LabError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""oat.workbook: the 試験成績書, read back with openpyxl."""
+"""oat.render.workbook: the 試験成績書, read back with openpyxl."""
 from __future__ import annotations
 
 import io
@@ -8,9 +8,10 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image as PILImage
 
-from fixtures.report import _step_data
-from oat import traceability, workbook
-from oat.evidence import Masker, Recorder
+from oat.plugin.report import _step_data
+from oat.model import traceability
+from oat.render import workbook
+from oat.record.evidence import Masker, Recorder
 
 SECRET = "Tengine-db-pass-7781"
 MAPPING = traceability.Mapping(

@@ -1,9 +1,9 @@
 """The CL/Web guide (seeds/004): its own steps (features/clweb/steps), the cluster they act
 on, and what the procedure carries from step to step. The lab, product facts and errata
-come from this folder's name (fixtures/features.py)."""
+come from this folder's name (oat/plugin/features.py)."""
 import pytest
 
-from fixtures.features import Carried
+from oat.plugin.features import Carried
 
 from features.clweb.steps.cluster import *  # noqa: F401,F403 - step definitions are fixtures
 from features.clweb.steps.clweb import *  # noqa: F401,F403

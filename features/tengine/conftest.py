@@ -1,9 +1,9 @@
 """Use case 000 (seeds/000): its own steps (features/tengine/steps) and what the procedure
 carries from step to step. The lab and the product facts (lab/products/tengine.yaml) come
-from this folder's name (fixtures/features.py)."""
+from this folder's name (oat/plugin/features.py)."""
 import pytest
 
-from fixtures.features import Carried
+from oat.plugin.features import Carried
 
 from features.tengine.steps.console import *  # noqa: F401,F403 - step definitions are fixtures
 from features.tengine.steps.jobs import *  # noqa: F401,F403

@@ -17,7 +17,7 @@ MODULES = ["__init__", "app", "cli", "config", "errors", "log", "pages", "server
 
 @pytest.fixture(scope="module")
 def deb(tmp_path_factory) -> Path:
-    """Built straight from the tree, as oat.packages does (the version is fixed: 1.1.0)."""
+    """Built straight from the tree, as oat.drivers.packages does (the version is fixed: 1.1.0)."""
     return build(TREE, tmp_path_factory.mktemp("build") / "tengine-console_1.1.0_all.deb")
 
 

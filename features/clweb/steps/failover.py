@@ -8,7 +8,7 @@ from pytest_bdd import parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.web import wait_answered_by
-from oat.safety import disruptive
+from oat.model.safety import disruptive
 
 
 @when(parsers.parse('{side:Side}で "{command}" を実行し、親プロセスの ID が 1 の {process} を kill -9 する', extra_types=SIDE))

@@ -14,12 +14,12 @@ from pytest_bdd import given, parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.web import wait_answered_by
-from oat.availability import Sample, summary, timeline_svg
+from oat.faults.availability import Sample, summary, timeline_svg
 from oat.errors import LabError
 from oat.faults.client import AppendClient, Forms
 from oat.faults.hardware import Hardware
 from oat.faults.sampler import ActiveSampler
-from oat.safety import disruptive
+from oat.model.safety import disruptive
 from oat.wait import wait_until
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import requests
 from pytest_bdd import given, parsers, then, when
 
-from oat.availability import Probe, summary, timeline_svg
-from oat.evidence import one_line
+from oat.faults.availability import Probe, summary, timeline_svg
+from oat.record.evidence import one_line
 from oat.wait import wait_until
 from features.clweb.steps.cluster import SIDE
-from fixtures.web import open_page
+from oat.plugin.web import open_page
 
 
 def clweb_url(product, path: str = "/") -> str:

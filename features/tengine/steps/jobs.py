@@ -11,7 +11,7 @@ from features.tengine.steps import TYPES, config_value, plain, shell
 from features.tengine.steps.platform import virtual_server
 from features.tengine.steps.tengine import CORE, db_query, edit_core_config, run_on_cores
 from oat.errors import LabError
-from oat.safety import disruptive
+from oat.model.safety import disruptive
 
 AGENT = "Tengineジョブエージェント"
 

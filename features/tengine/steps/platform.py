@@ -9,8 +9,8 @@ from pytest_bdd import parsers, then, when
 
 from features.tengine.steps import TYPES, fill, plain, shell
 from oat.errors import LabError
-from oat.topology import Server
-from oat.virtual import VirtualServer
+from oat.model.topology import Server
+from oat.drivers.virtual import VirtualServer
 from oat.wait import wait_until
 
 PLATFORM = "仮想サーバ基盤"

@@ -11,7 +11,7 @@ import tarfile
 
 from pytest_bdd import then, when
 
-from steps.generic.parts import apt_install
+from oat.vocabulary.parts import apt_install
 
 # A private key block whose body is still there (the tool keeps only BEGIN and END lines).
 KEY_MATERIAL = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s*\n[A-Za-z0-9+/=]{20,}")

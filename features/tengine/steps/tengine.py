@@ -9,7 +9,7 @@ from pytest_bdd import given, parsers, step, then, when
 
 from features.tengine.steps import TYPES, config_value, plain, shell, sql
 from oat.errors import LabError
-from oat.safety import disruptive
+from oat.model.safety import disruptive
 from oat.wait import wait_until
 
 CORE = "Tengineコア"

@@ -1,0 +1,439 @@
+"""Servers you already have: an inventory file, reached over SSH (Molecule's delegated driver).
+
+    disposable: false        # true: scenarios tagged @破壊的 run too (they may break a server)
+    known_hosts: known_hosts # the servers' host keys (OpenSSH format); relative to this file
+    ssh: {user: root, key: id_ed25519, port: 22, sudo: false}   # defaults for every server
+    packages: existing       # existing: apt already reaches the packages the procedures install
+                             # copy: oat copies its .debs over SSH into a local repository
+    rewrite_sources: false   # with copy: make that repository the server's only apt source
+    labs:
+      clweb:                 # a feature folder's lab; lab/topologies/clweb.yaml names its roles
+        networks: {public: 192.168.10.0/24}
+        servers:
+          web01:
+            role: 運用系
+            addresses: {public: 192.168.10.11}
+            ssh: {host: 192.168.10.11}         # or {alias: web01, config: ~/.ssh/config}
+
+The documents' roles (DB, 運用系, 待機系 …) map the topology's servers to these: the steps
+ask for node1 and get the server whose role node1 has. Host keys are always verified
+(StrictHostKeyChecking yes); one SSH connection per server is kept open and reused. Errors
+name the file and the key, or the server and the file, in one line.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import testinfra
+
+from oat.model import yamlfile
+from oat.errors import LabError
+from oat.drivers.docker.lab import ServerInfo
+from oat.drivers.packages import Deb
+from oat.servers import Server
+from oat.model.topology import Network, Topology
+from oat.model.topology import Server as Spec
+
+LOCAL_REPO = "/var/lib/oat/repo"
+LOCAL_SOURCE = "/etc/apt/sources.list.d/oat-local.sources"
+_SECRET_KEY = re.compile(r"(?i)pass(word|phrase)?|secret")
+
+
+class InventoryError(LabError):
+    """An inventory that cannot describe the servers, or a server it names that cannot serve."""
+
+
+@dataclass(frozen=True)
+class Ssh:
+    host: str = ""
+    port: int = 22
+    user: str = "root"
+    key: str = ""         # an identity file (absolute once loaded)
+    alias: str = ""       # a Host of an ssh_config file instead of host/port/user/key
+    config: str = ""
+    sudo: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    role: str
+    addresses: dict[str, str]
+    ssh: Ssh
+    infrastructure: bool = False
+
+
+@dataclass(frozen=True)
+class LabEntry:
+    name: str
+    networks: dict[str, ipaddress.IPv4Network]
+    servers: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: Path
+    disposable: bool
+    known_hosts: str
+    packages: str
+    rewrite_sources: bool
+    labs: dict[str, LabEntry]
+    secrets: tuple[str, ...] = ()
+
+
+def load(path: Path) -> Inventory:
+    path = Path(path).resolve()
+    data = yamlfile.read(path, "inventory", InventoryError)
+    at = _At(path)
+    if not isinstance(data, dict):
+        raise at.error("", "must be a mapping with labs")
+    unknown = set(data) - {"disposable", "known_hosts", "ssh", "packages", "rewrite_sources", "labs"}
+    if unknown:
+        raise at.error(sorted(unknown)[0], "unknown key (known: disposable, known_hosts, ssh, packages, "
+                                           "rewrite_sources, labs)")
+    known_hosts = at.file(data, "known_hosts", required=False)
+    packages = data.get("packages", "existing")
+    if packages not in ("existing", "copy"):
+        raise at.error("packages", f"'{packages}' is neither existing nor copy")
+    defaults = data.get("ssh") or {}
+    if not isinstance(defaults, dict):
+        raise at.error("ssh", "must be a mapping (user, key, port, sudo)")
+    labs = data.get("labs")
+    if not isinstance(labs, dict) or not labs:
+        raise at.error("labs", "must name at least one lab (a feature folder, e.g. clweb) with its servers")
+    return Inventory(
+        path=path, disposable=at.flag(data, "disposable"), known_hosts=known_hosts, packages=packages,
+        rewrite_sources=at.flag(data, "rewrite_sources"),
+        labs={name: _lab(at, f"labs.{name}", name, raw, defaults, known_hosts) for name, raw in labs.items()},
+        secrets=tuple(_secrets(data)))
+
+
+def _lab(at, key: str, name: str, raw, defaults: dict, known_hosts: str) -> LabEntry:
+    if not isinstance(raw, dict) or not isinstance(raw.get("servers"), dict) or not raw["servers"]:
+        raise at.error(f"{key}.servers", "must list the lab's servers by name")
+    networks = {}
+    for net, subnet in (raw.get("networks") or {}).items():
+        try:
+            networks[net] = ipaddress.IPv4Network(str(subnet))
+        except ValueError as exc:
+            raise at.error(f"{key}.networks.{net}", f"'{subnet}' is not a subnet ({exc})") from None
+    servers = []
+    for server, item in raw["servers"].items():
+        where = f"{key}.servers.{server}"
+        if not isinstance(item, dict):
+            raise at.error(where, "must be a mapping with role, addresses and ssh")
+        role = at.text(item, "role", where)
+        addresses = item.get("addresses")
+        if not isinstance(addresses, dict) or not addresses:
+            raise at.error(f"{where}.addresses", "must map each network to the server's address")
+        for net, address in addresses.items():
+            if net not in networks:
+                raise at.error(f"{where}.addresses.{net}", f"no network '{net}' in {key}.networks")
+            if ipaddress.IPv4Address(str(address)) not in networks[net]:
+                raise at.error(f"{where}.addresses.{net}", f"{address} is not in {networks[net]}")
+        ssh = {**defaults, **(item.get("ssh") or {})}
+        servers.append(Entry(server, role, {n: str(a) for n, a in addresses.items()}, _ssh(at, f"{where}.ssh", ssh, known_hosts),
+                             at.flag(item, "infrastructure", where)))
+    return LabEntry(name, networks, tuple(servers))
+
+
+def _ssh(at, where: str, raw: dict, known_hosts: str) -> Ssh:
+    for secret in ("password", "passphrase"):
+        if secret in raw:
+            raise at.error(f"{where}.{secret}", "oat logs in with keys only (a key with a passphrase: "
+                                                "load it into ssh-agent)")
+    unknown = set(raw) - {"host", "port", "user", "key", "alias", "config", "sudo"}
+    if unknown:
+        raise at.error(f"{where}.{sorted(unknown)[0]}", "unknown key (known: host, port, user, key, alias, config, sudo)")
+    sudo = raw.get("sudo", False)
+    if not isinstance(sudo, bool):
+        raise at.error(f"{where}.sudo", "must be true or false")
+    if raw.get("alias"):
+        config = at.file(raw, "config", where, required=True)
+        return Ssh(alias=str(raw["alias"]), config=config, sudo=sudo, user=str(raw.get("user", "")))
+    if not raw.get("host"):
+        raise at.error(f"{where}.host", "is missing (or give alias and config)")
+    if not known_hosts:
+        raise at.error("known_hosts", "is missing: every server's host key must be verified")
+    try:
+        port = int(raw.get("port", 22))
+    except (TypeError, ValueError):
+        raise at.error(f"{where}.port", f"'{raw.get('port')}' is not a port number") from None
+    return Ssh(host=str(raw["host"]), port=port, user=str(raw.get("user", "root")),
+               key=at.file(raw, "key", where, required=True), sudo=sudo)
+
+
+def _secrets(data) -> list[str]:
+    """Every password or passphrase the inventory holds, to be masked like any secret."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if _SECRET_KEY.search(str(key)) and isinstance(value, (str, int)) and len(str(value)) >= 4:
+                found.append(str(value))
+            found += _secrets(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += _secrets(value)
+    return found
+
+
+class _At:
+    """Errors that name the inventory file and the key."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def error(self, key: str, problem: str) -> InventoryError:
+        return InventoryError(f"{self.path}: {key + ': ' if key else ''}{problem}")
+
+    def text(self, item: dict, name: str, where: str) -> str:
+        value = item.get(name)
+        if value is None or not str(value).strip():
+            raise self.error(f"{where}.{name}", "is missing")
+        return str(value).strip()
+
+    def flag(self, item: dict, name: str, where: str = "") -> bool:
+        value = item.get(name, False)
+        if not isinstance(value, bool):
+            raise self.error(f"{where + '.' if where else ''}{name}", "must be true or false")
+        return value
+
+    def file(self, item: dict, name: str, where: str = "", required: bool = True) -> str:
+        key = f"{where + '.' if where else ''}{name}"
+        value = item.get(name)
+        if not value:
+            if required:
+                raise self.error(key, "is missing")
+            return ""
+        path = (self.path.parent / Path(str(value)).expanduser()).resolve()
+        if not path.is_file():
+            raise self.error(key, f"no file {path}")
+        return str(path)
+
+
+# --- the lab the steps see ---------------------------------------------------------------
+
+class InventoryLab:
+    """One lab of an inventory, shaped like the document's topology: each topology server
+    is the inventory server of the same role."""
+
+    def __init__(self, inventory: Inventory, topology: Topology, recorder, run_id: str, work: Path,
+                 debs: list[Deb] = (), progress=print, image_tag=None):
+        self.inventory = inventory
+        self.recorder = recorder
+        self.run_id = run_id
+        self.progress = progress
+        self.debs = list(debs)
+        self._image_tag = image_tag
+        entry = inventory.labs.get(topology.name)
+        if entry is None:
+            raise InventoryError(f"{inventory.path}: labs: no lab '{topology.name}' (the features of "
+                                 f"features/{topology.name} need its roles: {', '.join(_roles(topology))})")
+        self.entry = entry
+        self.names = _match(inventory, entry, topology)   # topology name -> inventory entry
+        self.topology = Topology(
+            name=topology.name, description=topology.description, source=str(inventory.path),
+            networks={n: Network(n, subnet) for n, subnet in entry.networks.items()},
+            servers={name: Spec(name=name, role=e.role, image="", addresses=e.addresses,
+                                description=e.name, infrastructure=e.infrastructure)
+                     for name, e in self.names.items()},
+            package_source=next((name for name, e in self.names.items()
+                                 if e.role == topology.servers[topology.package_source].role), None)
+            if topology.package_source else None)
+        self.config = Path(work) / f"{topology.name}.ssh_config"  # one per lab: labs share the run's folder
+        self.config.parent.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(_ssh_config(inventory, self.names, run_id), encoding="utf-8")
+        for secret in inventory.secrets:
+            recorder.mask.add(secret)
+        self._servers = {name: Server(self.topology.servers[name], self._host(name, e), recorder)
+                         for name, e in self.names.items()}
+        self.package_source = LocalPackages(self) if inventory.packages == "copy" else ExistingPackages(self)
+
+    def _host(self, name: str, entry: Entry):
+        if entry.ssh.alias:
+            return testinfra.get_host(f"ssh://{entry.ssh.alias}", ssh_config=entry.ssh.config, sudo=entry.ssh.sudo,
+                                      ssh_extra_args=_STRICT + (f" -o UserKnownHostsFile={shlex.quote(self.inventory.known_hosts)}"
+                                                                if self.inventory.known_hosts else ""),
+                                      # testinfra %-formats its command line
+                                      controlpath=_control_path(self.run_id).replace("%", "%%"), timeout=10)
+        return testinfra.get_host(f"ssh://{_alias(name)}", ssh_config=str(self.config), sudo=entry.ssh.sudo,
+                                  timeout=10)
+
+    # --- what the steps use (as oat.lab.Lab) -------------------------------------------
+    def server(self, name: str) -> Server:
+        if name not in self._servers:
+            known = ", ".join(f"{n} ({e.name})" for n, e in self.names.items())
+            raise InventoryError(f"{self.inventory.path}: lab '{self.topology.name}' has no server '{name}' (known: {known})")
+        return self._servers[name]
+
+    @property
+    def servers(self) -> list[Server]:
+        """The servers the procedure works on (an inventory's helpers are addresses only)."""
+        return [s for s in self._servers.values() if not s.spec.infrastructure]
+
+    def restart(self, name: str) -> None:
+        self.progress(f"rebooting server '{name}' ({self.names[name].name})")
+        self.server(name).reboot()
+
+    def image_tag(self, image: str) -> str:
+        if self._image_tag is None:
+            raise InventoryError(f"{self.inventory.path}: the step needs the lab image '{image}', and this run "
+                                 "has no Docker engine to take it from")
+        return self._image_tag(image)
+
+    def describe(self) -> list[ServerInfo]:
+        return [ServerInfo(s.name, s.spec.role, f"inventory: {self.names[s.name].name}", dict(s.spec.addresses),
+                           s.target) for s in self.servers]
+
+    # --- lifecycle ----------------------------------------------------------------------
+    def create(self) -> None:
+        """Nothing is made: the servers are checked, and the run's packages put in place."""
+        self.check()
+        self.package_source.prepare()
+
+    def check(self) -> None:
+        """Before any step: every server answers over SSH with its host key verified, the
+        key accepted, sudo without a password, and systemd as PID 1."""
+        for server in self.servers:
+            name = server.name
+            where = f"server '{self.names[name].name}' ({name}, {self.names[name].role}) of {self.inventory.path}"
+            problem = server.answer()
+            if problem is not None:
+                raise InventoryError(f"{where}: {_why(problem)}")
+            init = server.raw("ps -o comm= -p 1").stdout.strip()
+            if init != "systemd":
+                raise InventoryError(f"{where}: PID 1 is '{init or '?'}', not systemd (the procedures need systemd)")
+
+    def destroy(self) -> None:
+        """Nothing of the servers is removed: only this run's SSH connections are closed."""
+        for name, entry in self.names.items():
+            target = entry.ssh.alias or _alias(name)
+            config = entry.ssh.config or str(self.config)
+            subprocess.run(["ssh", "-F", config, "-o", f"ControlPath={_control_path(self.run_id)}", "-O", "exit",
+                            target], capture_output=True, timeout=10)
+
+    def keep_instructions(self) -> str:
+        return f"lab '{self.topology.name}': servers of {self.inventory.path} (nothing to remove)"
+
+
+_STRICT = "-o BatchMode=yes -o StrictHostKeyChecking=yes"
+
+
+def _alias(name: str) -> str:
+    return f"oat-{name}"
+
+
+def _control_path(run_id: str) -> str:
+    return f"/tmp/oat-{run_id[:8]}-%C"  # short: a socket path has ~100 bytes at most
+
+
+def _ssh_config(inventory: Inventory, names: dict[str, Entry], run_id: str) -> str:
+    lines = ["# written by oat for one run: host keys verified, one connection per server reused"]
+    for name, entry in names.items():
+        if entry.ssh.alias:
+            continue
+        lines += [f"Host {_alias(name)}", f"  HostName {entry.ssh.host}", f"  Port {entry.ssh.port}",
+                  f"  User {entry.ssh.user}", f"  IdentityFile {entry.ssh.key}", "  IdentitiesOnly yes",
+                  f"  UserKnownHostsFile {inventory.known_hosts}", "  StrictHostKeyChecking yes",
+                  "  BatchMode yes", "  ConnectTimeout 10", "  ControlMaster auto",
+                  f"  ControlPath {_control_path(run_id)}", "  ControlPersist 120s", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _roles(topology: Topology) -> list[str]:
+    return list(dict.fromkeys(s.role for s in topology.servers.values()))
+
+
+def _match(inventory: Inventory, entry: LabEntry, topology: Topology) -> dict[str, Entry]:
+    """Topology server name -> the inventory server of its role, in order (one each)."""
+    names = {}
+    for role in _roles(topology):
+        wanted = [s.name for s in topology.servers.values() if s.role == role]
+        have = [e for e in entry.servers if e.role == role]
+        if not have and all(topology.servers[n].infrastructure for n in wanted):
+            continue  # the lab's own helpers (its package source) may be absent
+        if len(have) != len(wanted):
+            raise InventoryError(f"{inventory.path}: labs.{entry.name}: {len(have) or 'no'} server(s) with role "
+                                 f"{role}; the procedure needs {len(wanted)} ({', '.join(wanted)})")
+        names.update(zip(wanted, have))
+    return names
+
+
+def _why(problem: str) -> str:
+    """An SSH failure in the operator's words."""
+    text = problem.lower()
+    for needle, said in (("host key verification failed", "its host key is not the one in known_hosts (host key "
+                                                           "checking is never switched off)"),
+                         ("remote host identification has changed", "its host key changed"),
+                         ("permission denied", "the key was refused"),
+                         ("a password is required", "sudo asks for a password"),
+                         ("a terminal is required", "sudo asks for a password"),
+                         ("connection refused", "unreachable (connection refused)"),
+                         ("timed out", "unreachable (timed out)"),
+                         ("no route to host", "unreachable (no route to host)"),
+                         ("could not resolve", "unreachable (name not resolved)")):
+        if needle in text:
+            return f"{said}: {problem}"
+    return problem
+
+
+class ExistingPackages:
+    """The servers' apt already reaches the packages: oat changes no apt source of theirs.
+    A server the run makes (a virtual server) gets the apt sources, and the keys they name,
+    of the inventory's first server."""
+
+    def __init__(self, lab: InventoryLab):
+        self.lab = lab
+
+    def prepare(self) -> None:
+        pass
+
+    def configure(self, server) -> None:
+        model = self.lab.servers[0]
+        listed = model.raw("ls -1d /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null").stdout.split()
+        files = {path: model.get_file(path) for path in listed}
+        for text in list(files.values()):
+            for key in re.findall(rb"(?i)signed-by[:=]\s*([^\s\]]+)", text):
+                files.setdefault(key.decode(), model.get_file(key.decode()))
+        for path, data in files.items():
+            server.put_file(path, data)
+
+
+class LocalPackages(ExistingPackages):
+    """oat copies its .debs over SSH into a local repository on each server and adds it as
+    an apt source (the only one when the inventory says rewrite_sources: true)."""
+
+    def __init__(self, lab: InventoryLab):
+        super().__init__(lab)
+        self._index = ""
+
+    def prepare(self) -> None:
+        with tempfile.TemporaryDirectory(prefix="oat-index-") as tmp:
+            for deb in self.lab.debs:
+                (Path(tmp) / deb.filename).write_bytes(deb.path.read_bytes())
+            self._index = subprocess.run(["dpkg-scanpackages", "--multiversion", "."], cwd=tmp,
+                                         capture_output=True, text=True, check=True).stdout
+        for server in self.lab.servers:
+            self._local_repository(server)
+
+    def configure(self, server) -> None:
+        """A server the run makes: the sources of the inventory's first server, and oat's."""
+        super().configure(server)
+        self._local_repository(server)
+
+    def _local_repository(self, server) -> None:
+        for deb in self.lab.debs:
+            server.put_file(f"{LOCAL_REPO}/{deb.filename}", deb.path.read_bytes())
+        server.put_file(f"{LOCAL_REPO}/Packages", self._index)
+        if self.lab.inventory.rewrite_sources:
+            server.check("rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources"
+                         " && : > /etc/apt/sources.list")
+        # The repository is a folder oat wrote over the verified SSH channel: apt reads it
+        # from the server's own disk, so it carries no signature of its own.
+        server.put_file(LOCAL_SOURCE, f"Types: deb\nURIs: file:{LOCAL_REPO}\nSuites: ./\nTrusted: yes\n")

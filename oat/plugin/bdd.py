@@ -1,0 +1,24 @@
+"""What pytest-bdd knows of a test item, for the plugins that look at scenarios."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+left_out_key = pytest.StashKey[dict]()  # on a test item: why its scenario is not run, as report data
+
+
+def scenario_of(item) -> tuple[str, str] | None:
+    """(feature folder, scenario as written) of a pytest-bdd test item, else None."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+    if template is None:
+        return None
+    return Path(template.feature.filename).parent.name, template.name
+
+
+def leave_out(item, outcome: str, why: str, **detail) -> None:
+    """Skip a scenario before its first step; the report shows it with `outcome` ("blocked":
+    未実行, "cannot": 実施不可) and `detail` (oat.plugin.procedure turns this into report data)."""
+    item.stash[left_out_key] = {"outcome": outcome, **detail}
+    pytest.skip(why)

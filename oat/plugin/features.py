@@ -1,0 +1,127 @@
+"""A feature folder is a procedure: its `.feature` files are collected as they are, and the
+folder's name picks its lab (lab/topologies/NAME.yaml), its product facts
+(lab/products/NAME.yaml, when it has product steps) and its errata (errata.yaml beside the
+features, when the document has any).
+
+So a new runbook needs no Python: `features/NAME/*.feature`, its traceability.yaml and a
+topology (or an inventory entry) named NAME. A folder with product steps of its own imports
+them in its conftest.py (features/clweb/steps, features/tengine/steps).
+"""
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+from pytest_bdd import scenario
+from pytest_bdd.feature import get_features
+from pytest_bdd.scenario import get_python_name_generator
+
+from oat.plugin.lab import PRODUCTS, labs_key, masked_product
+from oat.plugin.report import errata_key
+from oat.model.errata import Errata
+from oat.errors import LabError
+from oat.model.parts import Parts
+
+FEATURES = Path(__file__).resolve().parents[2] / "features"
+
+
+class FeatureFile(pytest.Module):
+    """A `.feature` file as a test module: one test per scenario, in the file's order."""
+
+    def _getobj(self):
+        module = types.ModuleType(self.path.stem)
+        module.__file__ = str(self.path)
+        for feature in get_features([str(self.path)]):
+            for name in feature.scenarios:
+                @scenario(str(self.path), name, features_base_dir=str(self.path.parent))
+                def _scenario() -> None:
+                    pass
+
+                test_name = next(n for n in get_python_name_generator(name) if n not in module.__dict__)
+                setattr(module, test_name, _scenario)
+        return module
+
+
+def pytest_addhooks(pluginmanager):
+    from oat.plugin import hooks
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix == ".feature" and FEATURES in file_path.parents:
+        return FeatureFile.from_parent(parent, path=file_path)
+    return None
+
+
+def procedure_of(request) -> str:
+    """The feature folder (the procedure) of the scenario asking."""
+    path = Path(request.node.path)
+    if FEATURES not in path.parents:
+        raise LabError(f"{path}: not a feature of {FEATURES}: a lab belongs to a feature folder")
+    return path.relative_to(FEATURES).parts[0]
+
+
+class Carried(dict):
+    """What a procedure carries from step to step. Its repr names the keys only: pytest
+    prints a failing step's arguments, and the values include credentials (an API key)."""
+
+    def __repr__(self) -> str:
+        return f"<carried: {', '.join(map(str, self))}>"
+
+
+class _PerProcedure:
+    """Session-wide objects made once per feature folder."""
+
+    def __init__(self):
+        self.made: dict[tuple[str, str], object] = {}
+
+    def get(self, kind: str, folder: str, make):
+        key = (kind, folder)
+        if key not in self.made:
+            self.made[key] = make()
+        return self.made[key]
+
+
+@pytest.fixture(scope="session")
+def per_procedure() -> _PerProcedure:
+    return _PerProcedure()
+
+
+@pytest.fixture
+def procedure(request) -> str:
+    """The name of this scenario's procedure (its feature folder)."""
+    return procedure_of(request)
+
+
+@pytest.fixture
+def product(procedure, per_procedure, recorder, lab):
+    """The procedure's product facts (lab/products/<folder>.yaml), secrets masked, addresses
+    as the lab uses them (a network moved to a free subnet moves its addresses here too)."""
+    if not (PRODUCTS / f"{procedure}.yaml").exists():
+        raise LabError(f"procedure '{procedure}' has product steps but no product file "
+                       f"{PRODUCTS / (procedure + '.yaml')}")
+    return per_procedure.get("product", procedure,
+                             lambda: masked_product(recorder, procedure).on(getattr(lab, "relocation", None)))
+
+
+@pytest.fixture
+def lab(procedure, pytestconfig):
+    """The lab of this scenario's procedure (lab/topologies/<folder>.yaml), made on first use."""
+    return pytestconfig.stash[labs_key].get(procedure)
+
+
+@pytest.fixture
+def parts(procedure, per_procedure, product, lab) -> Parts:
+    """The procedure's product parts on its lab, found by role."""
+    return per_procedure.get("parts", procedure, lambda: Parts(product, lab))
+
+
+@pytest.fixture
+def documents(procedure, per_procedure, pytestconfig) -> Errata:
+    """The document's errata (features/<folder>/errata.yaml; none if the file is absent)."""
+    def load() -> Errata:
+        errata = Errata(FEATURES / procedure / "errata.yaml")
+        pytestconfig.stash[errata_key].append(errata)
+        return errata
+    return per_procedure.get("errata", procedure, load)

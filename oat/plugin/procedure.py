@@ -1,0 +1,119 @@
+"""A feature folder is one procedure carried out on one lab, scenario after scenario.
+
+Once a scenario of a folder fails, the lab is no longer in the state the scenarios after it
+need (a DB left stopped, a group half moved), and their failures would say nothing about the
+defect. So they are not run: each is reported as 未実行, naming the scenario whose failure
+blocked it, and the first real failure is the one the report leads with. `--keep-going` runs
+them anyway (to see everything a broken build breaks, at the price of follow-on failures).
+
+For the same reason a scenario depends on the scenarios before it in its folder (the lab
+state they leave). Selecting one alone (`-k`) without those stops the run before anything
+is made, with one line naming the scenario it depends on. A scenario that brings the lab to
+what it needs by its own 前提 steps carries the tag @独立 and runs alone.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from oat.plugin.bdd import leave_out, left_out_key, scenario_of
+from oat.plugin.report import scenario_key
+
+BLOCKED = "未実行"
+INDEPENDENT = "独立"  # tag: the scenario's own 前提 steps make what it needs
+first_failure_key = pytest.StashKey[dict]()   # feature folder -> the label of its first failed scenario
+deselected_key = pytest.StashKey[list]()      # items left out by -k / -m
+
+
+def pytest_addoption(parser):
+    parser.getgroup("oat").addoption(
+        "--keep-going", action="store_true",
+        help="run a folder's later scenarios after one has failed (by default they are reported as 未実行)")
+
+
+def pytest_configure(config):
+    config.stash[first_failure_key] = {}
+    config.stash[deselected_key] = []
+
+
+def pytest_deselected(items):
+    if items:
+        items[0].config.stash[deselected_key].extend(items)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """After -k/-m: every selected scenario's predecessors in its folder are selected too."""
+    left_out = config.stash[deselected_key]
+    if not left_out:
+        return
+    missing = dependency_gaps(_positions(items), _positions(left_out))
+    if missing:
+        scenario, needed, where = missing[0]
+        raise pytest.UsageError(
+            f"oat: シナリオ「{scenario}」は同じ手順の「{needed}」({where}) の後でしか実行できません: "
+            f"-k で両方を選ぶか、フォルダごと実行してください")
+
+
+def _positions(items) -> list[tuple[str, tuple[str, int], str, str, bool]]:
+    """(folder, (feature file, line), scenario, feature file shown, independent) per scenario item."""
+    found = []
+    for item in items:
+        template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+        if template is None:
+            continue
+        path = Path(template.feature.filename)
+        found.append((path.parent.name, (path.name, template.line_number), template.name,
+                      f"{path.parent.name}/{path.name}", item.get_closest_marker(INDEPENDENT) is not None))
+    return found
+
+
+def dependency_gaps(selected, deselected) -> list[tuple[str, str, str]]:
+    """(scenario, the earlier scenario it needs, where that is) for each selected scenario
+    whose folder has an earlier, non-independent scenario left out."""
+    gaps = []
+    for folder, place, name, _, independent in selected:
+        if independent:
+            continue
+        earlier = sorted((p, n, w) for f, p, n, w, ind in deselected if f == folder and p < place and not ind)
+        if earlier:
+            gaps.append((name, earlier[0][1], earlier[0][2]))
+    return gaps
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    found = scenario_of(item)
+    if found is None or item.config.getoption("keep_going", False):
+        return
+    first = item.config.stash[first_failure_key].get(found[0])
+    if first:
+        leave_out(item, "blocked", f"{BLOCKED}: 同じラボで先に実行したシナリオ「{first}」が失敗したため",
+                  blocked_by=first)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    found = scenario_of(item)
+    if found is None:
+        return
+    folder, written = found
+    left_out = item.stash.get(left_out_key, None)
+    if left_out and report.when == "setup":
+        # Plain data, like the report plugin's: it reaches the controller under pytest-xdist.
+        report.oat_scenario = {"folder": folder, "scenario": written, "label": _label(item, written),
+                               "started": time.time(), "steps": [], **left_out}
+    elif report.failed and report.when in ("setup", "call"):
+        ran = item.stash.get(scenario_key, None)  # the label as run, once its steps started
+        item.config.stash[first_failure_key].setdefault(folder, ran[2] if ran else _label(item, written))
+
+
+def _label(item, written: str) -> str:
+    """The scenario as run: an outline's example is told apart by its parameters."""
+    callspec = getattr(item, "callspec", None)
+    return f"{written} [{callspec.id}]" if callspec is not None else written

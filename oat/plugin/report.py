@@ -1,0 +1,405 @@
+"""The operator report: reports/report.html, reports/試験成績書.xlsx, cucumber.json and
+junit.xml for every `pytest features/` run, with no extra flags.
+
+Steps are followed through pytest-bdd's hooks; each scenario's steps, with their status,
+duration and evidence, are added to pytest-html's row as an extra, and a failing scenario's
+report starts with the one line that says which Gherkin step failed and why.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import platform
+import subprocess
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import pytest_html
+from pytest_bdd.reporting import ReportContext, test_report_context_registry
+from pytest_metadata.plugin import metadata_key
+
+from oat.plugin.lab import labs_key, recorder_key
+from oat.plugin.web import browser_key
+from oat import mutants
+from oat.record import merge
+from oat.model import traceability
+from oat.render import workbook
+from oat.errors import LabError
+from oat.record.evidence import Command, one_line
+from oat.render.report import (FAILURE_CONTEXT, errata_rows, failure_headline, japanese_first_screen, render_cover,
+                        render_errata, render_failure, render_lab, render_measurements, render_steps,
+                        render_traceability)
+
+ROOT = Path(__file__).resolve().parents[2]
+FEATURES = ROOT / "features"
+REPORTS = ROOT / "reports"
+started_key = pytest.StashKey[float]()
+errata_key = pytest.StashKey[list]()  # the documents' Errata, each with what it applied
+_config = None  # pytest_runtest_logreport is given no config
+scenario_key = pytest.StashKey[tuple]()  # on a test item: (feature folder, scenario as written, as run)
+step_types_key = pytest.StashKey[list]()  # on a test item: given/when/then of each step, and its start
+run_key = pytest.StashKey[dict]()  # what the report shows of the whole run (see _shared)
+interrupted_key = pytest.StashKey[bool]()  # the run was interrupted (Ctrl-C, SIGTERM)
+SHARED = ("labs", "errata", "measurements")  # what only the process that ran the scenarios knows
+
+
+def runs_features(config) -> bool:
+    for arg in config.args:
+        path = Path(str(arg).split("::", 1)[0])
+        path = (Path(config.invocation_params.dir) / path).resolve()
+        if path == FEATURES or FEATURES in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Default the report paths before pytest-html, junitxml and pytest-bdd read them."""
+    global _config
+    _config = config
+    config.stash[started_key] = time.time()
+    config.stash[errata_key] = []
+    config.stash[run_key] = {"results": [], "counts": {}, "report_seconds": 0.0, "version": "unknown",
+                             "from_workers": {key: [] for key in SHARED}}
+    # Listing the scenarios (--collect-only) must not replace the last run's proof.
+    if not runs_features(config) or hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    REPORTS.mkdir(exist_ok=True)
+    opt = config.option
+    if not getattr(opt, "htmlpath", None):
+        opt.htmlpath = str(REPORTS / "report.html")
+        opt.self_contained_html = True
+    if not getattr(opt, "xmlpath", None):
+        opt.xmlpath = str(REPORTS / "junit.xml")
+    if not getattr(opt, "cucumber_json_path", None):
+        opt.cucumber_json_path = str(REPORTS / "cucumber.json")
+    if not opt.workbook_path:
+        opt.workbook_path = str(REPORTS / "試験成績書.xlsx")
+
+
+def pytest_addoption(parser):
+    parser.getgroup("oat").addoption(
+        "--workbook", dest="workbook_path", metavar="PATH", default=None,
+        help="write the 試験成績書 (xlsx) here (default for the features: reports/試験成績書.xlsx)")
+
+
+def pytest_sessionstart(session):
+    version = session.config.stash[run_key]["version"] = _suite_version()
+    metadata = session.config.stash.get(metadata_key, None)
+    if metadata is not None:
+        metadata["oat (git)"] = version
+
+
+def _suite_version() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# --- following the Gherkin steps -------------------------------------------------------
+
+def pytest_bdd_before_scenario(request, feature, scenario):
+    recorder = request.config.stash[recorder_key]
+    recorder.start_scenario([(s.keyword, s.name) for s in scenario.steps], key=request.node.nodeid)
+    # The traceability tables name scenarios as written (an outline's name with its <...>).
+    written = next((t.name for t in feature.scenarios.values() if t.line_number == scenario.line_number),
+                   scenario.name)
+    request.node.stash[scenario_key] = (Path(feature.filename).parent.name, written, scenario.name)
+    request.node.stash[step_types_key] = ([s.type for s in scenario.steps], time.time())
+
+
+def pytest_bdd_before_step(request, feature, scenario, step, step_func):
+    request.config.stash[recorder_key].start_step(_index(scenario, step))
+
+
+def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args):
+    request.config.stash[recorder_key].end_step()
+
+
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
+    recorder = request.config.stash[recorder_key]
+    recorder.end_step(exception)
+    _gather_failure_context(request, recorder, recorder.failed_step)
+
+
+def _gather_failure_context(request, recorder, step) -> None:
+    """What an operator looks at first when a step fails: the end of the journal of the
+    servers the step worked on, and the browser's screens. Best effort: never hides the failure."""
+    if step is None:
+        return
+    # The servers the failed step worked on; a check that ran nothing itself looks at what
+    # the steps before it ran (the "when" whose outcome it checks).
+    worked = next((s.commands for s in reversed(recorder.steps[:recorder.steps.index(step) + 1]) if s.commands), [])
+    servers = list(dict.fromkeys(c.server for c in reversed(worked)))[:2]
+    if servers and "lab" in request.fixturenames:
+        for name in servers:
+            try:
+                tail = request.getfixturevalue("lab").server(name).log_tail()
+            except Exception as exc:  # noqa: BLE001
+                tail = f"(取得できません: {one_line(exc)})"
+            recorder.attach("text", f"{FAILURE_CONTEXT} {name} のログ (journalctl 末尾)", tail, step=step)
+    chromium = request.config.stash.get(browser_key, None)
+    if chromium is None:
+        return
+    for context in chromium.contexts:
+        for page in context.pages:
+            try:
+                recorder.attach("png", f"{FAILURE_CONTEXT} ブラウザの画面 ({page.url})",
+                                page.screenshot(full_page=True), step=step)
+            except Exception:  # noqa: BLE001 - a page closing under us is no reason to hide the failure
+                continue
+
+
+def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception):
+    recorder = request.config.stash[recorder_key]
+    recorder.start_step(_index(scenario, step))
+    recorder.end_step(AssertionError(f"ステップ定義がありません: {step.keyword} {step.name}"))
+
+
+def _index(scenario, step) -> int:
+    for i, candidate in enumerate(scenario.steps):
+        if candidate is step:
+            return i
+    return scenario.steps.index(step)
+
+
+# --- into the report -------------------------------------------------------------------
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    recorder = item.config.stash[recorder_key]
+    if call.excinfo is not None and call.excinfo.errisinstance(LabError):
+        # Lab problems are explained by their message; a traceback only hides it.
+        report.longrepr = f"{item.nodeid}: {one_line(call.excinfo.value)}"
+    if report.when != "call" and not (report.when == "setup" and report.failed):
+        return
+    if recorder.key != item.nodeid:
+        return  # not a scenario, or it failed before its first step
+    started = time.perf_counter()
+    failed = recorder.failed_step
+    extras = getattr(report, "extras", [])
+    html = render_steps(recorder.steps)
+    folder, written, label = item.stash.get(scenario_key, ("", item.name, item.name))
+    # Plain data on the report itself: it reaches the controller under pytest-xdist too.
+    types, began = item.stash.get(step_types_key, ([], time.time()))
+    report.oat_scenario = {
+        "folder": folder, "scenario": written, "label": label, "started": began,
+        "outcome": "failed" if report.failed else report.outcome,
+        "steps": [_step_data(s, types[i] if i < len(types) else "") for i, s in enumerate(recorder.steps)],
+    }
+    if report.failed and failed is not None:
+        html = render_failure(failed) + html
+        report.longrepr = f"{failure_headline(failed)}\n\n{report.longreprtext}"
+        report.oat_scenario["failure"] = {"headline": failure_headline(failed), "html": render_failure(failed)}
+    extras.append(pytest_html.extras.html(html))
+    report.extras = extras
+    item.config.stash[run_key]["report_seconds"] += time.perf_counter() - started
+
+
+def _step_data(step, kind: str) -> dict:
+    """A step as plain data (it crosses from xdist workers): what the reports show of it."""
+    return {"title": step.title, "type": kind, "status": step.status, "duration": step.duration,
+            "error": step.error, "commands": [vars(c) for c in step.commands],
+            "shots": [{"name": a.name, "png": base64.b64encode(a.content).decode()}
+                      for a in step.attachments if a.kind == "png"]}
+
+
+# --- the whole run, also across pytest-xdist workers -------------------------------------
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_logreport(report):
+    """Count scenarios and keep their results where the reports arrive (the controller under
+    pytest-xdist). A report from a worker gets pytest-bdd's scenario back first, so that
+    cucumber.json, written from pytest-bdd's registry, has it too."""
+    context = test_report_context_registry.get(report)
+    if context is not None:  # on a worker: travel with the report
+        report.bdd_scenario, report.bdd_name = context.scenario, context.name
+    elif getattr(report, "bdd_scenario", None) is not None:  # arrived from a worker
+        test_report_context_registry[report] = ReportContext(scenario=report.bdd_scenario, name=report.bdd_name)
+    yield
+    if _config is None:
+        return
+    run = _config.stash[run_key]
+    if report.when == "call" or (report.failed and report.when == "setup") or (report.skipped and report.when == "setup"):
+        name = {"passed": "成功", "failed": "失敗", "skipped": "スキップ"}[report.outcome]
+        name = {"blocked": BLOCKED_COUNT, "cannot": CANNOT_COUNT}.get(
+            getattr(report, "oat_scenario", {}).get("outcome"), name)
+        run["counts"][name] = run["counts"].get(name, 0) + 1
+    elif report.failed and report.when == "teardown":
+        run["counts"]["後処理の失敗"] = run["counts"].get("後処理の失敗", 0) + 1
+    scenario = getattr(report, "oat_scenario", None)
+    if scenario and report.when in ("call", "setup"):
+        run["results"].append(scenario)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session):
+    """A worker hands what only it knows (its labs, errata, measurements) to the controller;
+    the controller times the writing of the reports and says what it cost."""
+    config = session.config
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["oat"] = json.dumps(_local(config), default=_plain)
+    started = time.perf_counter()
+    yield
+    if hasattr(config, "workeroutput"):
+        return
+    html = getattr(config.option, "htmlpath", None)
+    if html and Path(html).exists():
+        Path(html).write_text(japanese_first_screen(Path(html).read_text(encoding="utf-8")), encoding="utf-8")
+        spent = config.stash[run_key]["report_seconds"] + time.perf_counter() - started
+        _say_cost(config, "report", Path(html), spent)
+        if not config.option.collectonly:  # the run's plain data beside it, for `oat.cli merge`
+            labs = config.stash.get(labs_key, None)
+            merge.write_run(Path(html).parent / merge.RUN_FILE, summary=_summary(config),
+                            results=config.stash[run_key]["results"], run_id=labs.run_id if labs else "",
+                            exitstatus=session.exitstatus, folders=_folders(config))
+    book = config.getoption("workbook_path", None)
+    if book and config.stash[run_key]["counts"]:
+        started = time.perf_counter()
+        summary = _summary(config)
+        workbook.write(Path(book), cover=summary["cover"], traced=summary["traced"],
+                       results=config.stash[run_key]["results"], labs=summary["labs"],
+                       measurements=summary["measurements"])
+        _say_cost(config, "試験成績書", Path(book), time.perf_counter() - started)
+
+
+def _folders(config) -> list[str]:
+    """The feature folders this run set out to carry out: those its arguments name (all of
+    them for features/ itself) and those it ran scenarios of."""
+    found = {r["folder"] for r in config.stash[run_key]["results"]}
+    for arg in config.args:
+        path = (Path(config.invocation_params.dir) / str(arg).split("::", 1)[0]).resolve()
+        if path == FEATURES:
+            found.update(p.parent.name for p in FEATURES.glob("*/traceability.yaml"))
+        elif FEATURES in path.parents:
+            found.add(path.relative_to(FEATURES).parts[0])
+    return sorted(found)
+
+
+def _say_cost(config, what: str, path: Path, spent: float) -> None:
+    total = max(time.time() - config.stash[started_key], 1e-6)
+    config.get_terminal_writer().line(
+        f"[oat] {what}: {path} ({path.stat().st_size / 1e6:.2f} MB); writing it took "
+        f"{spent:.2f} s of the run's {total:.1f} s ({100 * spent / total:.1f} %)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    data = json.loads(getattr(node, "workeroutput", {}).get("oat", "{}") or "{}")
+    for lab in data.get("labs", []):
+        lab["setup_commands"] = [Command(**c) for c in lab.get("setup_commands", [])]
+    for key in SHARED:
+        node.config.stash[run_key]["from_workers"][key].extend(data.get(key, []))
+
+
+def _local(config) -> dict:
+    """This process's labs, applied errata and measurements."""
+    labs = config.stash.get(labs_key, None)
+    recorder = config.stash.get(recorder_key, None)
+    return {"labs": labs.summaries if labs else [],
+            "errata": [r for errata in config.stash.get(errata_key, []) for r in errata_rows(errata.applied)],
+            "measurements": recorder.measurements if recorder else []}
+
+
+def _shared(config) -> dict:
+    """The run's labs, errata and measurements: the workers' and this process's."""
+    local, workers = _local(config), config.stash[run_key]["from_workers"]
+    return {key: workers[key] + local[key] for key in SHARED}
+
+
+def _plain(value):
+    """JSON for the recorded commands in the lab summaries."""
+    return vars(value)
+
+
+def pytest_html_report_title(report):
+    report.title = "運用受入テスト報告書 (oat)"  # set at start; the verdict opens the summary
+
+
+BLOCKED_COUNT = "未実行 (先の失敗による)"
+CANNOT_COUNT = "実施不可"  # left out on purpose (a disruptive scenario on servers not disposable)
+
+
+def _passed(config) -> bool:
+    """合格: something ran, nothing failed or was left unrun, and the run was not cut short."""
+    counts = config.stash[run_key]["counts"]
+    return (bool(counts) and not config.stash.get(interrupted_key, False)
+            and not any(k not in ("成功", "スキップ", CANNOT_COUNT) and n for k, n in counts.items()))
+
+
+def pytest_keyboard_interrupt(excinfo):
+    """Ctrl-C or SIGTERM: whatever ran, the run is not a pass (its report must not say 合格)."""
+    if _config is not None:
+        _config.stash[interrupted_key] = True
+
+
+def _summary(config) -> dict:
+    """What the HTML report and the 試験成績書 both show of the whole run: the cover, the
+    traceability of each document, and the run's labs, errata and measurements. Made once,
+    when the first of them is written (the scenarios have all reported by then)."""
+    run = config.stash[run_key]
+    if "summary" not in run:
+        run["summary"] = _summarize(config)
+    return run["summary"]
+
+
+def _summarize(config) -> dict:
+    run, shared = config.stash[run_key], _shared(config)
+    mappings = [traceability.load(path) for path in sorted(FEATURES.glob("*/traceability.yaml"))]
+    traced = [(m, traceability.trace(m, run["results"])) for m in mappings]
+    refs = {}
+    for mapping, rows in traced:
+        for row in rows:
+            for label, _, _ in row.evidence:
+                refs.setdefault(label, []).append(row.item.ref)
+    all_rows = [row for _, rows in traced for row in rows]
+    failures = [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"]["html"]}
+                for r in run["results"] if r.get("failure")]
+    blocked = [(r["label"], r["blocked_by"]) for r in run["results"] if r.get("outcome") == "blocked"]
+    cover = {
+        "passed": _passed(config), "counts": run["counts"], "started": config.stash[started_key],
+        "ended": time.time(), "version": run["version"], "failures": failures,
+        "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.last_result(),
+        "trace_counts": traceability.counts(all_rows) if all_rows else {},
+    }
+    return {"cover": cover, "traced": traced, **shared}
+
+
+def _environment(labs: list[dict]) -> dict[str, str]:
+    """実施環境 on the first screen: the suite's interpreter, where the servers were, and CI."""
+    engines = sorted({lab["engine"] for lab in labs if lab.get("engine")})
+    ci = os.environ.get("CI", "")
+    return {
+        "Python": f"{platform.python_version()} (pytest {pytest.__version__}, pytest-bdd {version('pytest-bdd')})",
+        "実行ホスト": f"{platform.node()} ({platform.system()} {platform.release()})",
+        "サーバの提供元": "、".join(engines) or "このランではサーバを用意していません",
+        "CI": f"CI で実行 (CI={ci})" if ci else "手動実行 (CI 変数なし)",
+    }
+
+
+def pytest_html_results_summary(prefix, summary, postfix, session):
+    started = time.perf_counter()
+    config = session.config
+    shown = _summary(config)
+    prefix.append(render_cover(shown["cover"]))
+    prefix.append("<h2>トレーサビリティ (手順書の手順と実施結果)</h2>"
+                  + "".join(render_traceability(m, rows) for m, rows in shown["traced"]))
+    prefix.append(render_measurements(shown["measurements"]))
+    if shown["errata"]:
+        prefix.append(render_errata(shown["errata"]))
+    prefix.append(render_lab(shown["labs"], config.stash[started_key], time.time()))
+    config.stash[run_key]["report_seconds"] += time.perf_counter() - started
+
+
+def pytest_metadata(metadata, config):
+    """Keep the environment table short: the cover, not pip's package list, comes first."""
+    for key in ("Packages", "Plugins", "JAVA_HOME"):
+        metadata.pop(key, None)

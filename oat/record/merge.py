@@ -1,0 +1,567 @@
+"""Several shards' results, one operator report: `python -m oat.cli merge DIR… [--out DIR]`.
+
+A shard is one pytest run of the suite (features/clweb on one machine, features/tengine on
+another, or one controller with its xdist workers). Every run leaves, beside its report.html,
+`oat-run.json` (write_run): the plain data its report's cover and traceability and its
+試験成績書 are made from, and every scenario's steps and evidence, secrets masked as they were
+recorded. The shard's directory also holds junit.xml and cucumber.json.
+
+merge() reads them and writes one report.html (oat.render.report's renderers), one 試験成績書.xlsx
+(oat.render.workbook), one junit.xml and one cucumber.json, with one verdict:
+
+- 合格 only if every shard passed (its own verdict, and pytest ended normally) and no
+  documented step is left 未実施 in a feature folder that some shard set out to run.
+- A documented step counts as carried out when any shard carried it out and passed; one
+  shard's failure of it wins over another's pass.
+- A scenario is listed under each shard that ran it (label 〔shard〕); two shards that
+  claim the same scenario with different results are both shown, and named on the cover.
+
+Bad input (a directory without oat-run.json, JSON or XML that cannot be read, a file that is
+not what it should be, the same run given twice) is a MergeError: one line naming the file.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, fields, is_dataclass, replace
+from html import escape
+from pathlib import Path
+
+from oat.model import traceability
+
+from oat.render import workbook
+from oat.record.evidence import Attachment, Command, Step
+from oat.render.report import (STYLE, render_cover, render_errata, render_lab, render_measurements, render_steps,
+                        render_traceability)
+from oat.render.timewords import clock, seconds
+
+RUN_FILE = "oat-run.json"
+FORMAT = 1            # oat-run.json's layout; a reader refuses another one
+OUT = Path("reports") / "merged"
+OUTCOME = {"passed": "成功", "failed": "失敗", "skipped": "スキップ", "blocked": "未実行", "cannot": "実施不可"}
+EXIT_WORDS = {1: "テスト失敗", 2: "中断", 3: "内部エラーまたはラボの準備失敗", 4: "使い方の誤り", 5: "テストなし"}
+
+
+class MergeError(Exception):
+    """Bad input for the merge: the message is one line naming the directory or file."""
+
+
+# --- what every run writes ------------------------------------------------------------------
+
+def write_run(path: Path, *, summary: dict, results: list[dict], run_id: str, exitstatus: int,
+              folders: list[str]) -> Path:
+    """oat-run.json: the run's summary (cover, traceability, labs, errata, measurements) and
+    every scenario's data, as the report and the 試験成績書 were made from them.
+
+    folders: the feature folders the run set out to carry out (a merge counts their 未実施
+    documented steps against the verdict)."""
+    data = {
+        "format": FORMAT, "run_id": run_id, "exitstatus": int(exitstatus), "folders": sorted(set(folders)),
+        "cover": summary["cover"],
+        "traceability": [mapping_data(mapping, rows) for mapping, rows in summary["traced"]],
+        "labs": summary["labs"], "errata": summary["errata"], "measurements": summary["measurements"],
+        "results": results,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(data, ensure_ascii=False, default=_plain), encoding="utf-8")
+    os.replace(partial, path)  # a reader never sees half a file
+    return path
+
+
+def _plain(value):
+    """JSON for the recorded commands kept as objects (the labs' setup commands)."""
+    return asdict(value) if is_dataclass(value) else vars(value)
+
+
+def mapping_data(mapping: traceability.Mapping, rows: list[traceability.Row]) -> dict:
+    """A document's traceability as plain data: its items, each with this run's result."""
+    return {"folder": mapping.folder, "document": mapping.document, "title": mapping.title,
+            "source": mapping.source,
+            "items": [{**asdict(row.item), "status": row.status, "reason": row.reason,
+                       "evidence": [[label, outcome, [list(step) for step in steps]]
+                                    for label, outcome, steps in row.evidence]}
+                      for row in rows]}
+
+
+_ITEM_FIELDS = {f.name for f in fields(traceability.Item)}
+
+
+def mapping_from(data: dict) -> traceability.Mapping:
+    """mapping_data() read back (an item's keys that this oat's Item does not have are left out)."""
+    items = tuple(traceability.Item(**{key: tuple(value) if isinstance(value, list) else value
+                                       for key, value in item.items() if key in _ITEM_FIELDS})
+                  for item in data["items"])
+    return traceability.Mapping(data["folder"], data.get("document", ""), data.get("title", ""), items,
+                                data.get("source", ""))
+
+
+# --- reading the shards ---------------------------------------------------------------------
+
+@dataclass
+class Shard:
+    name: str
+    path: Path
+    run: dict
+    junit: ET.Element
+    cucumber: list
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.run["cover"].get("passed")) and self.run.get("exitstatus", 0) == 0
+
+
+def read(paths: list[Path]) -> list[Shard]:
+    """Each directory's oat-run.json, junit.xml and cucumber.json, or a MergeError."""
+    if not paths:
+        raise MergeError("merge needs at least one shard's reports directory")
+    shards, runs = [], {}
+    for path, name in zip(paths, _names(paths)):
+        shard = _read_one(Path(path), name)
+        run_id = shard.run["run_id"]
+        if run_id and run_id in runs:
+            raise MergeError(f"{path}: the same run (id {run_id}) as {runs[run_id]}: give each shard once")
+        runs[run_id] = path
+        shards.append(shard)
+    return shards
+
+
+def _names(paths: list[Path]) -> list[str]:
+    """Each shard's name: its directory's name, or the path as given when two share a name."""
+    names = [Path(p).resolve().name or str(p) for p in paths]
+    return [n if names.count(n) == 1 else str(p) for n, p in zip(names, paths)]
+
+
+def _read_one(path: Path, name: str) -> Shard:
+    if not path.is_dir():
+        raise MergeError(f"{path}: not a directory (give each shard's reports directory)")
+    run_file = path / RUN_FILE
+    if not run_file.is_file():
+        raise MergeError(f"{path}: no {RUN_FILE} in it (every oat run writes one beside its report.html)")
+    run = _json(run_file)
+    _check_run(run, run_file)
+    junit_file = path / "junit.xml"
+    if not junit_file.is_file():
+        raise MergeError(f"{path}: no junit.xml in it (the shard's reports directory holds junit.xml and cucumber.json)")
+    try:
+        junit = ET.parse(junit_file).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise MergeError(f"{junit_file}: unreadable XML ({_line(exc)})") from None
+    if junit.tag not in ("testsuites", "testsuite"):
+        raise MergeError(f"{junit_file}: not a JUnit report (its root is <{junit.tag}>)")
+    cucumber_file = path / "cucumber.json"
+    if not cucumber_file.is_file():
+        raise MergeError(f"{path}: no cucumber.json in it (the shard's reports directory holds junit.xml and cucumber.json)")
+    cucumber = _json(cucumber_file)
+    if not isinstance(cucumber, list) or not all(isinstance(f, dict) for f in cucumber):
+        raise MergeError(f"{cucumber_file}: not a Cucumber report (expected a list of features)")
+    return Shard(name, path, run, junit, cucumber)
+
+
+def _json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MergeError(f"{path}: unreadable JSON ({_line(exc)})") from None
+
+
+def _line(exc: BaseException) -> str:
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+
+
+_RESULT_KEYS = ("folder", "scenario", "label", "outcome")
+
+
+def _check_run(run, where: Path) -> None:
+    if not isinstance(run, dict):
+        raise MergeError(f"{where}: not an oat run (expected an object)")
+    if run.get("format") != FORMAT:
+        raise MergeError(f"{where}: format {run.get('format')!r}, this oat reads format {FORMAT}")
+    for key, kind in (("run_id", str), ("folders", list), ("cover", dict), ("traceability", list),
+                      ("labs", list), ("errata", list), ("measurements", list), ("results", list)):
+        if not isinstance(run.get(key), kind):
+            raise MergeError(f"{where}: {key}: expected {'an object' if kind is dict else 'a ' + kind.__name__}")
+    for key in ("passed", "counts", "started", "ended", "version"):
+        if key not in run["cover"]:
+            raise MergeError(f"{where}: cover.{key} is missing")
+    if not isinstance(run["cover"]["counts"], dict) or not all(
+            isinstance(run["cover"][k], (int, float)) for k in ("started", "ended")):
+        raise MergeError(f"{where}: cover: counts must be an object, started and ended times")
+    for i, result in enumerate(run["results"]):
+        if not isinstance(result, dict) or any(not isinstance(result.get(k), str) for k in _RESULT_KEYS):
+            raise MergeError(f"{where}: results[{i}]: needs the strings {', '.join(_RESULT_KEYS)}")
+        if not isinstance(result.get("steps", []), list) or not isinstance(result.get("failure", {}), dict):
+            raise MergeError(f"{where}: results[{i}]: steps must be a list and failure an object")
+    for i, doc in enumerate(run["traceability"]):
+        if not isinstance(doc, dict) or not isinstance(doc.get("folder"), str) or not isinstance(doc.get("items"), list):
+            raise MergeError(f"{where}: traceability[{i}]: needs folder and items")
+        for j, item in enumerate(doc["items"]):
+            if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("ref", "text")):
+                raise MergeError(f"{where}: traceability[{i}].items[{j}]: needs the strings ref and text")
+
+
+# --- one run from several --------------------------------------------------------------------
+
+RANK_CLAIMS = {traceability.FAILED: 0, traceability.DONE: 1, traceability.NOT_DONE: 2, traceability.CANNOT: 3}
+RANK_PARTS = {traceability.FAILED: 0, traceability.NOT_DONE: 1, traceability.CANNOT: 2, traceability.DONE: 3}
+
+
+def trace_union(mapping: traceability.Mapping, results: list[dict]) -> list[traceability.Row]:
+    """Each documented step with its result over every shard.
+
+    One scenario (an outline's example) claimed by several shards: failure wins, then a
+    step carried out, then not carried out, then 実施不可 (it ran and passed somewhere). The
+    scenarios a step needs combine as within one run: any failure, then any not carried
+    out, then 実施不可. Each claim is judged by traceability.trace, so one shard's result
+    means what it meant in that shard's own report."""
+    rows = []
+    for item in mapping.items:
+        if item.not_applicable or not item.scenarios:
+            rows.extend(traceability.trace(replace(mapping, items=(item,)), []))
+            continue
+        evidence, parts, missing = [], [], []
+        for name in item.scenarios:
+            claims: dict[str, list[tuple[str, str]]] = {}
+            for result in results:
+                if result["folder"] != mapping.folder or result["scenario"] != name:
+                    continue
+                row = traceability.trace(replace(mapping, items=(replace(item, scenarios=(name,)),)), [result])[0]
+                evidence.extend(row.evidence)
+                claims.setdefault(result.get("scenario_label", result["label"]), []).append((row.status, row.reason))
+            if not claims:
+                missing.append(name)
+            parts.extend(min(found, key=lambda c: RANK_CLAIMS[c[0]]) for found in claims.values())
+        if missing:
+            parts.append((traceability.NOT_DONE, "どのシャードも実行していないシナリオ: " + "、".join(missing)))
+        status, reason = min(parts, key=lambda c: RANK_PARTS[c[0]])
+        rows.append(traceability.Row(item, status, "" if status == traceability.DONE else reason, evidence))
+    return rows
+
+
+def _from_shard(result: dict, shard: str) -> dict:
+    """A scenario's data in the merged run: labelled with its shard (so two shards' runs of
+    one scenario stay two entries), its label in the shard kept."""
+    merged = dict(result, shard=shard, scenario_label=result["label"], label=f"{result['label']} 〔{shard}〕")
+    if result.get("blocked_by"):
+        merged["blocked_by"] = f"{result['blocked_by']} 〔{shard}〕"
+    return merged
+
+
+def combine(shards: list[Shard]) -> dict:
+    """The merged run: cover, traceability (in scope and not), results, labs, errata,
+    measurements, the verdict's reasons and the scenarios whose shards disagree."""
+    results = [_from_shard(r, s.name) for s in shards for r in s.run["results"]]
+    scope = {f for s in shards for f in s.run["folders"]} | {r["folder"] for r in results}
+    mappings, notes = {}, []
+    for shard in shards:
+        for doc in shard.run["traceability"]:
+            mapping = mapping_from(doc)
+            first = mappings.setdefault(mapping.folder, (mapping, shard.name))
+            if first[0].items != mapping.items:
+                notes.append(f"手順書 {mapping.folder} の対応表がシャード {shard.name} と {first[1]} で異なります"
+                             f" ({first[1]} のものを使いました)")
+    traced, outside = [], []
+    for folder, (mapping, _) in sorted(mappings.items()):
+        (traced if folder in scope else outside).append((mapping, trace_union(mapping, results)))
+    rows = [row for _, found in traced for row in found]
+
+    reasons = []
+    for shard in shards:
+        if not shard.run["cover"].get("passed"):
+            reasons.append(f"シャード {shard.name} が不合格です ({_counts_text(shard.run['cover']['counts'])})")
+        elif shard.run.get("exitstatus", 0) != 0:
+            code = shard.run["exitstatus"]
+            reasons.append(f"シャード {shard.name} の実行が正常に終わっていません (終了コード {code}: "
+                           f"{EXIT_WORDS.get(code, '不明')})")
+    left = [row for row in rows if row.status == traceability.NOT_DONE and row.item.scenarios]
+    if left:
+        reasons.append(f"実行対象のフォルダ ({'、'.join(sorted(m.folder for m, _ in traced))}) の手順書の手順 "
+                       f"{len(left)} 件が未実施です: " + "、".join(row.item.ref for row in left[:10])
+                       + (" …" if len(left) > 10 else ""))
+
+    counts: dict[str, int] = {}
+    for shard in shards:
+        for name, n in shard.run["cover"]["counts"].items():
+            counts[name] = counts.get(name, 0) + n
+    refs: dict[str, list[str]] = {}
+    for row in rows:
+        for label, _, _ in row.evidence:
+            refs.setdefault(label, []).append(row.item.ref)
+    versions = list(dict.fromkeys(s.run["cover"]["version"] for s in shards))
+    mutants = [s.run["cover"]["mutants"] for s in shards if s.run["cover"].get("mutants")]
+    cover = {
+        "passed": bool(shards) and not reasons and any(counts.values()),
+        "counts": counts,
+        "started": min(s.run["cover"]["started"] for s in shards),
+        "ended": max(s.run["cover"]["ended"] for s in shards),
+        "version": versions[0] if len(versions) == 1 else
+        "、".join(f"{s.run['cover']['version']} ({s.name})" for s in shards),
+        "failures": [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"].get("html", "")}
+                     for r in results if r.get("failure")],
+        "environment": {f"シャード {s.name}": _environment(s) for s in shards},
+        "blocked": [(r["label"], r["blocked_by"]) for r in results if r.get("outcome") == "blocked"],
+        "mutants": max(mutants, key=lambda m: m.get("finished") or 0) if mutants else None,
+        "trace_counts": traceability.counts(rows) if rows else {},
+    }
+    if not any(counts.values()):
+        reasons.append("どのシャードもシナリオを実行していません")
+    return {
+        "cover": cover, "traced": traced, "outside": outside, "results": results, "reasons": reasons,
+        "conflicts": _conflicts(results), "notes": notes, "shards": shards,
+        "labs": [dict(lab, description=f"{lab.get('description', '')} — シャード {s.name}", shard=s.name)
+                 for s in shards for lab in s.run["labs"]],
+        "errata": [dict(e, server=f"{e.get('server', '')} 〔{s.name}〕") for s in shards for e in s.run["errata"]],
+        "measurements": [dict(m, label=f"{m.get('label', '')} 〔{s.name}〕") for s in shards
+                         for m in s.run["measurements"]],
+    }
+
+
+def _environment(shard: Shard) -> str:
+    """実施環境 of one shard in one line: its labs (networks, run), then its own environment."""
+    labs = [f"ラボ {lab['name']} (ラン {lab.get('run_id', '?')}: "
+            + ", ".join(f"{n} {s}" for n, s in lab.get("networks", {}).items()) + ")"
+            + (f" {lab['engine']}" if lab.get("engine") else "")
+            for lab in shard.run["labs"]]
+    own = [f"{name}: {value}" for name, value in shard.run["cover"].get("environment", {}).items()
+           if not (labs and name == "サーバの提供元")]  # the labs name their engine
+    return " ・ ".join(labs + own) or "—"
+
+
+def _conflicts(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Scenarios that two or more shards ran with different outcomes: (scenario, [(shard, outcome)])."""
+    claims: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for r in results:
+        claims.setdefault((r["folder"], r["scenario_label"]), []).append((r["shard"], r["outcome"]))
+    return [(f"{folder}/{label}", found) for (folder, label), found in claims.items()
+            if len({outcome for _, outcome in found}) > 1]
+
+
+def _counts_text(counts: dict) -> str:
+    return "、".join(f"{name} {n}" for name, n in counts.items()) or "実行したシナリオなし"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def render_html(merged: dict) -> str:
+    """The merged operator report: one self-contained page in Japanese, in the order of a
+    run's report (cover, traceability, measurements, errata, labs, scenarios)."""
+    cover = merged["cover"]
+    verdict = "合格" if cover["passed"] else "不合格"
+    shards = merged["shards"]
+    head = render_cover(cover)
+    why = ""
+    if merged["reasons"]:
+        why = ('<div class="oat-failure"><b>不合格の理由</b><ul>'
+               + "".join(f"<li>{escape(r)}</li>" for r in merged["reasons"]) + "</ul></div>")
+    head = head.replace(f"判定: {verdict}</div>", f"判定: {verdict}</div>{why}", 1)
+    parts = [
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">",
+        f"<title>運用受入テスト報告書 (oat) — シャード {len(shards)} 件の統合</title>",
+        "<style>body { font-family: 'Noto Sans CJK JP', 'Noto Sans JP', sans-serif; margin: 16px 24px;"
+        " font-size: 14px; } h1 { font-size: 22px; }</style>",
+        STYLE, "</head><body>",
+        "<h1>運用受入テスト報告書 (oat)</h1>",
+        f"<p>シャード {len(shards)} 件 ({escape('、'.join(s.name for s in shards))}) の結果を 1 つにまとめた報告書です。"
+        "判定は、すべてのシャードが合格し、実行対象のフォルダの手順書の手順に未実施が残っていないときに合格です。</p>",
+        head,
+        _render_conflicts(merged["conflicts"]),
+        _render_shards(shards),
+        "<h2>トレーサビリティ (手順書の手順と実施結果)</h2>",
+        "".join(render_traceability(m, rows) for m, rows in merged["traced"])
+        or "<p>実行対象のフォルダに手順書の対応表はありません。</p>",
+    ]
+    if merged["outside"]:
+        parts.append("<h3>対象外の手順書 (どのシャードも実行していないフォルダ。判定には含めません)</h3>"
+                     + "".join(f"<details><summary>{escape(m.title)} ({escape(m.folder)})</summary>"
+                               f"{render_traceability(m, rows)}</details>" for m, rows in merged["outside"]))
+    if merged["notes"]:
+        parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in merged["notes"]) + "</ul>")
+    parts.append(render_measurements(merged["measurements"]))
+    if merged["errata"]:
+        parts.append(render_errata(merged["errata"]))
+    labs = [dict(lab, setup_commands=[_command(c) for c in lab.get("setup_commands", [])]) for lab in merged["labs"]]
+    parts.append(render_lab(labs, cover["started"], cover["ended"]))
+    parts.append(_render_scenarios(merged["results"]))
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def _render_conflicts(conflicts) -> str:
+    if not conflicts:
+        return ""
+    return ("<h3>シャードによって結果が異なるシナリオ</h3><ul>"
+            + "".join(f"<li>{escape(name)}: " + "、".join(escape(f"{OUTCOME.get(o, o)} ({s})") for s, o in found)
+                      + "</li>" for name, found in conflicts) + "</ul>")
+
+
+def _render_shards(shards: list[Shard]) -> str:
+    rows = []
+    for s in shards:
+        cover = s.run["cover"]
+        verdict = "合格" if s.passed else "不合格"
+        rows.append(f'<tr><td>{escape(s.name)}</td><td class="oat-status oat-{"成功" if s.passed else "失敗"}">'
+                    f"{verdict}</td><td>{escape(_counts_text(cover['counts']))}</td>"
+                    f"<td>{clock(cover['started'])} 〜 {clock(cover['ended'])}</td>"
+                    f"<td>{escape(str(cover['version']))}</td><td>{escape(s.run['run_id'])}</td>"
+                    f"<td>{s.run.get('exitstatus', '?')}</td><td>{escape(str(s.path))}</td></tr>")
+    return ("<h2>シャード</h2><table class=\"oat-lab\"><tr><th>シャード</th><th>判定</th><th>シナリオ</th>"
+            "<th>期間</th><th>試験スイートの版</th><th>ラン ID</th><th>終了コード</th><th>ディレクトリ</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def _render_scenarios(results: list[dict]) -> str:
+    index, sections = [], []
+    for n, r in enumerate(results, 1):
+        outcome = OUTCOME.get(r["outcome"], r["outcome"])
+        status = {"成功": "成功", "失敗": "失敗"}.get(outcome, "未実行")
+        took = sum(s.get("duration", 0.0) for s in r.get("steps", []))
+        index.append(f'<tr><td class="oat-status oat-{status}">{escape(outcome)}</td>'
+                     f'<td><a href="#oat-s{n:03d}">{escape(r["scenario_label"])}</a></td>'
+                     f"<td>{escape(r['folder'])}</td><td>{escape(r['shard'])}</td><td>{seconds(took)}</td></tr>")
+        why = ""
+        if r.get("failure"):
+            why = r["failure"].get("html", "")
+        elif r.get("blocked_by"):
+            why = f"<p>未実行: 同じラボで先に実行した「{escape(r['blocked_by'])}」が失敗したため</p>"
+        elif r.get("reason"):
+            why = f"<p>実施不可: {escape(r['reason'])}</p>"
+        sections.append(
+            f'<section class="oat-scenario" id="oat-s{n:03d}"><h3><span class="oat-status oat-{status}">'
+            f"{escape(outcome)}</span> {escape(r['label'])}</h3>"
+            f"<p>フォルダ {escape(r['folder'])} ・ シャード {escape(r['shard'])}"
+            + (f" ・ 開始 {clock(r['started'])}" if r.get("started") else "") + f" ・ 所要時間 {seconds(took)}</p>"
+            + why + (render_steps(_steps(r)) if r.get("steps") else "") + "</section>")
+    return (f"<h2>シナリオ ({len(results)} 件)</h2>"
+            '<table class="oat-lab"><tr><th>結果</th><th>シナリオ</th><th>フォルダ</th><th>シャード</th>'
+            f"<th>所要時間</th></tr>{''.join(index)}</table>" + "".join(sections))
+
+
+_COMMAND_FIELDS = {f.name for f in fields(Command)}
+
+
+def _command(data) -> Command:
+    if isinstance(data, Command):
+        return data
+    values = {k: v for k, v in data.items() if k in _COMMAND_FIELDS}
+    for key, default in (("server", "?"), ("command", ""), ("exit_code", None), ("stdout", ""), ("stderr", ""),
+                         ("duration", 0.0)):
+        values.setdefault(key, default)
+    return Command(**values)
+
+
+def _steps(result: dict) -> list[Step]:
+    """A scenario's steps, as recorded data, back into what oat.render.report renders."""
+    return [Step(keyword="", text=s.get("title", ""), status=s.get("status", "未実行"),
+                 duration=s.get("duration", 0.0), error=s.get("error", ""),
+                 commands=[_command(c) for c in s.get("commands", [])],
+                 attachments=[Attachment("png", shot["name"], base64.b64decode(shot["png"]))
+                              for shot in s.get("shots", [])])
+            for s in result.get("steps", [])]
+
+
+JUNIT_TOTALS = ("tests", "failures", "errors", "skipped")
+
+
+def merge_junit(shards: list[Shard]) -> ET.Element:
+    """One <testsuites> holding each shard's suites (named after the shard), with the totals."""
+    root = ET.Element("testsuites", name="oat (シャード統合)")
+    totals, took = dict.fromkeys(JUNIT_TOTALS, 0), 0.0
+    for shard in shards:
+        suites = [shard.junit] if shard.junit.tag == "testsuite" else shard.junit.findall("testsuite")
+        for suite in suites:
+            suite = copy.deepcopy(suite)
+            suite.set("name", f"{suite.get('name', 'pytest')} [{shard.name}]")
+            counted = _suite_counts(suite)
+            for key in JUNIT_TOTALS:
+                suite.set(key, str(counted[key]))
+                totals[key] += counted[key]
+            took += float(suite.get("time") or 0)
+            properties = suite.find("properties")
+            if properties is None:
+                properties = ET.Element("properties")
+                suite.insert(0, properties)
+            ET.SubElement(properties, "property", name="oat.shard", value=shard.name)
+            ET.SubElement(properties, "property", name="oat.run_id", value=shard.run["run_id"])
+            root.append(suite)
+    for key in JUNIT_TOTALS:
+        root.set(key, str(totals[key]))
+    root.set("time", f"{took:.3f}")
+    return root
+
+
+def _suite_counts(suite: ET.Element) -> dict[str, int]:
+    """The suite's own totals (pytest writes them), else counted from its test cases."""
+    cases = suite.findall("testcase")
+    counted = {"tests": len(cases),
+               "failures": sum(1 for c in cases if c.find("failure") is not None),
+               "errors": sum(1 for c in cases if c.find("error") is not None),
+               "skipped": sum(1 for c in cases if c.find("skipped") is not None)}
+    found = {}
+    for key in JUNIT_TOTALS:
+        try:
+            found[key] = int(suite.get(key))
+        except (TypeError, ValueError):
+            found[key] = counted[key]
+    return found
+
+
+def merge_cucumber(shards: list[Shard]) -> list[dict]:
+    """The shards' feature lists one after the other: a feature run by two shards stays two
+    entries (each element's result belongs to one lab and one run), each tagged with its shard."""
+    merged = []
+    for shard in shards:
+        for feature in shard.cucumber:
+            feature = copy.deepcopy(feature)
+            feature.setdefault("tags", []).append({"name": f"oat-shard:{shard.name}", "line": feature.get("line", 1)})
+            merged.append(feature)
+    return merged
+
+
+def write(merged: dict, out: Path) -> list[Path]:
+    """report.html, 試験成績書.xlsx, junit.xml and cucumber.json in `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    html = out / "report.html"
+    html.write_text(render_html(merged), encoding="utf-8")
+    book = workbook.write(out / "試験成績書.xlsx", cover=merged["cover"], traced=merged["traced"],
+                          results=merged["results"], labs=merged["labs"], measurements=merged["measurements"])
+    junit = out / "junit.xml"
+    ET.ElementTree(merge_junit(merged["shards"])).write(junit, encoding="utf-8", xml_declaration=True)
+    cucumber = out / "cucumber.json"
+    cucumber.write_text(json.dumps(merge_cucumber(merged["shards"]), ensure_ascii=False, indent=1), encoding="utf-8")
+    return [html, book, junit, cucumber]
+
+
+def main(argv: list[str]) -> int:
+    """0: merged verdict 合格; 1: 不合格; 2: bad input (one line naming the directory or file)."""
+    parser = argparse.ArgumentParser(prog="python -m oat.cli merge",
+                                     description="several shards' reports directories, one operator report")
+    parser.add_argument("dirs", nargs="+", metavar="DIR", help="a shard's reports directory (holds oat-run.json)")
+    parser.add_argument("--out", metavar="DIR", default=str(OUT), help=f"where to write (default {OUT})")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    try:
+        if any(Path(d).resolve() == out.resolve() for d in args.dirs):
+            raise MergeError(f"{out}: --out is one of the shards' directories (its reports would be overwritten)")
+        merged = combine(read([Path(d) for d in args.dirs]))
+        try:
+            written = write(merged, out)
+        except OSError as exc:
+            raise MergeError(f"{out}: cannot write the merged reports ({_line(exc)})") from None
+    except MergeError as exc:
+        print(f"oat: merge: {exc}", file=sys.stderr)
+        return 2
+    passed = merged["cover"]["passed"]
+    count = len(merged["shards"])
+    print(f"[oat] merged {count} shard{'' if count == 1 else 's'} ({', '.join(s.name for s in merged['shards'])}): "
+          f"判定 {'合格' if passed else '不合格'} ({_counts_text(merged['cover']['counts'])})")
+    for reason in merged["reasons"]:
+        print(f"[oat]   {reason}")
+    print(f"[oat] wrote {', '.join(str(p) for p in written)}")
+    return 0 if passed else 1

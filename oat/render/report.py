@@ -1,0 +1,305 @@
+"""HTML pieces of the operator report, added to pytest-html's report through its hooks.
+
+Pure functions of recorded data (oat.record.evidence), so they are tested without a lab. Every
+value is escaped: command output is untrusted text.
+"""
+from __future__ import annotations
+
+import base64
+import re
+import statistics
+from html import escape
+
+from oat.model import traceability
+from oat.render.charts import bar_chart_svg
+from oat.record.evidence import NOT_RUN, Command, Step
+from oat.render.timewords import clock as _clock, seconds as _seconds
+
+STYLE = """
+<style>
+.oat-lab, .oat-steps { border-collapse: collapse; margin: 6px 0 10px; }
+.oat-lab td, .oat-lab th, .oat-steps td, .oat-steps th { border: 1px solid #ccc; padding: 3px 8px;
+  text-align: left; vertical-align: top; }
+.oat-steps { width: 100%; }
+.oat-status { white-space: nowrap; font-weight: bold; }
+.oat-成功 { color: #1a7f37; } .oat-失敗 { color: #cf222e; } .oat-未実行 { color: #8c959f; }
+.oat-failure { border: 2px solid #cf222e; background: #fff0f0; padding: 6px 10px; margin: 6px 0; }
+.oat-cmd summary { font-family: monospace; cursor: pointer; }
+.oat-cmd pre { background: #f6f8fa; padding: 6px; margin: 2px 0 6px; white-space: pre-wrap;
+  max-height: 30em; overflow: auto; }
+.oat-bad { color: #cf222e; }
+.oat-shot { max-width: 100%; border: 1px solid #ccc; margin: 4px 0; }
+.oat-verdict { font-size: 28px; font-weight: bold; padding: 6px 16px; display: inline-block; color: #fff; }
+.oat-合格 { background: #1a7f37; } .oat-不合格 { background: #cf222e; }
+.oat-trace td.oat-未実施 { color: #fff; background: #cf222e; font-weight: bold; }
+.oat-trace td.oat-失敗 { color: #fff; background: #cf222e; font-weight: bold; }
+.oat-trace td.oat-実施不可 { color: #7d4e00; background: #fff1c2; font-weight: bold; }
+.oat-trace td.oat-成功 { color: #1a7f37; font-weight: bold; }
+.oat-trace ul { margin: 0; padding-left: 1.2em; }
+.oat-nums td:nth-child(2) { text-align: right; }
+</style>
+"""
+
+
+def failure_headline(step: Step) -> str:
+    """The one line that says which Gherkin step failed and why."""
+    return f"失敗したステップ: 「{step.title}」 — 原因: {step.error or '不明'}"
+
+
+def render_failure(step: Step) -> str:
+    """The failed step first: its one line, then what was gathered when it failed (the
+    servers' log tails, the browser's screen)."""
+    gathered = "".join(_render_attachment(a) for a in step.attachments if a.name.startswith(FAILURE_CONTEXT))
+    return f'<div class="oat-failure">{escape(failure_headline(step))}{gathered}</div>'
+
+
+FAILURE_CONTEXT = "失敗時の"  # the prefix of attachments gathered when a step fails
+
+
+def render_steps(steps: list[Step]) -> str:
+    """The scenario's steps with status, duration and, collapsed, the evidence of each."""
+    rows = []
+    for step in steps:
+        evidence = "".join(render_command(c) for c in step.commands)
+        evidence += "".join(_render_attachment(a) for a in step.attachments)
+        if step.error:
+            evidence = f'<div class="oat-bad">{escape(step.error)}</div>' + evidence
+        rows.append(
+            "<tr>"
+            f'<td class="oat-status oat-{escape(step.status)}">{escape(step.status)}</td>'
+            f"<td>{escape(step.title)}{evidence}</td>"
+            f"<td>{_seconds(step.duration) if step.status != NOT_RUN else ''}</td>"
+            f"<td>{len(step.commands)}</td>"
+            "</tr>"
+        )
+    return (
+        '<table class="oat-steps"><tr><th>結果</th><th>ステップ (実行したコマンド)</th>'
+        "<th>所要時間</th><th>コマンド数</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def render_command(cmd: Command) -> str:
+    """One command as a collapsed block: server, command, exit code, duration; output inside."""
+    exit_text = "例外" if cmd.exit_code is None else str(cmd.exit_code)
+    cls = "" if cmd.ok else ' class="oat-bad"'
+    body = ""
+    if cmd.stdout:
+        body += f"<div>標準出力</div><pre>{escape(_clip(cmd.stdout))}</pre>"
+    if cmd.stderr:
+        body += f"<div>標準エラー出力</div><pre>{escape(_clip(cmd.stderr))}</pre>"
+    return (
+        f'<details class="oat-cmd"><summary{cls}>[{escape(cmd.server)}{" " + escape(cmd.via) if cmd.via else ""}] $ {escape(cmd.command)}'
+        f" → 終了コード {exit_text} ({_seconds(cmd.duration)})</summary>{body or '<pre>(出力なし)</pre>'}"
+        "</details>"
+    )
+
+
+def _render_attachment(att) -> str:
+    if att.kind == "svg":  # made by the suite itself (oat.faults.availability), not from command output
+        return f"<div>{escape(att.name)}</div><div>{att.content}</div>"
+    if att.kind == "png":
+        data = base64.b64encode(att.content).decode()
+        return f'<div>{escape(att.name)}</div><img class="oat-shot" src="data:image/png;base64,{data}">'
+    return f"<div>{escape(att.name)}</div><pre>{escape(str(att.content))}</pre>"
+
+
+def render_lab(labs: list[dict], started: float, ended: float) -> str:
+    """The report header: when the run ran, and each lab's servers, images and addresses."""
+    parts = [
+        "<h2>運用テスト環境 (ラボ) と構成</h2>",
+        f"<p>開始 {_clock(started)} ・ 終了 {_clock(ended)} ・ 所要時間 {_seconds(ended - started)}</p>",
+    ]
+    if not labs:
+        parts.append("<p>このランではラボを構築していません。</p>")
+    for lab in labs:
+        rows = "".join(
+            f"<tr><td>{escape(s['name'])}</td><td>{escape(s['role'])}</td><td>{escape(s['image'])}</td>"
+            f"<td>{escape(', '.join(f'{n}: {a}' for n, a in s['addresses'].items()))}</td>"
+            f"<td>{'<br>'.join(escape(f'{p} {v}') for p, v in s.get('packages', {}).items()) or '—'}</td>"
+            f"<td>{escape(s['container'])}</td></tr>"
+            for s in lab["servers"]
+        )
+        parts.append(
+            f"<h3>{escape(lab['name'])} — {escape(lab['description'])}</h3>"
+            f"<p>ラン ID {escape(lab['run_id'])} ・ ネットワーク "
+            f"{escape(', '.join(f'{n} {s}' for n, s in lab['networks'].items()))} ・ "
+            f"構築 {_seconds(lab['build_seconds'])}</p>"
+            + "".join(f'<p class="oat-relocated">手順書と異なるアドレス: {escape(line)}</p>'
+                      for line in lab.get("relocated", []))
+            + 
+            '<table class="oat-lab"><tr><th>サーバ</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
+            f"<th>インストール済みのバージョン</th><th>接続先 (コンテナ / SSH)</th></tr>{rows}</table>"
+        )
+        if lab.get("setup_commands"):
+            parts.append(
+                f"<details><summary>ラボ構築時のコマンド ({len(lab['setup_commands'])})</summary>"
+                + "".join(render_command(c) for c in lab["setup_commands"])
+                + "</details>"
+            )
+    return "".join(parts)
+
+
+def errata_rows(applied) -> list[dict]:
+    """oat.model.errata's applied errata as plain rows (they cross from xdist workers as JSON)."""
+    return [{"where": a.erratum.where, "documented": a.erratum.documented, "corrected": a.erratum.corrected,
+             "why": a.erratum.why, "server": a.server, "as_written": a.as_written} for a in applied]
+
+
+def render_errata(applied: list[dict]) -> str:
+    """正誤表: each documented command that did not work as written, and what ran instead
+    (one row per erratum, with every server it was met on). `applied`: errata_rows()."""
+    grouped: dict[tuple, list] = {}
+    for row in applied:
+        grouped.setdefault((row["where"], row["documented"]), []).append(row)
+    rows = []
+    for items in grouped.values():
+        first = items[0]
+        met = "<br>".join(escape(f"{row['server']}: {row['as_written']}") for row in items)
+        rows.append(f"<tr><td>{escape(first['where'])}</td><td><code>{escape(first['documented'])}</code></td>"
+                    f"<td>{met}</td><td><code>{escape(first['corrected'])}</code></td><td>{escape(first['why'])}</td></tr>")
+    return (
+        "<h2>正誤表 (手順書のとおりに動かなかったコマンド)</h2>"
+        '<table class="oat-lab"><tr><th>手順書の箇所</th><th>手順書の記載</th><th>記載どおりの実行結果</th>'
+        f"<th>実行したコマンド</th><th>理由</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def render_cover(cover: dict) -> str:
+    """The first screen: verdict, counts, when, which suite; then every failure, first."""
+    verdict = "合格" if cover["passed"] else "不合格"
+    counts = cover["counts"]
+    lines = [
+        STYLE,
+        f'<div class="oat-verdict oat-{verdict}">判定: {verdict}</div>',
+        '<table class="oat-lab oat-nums"><tr><th>シナリオ</th><th>件数</th></tr>'
+        + "".join(f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in counts.items()) + "</table>",
+        f"<p>開始 {_clock(cover['started'])} ・ 終了 {_clock(cover['ended'])} ・ "
+        f"所要時間 {_seconds(cover['ended'] - cover['started'])} ・ oat {escape(cover['version'])}</p>",
+    ]
+    if cover.get("environment"):
+        lines.append('<table class="oat-lab"><tr><th colspan="2">実施環境</th></tr>' + "".join(
+            f"<tr><td>{escape(name)}</td><td>{escape(value)}</td></tr>"
+            for name, value in cover["environment"].items()) + "</table>")
+    if cover.get("trace_counts"):
+        lines.append("<p>手順書の手順: " + " ・ ".join(
+            f"{escape(k)} {v}" for k, v in cover["trace_counts"].items()) + "</p>")
+        missing = cover["trace_counts"].get(traceability.NOT_DONE, 0)
+        if missing:
+            lines.append(f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
+                         "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>")
+    if cover.get("mutants"):
+        lines.append(render_mutants(cover["mutants"]))
+    for failure in cover.get("failures", []):
+        lines.append(f"<h3>失敗: {escape(failure['label'])}"
+                     + (f" (手順書: {escape('、'.join(failure['refs']))})" if failure.get("refs") else "")
+                     + f"</h3>{failure['html']}")
+    if cover.get("blocked"):
+        lines.append(f"<h3>未実行: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
+                     + "".join(f"<li>{escape(label)} ← 「{escape(by)}」の失敗</li>" for label, by in cover["blocked"])
+                     + "</ul>")
+    return "".join(lines)
+
+
+def render_mutants(result: dict) -> str:
+    """検出力: how many of oat's own product defects (lab/mutants) the last mutation check caught."""
+    survivors = [o for o in result["outcomes"] if o["verdict"] != "killed"]
+    cls = ' class="oat-bad"' if survivors else ""
+    when = _clock(result["finished"]) if result.get("finished") else "?"
+    return (f"<p{cls}><b>検出力: {result['total']} 件中 {result['killed']} 件検出</b> "
+            f"(欠陥を 1 つずつ注入した製品で実行、{escape(when)}、oat {escape(str(result.get('version', '?')))})"
+            + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors) + "</p>")
+
+
+def render_traceability(mapping: traceability.Mapping, rows: list[traceability.Row]) -> str:
+    """One table per document: each of its steps, what carried it out, and the result."""
+    body, section = [], ""
+    for row in rows:
+        if row.item.section != section:
+            section = row.item.section
+            body.append(f'<tr><th colspan="4">{escape(section or mapping.title)}</th></tr>')
+        evidence = "".join(
+            f"<li>{escape(label)}<ul>"
+            + "".join(f"<li>{escape(status)} ・ {escape(title)}</li>" for title, status, _ in steps)
+            + "</ul></li>"
+            for label, _, steps in row.evidence)
+        body.append(
+            f"<tr><td>{escape(row.item.ref)}</td><td>{escape(row.item.text)}</td>"
+            f'<td class="oat-{escape(row.status)}">{escape(row.status)}</td>'
+            f"<td>{escape(row.reason)}<ul>{evidence}</ul></td></tr>")
+    return (f"<h3>{escape(mapping.title)} <small>({escape(mapping.document)})</small></h3>"
+            '<table class="oat-lab oat-trace"><tr><th>手順書の手順</th><th>内容</th><th>結果</th>'
+            f"<th>実施したシナリオとステップ</th></tr>{''.join(body)}</table>")
+
+
+def render_measurements(measurements: list[dict]) -> str:
+    """測定結果: RTOs as a bar chart against their target, availability as its timeline."""
+    if not measurements:
+        return ""
+    parts = ["<h2>測定結果</h2>"]
+    rto = [m for m in measurements if m["kind"] == "rto"]
+    if rto:
+        values = sorted(m["value"] for m in rto)
+        median = statistics.median(values)
+        parts.append("<h3>フェイルオーバーの RTO (kill -9 から最初の正しい HTTPS 応答まで)</h3>"
+                     + bar_chart_svg([(m["label"], m["value"]) for m in rto], "秒", rto[0].get("target"))
+                     + f"<p>{len(values)} 回 ・ 最小 {values[0]:.2f} 秒 ・ 中央値 {median:.2f} 秒"
+                     f" ・ 最大 {values[-1]:.2f} 秒</p>")
+    for m in measurements:
+        if m["kind"] == "availability":
+            parts.append(f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
+                         f"<div>{m['svg']}</div><pre>{escape(m['text'])}</pre>")
+    faults = [m for m in measurements if m["kind"] == "fault"]
+    if faults:
+        parts.append(render_faults(faults))
+    timed = [m for m in measurements if m["kind"] == "seconds"]
+    if timed:
+        parts.append("<h3>所要時間</h3>" + bar_chart_svg([(f"{i}", m["value"]) for i, m in enumerate(timed, 1)], "秒")
+                     + "<ol>" + "".join(f"<li>{escape(m['label'])}: {m['value']:.2f} 秒</li>" for m in timed) + "</ol>")
+    return "".join(parts)
+
+
+def fault_rto(m: dict) -> str:
+    return "系切替なし" if m.get("rto") is None else f"{m['rto']:.2f} 秒"
+
+
+def render_faults(faults: list[dict]) -> str:
+    """障害試験: one row per fault (RTO, seconds with two actives, acknowledged saves and how
+    many were lost) with the client's availability timeline through it."""
+    rows = "".join(
+        f"<tr><td>{escape(m['label'])}</td><td>{fault_rto(m)}</td>"
+        f'<td class="oat-{"成功" if m["two_actives"] == 0 else "失敗"}">{m["two_actives"]:.1f} 秒</td>'
+        f"<td>{m['acknowledged']} 件</td>"
+        f'<td class="oat-{"成功" if m["lost"] == 0 else "失敗"}">{m["lost"]} 件</td>'
+        f"<td>{m.get('svg', '')}</td></tr>" for m in faults)
+    timed = [(m["label"], m["rto"]) for m in faults if m.get("rto") is not None]
+    chart = bar_chart_svg(timed, "秒", faults[0].get("target")) if timed else ""
+    return ("<h3>障害試験 (障害から生き残った系の最初の正しい HTTPS 応答までの RTO、両系同時稼働、保存データの消失)</h3>"
+            f"{chart}<table class=\"oat-lab\"><tr><th>障害</th><th>RTO</th><th>両系同時稼働</th>"
+            f"<th>保存成功</th><th>消失</th><th>クライアントの可用性 (緑: 保存成功、赤: 失敗)</th></tr>{rows}</table>")
+
+
+def _clip(text: str, limit: int = 20000) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} 文字省略)"
+
+
+# pytest-html's own English lines before the summary, and where its environment table goes.
+_GENERATED = re.compile(r'\s*<p>Report generated on .*?</p>', re.DOTALL)
+_ENVIRONMENT = re.compile(r'\s*<div id="environment-header">.*?</table>', re.DOTALL)
+_RUN_COUNT = re.compile(r'<p class="run-count">(\d+) tests? took ([^<]*?)\.</p>')
+_WORDS = {"<h2>Summary</h2>": "<h2>試験結果</h2>",
+          "(Un)check the boxes to filter the results.": "チェックを外した結果の行は下の表で隠れます。"}
+
+
+def japanese_first_screen(html: str) -> str:
+    """pytest-html's page with nothing English before the verdict: its "Report generated on …"
+    line goes (the cover says when), its Environment table moves below the summary, next to
+    the per-test table it belongs to, and the summary's own words are Japanese."""
+    html = _GENERATED.sub("", html, count=1)
+    moved = _ENVIRONMENT.search(html)
+    if moved:
+        html = html[:moved.start()] + html[moved.end():]
+        block = moved.group(0).replace("<h2>Environment</h2>", "<h2>環境 (pytest-metadata)</h2>")
+        html = html.replace('<table id="results-table">', block + '\n    <table id="results-table">', 1)
+    for english, japanese in _WORDS.items():
+        html = html.replace(english, japanese, 1)
+    return _RUN_COUNT.sub(r'<p class="run-count">テスト \1 件 ・ 所要時間 \2</p>', html, count=1)

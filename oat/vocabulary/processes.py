@@ -1,0 +1,58 @@
+"""Processes by name (the kernel's comm, as `ps -o comm` and `pgrep -x` see it; at most 15
+characters), read with testinfra's host.process."""
+from __future__ import annotations
+
+from oat.vocabulary.checks import check, each
+
+
+def _named(server, name: str) -> list:
+    return server.host.process.filter(comm=name)
+
+
+def _pids(processes) -> str:
+    """For a failure's message: each process's PID and its parent's."""
+    return ", ".join(f"{p.pid} (parent {_parent(p)})" for p in processes) or "none"
+
+
+def _parent(process) -> str:
+    try:
+        return str(process.ppid)  # one more `ps` for each process: only in failure messages
+    except AssertionError:  # it ended meanwhile
+        return "?"
+
+
+@check('"{server:q}" でプロセス "{name:q}" が動いている')
+def process_runs(lab, server, name):
+    """At least one process of this name runs on the server."""
+    def runs(s):
+        assert _named(s, name), f"{s.name}: no process named '{name}' runs"
+    each(lab, server, runs)
+
+
+@check('"{server:q}" でプロセス "{name:q}" が動いていない')
+def process_absent(lab, server, name):
+    """No process of this name runs on the server."""
+    def absent(s):
+        found = _named(s, name)
+        assert not found, f"{s.name}: {len(found)} process(es) named '{name}' run, expected none: pid {_pids(found)}"
+    each(lab, server, absent)
+
+
+@check('"{server:q}" でプロセス "{name:q}" が {count:d} 個動いている')
+def process_count(lab, server, name, count):
+    """Exactly this many processes of this name run on the server."""
+    def counted(s):
+        found = _named(s, name)
+        assert len(found) == count, (f"{s.name}: {len(found)} process(es) named '{name}' run, expected {count}: "
+                                     f"pid {_pids(found)}")
+    each(lab, server, counted)
+
+
+@check('"{server:q}" で親プロセスの ID が {ppid:d} のプロセス "{name:q}" が動いている')
+def process_with_parent(lab, server, ppid, name):
+    """A process of this name whose parent has this PID runs on the server (1: started by init)."""
+    def child(s):
+        if not s.host.process.filter(comm=name, ppid=ppid):
+            raise AssertionError(f"{s.name}: no process named '{name}' has parent PID {ppid}; "
+                                 f"those that run: pid {_pids(_named(s, name))}")
+    each(lab, server, child)
