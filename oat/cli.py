@@ -24,7 +24,7 @@ from oat.drivers.docker import lab as labmod
 from oat import mutants
 from oat.record import merge
 from oat.drivers.docker import handover
-from oat.errors import LabError
+from oat.errors import LabError, OatError
 
 
 def run_mutants(names: list[str]) -> int:
@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
             return 0
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    except LabError as exc:
+    except OatError as exc:
         print(f"oat: {exc}", file=sys.stderr)
         return 1
 

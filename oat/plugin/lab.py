@@ -18,7 +18,7 @@ import pytest
 from oat.plugin.bdd import leave_out
 from oat.drivers.docker import engines
 from oat.drivers.docker import lab as labmod
-from oat.errors import LabError
+from oat.errors import LabError, OatError
 from oat.record.evidence import Masker, Recorder, one_line
 from oat.drivers.docker.images import Images
 from oat.drivers.packages import build_all
@@ -91,8 +91,8 @@ def pytest_collection(session):
     for name in engines.named(config.getoption("engine", None), config.getoption("engines", None)):
         try:
             labmod.connect(engine=engines.resolve(name, certs=config.getoption("engine_certs", None))).close()
-        except LabError as exc:
-            pytest.exit(f"oat: {exc}", returncode=3)
+        except OatError as exc:
+            pytest.exit(f"oat: {exc}", returncode=exc.exit_code)
 
 
 def _terminate(signum, frame):
@@ -108,8 +108,8 @@ def pytest_collection_finish(session):
     if folders:
         try:
             session.config.stash[labs_key].prepare(folders)
-        except LabError as exc:
-            pytest.exit(f"oat: {exc}", returncode=3)
+        except OatError as exc:
+            pytest.exit(f"oat: {exc}", returncode=exc.exit_code)
 
 
 FAULT_TAG = "障害試験"

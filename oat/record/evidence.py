@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from oat.errors import LabError
+from oat.errors import OatError
 
 MASK = "********"
 
@@ -210,6 +210,6 @@ def one_line(error: BaseException) -> str:
     name = type(error).__name__
     if not first:
         return name
-    if isinstance(error, (AssertionError, LabError)):
+    if isinstance(error, (AssertionError, OatError)):
         return first  # their messages are written for the operator already
     return f"{name}: {first}"
