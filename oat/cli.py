@@ -6,7 +6,7 @@
     python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
         make the labs and hand them over as an inventory reached over SSH only (prints the run id);
         --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
-    python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown]
+    python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown|doc]
         every step sentence a feature may use, by layer (汎用, then each document folder)
     python -m oat.cli merge DIR [DIR ...] [--out DIR]
         several shards' reports directories, one report (default reports/merged); exit 0 when
@@ -75,7 +75,7 @@ def show_steps(argv: list[str]) -> int:
                                      description="the step sentences a feature may use, by layer")
     parser.add_argument("--layer", metavar="NAME", help="only this layer (汎用 or generic, or a document folder)")
     parser.add_argument("--grep", metavar="TEXT", help="only sentences whose text, description or file contain TEXT")
-    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument("--format", choices=("text", "markdown", "doc"), default="text")
     args = parser.parse_args(argv)
     try:
         found = catalogue.select(catalogue.load(), args.layer, args.grep)
@@ -86,8 +86,9 @@ def show_steps(argv: list[str]) -> int:
     if not found:
         print("oat: no step sentence matches", file=sys.stderr)
         return 1
-    render = catalogue.render_markdown if args.format == "markdown" else catalogue.render_text
-    print(render(found), end="")
+    render = {"markdown": catalogue.render_markdown, "doc": catalogue.render_document}.get(args.format,
+                                                                                         catalogue.render_text)
+    print(render(found))
     return 0
 
 

@@ -210,3 +210,9 @@ def test_every_repository_step_has_a_description(repo_layers):
     if missing:
         pytest.fail(f"{len(missing)} step(s) without a docstring:\n" + "\n".join(
             f"  {s.location}  {s.keyword} {s.pattern}" for s in missing), pytrace=False)
+
+
+def test_the_catalogue_in_docs_is_the_generated_one(repo_layers):
+    written = (catalogue.ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    assert written == catalogue.render_document(repo_layers) + "\n", (
+        "docs/catalogue.md is out of date: oat steps --format doc > docs/catalogue.md")
