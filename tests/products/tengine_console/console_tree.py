@@ -3,7 +3,7 @@ before any tengine_console module (conftest itself cannot: the project root has 
 import sys
 from pathlib import Path
 
-TREE = Path(__file__).resolve().parents[2] / "lab" / "packages" / "tengine-console"
+TREE = Path(__file__).resolve().parents[3] / "lab" / "packages" / "tengine-console"
 LIB = TREE / "usr" / "lib" / "tengine-console"
 sys.dont_write_bytecode = True  # a __pycache__ in the tree would end up in the package
 if str(LIB) not in sys.path:

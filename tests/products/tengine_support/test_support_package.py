@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from support_tree import TREE
-from tests.debs import build, contents, control
+from tests.products.debs import build, contents, control
 
 MODULES = ["__init__", "archive", "cli", "collect", "commands", "files", "index", "masking"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # a __pycache__ in the tree would end up in the package
 
-TREE = Path(__file__).resolve().parents[2] / "lab" / "packages" / "tengine-support"
+TREE = Path(__file__).resolve().parents[3] / "lab" / "packages" / "tengine-support"
 LIB = TREE / "usr" / "lib" / "tengine-support"
 if str(LIB) not in sys.path:
     sys.path.insert(0, str(LIB))

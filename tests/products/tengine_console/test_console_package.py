@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from console_tree import TREE
-from tests.debs import build, contents, control, dpkg_deb
+from tests.products.debs import build, contents, control, dpkg_deb
 
 MODULES = ["__init__", "app", "cli", "config", "errors", "log", "pages", "server", "sessions",
            "store", "users"]

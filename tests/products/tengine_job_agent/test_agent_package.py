@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent_tree import TREE
-from tests.debs import build, contents, control, dpkg_deb
+from tests.products.debs import build, contents, control, dpkg_deb
 
 SCRIPTS = ["/usr/bin/tengine_job_agent_run", "/usr/bin/tengine_job_agent_watchdog",
            "/usr/bin/tengine_job_agent_kill", "/usr/sbin/tengine_job_agentd",

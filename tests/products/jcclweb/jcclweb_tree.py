@@ -6,7 +6,7 @@ from pathlib import Path
 # No __pycache__ inside the package tree: dpkg-deb would ship it.
 sys.dont_write_bytecode = True
 
-TREE = Path(__file__).resolve().parents[2] / "lab" / "packages" / "jcclweb"
+TREE = Path(__file__).resolve().parents[3] / "lab" / "packages" / "jcclweb"
 INSTALL = TREE / "usr" / "local" / "jcclweb"
 if str(INSTALL / "lib") not in sys.path:
     sys.path.insert(0, str(INSTALL / "lib"))

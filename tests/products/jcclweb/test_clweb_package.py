@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jcclweb_tree import TREE
-from tests.debs import build, dpkg_deb
+from tests.products.debs import build, dpkg_deb
 
 INSTALLED = "usr/local/jcclweb"
 

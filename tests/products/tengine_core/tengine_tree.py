@@ -6,7 +6,7 @@ from pathlib import Path
 # No __pycache__ inside the package tree: dpkg-deb would ship it.
 sys.dont_write_bytecode = True
 
-TREE = Path(__file__).resolve().parents[2] / "lab" / "packages" / "tengine-core"
+TREE = Path(__file__).resolve().parents[3] / "lab" / "packages" / "tengine-core"
 LIB = TREE / "usr" / "lib" / "tengine-core"
 if str(LIB) not in sys.path:
     sys.path.insert(0, str(LIB))

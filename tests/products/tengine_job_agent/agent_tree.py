@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # a __pycache__ in the tree would end up in the package
 
-TREE = Path(__file__).resolve().parents[2] / "lab" / "packages" / "tengine-job-agent"
+TREE = Path(__file__).resolve().parents[3] / "lab" / "packages" / "tengine-job-agent"
 LIB = TREE / "usr" / "lib" / "tengine-job-agent"
 FAKE_PIKA = Path(__file__).resolve().parent / "fake_pika"
 if str(LIB) not in sys.path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tengine_tree import TREE
-from tests.debs import build, contents, control, dpkg_deb
+from tests.products.debs import build, contents, control, dpkg_deb
 
 CONTRACT_FILES = [
     "/usr/bin/tengined", "/usr/bin/tengine_fire", "/etc/tengine/tengined.yml",
