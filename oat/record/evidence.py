@@ -6,71 +6,12 @@ recorded: an unmasked secret is never stored, so no report or log can leak it.
 """
 from __future__ import annotations
 
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from oat.errors import OatError
-
-MASK = "********"
-
-# key=value / key: value / "key": "value" where the key says it holds a secret. The keyword
-# must end the key or be followed by a separator, so "passed: 5" keeps its value.
-_SECRET_ASSIGNMENT = re.compile(
-    r"""(?ix)
-    (?P<key>\b[\w.-]*(?:password|passwd|pass|secret|token|api[_-]?key|access[_-]?key|credential)s?
-       (?:[_.-][\w.-]*)?)
-    (?P<sep>["']?\s*[:=]\s*|\s+(?=["']))
-    (?:(?P<quote>["'])(?P<quoted>.*?)(?P=quote)|(?P<value>[^\s"',;}]+))
-    """
-)
-# Command-line flags that take a secret: --password X (-p X is too ambiguous to mask).
-_SECRET_FLAG = re.compile(
-    r"""(?i)(--[\w-]*(?:password|passwd|secret|token)[\w-]*)(=|\s+)(?:(["'])(.*?)\3|(\S+))"""
-)
-# scheme://user:secret@host
-_URL_CREDENTIAL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^/\s@]+)(@)")
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END \1-----|\Z)", re.DOTALL
-)
-
-
-class Masker:
-    """Replaces secrets in text: known literal values plus patterns that look like secrets."""
-
-    def __init__(self, secrets: list[str] | None = None):
-        self._literals: set[str] = set()
-        for secret in secrets or []:
-            self.add(secret)
-
-    def add(self, secret: str) -> None:
-        # Very short values would mask ordinary words ("a", "on"); refuse them loudly.
-        if secret is None:
-            return
-        secret = str(secret)
-        if len(secret) < 4:
-            raise ValueError("a secret to mask must be at least 4 characters long")
-        self._literals.add(secret)
-
-    def __call__(self, text: str) -> str:
-        if not text:
-            return text
-        # Longest first, so a secret that contains another is masked whole.
-        for secret in sorted(self._literals, key=len, reverse=True):
-            text = text.replace(secret, MASK)
-        text = _PRIVATE_KEY.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text)
-        text = _URL_CREDENTIAL.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-        text = _SECRET_FLAG.sub(
-            lambda m: m.group(1) + m.group(2) + (f"{m.group(3)}{MASK}{m.group(3)}" if m.group(3) else MASK), text
-        )
-        text = _SECRET_ASSIGNMENT.sub(_mask_assignment, text)
-        return text
-
-
-def _mask_assignment(m: re.Match) -> str:
-    quote = m.group("quote") or ""
-    return m.group("key") + m.group("sep") + quote + MASK + quote
+from oat.record.masking import MASK, Masker  # noqa: F401 - the recorder's masker, and its mask
 
 
 @dataclass
@@ -137,7 +78,8 @@ class Recorder:
     def start_scenario(self, steps: list[tuple[str, str]], key: str = "") -> None:
         """Begin a scenario; `key` names it (the test's node id) so its report finds it."""
         self.key = key
-        self.steps = [Step(keyword, text) for keyword, text in steps]
+        # A step's own text may hold a secret (a password written into a command): masked too.
+        self.steps = [Step(keyword, self.mask(text)) for keyword, text in steps]
         self.current = None
 
     def start_step(self, index: int) -> None:
@@ -185,6 +127,11 @@ class Recorder:
         self.mask.add(value)
         for cmd in self.setup_commands + [c for step in self.steps for c in step.commands]:
             cmd.command, cmd.stdout, cmd.stderr = (self.mask(t) for t in (cmd.command, cmd.stdout, cmd.stderr))
+        for step in self.steps:
+            step.text, step.error = self.mask(step.text), self.mask(step.error)
+            for attachment in step.attachments:
+                if isinstance(attachment.content, str):
+                    attachment.content = self.mask(attachment.content)
 
     def attach(self, kind: str, name: str, content: bytes | str, step: Step | None = None) -> None:
         """Attach to `step`, else the running step, else the scenario's last one."""
