@@ -9,14 +9,17 @@ import threading
 
 import pytest
 
+from oat.model.project import OAT_HOME
 from oat.plugin.web import CHROMIUM, chromium_args, lab_subnets
+
+TOPOLOGIES = OAT_HOME / "lab" / "topologies"
 
 
 @pytest.fixture(scope="module")
 def page():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(lab_subnets()))
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(lab_subnets(TOPOLOGIES)))
         yield chromium.new_page()
         chromium.close()
 
@@ -31,7 +34,7 @@ def local_site():
 
 
 def test_the_labs_subnets_are_the_topologies_networks():
-    subnets = [ipaddress.ip_network(s) for s in lab_subnets()]
+    subnets = [ipaddress.ip_network(s) for s in lab_subnets(TOPOLOGIES)]
     assert ipaddress.ip_network("192.168.10.0/24") in subnets  # the guide's own (clweb)
     assert all(s.is_private for s in subnets)
 

@@ -17,14 +17,12 @@ from pytest_bdd import scenario
 from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import get_python_name_generator
 
-from oat.plugin.lab import PRODUCTS, labs_key, masked_product
+from oat.plugin.lab import labs_key, masked_product
+from oat.plugin.project import project_of
 from oat.plugin.report import errata_key
 from oat.model.errata import Errata
 from oat.errors import LabError
 from oat.model.parts import Parts
-
-FEATURES = Path(__file__).resolve().parents[2] / "features"
-
 
 class FeatureFile(pytest.Module):
     """A `.feature` file as a test module: one test per scenario, in the file's order."""
@@ -49,7 +47,7 @@ def pytest_addhooks(pluginmanager):
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix == ".feature" and FEATURES in file_path.parents:
+    if file_path.suffix == ".feature" and project_of(parent.config).procedure_of(file_path):
         return FeatureFile.from_parent(parent, path=file_path)
     return None
 
@@ -57,9 +55,11 @@ def pytest_collect_file(file_path: Path, parent):
 def procedure_of(request) -> str:
     """The feature folder (the procedure) of the scenario asking."""
     path = Path(request.node.path)
-    if FEATURES not in path.parents:
-        raise LabError(f"{path}: not a feature of {FEATURES}: a lab belongs to a feature folder")
-    return path.relative_to(FEATURES).parts[0]
+    features = project_of(request.config).features
+    folder = project_of(request.config).procedure_of(path)
+    if folder is None:
+        raise LabError(f"{path}: not a feature of {features}: a lab belongs to a feature folder")
+    return folder
 
 
 class Carried(dict):
@@ -95,14 +95,15 @@ def procedure(request) -> str:
 
 
 @pytest.fixture
-def product(procedure, per_procedure, recorder, lab):
+def product(procedure, per_procedure, recorder, lab, pytestconfig):
     """The procedure's product facts (lab/products/<folder>.yaml), secrets masked, addresses
     as the lab uses them (a network moved to a free subnet moves its addresses here too)."""
-    if not (PRODUCTS / f"{procedure}.yaml").exists():
+    products = project_of(pytestconfig).products
+    if not (products / f"{procedure}.yaml").exists():
         raise LabError(f"procedure '{procedure}' has product steps but no product file "
-                       f"{PRODUCTS / (procedure + '.yaml')}")
-    return per_procedure.get("product", procedure,
-                             lambda: masked_product(recorder, procedure).on(getattr(lab, "relocation", None)))
+                       f"{products / (procedure + '.yaml')}")
+    return per_procedure.get("product", procedure, lambda: masked_product(
+        recorder, products / f"{procedure}.yaml").on(getattr(lab, "relocation", None)))
 
 
 @pytest.fixture
@@ -121,7 +122,7 @@ def parts(procedure, per_procedure, product, lab) -> Parts:
 def documents(procedure, per_procedure, pytestconfig) -> Errata:
     """The document's errata (features/<folder>/errata.yaml; none if the file is absent)."""
     def load() -> Errata:
-        errata = Errata(FEATURES / procedure / "errata.yaml")
+        errata = Errata(project_of(pytestconfig).features / procedure / "errata.yaml")
         pytestconfig.stash[errata_key].append(errata)
         return errata
     return per_procedure.get("errata", procedure, load)

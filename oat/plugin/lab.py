@@ -27,14 +27,9 @@ from oat.drivers import inventory
 from oat.drivers.inventory import InventoryLab
 from oat.model.safety import DISRUPTIVE_TAG, NOT_DISPOSABLE, refuse
 from oat.model.topology import load
+from oat.plugin.project import project_of
 from oat.versions import installed, tracked_packages
 
-ROOT = Path(__file__).resolve().parents[2]
-TOPOLOGIES = ROOT / "lab" / "topologies"
-IMAGES = ROOT / "lab" / "images"
-PACKAGES = ROOT / "lab" / "packages"
-PRODUCTS = ROOT / "lab" / "products"
-WORK = ROOT / ".oat"
 
 recorder_key = pytest.StashKey[Recorder]()
 labs_key = pytest.StashKey["Labs"]()
@@ -101,10 +96,11 @@ def _terminate(signum, frame):
 
 def pytest_collection_finish(session):
     # Steps ask for the lab at run time, so the features folder is what says a lab is needed.
-    features = ROOT / "features"
     if session.config.option.collectonly:
         return
-    folders = sorted({Path(item.path).parent.name for item in session.items if features in Path(item.path).parents})
+    project = project_of(session.config)
+    folders = sorted({project.procedure_of(Path(item.path)) for item in session.items
+                      if project.procedure_of(Path(item.path))})
     if folders:
         try:
             session.config.stash[labs_key].prepare(folders)
@@ -161,6 +157,7 @@ class Labs:
 
     def __init__(self, config):
         self.config = config
+        self.project = project_of(config)
         self.progress = progress_printer(config)
         self.recorder = config.stash[recorder_key]
         self.run_id = labmod.new_run_id()
@@ -216,21 +213,21 @@ class Labs:
     def image_tag(self, name: str) -> str:
         """A lab image from this machine's engine (an inventory's platform loads it)."""
         if self._images is None:
-            self._images = Images(self.connect(), IMAGES, self.progress)
+            self._images = Images(self.connect(), self.project.images, self.progress)
         return self._images.tag(name)
 
     def _create(self, name: str):
-        topology = load(TOPOLOGIES / f"{name}.yaml")
+        topology = load(self.project.topologies / f"{name}.yaml")
         # One package build per run, whatever number of labs use them.
         if self._debs is None:
-            self._debs = build_all(PACKAGES, WORK / "packages" / self.run_id)
+            self._debs = build_all(self.project.packages, self.project.work / "packages" / self.run_id)
         if self.inventory is not None:
-            lab = InventoryLab(self.inventory, topology, self.recorder, self.run_id, WORK / "inventory" / self.run_id,
+            lab = InventoryLab(self.inventory, topology, self.recorder, self.run_id, self.project.work / "inventory" / self.run_id,
                                debs=self._debs, progress=self.progress, image_tag=self.image_tag)
         else:
             client = self.connect()
             if self._images is None:  # one image set per run
-                self._images = Images(client, IMAGES, self.progress)
+                self._images = Images(client, self.project.images, self.progress)
             lab = labmod.Lab(topology, client, self._images, self.recorder,
                              self.run_id, debs=self._debs, progress=self.progress)
         started = time.monotonic()
@@ -258,7 +255,7 @@ class Labs:
     def close(self) -> None:
         labs, self._labs = self._labs, {}
         keep = self.config.getoption("keep_lab", False)
-        packages = tracked_packages(PRODUCTS) if labs else []
+        packages = tracked_packages(self.project.products) if labs else []
         for lab in labs.values():  # every lab before any is removed: a removal takes the whole run's containers
             self._take_inventory(lab, packages)
         for lab in labs.values():
@@ -295,9 +292,9 @@ def recorder(pytestconfig) -> Recorder:
     return pytestconfig.stash[recorder_key]
 
 
-def masked_product(recorder: Recorder, name: str) -> Product:
+def masked_product(recorder: Recorder, path: Path) -> Product:
     """A product's data (lab/products/NAME.yaml), its secrets masked in all evidence."""
-    product = Product(PRODUCTS / f"{name}.yaml")
+    product = Product(path)
     for secret in product.secrets():
         recorder.mask.add(secret)
     return product

@@ -22,6 +22,7 @@ from pytest_bdd.reporting import ReportContext, test_report_context_registry
 from pytest_metadata.plugin import metadata_key
 
 from oat.plugin.lab import labs_key, recorder_key
+from oat.plugin.project import project_of
 from oat.plugin.web import browser_key
 from oat import mutants
 from oat.record import merge
@@ -33,9 +34,6 @@ from oat.render.report import (FAILURE_CONTEXT, errata_rows, failure_headline, j
                         render_errata, render_failure, render_lab, render_measurements, render_steps,
                         render_traceability)
 
-ROOT = Path(__file__).resolve().parents[2]
-FEATURES = ROOT / "features"
-REPORTS = ROOT / "reports"
 started_key = pytest.StashKey[float]()
 errata_key = pytest.StashKey[list]()  # the documents' Errata, each with what it applied
 _config = None  # pytest_runtest_logreport is given no config
@@ -50,7 +48,7 @@ def runs_features(config) -> bool:
     for arg in config.args:
         path = Path(str(arg).split("::", 1)[0])
         path = (Path(config.invocation_params.dir) / path).resolve()
-        if path == FEATURES or FEATURES in path.parents:
+        if project_of(config).runs_features(path):
             return True
     return False
 
@@ -67,17 +65,18 @@ def pytest_configure(config):
     # Listing the scenarios (--collect-only) must not replace the last run's proof.
     if not runs_features(config) or hasattr(config, "workerinput") or config.option.collectonly:
         return
-    REPORTS.mkdir(exist_ok=True)
+    reports = project_of(config).reports
+    reports.mkdir(exist_ok=True)
     opt = config.option
     if not getattr(opt, "htmlpath", None):
-        opt.htmlpath = str(REPORTS / "report.html")
+        opt.htmlpath = str(reports / "report.html")
         opt.self_contained_html = True
     if not getattr(opt, "xmlpath", None):
-        opt.xmlpath = str(REPORTS / "junit.xml")
+        opt.xmlpath = str(reports / "junit.xml")
     if not getattr(opt, "cucumber_json_path", None):
-        opt.cucumber_json_path = str(REPORTS / "cucumber.json")
+        opt.cucumber_json_path = str(reports / "cucumber.json")
     if not opt.workbook_path:
-        opt.workbook_path = str(REPORTS / "試験成績書.xlsx")
+        opt.workbook_path = str(reports / "試験成績書.xlsx")
 
 
 def pytest_addoption(parser):
@@ -87,15 +86,15 @@ def pytest_addoption(parser):
 
 
 def pytest_sessionstart(session):
-    version = session.config.stash[run_key]["version"] = _suite_version()
+    version = session.config.stash[run_key]["version"] = _suite_version(project_of(session.config).root)
     metadata = session.config.stash.get(metadata_key, None)
     if metadata is not None:
         metadata["oat (git)"] = version
 
 
-def _suite_version() -> str:
+def _suite_version(root: Path) -> str:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
                              capture_output=True, text=True, timeout=5)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
@@ -275,12 +274,13 @@ def _folders(config) -> list[str]:
     """The feature folders this run set out to carry out: those its arguments name (all of
     them for features/ itself) and those it ran scenarios of."""
     found = {r["folder"] for r in config.stash[run_key]["results"]}
+    project = project_of(config)
     for arg in config.args:
         path = (Path(config.invocation_params.dir) / str(arg).split("::", 1)[0]).resolve()
-        if path == FEATURES:
-            found.update(p.parent.name for p in FEATURES.glob("*/traceability.yaml"))
-        elif FEATURES in path.parents:
-            found.add(path.relative_to(FEATURES).parts[0])
+        if path == project.features or path in project.features.parents:
+            found.update(project.procedures())
+        elif project.procedure_of(path):
+            found.add(project.procedure_of(path))
     return sorted(found)
 
 
@@ -353,7 +353,7 @@ def _summary(config) -> dict:
 
 def _summarize(config) -> dict:
     run, shared = config.stash[run_key], _shared(config)
-    mappings = [traceability.load(path) for path in sorted(FEATURES.glob("*/traceability.yaml"))]
+    mappings = [traceability.load(path) for path in sorted(project_of(config).features.glob("*/traceability.yaml"))]
     traced = [(m, traceability.trace(m, run["results"])) for m in mappings]
     refs = {}
     for mapping, rows in traced:

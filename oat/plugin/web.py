@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from oat.plugin.lab import TOPOLOGIES, WORK, labs_key
+from oat.plugin.lab import labs_key
+from oat.plugin.project import project_of
 from oat.errors import LabError
 from oat.pki import LabCA
 from oat.drivers.docker.relocation import POOL
@@ -38,20 +39,20 @@ def chromium_args(subnets: list[str]) -> list[str]:
     return [*CHROMIUM_ARGS, f"--proxy-server={NO_PROXY}", f"--proxy-bypass-list={';'.join(subnets)}"]
 
 
-def lab_subnets(inventory=None) -> list[str]:
+def lab_subnets(topologies: Path, inventory=None) -> list[str]:
     """Every subnet a lab of this suite creates, or the inventory lists: the only addresses
     the browser may reach."""
     if inventory is not None:
         return sorted({str(subnet) for lab in inventory.labs.values() for subnet in lab.networks.values()})
     # A lab moved off its document's subnets (another run held them) lands in the pool.
-    return sorted({str(network.subnet) for path in TOPOLOGIES.glob("*.yaml")
+    return sorted({str(network.subnet) for path in topologies.glob("*.yaml")
                    for network in load(path).networks.values()} | {str(POOL)})
 
 
 @pytest.fixture(scope="session")
 def lab_ca(pytestconfig) -> LabCA:
     ca = LabCA(f"oat lab CA {pytestconfig.stash[labs_key].run_id}")
-    ca.write_cert(WORK / "ca" / f"{pytestconfig.stash[labs_key].run_id}.pem")
+    ca.write_cert(project_of(pytestconfig).work / "ca" / f"{pytestconfig.stash[labs_key].run_id}.pem")
     yield ca
     if not pytestconfig.getoption("keep_lab", False):  # a kept lab's clients still need it
         ca.file.unlink(missing_ok=True)
@@ -79,7 +80,8 @@ def browser(lab_ca, pytestconfig):
             raise LabError(f"certutil could not trust the lab CA: {done.stderr.strip()}")
     with sync_playwright() as pw:
         # Chromium reads its trust store from $HOME/.pki/nssdb.
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(lab_subnets(pytestconfig.stash[labs_key].inventory)),
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(lab_subnets(
+            project_of(pytestconfig).topologies, pytestconfig.stash[labs_key].inventory)),
                                       env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
         pytestconfig.stash[browser_key] = chromium
         try:
