@@ -1,0 +1,124 @@
+"""Secrets in runbooks: declared, given to the steps, and masked in every output.
+
+- pytest.ini's `oat_secrets` declares them; values come from OAT_SECRET_<NAME> or the
+  secrets file (oat.model.secrets). Each value set is masked from the start of the run.
+- After collection, before any lab is made, every {secret.NAME} in the collected features
+  must name a declared secret that is set: else one line naming the feature file and line.
+- A step receives its text, docstring and table with the placeholders replaced by the values.
+- Every report pytest makes is masked before anything reads it: the failure output (traceback,
+  assertion message, the step function's arguments), captured output, skip reasons, and
+  pytest-bdd's scenario (cucumber.json). So the terminal, junit.xml, cucumber.json and
+  report.html never see a secret; oat's own record was masked when it was written.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oat.errors import OatError
+from oat.model.secrets import SecretError, Secrets
+from oat.plugin.lab import recorder_key
+from oat.plugin.project import project_of
+from oat.record.masking import MIN_LENGTH
+
+secrets_key = pytest.StashKey[Secrets]()
+SECRETS_FILE = "secrets.yaml"
+
+
+def pytest_addoption(parser):
+    parser.addini("oat_secrets", type="linelist", default=[],
+                  help="the project's secrets by name; features use {secret.NAME}, values come from "
+                       "OAT_SECRET_NAME or the secrets file")
+    parser.addini("oat_secrets_file", default=SECRETS_FILE,
+                  help=f"the secrets file, relative to pytest.ini (default: {SECRETS_FILE}; keep it out of git)")
+    parser.getgroup("oat").addoption(
+        "--secrets", metavar="FILE", default=None,
+        help="the file of the secrets' values (a YAML mapping NAME: value; default: oat_secrets_file)")
+
+
+@pytest.hookimpl(trylast=True)  # after oat.plugin.lab made the recorder and its masker
+def pytest_configure(config):
+    option = config.getoption("secrets", None)
+    file = Path(option) if option else project_of(config).root / config.getini("oat_secrets_file")
+    where = f"{config.inipath or 'pytest.ini'} (oat_secrets)"
+    try:
+        secrets = Secrets.load(config.getini("oat_secrets"), file, file_required=bool(option), where=where)
+    except OatError as exc:
+        raise pytest.UsageError(f"oat: {exc}") from None
+    for name, value in secrets.values.items():
+        if len(value) < MIN_LENGTH:
+            raise pytest.UsageError(f"oat: secret '{name}' is shorter than {MIN_LENGTH} characters: "
+                                    "too short to be told apart from other text and masked")
+        config.stash[recorder_key].mask.add(value)
+    config.stash[secrets_key] = secrets
+
+
+@pytest.hookimpl(tryfirst=True)  # before oat.plugin.lab makes any lab
+def pytest_collection_finish(session):
+    secrets = session.config.stash[secrets_key]
+    seen: set[Path] = set()
+    for item in session.items:
+        path = Path(item.path)
+        if path.suffix != ".feature" or path in seen:
+            continue
+        seen.add(path)
+        try:
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if "{secret." in line:
+                    secrets.check(line, f"{_shown(path, session.config)}:{number}")
+        except SecretError as exc:
+            pytest.exit(f"oat: {exc}", returncode=exc.exit_code)
+
+
+def _shown(path: Path, config) -> str:
+    try:
+        return str(path.relative_to(project_of(config).root))
+    except ValueError:
+        return str(path)
+
+
+def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, step_func_args):
+    """The step's own text, docstring and table with each {secret.NAME} replaced by its value."""
+    secrets = request.config.stash[secrets_key]
+    place = f"{_shown(Path(feature.filename), request.config)}:{step.line_number}"
+    for key, value in step_func_args.items():
+        if isinstance(value, str) and "{secret." in value:
+            step_func_args[key] = secrets.expand(value, place)
+        elif key == "datatable" and isinstance(value, list):
+            step_func_args[key] = [[secrets.expand(cell, place) if isinstance(cell, str) else cell for cell in row]
+                                   for row in value]
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # the outermost: after every plugin wrote its part
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    mask_report(outcome.get_result(), item.config.stash[recorder_key].mask)
+
+
+def mask_report(report, mask) -> None:
+    """Every text of a test report masked: what the terminal, junit.xml, cucumber.json and
+    report.html are written from."""
+    from pytest_bdd.reporting import test_report_context_registry
+
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
+        report.longrepr = mask.data(longrepr)
+    elif longrepr is not None:
+        text = longrepr if isinstance(longrepr, str) else report.longreprtext
+        if mask(text) != text:
+            report.longrepr = mask(text)  # plain text: the secret is gone from every rendering
+    report.sections = [(title, mask(content)) for title, content in report.sections]
+    if getattr(report, "oat_scenario", None):
+        report.oat_scenario = mask.data(report.oat_scenario)
+    context = test_report_context_registry.get(report)
+    if context is not None:
+        masked = mask.data(context.scenario)
+        context.scenario.clear()
+        context.scenario.update(masked)
+    extras = getattr(report, "extras", None)
+    if extras:
+        for extra in extras:
+            if isinstance(extra, dict) and isinstance(extra.get("content"), str) and extra.get("format_type") != "image":
+                extra["content"] = mask(extra["content"])
+
