@@ -12,4 +12,4 @@
     かつ "http://web/no-such-page.html" が HTTP ステータス 404 を返す
     かつ "client" から "web" の TCP ポート 80 に到達できる
     かつ "クライアント" から "Webサーバ" の TCP ポート 443 に到達できない
-    かつ "client" でコマンド "curl -fsS http://web/" の出力に "Web サーバ構築手順書のテストページ" が含まれる
+    かつ "client" でコマンド "curl -fsS http://{web.address}/" の出力に "Web サーバ構築手順書のテストページ" が含まれる

@@ -2,9 +2,7 @@
 
 - pytest.ini's `oat_secrets` declares them; values come from OAT_SECRET_<NAME> or the
   secrets file (oat.model.secrets). Each value set is masked from the start of the run.
-- After collection, before any lab is made, every {secret.NAME} in the collected features
-  must name a declared secret that is set: else one line naming the feature file and line.
-- A step receives its text, docstring and table with the placeholders replaced by the values.
+- The placeholders {secret.NAME} are checked and replaced by oat.plugin.placeholders.
 - Every report pytest makes is masked before anything reads it: the failure output (traceback,
   assertion message, the step function's arguments), captured output, skip reasons, and
   pytest-bdd's scenario (cucumber.json). So the terminal, junit.xml, cucumber.json and
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from oat.errors import OatError
-from oat.model.secrets import SecretError, Secrets
+from oat.model.secrets import Secrets
 from oat.plugin.lab import recorder_key
 from oat.plugin.project import project_of
 from oat.record.masking import MIN_LENGTH
@@ -52,42 +50,6 @@ def pytest_configure(config):
                                     "too short to be told apart from other text and masked")
         config.stash[recorder_key].mask.add(value)
     config.stash[secrets_key] = secrets
-
-
-@pytest.hookimpl(tryfirst=True)  # before oat.plugin.lab makes any lab
-def pytest_collection_finish(session):
-    secrets = session.config.stash[secrets_key]
-    seen: set[Path] = set()
-    for item in session.items:
-        path = Path(item.path)
-        if path.suffix != ".feature" or path in seen:
-            continue
-        seen.add(path)
-        try:
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-                if "{secret." in line:
-                    secrets.check(line, f"{_shown(path, session.config)}:{number}")
-        except SecretError as exc:
-            pytest.exit(f"oat: {exc}", returncode=exc.exit_code)
-
-
-def _shown(path: Path, config) -> str:
-    try:
-        return str(path.relative_to(project_of(config).root))
-    except ValueError:
-        return str(path)
-
-
-def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, step_func_args):
-    """The step's own text, docstring and table with each {secret.NAME} replaced by its value."""
-    secrets = request.config.stash[secrets_key]
-    place = f"{_shown(Path(feature.filename), request.config)}:{step.line_number}"
-    for key, value in step_func_args.items():
-        if isinstance(value, str) and "{secret." in value:
-            step_func_args[key] = secrets.expand(value, place)
-        elif key == "datatable" and isinstance(value, list):
-            step_func_args[key] = [[secrets.expand(cell, place) if isinstance(cell, str) else cell for cell in row]
-                                   for row in value]
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # the outermost: after every plugin wrote its part
