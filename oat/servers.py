@@ -19,8 +19,8 @@ import subprocess
 import time
 
 from oat.errors import LabError
-from oat.record.evidence import Recorder, one_line
 from oat.model.topology import Server as Spec
+from oat.record.evidence import Recorder, one_line
 from oat.wait import wait_until
 
 CHUNK = 48 * 1024  # bytes of a file per command when writing it (well under any ARG_MAX)
@@ -68,7 +68,7 @@ class Server:
             try:
                 result = inner(command, *args, **kwargs)
             except Exception as exc:
-                self._record(shown, None, "", str(exc), time.monotonic() - started)
+                self._record(shown, None, "", _failure(exc), time.monotonic() - started)
                 self.check_alive()
                 raise
             self._record(
@@ -107,7 +107,7 @@ class Server:
         try:
             result = self.raw("true")
         except Exception as exc:  # noqa: BLE001 - a backend's failure is the answer
-            return one_line(exc)
+            return _failure(exc)
         if result.rc == 0:
             return None
         detail = (_text(result, "stderr") or _text(result, "stdout")).strip().splitlines()
@@ -217,6 +217,16 @@ class Server:
         except Exception:  # noqa: BLE001 - down for now: poll on
             return None
         return result.stdout.strip() if result.rc == 0 and result.stdout.strip() else None
+
+
+def _failure(exc: Exception) -> str:
+    """A backend's exception in one line. testinfra's ssh backend raises RuntimeError with its
+    CommandResult (ssh exited 255): its last line of stderr says why, not the result's repr."""
+    result = exc.args[0] if exc.args else None
+    if hasattr(result, "rc") and hasattr(result, "stderr_bytes"):
+        lines = [line.strip() for line in _text(result, "stderr").splitlines() if line.strip()]
+        return f"exit {result.rc}" + (f": {lines[-1]}" if lines else "")
+    return one_line(exc)
 
 
 def _text(result, stream: str) -> str:

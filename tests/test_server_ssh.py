@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oat.record.evidence import Masker, Recorder
 from oat.drivers import inventory
 from oat.drivers.inventory import InventoryError, InventoryLab
 from oat.model.topology import parse
+from oat.record.evidence import Masker, Recorder
 
 SSHD = "/usr/sbin/sshd"
 pytestmark = pytest.mark.skipif(not Path(SSHD).exists() and not os.environ.get("CI"),
@@ -54,6 +54,7 @@ def sshd(tmp_path_factory):
     (home / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
     (home / "wrong_known_hosts").write_text(
         f"[127.0.0.1]:{port} {(home / 'stranger.pub').read_text().split()[0]} {(home / 'stranger.pub').read_text().split()[1]}\n")
+    (home / "empty_known_hosts").write_text("# no key of this server\n")
     yield {"home": home, "port": port}
     daemon.terminate()
     daemon.wait(timeout=10)
@@ -114,23 +115,64 @@ def test_one_connection_is_kept_and_reused(sshd, tmp_path):
     assert not list(Path("/tmp").glob(f"oat-t{os.getpid()}"[:13] + "*")), "the run left its SSH connection open"
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("host key", "its host key is not the one in known_hosts (host key checking is never switched off)"),
-    ("key", "the key was refused"),
-    ("port", "unreachable (connection refused)"),
-    ("systemd", "PID 1 is "),
-])
-def test_the_preflight_names_the_server_and_the_file(sshd, tmp_path, kind, message):
-    made, _ = lab(sshd, tmp_path, key="stranger" if kind == "key" else "user",
-                  known_hosts="wrong_known_hosts" if kind == "host key" else "known_hosts",
-                  port=free_port() if kind == "port" else None)
-    if kind == "systemd" and shutil.which("systemctl") and Path("/run/systemd/system").exists():
-        pytest.skip("this machine runs systemd as PID 1")
+def fingerprint(public_key: Path) -> str:
+    """`TYPE SHA256:…` of a public key, as the preflight line shows it."""
+    bits, digest, *_, kind = subprocess.run(["ssh-keygen", "-l", "-f", str(public_key)], capture_output=True,
+                                            text=True, check=True).stdout.split()
+    return f"{kind.strip('()')} {digest}"
+
+
+def preflight(made) -> str:
     try:
         with pytest.raises(InventoryError) as failed:
             made.check()
     finally:
         made.destroy()
+    assert failed.value.exit_code == 6  # oat.errors.InventoryError: the inventory's own exit code
     line = str(failed.value)
-    assert line.startswith(f"server 'loopback-box' (box, 箱) of {tmp_path / 'inventory.yaml'}: ")
-    assert message in line and "\n" not in line
+    assert "\n" not in line and "object at 0x" not in line and "CommandResult" not in line
+    return line
+
+
+@pytest.mark.parametrize("cause", ["refused", "unknown host key", "host key mismatch", "authentication refused"])
+def test_each_ssh_failure_is_one_line_naming_host_port_and_cause(sshd, tmp_path, cause):
+    home, port, closed = sshd["home"], sshd["port"], free_port()
+    offered, stranger = fingerprint(home / "host.pub"), fingerprint(home / "stranger.pub")
+    change, said = {
+        "refused": ({"port": closed}, f"ssh 127.0.0.1 port {closed}: connection refused (nothing listens on that "
+                                      "port, or a firewall rejects it)"),
+        "unknown host key": ({"known_hosts": "empty_known_hosts"},
+                             f"ssh 127.0.0.1 port {port}: unknown host key: the server offered {offered}; "
+                             f"{home / 'empty_known_hosts'} has no key for [127.0.0.1]:{port} (check the fingerprint "
+                             "with the server's administrator, then add its key there; host keys are always verified)"),
+        "host key mismatch": ({"known_hosts": "wrong_known_hosts"},
+                              f"ssh 127.0.0.1 port {port}: host key mismatch: the server offered {offered}; "
+                              f"{home / 'wrong_known_hosts'}:1 has {stranger} for [127.0.0.1]:{port} (a reinstalled "
+                              "server, or someone in between: check which key is right; host keys are always verified)"),
+        "authentication refused": ({"key": "stranger"},
+                                   f"ssh 127.0.0.1 port {port}: authentication refused for user root: the server did "
+                                   f"not accept the key {home / 'stranger'} ({stranger}) (it accepts: publickey)"),
+    }[cause]
+    line = preflight(lab(sshd, tmp_path, **change)[0])
+    assert line == f"server 'loopback-box' (box, 箱) of {tmp_path / 'inventory.yaml'}: {said}"
+
+
+def test_a_port_that_never_answers_times_out(sshd, tmp_path, monkeypatch):
+    """A socket that listens but never accepts, on loopback: ssh connects and no greeting comes."""
+    monkeypatch.setattr(inventory, "CONNECT_TIMEOUT", 2)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        line = preflight(lab(sshd, tmp_path, port=port)[0])
+    assert time.monotonic() - started < 20
+    assert line.endswith(f": ssh 127.0.0.1 port {port}: timed out after 2 s: connected, but no SSH greeting came "
+                         "(something else listens there, or the server is overloaded)")
+
+
+def test_a_server_without_systemd_is_named(sshd, tmp_path):
+    if shutil.which("systemctl") and Path("/run/systemd/system").exists():
+        pytest.skip("this machine runs systemd as PID 1")
+    line = preflight(lab(sshd, tmp_path)[0])
+    assert line.startswith(f"server 'loopback-box' (box, 箱) of {tmp_path / 'inventory.yaml'}: PID 1 is ")
