@@ -19,7 +19,7 @@ from kept_lab import ROOT
 from oat.drivers.docker import lab as labmod  # noqa: E402
 from oat.record.evidence import Masker, Recorder  # noqa: E402
 from oat.faults.hardware import pids_in  # noqa: E402
-from oat.drivers.docker.images import Images  # noqa: E402
+from oat.drivers.docker.images import RECIPES, Images  # noqa: E402
 from oat.model.topology import parse  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def make(client, images, count: int, quiet=lambda *_: None, name: str = "scale")
 def main() -> int:
     sizes = [int(a) for a in sys.argv[1:]] or [3, 8, 16, 32]
     client = labmod.connect()
-    images = Images(client, ROOT / "lab" / "images", print)
+    images = Images(client, RECIPES, print)
     images.tag("server")  # built once, outside the timings
     rows = []
     for count in sizes:

@@ -192,3 +192,34 @@ def test_no_mirror_raises_a_lab_error_naming_the_files(apt):
 def test_missing_apt_configuration_raises_a_lab_error(tmp_path):
     with pytest.raises(LabError, match="no Debian mirror"):
         host_debian_mirror(tmp_path / "absent.d", tmp_path / "absent.list")
+
+
+# --- the project's package set ---------------------------------------------------------------
+
+def _recipes(tmp_path: Path) -> Path:
+    recipes = tmp_path / "recipes"
+    (recipes / "repo").mkdir(parents=True)
+    (recipes / "repo" / "Dockerfile").write_text("ARG BASE\nFROM $BASE\nCOPY list /list\n")
+    (recipes / "images.yaml").write_text("repo:\n  parent: debian:bookworm\n  packages: list\n")
+    return recipes
+
+
+def test_each_package_set_is_a_context_of_its_own(tmp_path):
+    from oat.drivers.docker.images import Images
+
+    recipes = _recipes(tmp_path)
+    hashes = {}
+    for packages in (["nginx"], ["postgresql", "nginx"], ["nginx", "postgresql"]):
+        images = Images(None, recipes, str, packages=packages)
+        with images.context("repo") as context:
+            assert (context / "list").read_text() == "".join(f"{p}\n" for p in sorted(set(packages)))
+            hashes[tuple(packages)] = context_hash(context, PARENT)
+    assert hashes[("nginx",)] != hashes[("postgresql", "nginx")] == hashes[("nginx", "postgresql")]
+    assert not (recipes / "repo" / "list").exists()  # oat's own recipe is never written to
+
+
+def test_a_package_name_that_is_not_one_is_refused(tmp_path):
+    from oat.drivers.docker.images import Images
+
+    with pytest.raises(LabError, match="'nginx; rm -rf /' is not a Debian package name"):
+        Images(None, _recipes(tmp_path), str, packages=["nginx; rm -rf /"])

@@ -369,3 +369,27 @@ def test_a_quoted_infrastructure_flag_is_refused(tmp_path):
     data = topo()
     data["servers"][1]["infrastructure"] = "false"
     assert "servers.web.infrastructure: 'false' must be true or false (unquoted)" in load_error(tmp_path, data)
+
+
+# --- what the procedure installs ---------------------------------------------------------------
+
+def test_each_server_lists_its_packages_and_debs():
+    data = topo()
+    data["servers"][1]["packages"] = ["nginx", "curl"]
+    data["servers"][2]["packages"] = ["postgresql", "curl"]
+    data["servers"][2]["debs"] = ["debs/app_1.0_all.deb"]
+    topology = parse(data)
+    assert topology.server("web").packages == ("nginx", "curl")
+    assert topology.packages() == ["curl", "nginx", "postgresql"] and topology.debs() == ["debs/app_1.0_all.deb"]
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("packages", ["nginx; rm -rf /"], "servers.web.packages[0]: 'nginx; rm -rf /' is not a Debian package name"),
+    ("packages", "nginx", "servers.web.packages: must be a list"),
+    ("debs", ["/abs/x.deb"], "servers.web.debs[0]: '/abs/x.deb' is not a .deb file's path from the project's top"),
+    ("debs", ["x.tar.gz"], "servers.web.debs[0]: 'x.tar.gz' is not a .deb file's path from the project's top"),
+])
+def test_a_bad_package_or_deb_names_the_key(tmp_path, key, value, problem):
+    data = topo()
+    data["servers"][1][key] = value
+    assert load_error(tmp_path, data).endswith(problem)

@@ -54,6 +54,19 @@ def read_control(path: Path) -> dict[str, str]:
     return fields
 
 
+def read_deb(path: Path) -> Deb:
+    """A .deb file as it is (a project keeps it): its name, version and architecture."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(f"{path}: no such .deb file")
+    out = subprocess.run(["dpkg-deb", "--show", "--showformat=${Package}\t${Version}\t${Architecture}", str(path)],
+                         capture_output=True, text=True)
+    if out.returncode != 0 or out.stdout.count("\t") != 2:
+        raise LabError(f"{path}: not a Debian package ({out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'dpkg-deb says nothing'})")
+    package, version, architecture = out.stdout.split("\t")
+    return Deb(package, version, architecture, path)
+
+
 VERSION_TOKEN = "@VERSION@"
 
 

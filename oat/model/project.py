@@ -10,12 +10,15 @@ Every project, this repository included, has the same layout:
     reports/                what each run writes
     .oat/                   the run's working files (kept out of git)
 
-The lab images' recipes are oat's own (lab/images beside the oat package).
+The lab images' recipes are oat's own (oat/drivers/docker/recipes); the project's package set
+(every Debian package its lab files list) goes into its package source's image.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from oat.model.topology import load
 
 OAT_HOME = Path(__file__).resolve().parents[2]
 
@@ -48,9 +51,6 @@ class Project:
     def work(self) -> Path:
         return self.root / ".oat"
 
-    @property
-    def images(self) -> Path:
-        return OAT_HOME / "lab" / "images"
 
     def runs_features(self, path: Path) -> bool:
         """Does running `path` run features: it is the features folder, inside it, or above it
@@ -64,6 +64,11 @@ class Project:
         if self.features not in path.parents:
             return None
         return path.relative_to(self.features).parts[0]
+
+    def package_set(self) -> list[str]:
+        """Every Debian package the project's lab files list: one set for all its labs, so a run
+        of one folder and a run of all use the same package source image."""
+        return sorted({p for path in sorted(self.topologies.glob("*.yaml")) for p in load(path).packages()})
 
     def procedures(self) -> list[str]:
         """Every feature folder that has a traceability file (a documented procedure)."""

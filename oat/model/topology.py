@@ -16,6 +16,7 @@ from oat.errors import LabError
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 CAPABILITY = re.compile(r"^(ALL|[A-Z][A-Z_]+)$")
+PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 
 
 class TopologyError(LabError):
@@ -58,6 +59,11 @@ class Server:
     # Linux capabilities beyond Docker's default set (which is enough for systemd as PID 1);
     # ALL is for a nested container engine only.
     capabilities: tuple[str, ...] = ()
+    # What the procedure installs on this server at test time: Debian packages (the lab's
+    # package source serves them, with their dependencies) and .deb files kept in the project
+    # (paths relative to the project's top).
+    packages: tuple[str, ...] = ()
+    debs: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
@@ -93,6 +99,14 @@ class Topology:
 
     def images(self) -> list[str]:
         return sorted({s.image for s in self.servers.values()})
+
+    def packages(self) -> list[str]:
+        """The Debian packages its servers list."""
+        return sorted({p for s in self.servers.values() for p in s.packages})
+
+    def debs(self) -> list[str]:
+        """The project's .deb files its servers list."""
+        return sorted({d for s in self.servers.values() for d in s.debs})
 
 
 def load(path: Path) -> Topology:
@@ -179,8 +193,28 @@ def _servers(where, items, networks, volumes) -> dict[str, Server]:
             description=str(item.get("description") or "").strip(),
             infrastructure=_flag(where, item.get("infrastructure", False), f"{key}.infrastructure"),
             capabilities=_capabilities(where, item.get("capabilities") or [], key),
+            packages=_names(where, item.get("packages") or [], f"{key}.packages", PACKAGE, "a Debian package name"),
+            debs=_debs(where, item.get("debs") or [], f"{key}.debs"),
         )
     return servers
+
+
+def _names(where, raw, key, pattern, what) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise where.error(key, "must be a list")
+    for j, name in enumerate(raw):
+        if not isinstance(name, str) or not pattern.match(name):
+            raise where.error(f"{key}[{j}]", f"'{name}' is not {what}")
+    return tuple(raw)
+
+
+def _debs(where, raw, key) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise where.error(key, "must be a list of .deb files (paths from the project's top)")
+    for j, path in enumerate(raw):
+        if not isinstance(path, str) or not path.endswith(".deb") or path.startswith("/"):
+            raise where.error(f"{key}[{j}]", f"'{path}' is not a .deb file's path from the project's top")
+    return tuple(raw)
 
 
 def _addresses(where, raw, key, networks, taken, server) -> dict[str, str]:

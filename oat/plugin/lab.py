@@ -20,8 +20,8 @@ from oat.drivers.docker import engines
 from oat.drivers.docker import lab as labmod
 from oat.errors import LabError, OatError
 from oat.record.evidence import Masker, Recorder, one_line
-from oat.drivers.docker.images import Images
-from oat.drivers.packages import build_all
+from oat.drivers.docker.images import RECIPES, Images
+from oat.drivers.packages import build_all, read_deb
 from oat.model.products import Product
 from oat.drivers import inventory
 from oat.drivers.inventory import InventoryLab
@@ -213,7 +213,7 @@ class Labs:
     def image_tag(self, name: str) -> str:
         """A lab image from this machine's engine (an inventory's platform loads it)."""
         if self._images is None:
-            self._images = Images(self.connect(), self.project.images, self.progress)
+            self._images = self._make_images(self.connect())
         return self._images.tag(name)
 
     def _create(self, name: str):
@@ -221,15 +221,17 @@ class Labs:
         # One package build per run, whatever number of labs use them.
         if self._debs is None:
             self._debs = build_all(self.project.packages, self.project.work / "packages" / self.run_id)
+        debs = self._debs + [self._deb(topology, path) for path in topology.debs()]
         if self.inventory is not None:
-            lab = InventoryLab(self.inventory, topology, self.recorder, self.run_id, self.project.work / "inventory" / self.run_id,
-                               debs=self._debs, progress=self.progress, image_tag=self.image_tag)
+            lab = InventoryLab(self.inventory, topology, self.recorder, self.run_id,
+                               self.project.work / "inventory" / self.run_id,
+                               debs=debs, progress=self.progress, image_tag=self.image_tag)
         else:
             client = self.connect()
             if self._images is None:  # one image set per run
-                self._images = Images(client, self.project.images, self.progress)
+                self._images = self._make_images(client)
             lab = labmod.Lab(topology, client, self._images, self.recorder,
-                             self.run_id, debs=self._debs, progress=self.progress)
+                             self.run_id, debs=debs, progress=self.progress)
         started = time.monotonic()
         setup_from = len(self.recorder.setup_commands)
         try:
@@ -251,6 +253,16 @@ class Labs:
             "setup_commands": self.recorder.setup_commands[setup_from:],
         })
         return lab
+
+    def _make_images(self, client) -> Images:
+        """One image set per run; the package source's image holds the project's package set."""
+        return Images(client, RECIPES, self.progress, packages=self.project.package_set())
+
+    def _deb(self, topology, path: str):
+        try:
+            return read_deb(self.project.root / path)
+        except LabError as exc:
+            raise LabError(f"{topology.source}: debs: {exc}") from None
 
     def close(self) -> None:
         labs, self._labs = self._labs, {}

@@ -12,7 +12,8 @@ import yaml
 
 from oat.drivers.docker import lab as labmod
 from oat.record.evidence import Masker, Recorder
-from oat.drivers.docker.images import Images
+from oat.drivers.docker.images import RECIPES, Images
+from oat.model.project import Project
 from oat.drivers.packages import build_all
 from oat.model.topology import load
 
@@ -30,7 +31,7 @@ def up(root: Path, names: list[str], out: Path, disposable: bool, progress=print
                        check=True)
     public = key.with_suffix(".pub").read_text(encoding="utf-8")
     client = labmod.connect()
-    images = Images(client, root / "lab" / "images", progress)
+    images = Images(client, RECIPES, progress, packages=Project(root).package_set())
     run_id = labmod.new_run_id()
     debs = build_all(root / "lab" / "packages", root / ".oat" / "packages" / run_id)
     labs, known = {}, []

@@ -1,8 +1,11 @@
 """Images of the lab, built when missing or stale.
 
-Each image under lab/images/NAME/ is tagged oat/NAME:HASH, where HASH covers every file of
-its build context and the id of its parent image: a changed Dockerfile (or a changed parent)
-gives a new tag and a rebuild; an unchanged one reuses the image the engine already has.
+Each recipe under recipes/NAME/ (oat's own, beside this module) is tagged oat/NAME:HASH, where
+HASH covers every file of its build context and the id of its parent image: a changed
+Dockerfile (or a changed parent) gives a new tag and a rebuild; an unchanged one reuses the
+image the engine already has. An image whose recipe takes the project's package set
+(`packages:` in recipes/images.yaml) gets the set written into its context, so each set is an
+image of its own, cached and shared by every project that asks for the same set.
 
 The root of the chain is debian:bookworm: taken from the engine (an operator may `docker load`
 or `docker pull` one beforehand), else made with debootstrap from the host's own Debian
@@ -23,6 +26,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -33,9 +38,12 @@ import yaml
 from oat.drivers.docker.engines import LOCAL
 from oat.errors import LabError
 
+RECIPES = Path(__file__).resolve().parent / "recipes"
 BASE_IMAGE = "debian:bookworm"
 SUITE = "bookworm"
 IMAGE_LABEL = "oat.image"
+PACKAGE_SET_LABEL = "oat.package-set"  # the digest of the package set an image was built with
+PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 
 Progress = Callable[[str], None]
 
@@ -112,21 +120,27 @@ def _deb822_uris(text: str, suite: str) -> list[str]:
 class Images:
     """Ensures the lab's images exist in the engine, building what is missing or stale."""
 
-    def __init__(self, client: docker.DockerClient, images_dir: Path, progress: Progress):
+    def __init__(self, client: docker.DockerClient, images_dir: Path = RECIPES, progress: Progress = print,
+                 packages: Iterable[str] = ()):
+        """packages: the Debian packages the project's lab files list (its package set)."""
         self.client = client
         self.dir = Path(images_dir)
         self.progress = progress
-        self.parents = self._read_parents()
+        self.packages = sorted(set(packages))
+        for name in self.packages:
+            if not PACKAGE.match(name):
+                raise LabError(f"'{name}' is not a Debian package name")
+        self.parents, self.package_files = self._read_recipes()
         self._tags: dict[str, str] = {}
         self._source: docker.DockerClient | None | bool = False  # this machine's engine; False: not looked yet
 
-    def _read_parents(self) -> dict[str, str]:
+    def _read_recipes(self) -> tuple[dict[str, str], dict[str, str]]:
         path = self.dir / "images.yaml"
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
             raise LabError(f"{path}: image list not found") from None
-        parents = {}
+        parents, package_files = {}, {}
         for name, spec in data.items():
             if not (self.dir / name / "Dockerfile").is_file():
                 raise LabError(f"{path}: image '{name}' has no {self.dir / name / 'Dockerfile'}")
@@ -134,7 +148,27 @@ class Images:
             if not parent:
                 raise LabError(f"{path}: {name}.parent is missing")
             parents[name] = str(parent)
-        return parents
+            if (spec or {}).get("packages"):
+                package_files[name] = str(spec["packages"])
+        return parents, package_files
+
+    def package_list(self) -> str:
+        return "".join(f"{name}\n" for name in self.packages)
+
+    def package_set(self) -> str:
+        return hashlib.sha256(self.package_list().encode()).hexdigest()[:12]
+
+    @contextmanager
+    def context(self, name: str):
+        """The build context of image `name`: its recipe, plus the package set when it takes one."""
+        if name not in self.package_files:
+            yield self.dir / name
+            return
+        with tempfile.TemporaryDirectory(prefix=f"oat-{name}-") as tmp:
+            context = Path(tmp) / name
+            shutil.copytree(self.dir / name, context, symlinks=True)
+            (context / self.package_files[name]).write_text(self.package_list(), encoding="utf-8")
+            yield context
 
     def tag(self, name: str) -> str:
         """The tag of image `name`, building it (and its parents) when needed."""
@@ -146,10 +180,11 @@ class Images:
         parent = self.parents[name]
         parent_ref = self.base() if parent == BASE_IMAGE else self.tag(parent)
         parent_id = self.client.images.get(parent_ref).id
-        tag = f"oat/{name}:{context_hash(self.dir / name, parent_id)}"
-        if not self._exists(tag) and not self._copy(tag):
-            self._build(name, tag, parent_ref)
-            self._prune_old(name, keep=tag)
+        with self.context(name) as context:
+            tag = f"oat/{name}:{context_hash(context, parent_id)}"
+            if not self._exists(tag) and not self._copy(tag):
+                self._build(name, tag, parent_ref, context)
+                self._prune_old(name, keep=tag)
         self._tags[name] = tag
         return tag
 
@@ -241,15 +276,16 @@ class Images:
         if proc.wait() != 0:
             raise LabError(f"{what} failed (exit {proc.returncode}): {' / '.join(tail)}")
 
-    def _build(self, name: str, tag: str, parent: str) -> None:
+    def _build(self, name: str, tag: str, parent: str, context: Path) -> None:
         elsewhere = " (not on this machine's engine either)" if self.source() is not None else ""
-        self.progress(f"building image {tag} from {self.dir / name} on {parent}{elsewhere}")
+        packages = f", with {len(self.packages)} packages of the project" if name in self.package_files else ""
+        self.progress(f"building image {tag} from {self.dir / name}{packages} on {parent}{elsewhere}")
         tail: list[str] = []
         stream = self.client.api.build(
-            path=str(self.dir / name),
+            path=str(context),
             tag=tag,
             buildargs={"BASE": parent},
-            labels={IMAGE_LABEL: name},
+            labels={IMAGE_LABEL: name, **({PACKAGE_SET_LABEL: self.package_set()} if name in self.package_files else {})},
             rm=True,
             forcerm=True,
             decode=True,
@@ -267,8 +303,12 @@ class Images:
         self.progress(f"built {tag}")
 
     def _prune_old(self, name: str, keep: str) -> None:
-        """Drop older builds of the same image that no container uses, so disks do not fill."""
+        """Drop older builds of the same image that no container uses, so disks do not fill. An
+        image of another package set is another project's: kept."""
         for image in self.client.images.list(name=f"oat/{name}"):
+            other = image.labels.get(PACKAGE_SET_LABEL)
+            if name in self.package_files and other is not None and other != self.package_set():
+                continue
             for old in image.tags:
                 if old != keep and old.startswith(f"oat/{name}:"):
                     try:
