@@ -115,6 +115,20 @@ def test_one_connection_is_kept_and_reused(sshd, tmp_path):
     assert not list(Path("/tmp").glob(f"oat-t{os.getpid()}"[:13] + "*")), "the run left its SSH connection open"
 
 
+def test_an_ansible_inventory_s_host_is_reached_as_its_variables_say(sshd, tmp_path):
+    """ansible_host, ansible_port, ansible_user and ansible_ssh_private_key_file, for real."""
+    home = sshd["home"]
+    path = tmp_path / "hosts.ini"
+    path.write_text(f"[箱]\nloopback-box ansible_host=127.0.0.1 ansible_port={sshd['port']} ansible_user=root "
+                    f"ansible_ssh_private_key_file={home / 'user'}\n[all:vars]\noat_known_hosts={home / 'known_hosts'}\n")
+    made = InventoryLab(inventory.load(path), TOPOLOGY, Recorder(Masker()), f"a{os.getpid()}", tmp_path / "work")
+    try:
+        assert made.server("box").check("id -un").strip() == "root"
+        assert made.server("box").address == "127.0.0.1" and made.names["box"].name == "loopback-box"
+    finally:
+        made.destroy()
+
+
 def fingerprint(public_key: Path) -> str:
     """`TYPE SHA256:…` of a public key, as the preflight line shows it."""
     bits, digest, *_, kind = subprocess.run(["ssh-keygen", "-l", "-f", str(public_key)], capture_output=True,

@@ -16,9 +16,14 @@
             ssh: {host: 192.168.10.11}         # or {alias: web01, config: ~/.ssh/config}
 
 The documents' roles (DB, 運用系, 待機系 …) map the topology's servers to these: the steps
-ask for node1 and get the server whose role node1 has. Host keys are always verified
-(StrictHostKeyChecking yes); one SSH connection per server is kept open and reused. Errors
-name the file and the key, or the server and the file, in one line.
+ask for node1 and get the server whose role node1 has. Where a role has several servers, each
+inventory server says which one it is (`server: node1`) or bears its name: never paired by
+order. Host keys are always verified (StrictHostKeyChecking yes); one SSH connection per
+server is kept open and reused. Errors name the file and the key, or the server and the file,
+in one line.
+
+An Ansible inventory (INI or YAML) is read too (oat.drivers.ansible_inventory): its groups
+are the roles, its hosts the servers.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import testinfra
+import yaml
 
 from oat.drivers import ssh_preflight
 from oat.drivers.docker.lab import ServerInfo
@@ -45,6 +51,7 @@ LOCAL_REPO = "/var/lib/oat/repo"
 LOCAL_SOURCE = "/etc/apt/sources.list.d/oat-local.sources"
 _SECRET_KEY = re.compile(r"(?i)pass(word|phrase)?|secret")
 CONNECT_TIMEOUT = 10  # seconds ssh waits for a server to connect and greet
+OWN_KEYS = ("disposable", "known_hosts", "ssh", "packages", "rewrite_sources", "labs")
 
 __all__ = ["InventoryError", "InventoryLab", "load"]  # InventoryError: oat.errors' own, exit 6
 
@@ -53,8 +60,8 @@ __all__ = ["InventoryError", "InventoryLab", "load"]  # InventoryError: oat.erro
 class Ssh:
     host: str = ""
     port: int = 22
-    user: str = "root"
-    key: str = ""         # an identity file (absolute once loaded)
+    user: str = "root"    # empty: ssh's own default (an Ansible host without ansible_user)
+    key: str = ""         # an identity file (absolute once loaded); empty: ssh's defaults and agent
     alias: str = ""       # a Host of an ssh_config file instead of host/port/user/key
     config: str = ""
     sudo: bool = False
@@ -67,6 +74,7 @@ class Entry:
     addresses: dict[str, str]
     ssh: Ssh
     infrastructure: bool = False
+    server: str = ""      # the topology server it is (`server:`, Ansible's oat_server); else by name
 
 
 @dataclass(frozen=True)
@@ -85,15 +93,46 @@ class Inventory:
     rewrite_sources: bool
     labs: dict[str, LabEntry]
     secrets: tuple[str, ...] = ()
+    kind: str = "oat"     # oat, or the Ansible inventory's format: ini, yaml
+    hosts: tuple = ()     # an Ansible inventory's hosts (ansible_inventory.Host), matched per lab
+
+    def lab(self, topology: Topology) -> LabEntry:
+        """The inventory's servers for one feature folder's lab."""
+        if self.kind != "oat":
+            from oat.drivers import ansible_inventory
+            self.labs[topology.name] = ansible_inventory.lab(self, topology)
+        entry = self.labs.get(topology.name)
+        if entry is None:
+            raise InventoryError(f"{self.path}: labs: no lab '{topology.name}' (the features of "
+                                 f"features/{topology.name} need its roles: {', '.join(_roles(topology))})")
+        return entry
+
+    def where(self, entry: Entry, lab: str) -> str:
+        """How an error names a server of the inventory."""
+        return f"host '{entry.name}'" if self.kind != "oat" else f"labs.{lab}.servers.{entry.name}"
+
+    def where_lab(self, lab: str) -> str:
+        """How an error names a lab of the inventory."""
+        return f"lab '{lab}'" if self.kind != "oat" else f"labs.{lab}"
+
+    @property
+    def says_server(self) -> str:
+        """The key or variable that says which topology server an inventory server is."""
+        return "oat_server" if self.kind != "oat" else "server"
 
 
 def load(path: Path) -> Inventory:
+    """oat's own inventory, or an Ansible inventory (INI or YAML): `kind` says which."""
     path = Path(path).resolve()
+    kind = kind_of(path)
+    if kind != "oat":
+        from oat.drivers import ansible_inventory
+        return ansible_inventory.load(path, kind)
     data = yamlfile.read(path, "inventory", InventoryError)
     at = _At(path)
     if not isinstance(data, dict):
         raise at.error("", "must be a mapping with labs")
-    unknown = set(data) - {"disposable", "known_hosts", "ssh", "packages", "rewrite_sources", "labs"}
+    unknown = set(data) - set(OWN_KEYS)
     if unknown:
         raise at.error(sorted(unknown)[0], "unknown key (known: disposable, known_hosts, ssh, packages, "
                                            "rewrite_sources, labs)")
@@ -112,6 +151,36 @@ def load(path: Path) -> Inventory:
         rewrite_sources=at.flag(data, "rewrite_sources"),
         labs={name: _lab(at, f"labs.{name}", name, raw, defaults, known_hosts) for name, raw in labs.items()},
         secrets=tuple(_secrets(data)))
+
+
+def kind_of(path: Path) -> str:
+    """oat (its own YAML), yaml (an Ansible YAML inventory) or ini (an Ansible INI inventory).
+
+    By content first: a YAML mapping with a key of oat's format (labs, ssh, known_hosts …) is
+    oat's; a YAML mapping of groups (each with hosts, children or vars) is Ansible's. Then by
+    extension: a file that is no YAML mapping is Ansible INI, unless it is called .yaml, .yml
+    or .json (then oat's reader names what is wrong with it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "oat"  # its reader says why it cannot be read
+    if path.suffix.lower() == ".ini":
+        return "ini"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if isinstance(data, dict):
+        if set(data) & set(OWN_KEYS):
+            return "oat"
+        if "plugin" in data:
+            raise InventoryError(f"{path}: plugin: an Ansible inventory plugin's configuration is not read; give a "
+                                 "static inventory (INI or YAML groups with hosts, children and vars)")
+        if data and all(v is None or (isinstance(v, dict) and set(v) <= {"hosts", "children", "vars"})
+                        for v in data.values()):
+            return "yaml"
+        return "oat"
+    return "oat" if path.suffix.lower() in (".yaml", ".yml", ".json") else "ini"
 
 
 def _lab(at, key: str, name: str, raw, defaults: dict, known_hosts: str) -> LabEntry:
@@ -138,8 +207,11 @@ def _lab(at, key: str, name: str, raw, defaults: dict, known_hosts: str) -> LabE
             if ipaddress.IPv4Address(str(address)) not in networks[net]:
                 raise at.error(f"{where}.addresses.{net}", f"{address} is not in {networks[net]}")
         ssh = {**defaults, **(item.get("ssh") or {})}
+        says = item.get("server", "")
+        if not isinstance(says, str):
+            raise at.error(f"{where}.server", "must name one server of the lab's topology (e.g. node1)")
         servers.append(Entry(server, role, {n: str(a) for n, a in addresses.items()}, _ssh(at, f"{where}.ssh", ssh, known_hosts),
-                             at.flag(item, "infrastructure", where)))
+                             at.flag(item, "infrastructure", where), says.strip()))
     return LabEntry(name, networks, tuple(servers))
 
 
@@ -231,10 +303,7 @@ class InventoryLab:
         self.progress = progress
         self.debs = list(debs)
         self._image_tag = image_tag
-        entry = inventory.labs.get(topology.name)
-        if entry is None:
-            raise InventoryError(f"{inventory.path}: labs: no lab '{topology.name}' (the features of "
-                                 f"features/{topology.name} need its roles: {', '.join(_roles(topology))})")
+        entry = inventory.lab(topology)
         self.entry = entry
         self.names = _match(inventory, entry, topology)   # topology name -> inventory entry
         self.topology = Topology(
@@ -351,9 +420,10 @@ def _ssh_config(inventory: Inventory, names: dict[str, Entry], run_id: str) -> s
     for name, entry in names.items():
         if entry.ssh.alias:
             continue
-        lines += [f"Host {_alias(name)}", f"  HostName {entry.ssh.host}", f"  Port {entry.ssh.port}",
-                  f"  User {entry.ssh.user}", f"  IdentityFile {entry.ssh.key}", "  IdentitiesOnly yes",
-                  f"  UserKnownHostsFile {inventory.known_hosts}", "  StrictHostKeyChecking yes",
+        lines += [f"Host {_alias(name)}", f"  HostName {entry.ssh.host}", f"  Port {entry.ssh.port}"]
+        lines += [f"  User {entry.ssh.user}"] if entry.ssh.user else []
+        lines += [f"  IdentityFile {entry.ssh.key}", "  IdentitiesOnly yes"] if entry.ssh.key else []
+        lines += [f"  UserKnownHostsFile {inventory.known_hosts}", "  StrictHostKeyChecking yes",
                   "  BatchMode yes", f"  ConnectTimeout {CONNECT_TIMEOUT}", "  ControlMaster auto",
                   f"  ControlPath {_control_path(run_id)}", "  ControlPersist 120s", ""]
     return "\n".join(lines) + "\n"
@@ -364,7 +434,9 @@ def _roles(topology: Topology) -> list[str]:
 
 
 def _match(inventory: Inventory, entry: LabEntry, topology: Topology) -> dict[str, Entry]:
-    """Topology server name -> the inventory server of its role, in order (one each)."""
+    """Topology server name -> the inventory server of its role. Where a role has several
+    servers, each inventory server is the one it names (`server:` / oat_server), else the one
+    whose name it bears; never the one at the same position: an ambiguous server is an error."""
     names = {}
     for role in _roles(topology):
         wanted = [s.name for s in topology.servers.values() if s.role == role]
@@ -372,10 +444,37 @@ def _match(inventory: Inventory, entry: LabEntry, topology: Topology) -> dict[st
         if not have and all(topology.servers[n].infrastructure for n in wanted):
             continue  # the lab's own helpers (its package source) may be absent
         if len(have) != len(wanted):
-            raise InventoryError(f"{inventory.path}: labs.{entry.name}: {len(have) or 'no'} server(s) with role "
+            servers = "server(s) with role" if inventory.kind == "oat" else "host(s) in group"
+            raise InventoryError(f"{inventory.path}: {inventory.where_lab(entry.name)}: {len(have) or 'no'} {servers} "
                                  f"{role}; the procedure needs {len(wanted)} ({', '.join(wanted)})")
-        names.update(zip(wanted, have))
+        names.update(_pair(inventory, entry.name, role, wanted, have))
     return names
+
+
+def _pair(inventory: Inventory, lab: str, role: str, wanted: list[str], have: list[Entry]) -> dict[str, Entry]:
+    pairs: dict[str, Entry] = {}
+    key = inventory.says_server
+    for server in (e for e in have if e.server):
+        where = f"{inventory.path}: {inventory.where(server, lab)}: {key}: '{server.server}'"
+        if server.server not in wanted:
+            raise InventoryError(f"{where} is no server of role {role} in lab '{lab}' (its servers of that role: "
+                                 f"{', '.join(wanted)})")
+        if server.server in pairs:
+            raise InventoryError(f"{where} is said by {pairs[server.server].name} too (role {role}): one inventory "
+                                 f"server each")
+        pairs[server.server] = server
+    for server in (e for e in have if not e.server and e.name in wanted and e.name not in pairs):
+        pairs[server.name] = server
+    left = [e for e in have if e not in pairs.values()]
+    free = [name for name in wanted if name not in pairs]
+    if len(left) == 1 and len(free) == 1:
+        pairs[free[0]] = left[0]  # the one server of the role left for the one topology server left
+    elif left:
+        open_ = ", ".join(free) + ("" if len(free) == len(wanted) else " not yet taken")
+        raise InventoryError(f"{inventory.path}: {inventory.where(left[0], lab)}: role {role} has {len(wanted)} servers "
+                             f"in lab '{lab}' ({open_}) and nothing says which one {left[0].name} is: "
+                             f"set {key}: {free[0]} (or another of them) on it, or name it after one")
+    return pairs
 
 
 def _why(problem: str) -> str:
