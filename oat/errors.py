@@ -8,6 +8,11 @@ own codes (1 a check failed, 2 interrupted, 4 a bad option, 5 nothing collected)
     6  InventoryError    an inventory file or the servers it names (ssh preflight)
     7  FeatureError      a feature folder, document, traceability, errata or step text
     8  ProductError      a product's data (lab/products/NAME.yaml) or a product fact it lacks
+    9  NothingAtStake    an invariant or comparison that had nothing to check (at_stake below)
+
+NothingAtStake is raised inside a step: that step and its scenario fail with its one line (an
+error of the test, never a pass), and a run whose only failures are such errors exits 9
+(oat/plugin/stakes.py); any failed check among them makes it 1.
 """
 from __future__ import annotations
 
@@ -48,3 +53,20 @@ class ProductError(OatError):
 
     exit_code = 8
     kind = "product"
+
+
+class NothingAtStake(OatError):
+    """An invariant or a before/after comparison that had nothing to check: no acknowledged
+    write before the fault, an empty value to read back. Passing it would prove nothing."""
+
+    exit_code = 9
+    kind = "stake"
+
+
+def at_stake(count: int, what: str) -> int:
+    """What an invariant checker calls with the number of things it is about to check (`what`
+    names them, plural, with where and when); raises NothingAtStake when there are none."""
+    if count <= 0:
+        raise NothingAtStake(f"nothing at stake: 0 {what}, so the check would check nothing "
+                             "(an error of the test, not a pass)")
+    return count

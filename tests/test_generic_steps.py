@@ -19,27 +19,21 @@ import testinfra.backend
 from testinfra.host import Host
 
 from oat.errors import LabError
-from oat.record.evidence import Masker, Recorder, one_line
-from oat.pki import LabCA
-from oat.servers import Server
 from oat.model.targets import TargetError, address, check_destination, servers
 from oat.model.topology import parse
-from oat.vocabulary import commands
-from oat.vocabulary import files
+from oat.pki import LabCA
+from oat.record.evidence import Masker, Recorder, one_line
+from oat.servers import Server
+from oat.vocabulary import commands, files, journal, network, packages, ports, processes, remembered, services, users
 from oat.vocabulary import http as web
-from oat.vocabulary import network
-from oat.vocabulary import packages
-from oat.vocabulary import ports
-from oat.vocabulary import processes
-from oat.vocabulary import services
-from oat.vocabulary import users
 from oat.vocabulary.checks import within
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = [commands, files, web, network, packages, ports, processes, services, users]
+MODULES = [commands, files, web, journal, network, packages, ports, processes, remembered, services, users]
 STEP_MODULES = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabulary.http", "oat.vocabulary.network",
                 "oat.vocabulary.packages", "oat.vocabulary.ports", "oat.vocabulary.processes",
-                "oat.vocabulary.services", "oat.vocabulary.users", "oat.vocabulary.reboot"]
+                "oat.vocabulary.services", "oat.vocabulary.users", "oat.vocabulary.reboot",
+                "oat.vocabulary.remembered", "oat.vocabulary.journal"]
 
 # 127.0.0.0/8 is loopback: every address of it is this machine (127.0.0.1 is the "gateway").
 TOPOLOGY = parse({

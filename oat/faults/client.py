@@ -5,7 +5,8 @@ recovery, every acknowledged number must still be there (Jepsen's list-append ch
 one sequential client).
 
 A failed call is not a loss: the client logs in again and goes on. A number whose save got no
-answer may or may not be there; only acknowledged ones count.
+answer may or may not be there; only acknowledged ones count. And with none acknowledged
+just before the fault, nothing was at stake: `verdict` raises NothingAtStake rather than pass.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 
 import requests
+
+from oat.errors import at_stake
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,21 @@ class AppendClient:
         """The acknowledged numbers the memo does not hold after recovery."""
         held = {int(line) for line in final_memo.split() if line.isdigit()}
         return [n for n in self.acknowledged if n not in held]
+
+    def acknowledged_before(self, moment: float, seconds: float, node: str = "") -> list[int]:
+        """The numbers acknowledged in the `seconds` before `moment` (by `node`, when given)."""
+        return [n for n in self.acknowledged if n in self.saved_by
+                and moment - seconds <= self.saved_by[n][0] <= moment and node in ("", self.saved_by[n][1])]
+
+    def verdict(self, final_memo: str, fault_at: float | None = None, seconds: float = 5.0, node: str = "") -> list[int]:
+        """The acknowledged numbers lost; NothingAtStake when no save was acknowledged at all or,
+        given the fault's moment, none in the `seconds` before it (by `node`, when given)."""
+        at_stake(len(self.acknowledged), "saves acknowledged to the append client")
+        if fault_at is not None:
+            by = f" by {node}" if node else ""
+            at_stake(len(self.acknowledged_before(fault_at, seconds, node)),
+                     f"saves acknowledged{by} in the {seconds:g} s before the fault")
+        return self.lost(final_memo)
 
     def explain(self, lost: list[int]) -> str:
         """Where each lost number was acknowledged, and the first read that lacked one."""

@@ -16,7 +16,8 @@ quotes (a command, an expected output) stays a plain `{x}`.
 A check fails with an AssertionError of one line naming the server and what was seen
 against what was expected. While waiting, an AssertionError, or a LabError of a server that
 does not answer (it is rebooting), means "not yet"; a TargetError (a word the lab does not
-know) fails at once, since time cannot fix it.
+know), a FeatureError (a step missing before this one) or a NothingAtStake (oat.errors.at_stake:
+nothing to check) fails at once, since time cannot fix it.
 """
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ import parse
 from pytest_bdd import parsers, then
 
 from oat.errors import LabError
-from oat.record.evidence import one_line
 from oat.model.targets import TargetError, servers
+from oat.record.evidence import one_line
 from oat.wait import WaitTimeout, wait_until
 
 WITHIN = "{seconds:d} 秒以内に "

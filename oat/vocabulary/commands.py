@@ -5,6 +5,11 @@
 error. A role that several servers have runs it on each of them, and the checks then apply
 to every answer. The one-shot checks run a command and check it in the same sentence (and
 so also exist as `N 秒以内に …`).
+
+A failing path is a result too: `… が失敗する` and `終了ステータスが 0 以外である` pass only on a
+command that ran and failed; one that did not run at all (126, 127: not executable, not found)
+proves nothing and fails them. `… の出力を "NAME" として記録する` keeps an output (oat.vocabulary.
+remembered) that `… の出力が記録した "NAME" と同じである` reads back after an event.
 """
 from __future__ import annotations
 
@@ -14,9 +19,9 @@ from dataclasses import dataclass
 import pytest
 from pytest_bdd import then, when
 
-from oat.errors import LabError
+from oat.errors import LabError, at_stake
 from oat.model.targets import servers
-from oat.vocabulary.checks import check, sentence, each, excerpt
+from oat.vocabulary.checks import check, each, excerpt, sentence
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,26 @@ def exit_status_is(command_result, status):
            f"{a.where()} exited {a.status}, expected {status} (stderr: {excerpt(a.stderr)}; stdout: {excerpt(a.stdout)})")
 
 
+NOT_RUN = {126: "not executable", 127: "command not found"}
+
+
+def _failed(answer) -> str | None:
+    """Why an answer is not the failure a negative path expects; None when it is one."""
+    if answer.status == 0:
+        return (f"{answer.where()} exited 0, expected a failure (non-zero); "
+                f"stdout: {excerpt(answer.stdout)}")
+    if answer.status in NOT_RUN:
+        return (f"{answer.where()} exited {answer.status} ({NOT_RUN[answer.status]}): it did not run, so its "
+                f"failure proves nothing (stderr: {excerpt(answer.stderr)})")
+    return None
+
+
+@then(sentence("終了ステータスが 0 以外である"))
+def exit_status_nonzero(command_result):
+    """The kept command ran and failed: its exit status is neither 0 nor 126/127 (not executable, not found)."""
+    _every(command_result, _failed)
+
+
 @then(sentence('標準出力に "{text}" が含まれる'))
 def stdout_contains(command_result, text):
     """The kept command's standard output contains this text."""
@@ -116,6 +141,42 @@ def command_succeeds(lab, server, command):
         assert result.rc == 0, (f"{s.name}: `{_short(command)}` exited {result.rc}, expected 0 "
                                 f"(stderr: {excerpt(result.stderr)}; stdout: {excerpt(result.stdout)})")
     each(lab, server, succeeds)
+
+
+@check('"{server:q}" でコマンド "{command}" が失敗する')
+def command_fails(lab, server, command):
+    """The command runs and exits non-zero on the server (126 and 127, not run at all, do not count)."""
+    def fails(s):
+        result = s.run(command)
+        problem = _failed(Answer(s.name, command, result.rc, result.stdout, result.stderr))
+        assert problem is None, problem
+    each(lab, server, fails)
+
+
+@when(sentence('"{server:q}" でコマンド "{command}" の出力を "{name:q}" として記録する'))
+def remember_output(lab, remembered, server, command, name):
+    """Run a command that must succeed and remember its (non-empty) standard output under a name, on each server."""
+    for s in servers(lab, server):
+        result = s.run(command)
+        assert result.rc == 0, (f"{s.name}: `{_short(command)}` exited {result.rc}, expected 0 to remember its "
+                                f"output as '{name}' (stderr: {excerpt(result.stderr)})")
+        value = result.stdout.strip()
+        at_stake(len(value.splitlines()), f"lines of output from `{_short(command)}` on {s.name} to remember as '{name}'")
+        remembered.keep_output(name, s.name, command, value)
+
+
+@check('"{server:q}" でコマンド "{command}" の出力が記録した "{name:q}" と同じである')
+def output_as_remembered(lab, remembered, server, command, name):
+    """The command's standard output (stripped) equals the output remembered under this name (on that server, else the only one)."""
+    def same(s):
+        before = remembered.output(name, s.name)
+        result = s.run(command)
+        now = result.stdout.strip()
+        assert result.rc == 0 and now == before.value, (
+            f"{s.name}: `{_short(command)}` answered '{excerpt(now)}' (exit {result.rc}), expected "
+            f"'{excerpt(before.value)}', remembered as '{name}' on {before.server}"
+            + ("" if result.rc == 0 else f" (stderr: {excerpt(result.stderr)})"))
+    each(lab, server, same)
 
 
 @check('"{server:q}" でコマンド "{command}" の出力に "{text}" が含まれる')

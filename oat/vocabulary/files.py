@@ -1,6 +1,12 @@
 """Files, folders and links on a server: there or not, their text, mode, owner and target,
 read with testinfra's host.file; and writing a file whole (Server.put_file, recorded with its
-content)."""
+content).
+
+`… に "…" が含まれる` cannot tell a line written at install time from one written after the
+event a runbook checks. `… の末尾を記録する` remembers where the file ends (its size and inode,
+oat.vocabulary.remembered), and `… に記録した後で "…" が追記されている` reads only what comes after:
+the bytes past that size, or the whole file when it was since replaced (another inode, as a
+rotation makes) or truncated. A line from before the mark never counts."""
 from __future__ import annotations
 
 import re
@@ -9,7 +15,7 @@ from pytest_bdd import when
 
 from oat.errors import LabError
 from oat.model.targets import servers
-from oat.vocabulary.checks import check, sentence, each, excerpt
+from oat.vocabulary.checks import check, each, excerpt, sentence
 
 MODE = re.compile(r"^0?[0-7]{3,4}$")
 
@@ -126,3 +132,50 @@ def write_file(lab, server, path, docstring):
     content = docstring if docstring.endswith("\n") else docstring + "\n"
     for s in servers(lab, server):
         s.put_file(path, content, mode=0o644)
+
+
+def _end(server, path: str) -> tuple[int, str] | None:
+    """(size in bytes, inode) of the file, None when there is none."""
+    found = server.run("stat -L -c '%%s %%i' -- %s", path)
+    if found.rc != 0:
+        if server.run("test -e %s", path).rc != 0:
+            return None
+        raise AssertionError(f"{server.name}: cannot stat {path}: {excerpt(found.stderr)}")
+    size, inode = found.stdout.split()
+    return int(size), inode
+
+
+@when(sentence('"{server:q}" のファイル "{path:q}" の末尾を記録する'))
+def remember_file_end(lab, remembered, server, path):
+    """Remember where the file ends now (size and inode; no file: from its first byte), for a later check of what is appended."""
+    for s in servers(lab, server):
+        end = _end(s, path)
+        remembered.keep_file_end(path, s.name, *(end or (0, None)))
+
+
+# What comes after the mark (from byte %s), the first line with the text; else the number of
+# bytes after the mark, then the last line before it that has the text (from its first %s bytes).
+_AFTER = ("tail -c +%s -- %s | grep -a -F -m 1 -e %s && exit 0; "
+          "tail -c +%s -- %s | wc -c; head -c %s -- %s | grep -a -F -e %s | tail -n 1; exit 1")
+
+
+@check('"{server:q}" のファイル "{path:q}" に記録した後で "{text}" が追記されている')
+def file_appended(lab, remembered, server, path, text):
+    """A line with this text was written to the file after its end was remembered (a line from before never counts)."""
+    def appended(s):
+        mark = remembered.file_end(path, s.name)
+        now = _end(s, path)
+        assert now is not None, f"{s.name}: {path} is {_kind(s, path)}, expected a file with '{text}' appended"
+        size, inode = now
+        whole = mark.inode is not None and (inode != mark.inode or size < mark.size)
+        start = 0 if whole or mark.inode is None else mark.size
+        found = s.run(_AFTER, str(start + 1), path, text, str(start + 1), path, str(start), path, text)
+        if found.rc == 0:
+            return
+        lines = found.stdout.splitlines()
+        count, before = (lines[0].strip() if lines else "?"), (lines[1] if len(lines) > 1 else "")
+        since = ("since it was replaced or truncated" if whole else
+                 "since its end was remembered" if mark.inode is not None else "since it was created")
+        raise AssertionError(f"{s.name}: {path} has no line with '{text}' written {since} ({count} bytes since)"
+                             + (f"; it has one from before: {excerpt(before)}" if before else ""))
+    each(lab, server, appended)

@@ -3,6 +3,12 @@
 The checks ask systemctl itself (`is-active`, `is-enabled`): its answer is the state word the
 message shows (active, inactive, failed, activating…; enabled, disabled, static, masked…).
 testinfra's host.service would pick its implementation from PID 1 and keep only a yes or no.
+
+"Stopped" by that word alone misses a unit with KillMode=process that leaves a child of another
+name running: the unit is inactive, no process has its name, no port is open. `… が完全に停止
+している` also asks the kernel: the unit's control group (systemctl show ControlGroup, its
+cgroup.procs under /sys/fs/cgroup, sub-groups included) must hold no process, and the unit's
+User= (when it is not root) must run none.
 """
 from __future__ import annotations
 
@@ -10,7 +16,10 @@ from pytest_bdd import when
 
 from oat.model.safety import disruptive
 from oat.model.targets import servers
-from oat.vocabulary.checks import check, sentence, each, excerpt
+from oat.vocabulary.checks import check, each, excerpt, sentence
+
+CGROUPS = "/sys/fs/cgroup"  # the cgroup file system (v2; v1's hierarchies are folders of it)
+NOT_ACTIVE = ("inactive", "failed", "unknown")
 
 
 def _systemctl(lab, word: str, verb: str, unit: str) -> None:
@@ -63,8 +72,54 @@ def service_stopped(lab, server, unit):
     """The systemd unit is not active on the server (inactive, failed or unknown)."""
     def stopped(s):
         state = _state(s, "is-active", unit)
-        assert state in ("inactive", "failed", "unknown"), (
+        assert state in NOT_ACTIVE, (
             f"{s.name}: service {unit} is '{state}', expected 'inactive' (stopped)")
+    each(lab, server, stopped)
+
+
+def _show(server, unit: str) -> dict[str, str]:
+    """systemctl show's answer for a few properties, as a dict (its own order is not -p's)."""
+    answer = server.check("systemctl show -p Id -p ControlGroup -p User %s", unit)
+    return dict(line.split("=", 1) for line in answer.splitlines() if "=" in line)
+
+
+# The unit's control group and its sub-groups, in every hierarchy that has it (cgroup v2, and
+# v1's systemd and controller hierarchies), or, when systemd no longer names it (an older
+# systemd forgets it once the unit stops, leftovers or not), every folder of the unit's name.
+# Prints `ps` lines (PID, user, name, command line) of the processes in it.
+_IN_CGROUP = """root=%s; cg=%s; id=%s
+if [ -n "$cg" ]; then set -- "$root$cg" "$root"/*"$cg"; else set -- $(find "$root" -type d -name "$id" 2>/dev/null); fi
+pids=$(for d in "$@"; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} + ; done 2>/dev/null | sort -un | paste -sd, -)
+[ -z "$pids" ] || ps -o pid=,user=,comm=,args= -p "$pids"
+true"""
+
+
+def _processes(answer: str) -> list[str]:
+    return [" ".join(line.split()) for line in answer.splitlines() if line.strip()]
+
+
+def _listed(processes: list[str], limit: int = 3) -> str:
+    shown = "; ".join(processes[:limit])
+    return f"{len(processes)} process(es): {shown}" + ("; …" if len(processes) > limit else "")
+
+
+@check('"{server:q}" でサービス "{unit:q}" が完全に停止している')
+def service_stopped_completely(lab, server, unit):
+    """The systemd unit is not active, its control group holds no process, and its User= (unless root) runs none."""
+    def stopped(s):
+        state = _state(s, "is-active", unit)
+        assert state in NOT_ACTIVE, f"{s.name}: service {unit} is '{state}', expected 'inactive' (stopped)"
+        shown = _show(s, unit)
+        cgroup, user = shown.get("ControlGroup", ""), shown.get("User", "")
+        problems = []
+        left = _processes(s.check(_IN_CGROUP, CGROUPS, cgroup, shown.get("Id") or unit))
+        if left:
+            problems.append(f"its control group {cgroup or shown.get('Id') or unit} still holds {_listed(left)}")
+        if user and user not in ("root", "0"):
+            owned = _processes(s.run("ps -o pid=,user=,comm=,args= -u %s", user).stdout)
+            if owned:
+                problems.append(f"its user {user} still runs {_listed(owned)}")
+        assert not problems, f"{s.name}: service {unit} is '{state}' but " + "; and ".join(problems)
     each(lab, server, stopped)
 
 
