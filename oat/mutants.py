@@ -179,3 +179,22 @@ def last_result(path: Path = RESULT) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def result_for(project_root: Path, folders: list[str]) -> dict | None:
+    """The project's last result (its lab/mutants/result.json), counting only the mutants of
+    the feature folders this run carried out: a run of one product shows that product's
+    検出力, and a project without mutants shows none."""
+    mutants_dir = Path(project_root) / "lab" / "mutants"
+    last = last_result(mutants_dir / "result.json")
+    if not last:
+        return None
+    concerns = {}
+    for patch in mutants_dir.glob("*.patch"):
+        header = dict(m.group("key", "value") for line in patch.read_text(encoding="utf-8").splitlines()[:20]
+                      if (m := _HEADER.match(line)))
+        concerns[patch.stem] = {f.strip() for f in header.get("features", "").split(",") if f.strip()}
+    mine = [o for o in last.get("outcomes", []) if concerns.get(o["name"], set()) & set(folders)]
+    if not mine:
+        return None
+    return {**last, "outcomes": mine, "total": len(mine), "killed": sum(o["verdict"] == "killed" for o in mine)}

@@ -92,7 +92,7 @@ def test_the_sheets_are_the_cover_the_items_and_one_evidence_sheet_per_scenario(
 def test_one_item_row_per_documented_step_with_its_result(book):
     items = rows(book["試験項目"])
     assert [r["章/手順"] for r in items] == [i.ref for i in MAPPING.items]
-    assert [r["試験項目番号"] for r in items] == ["004-001", "004-002", "004-003", "004-004"]
+    assert [r["試験項目番号"] for r in items] == ["clweb-001", "clweb-002", "clweb-003", "clweb-004"]
     done, failed, missing, cannot = items
     assert done["結果"] == "合格"
     assert done["確認内容"] == "ならば 自動起動が無効\nかつ サービスが停止している"

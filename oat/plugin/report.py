@@ -13,7 +13,7 @@ import os
 import platform
 import subprocess
 import time
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -93,12 +93,21 @@ def pytest_sessionstart(session):
 
 
 def _suite_version(root: Path) -> str:
+    """oat's version, and the project's commit when it is a git repository: what ran, on what."""
     try:
+        oat = version("oat")
+    except PackageNotFoundError:
+        oat = "(not installed)"
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, timeout=5)
+        if out.returncode != 0 or Path(out.stdout.strip()).resolve() != root.resolve():
+            return oat  # not a repository of its own (a folder inside another one's tree, or none)
         out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
                              capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or "unknown"
+        return f"{oat} ({root.name} {out.stdout.strip()})" if out.stdout.strip() else oat
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return oat
 
 
 # --- following the Gherkin steps -------------------------------------------------------
@@ -353,7 +362,10 @@ def _summary(config) -> dict:
 
 def _summarize(config) -> dict:
     run, shared = config.stash[run_key], _shared(config)
-    mappings = [traceability.load(path) for path in sorted(project_of(config).features.glob("*/traceability.yaml"))]
+    # The documents of the folders this run set out to carry out, not every one the project has.
+    features = project_of(config).features
+    mappings = [traceability.load(features / folder / "traceability.yaml") for folder in _folders(config)
+                if (features / folder / "traceability.yaml").is_file()]
     traced = [(m, traceability.trace(m, run["results"])) for m in mappings]
     refs = {}
     for mapping, rows in traced:
@@ -367,7 +379,7 @@ def _summarize(config) -> dict:
     cover = {
         "passed": _passed(config), "counts": run["counts"], "started": config.stash[started_key],
         "ended": time.time(), "version": run["version"], "failures": failures,
-        "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.last_result(),
+        "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.result_for(project_of(config).root, _folders(config)),
         "trace_counts": traceability.counts(all_rows) if all_rows else {},
     }
     return {"cover": cover, "traced": traced, **shared}

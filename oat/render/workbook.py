@@ -143,7 +143,7 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
     by_label = {(r["folder"], r["label"]): r for r in results}
     row = 2
     for mapping, rows in traced:
-        prefix = mapping.document[:3] or mapping.folder
+        prefix = mapping.folder  # a project's folders are unique; documents' names need not be
         for n, trace_row in enumerate(rows, 1):
             ran = [by_label[(mapping.folder, label)] for label, _, _ in trace_row.evidence
                    if (mapping.folder, label) in by_label]
