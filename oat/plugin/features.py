@@ -41,6 +41,18 @@ class FeatureFile(pytest.Module):
         return module
 
 
+TAGS = {  # the tags oat gives a meaning to: every project may use them without declaring them
+    "破壊的": "サーバを停止・再起動・破壊するシナリオ (インベントリでは disposable: true のときだけ実施)",
+    "独立": "同じ手順の先のシナリオに依存しない (前提ステップで必要な状態を作る。-k で単独実行できる)",
+    "障害試験": "ラボのハードウェアに障害を起こすシナリオ (oat が作ったラボでだけ実施)",
+}
+
+
+def pytest_configure(config):
+    for tag, meaning in TAGS.items():
+        config.addinivalue_line("markers", f"{tag}: {meaning}")
+
+
 def pytest_addhooks(pluginmanager):
     from oat.plugin import hooks
     pluginmanager.add_hookspecs(hooks)
