@@ -175,9 +175,15 @@ def test_render_lab_shows_a_lab_with_its_servers():
     assert "ラン ID 11220300abcd" in html
     assert "ops 10.231.10.0/24" in html
     assert "構築 42.00 秒" in html
-    assert ("<tr><td>core</td><td>Tengineコア</td><td>oat/server:0123456789ab</td>"
+    assert ("<tr><td>core</td><td>oat-11220300abcd-tengine-core</td><td>Tengineコア</td><td>oat/server:0123456789ab</td>"
             "<td>ops: 10.231.10.21</td><td>—</td><td>oat-11220300abcd-tengine-core</td></tr>") in html
     assert "ラボ構築時のコマンド" not in html
+
+
+def test_render_lab_names_an_inventory_s_real_host_beside_the_document_s_name():
+    lab = lab_summary()
+    lab["servers"][0].update(host="web1", container="ssh://root@192.0.2.11", image="inventory hosts.ini")
+    assert "<tr><td>core</td><td>web1</td><td>Tengineコア</td><td>inventory hosts.ini</td>" in render_lab([lab], 0.0, 1.0)
 
 
 def test_render_lab_shows_the_installed_versions():

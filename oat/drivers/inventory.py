@@ -39,7 +39,7 @@ import testinfra
 import yaml
 
 from oat.drivers import ssh_preflight
-from oat.drivers.docker.lab import ServerInfo
+from oat.drivers.base import ServerInfo
 from oat.drivers.packages import Deb
 from oat.errors import InventoryError
 from oat.model import yamlfile
@@ -366,8 +366,8 @@ class InventoryLab:
         return self._image_tag(image)
 
     def describe(self) -> list[ServerInfo]:
-        return [ServerInfo(s.name, s.spec.role, f"inventory: {self.names[s.name].name}", dict(s.spec.addresses),
-                           s.target) for s in self.servers]
+        return [ServerInfo(s.name, s.spec.role, f"inventory {self.inventory.path.name}", dict(s.spec.addresses),
+                           s.target, host=self.names[s.name].name) for s in self.servers]
 
     # --- lifecycle ----------------------------------------------------------------------
     def create(self) -> None:

@@ -280,14 +280,17 @@ class Labs:
 
 
     def _take_inventory(self, lab: labmod.Lab, packages: list[str]) -> None:
-        """The versions the procedures left installed, for the report's cover (best effort:
-        a server that is down simply shows no versions)."""
+        """The versions the procedures left installed, for the report's cover: the packages
+        the product data tracks, and those the lab file lists for each server (best effort: a
+        server that is down simply shows no versions)."""
         summary = next((s for s in self.summaries if s["name"] == lab.topology.name), None)
         if summary is None:
             return
+        document = load(self.project.topologies / f"{lab.topology.name}.yaml")  # an inventory's lab lists none
         for server in summary["servers"]:
+            listed = document.servers[server["name"]].packages if server["name"] in document.servers else ()
             try:
-                server["packages"] = installed(lab.server(server["name"]), packages)
+                server["packages"] = installed(lab.server(server["name"]), list(dict.fromkeys([*packages, *listed])))
             except Exception as exc:  # noqa: BLE001 - the report says why instead
                 server["packages"] = {"(取得できません)": one_line(exc)}
 

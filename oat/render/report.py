@@ -113,7 +113,8 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
         parts.append("<p>このランではラボを構築していません。</p>")
     for lab in labs:
         rows = "".join(
-            f"<tr><td>{escape(s['name'])}</td><td>{escape(s['role'])}</td><td>{escape(s['image'])}</td>"
+            f"<tr><td>{escape(s['name'])}</td><td>{escape(s.get('host') or s['container'])}</td>"
+            f"<td>{escape(s['role'])}</td><td>{escape(s['image'])}</td>"
             f"<td>{escape(', '.join(f'{n}: {a}' for n, a in s['addresses'].items()))}</td>"
             f"<td>{'<br>'.join(escape(f'{p} {v}') for p, v in s.get('packages', {}).items()) or '—'}</td>"
             f"<td>{escape(s['container'])}</td></tr>"
@@ -127,7 +128,7 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
             + "".join(f'<p class="oat-relocated">手順書と異なるアドレス: {escape(line)}</p>'
                       for line in lab.get("relocated", []))
             + 
-            '<table class="oat-lab"><tr><th>サーバ</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
+            '<table class="oat-lab"><tr><th>サーバ (手順書)</th><th>実ホスト</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
             f"<th>インストール済みのバージョン</th><th>接続先 (コンテナ / SSH)</th></tr>{rows}</table>"
         )
         if lab.get("setup_commands"):

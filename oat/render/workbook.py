@@ -107,11 +107,13 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
                        _target(m), "\n".join(m.get("text", "").splitlines()[:3])] for m in measurements])
 
     row = _heading(ws, row + 1, "サーバ構成")
-    server_rows = [[s["name"], s.get("role", ""), ", ".join(f"{n}: {a}" for n, a in s.get("addresses", {}).items()),
+    server_rows = [[s["name"], s.get("host") or s.get("container", ""), s.get("role", ""),
+                    ", ".join(f"{n}: {a}" for n, a in s.get("addresses", {}).items()),
                     lab["name"], "\n".join(f"{p} {v}" for p, v in s.get("packages", {}).items())]
                    for lab in labs for s in lab.get("servers", [])]
     if server_rows:
-        row = _table(ws, row, ["サーバ", "役割", "アドレス", "ラボ", "インストール済みのバージョン"], server_rows)
+        row = _table(ws, row, ["サーバ (手順書)", "実ホスト", "役割", "アドレス", "ラボ", "インストール済みのバージョン"],
+                     server_rows)
     else:
         ws.cell(row, 1, "このランではサーバを用意していません")
         row += 1

@@ -17,7 +17,6 @@ import secrets
 import signal
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import docker
 import docker.errors
@@ -25,15 +24,16 @@ import requests
 import testinfra
 from docker.types import IPAMConfig, IPAMPool
 
+from oat.drivers.base import ServerInfo
 from oat.drivers.docker import engines
 from oat.drivers.docker import owner as owners
-from oat.errors import LabError
-from oat.record.evidence import Recorder
 from oat.drivers.docker.images import Images
-from oat.drivers.packages import Deb, PackageSource
 from oat.drivers.docker.relocation import Relocation, free_subnet, relocate
-from oat.servers import Server as LabServer
+from oat.drivers.packages import Deb, PackageSource
+from oat.errors import LabError
 from oat.model.topology import Server, Topology
+from oat.record.evidence import Recorder
+from oat.servers import Server as LabServer
 
 RUN_LABEL, OWNER_LABEL, LAB_LABEL, SERVER_LABEL = "oat.run", "oat.owner", "oat.lab", "oat.server"
 KEPT_LABEL = "oat.kept"  # a lab kept on purpose (`oat.cli up`): no reaper touches it
@@ -180,15 +180,6 @@ def _privileges(capabilities: tuple[str, ...]) -> dict:
         return {"cap_add": ["ALL"], "cap_drop": ["SYS_RESOURCE"], "security_opt": ALL_CAPS_SECURITY_OPT,
                 "device_cgroup_rules": ["a *:* rwm"]}
     return {"cap_add": list(capabilities)} if capabilities else {}
-
-
-@dataclass
-class ServerInfo:
-    name: str
-    role: str
-    image: str
-    addresses: dict[str, str]
-    container: str
 
 
 class Lab:
@@ -380,7 +371,7 @@ class Lab:
     def describe(self) -> list[ServerInfo]:
         return [
             ServerInfo(s.name, s.spec.role, self._image_tags.get(s.spec.image, s.spec.image),
-                       dict(s.spec.addresses), s.container)
+                       dict(s.spec.addresses), s.container, host=s.container)
             for s in self._servers.values()
         ]
 

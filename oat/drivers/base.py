@@ -1,0 +1,16 @@
+"""What every driver (the Docker lab, an inventory's servers) hands the rest of oat alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ServerInfo:
+    """A server as the report shows it: the document's name and role, and the real host."""
+
+    name: str                 # the document's (the topology's) name for it
+    role: str
+    image: str                # the lab image it runs, or where it comes from (an inventory)
+    addresses: dict[str, str]
+    container: str            # how oat reaches it: the container, or the SSH target
+    host: str = ""            # the real host: the container's name, or the inventory's host name
