@@ -174,6 +174,13 @@ def _where(func) -> tuple[Path | None, int]:
     return (Path(source).resolve() if source else None), (code.co_firstlineno if code else 0)
 
 
+def defined_at(step_func, root: Path | None = None) -> str:
+    """file:line of a step function (through decorators such as `oat.safety.disruptive`),
+    relative to the project or to where oat lies, as the catalogue shows it."""
+    path, line = _where(inspect.unwrap(step_func))
+    return f"{_relative(path, (root or ROOT).resolve())}:{line}" if path else "(unknown)"
+
+
 def _description(func) -> str:
     doc = inspect.getdoc(func) or ""
     first = doc.strip().split("\n\n", 1)[0]
@@ -215,7 +222,8 @@ def missing_descriptions(found: list[Layer]) -> list[Sentence]:
     return [s for layer in found for s in layer.sentences if s.description == NO_DESCRIPTION]
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Columns a terminal gives the text (a CJK character takes two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -228,7 +236,7 @@ def render_text(found: list[Layer]) -> str:
             out.append("")
         out.append(f"■ {layer.name} ({layer.source}): {len(layer.sentences)}")
         for s in layer.sentences:
-            out.append(f"  {s.keyword}{' ' * (8 - _width(s.keyword))}{s.pattern}")
+            out.append(f"  {s.keyword}{' ' * (8 - display_width(s.keyword))}{s.pattern}")
             out.append(f"  {' ' * 8}{s.description}  [{s.location}]")
     return "\n".join(out) + "\n" if out else ""
 

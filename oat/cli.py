@@ -6,6 +6,10 @@
     python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
         make the labs and hand them over as an inventory reached over SSH only (prints the run id);
         --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
+    python -m oat.cli check [PATH ...]
+        every step of the features (default: the project's features/) defined? Without a lab;
+        each undefined step with its file:line, the nearest sentences and a step definition to
+        start from; exit 0 when all are defined, 1 when one is undefined or ambiguous, 2 on bad input
     python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown|doc]
         every step sentence a feature may use, by layer (汎用, then each document folder)
     python -m oat.cli merge DIR [DIR ...] [--out DIR]
@@ -19,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from oat import catalogue
+from oat import catalogue, check
 from oat.drivers.docker import lab as labmod
 from oat import mutants
 from oat.record import merge
@@ -96,6 +100,8 @@ def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["steps"]:
             return show_steps(argv[1:])
+        if argv[:1] == ["check"]:
+            return check.main(argv[1:])
         if argv[:1] == ["mutants"]:
             return run_mutants(argv[1:])
         if argv[:1] == ["up"]:
