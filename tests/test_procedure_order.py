@@ -1,6 +1,6 @@
-"""A scenario selected alone without the earlier scenarios of its procedure is named, with
-the first one it depends on; @独立 scenarios need nothing and are needed by nothing."""
-from oat.plugin.procedure import dependency_gaps
+"""A scenario selected with -k on a fresh lab gets its folder's earlier scenarios as its set-up;
+@独立 scenarios need nothing and are needed by nothing."""
+from oat.plugin.procedure import set_up_for
 
 
 def at(folder, feature, line, name, independent=False):
@@ -14,16 +14,16 @@ CHECKS = at("tengine", "00_preconditions.feature", 9, "サーバの確認", inde
 DB = at("tengine", "01_install.feature", 8, "DB")
 
 
-def test_a_scenario_without_its_predecessors_names_the_first_one():
-    assert dependency_gaps([KILL], [INSTALL, CONFIG, DB]) == [
-        ("kill -9", "(1)(2) 構築", "clweb/01_install.feature")]
+def test_a_scenario_needs_every_earlier_scenario_of_its_folder():
+    assert set_up_for([KILL], [INSTALL, CONFIG, DB]) == {
+        ("clweb", ("01_install.feature", 8)): "kill -9", ("clweb", ("01_install.feature", 20)): "kill -9"}
 
 
-def test_predecessors_selected_or_in_other_folders_are_no_gap():
-    assert dependency_gaps([INSTALL, CONFIG, KILL], [DB]) == []
-    assert dependency_gaps([INSTALL], [CONFIG, KILL]) == []  # later ones may be left out
+def test_predecessors_selected_or_in_other_folders_are_not_needed():
+    assert set_up_for([INSTALL, CONFIG, KILL], [DB]) == {}
+    assert set_up_for([INSTALL], [CONFIG, KILL]) == {}  # later ones may be left out
 
 
 def test_independent_scenarios_neither_need_nor_are_needed():
-    assert dependency_gaps([CHECKS], [DB]) == []
-    assert dependency_gaps([DB], [CHECKS]) == []
+    assert set_up_for([CHECKS], [DB]) == {}
+    assert set_up_for([DB], [CHECKS]) == {}

@@ -7,6 +7,8 @@ import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 left_out_key = pytest.StashKey[dict]()  # on a test item: why its scenario is not run, as report data
+set_up_for_key = pytest.StashKey[str]()  # on a test item run as set-up (-k): the scenario that needs it
+AS_SET_UP = "前提として実行"
 
 
 def scenario_of(item) -> tuple[str, str] | None:

@@ -4,7 +4,10 @@
   one-line exit), and labs left by killed earlier runs are removed.
 - `labs` (session): creates each topology's lab on first use, destroys every lab at the end,
   whether the run passed, failed or was interrupted (SIGINT, and SIGTERM turned into it).
-- `--keep-lab` keeps them and prints how to enter each server and how to remove the lab.
+- `--keep-lab` keeps them (marked kept: no later run reaps them) and prints how to enter each
+  server, how to run scenarios on it again and how to remove it.
+- `--reuse-lab RUN_ID` runs the selected scenarios on a lab kept that way, as it was left:
+  nothing is made, and the lab stays when the run ends.
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ labs_key = pytest.StashKey["Labs"]()
 
 def pytest_addoption(parser):
     group = parser.getgroup("oat", "oat lab")
+    group.addoption("--reuse-lab", metavar="RUN_ID", default=None,
+                    help="run the selected scenarios on the lab an earlier run kept (--keep-lab), as it was left")
     group.addoption("--keep-lab", action="store_true",
                     help="keep the lab's servers after the run (prints how to enter and remove them)")
     group.addoption("--inventory", metavar="FILE", default=None,
@@ -160,13 +165,18 @@ class Labs:
         self.project = project_of(config)
         self.progress = progress_printer(config)
         self.recorder = config.stash[recorder_key]
-        self.run_id = labmod.new_run_id()
+        self.reuse = config.getoption("reuse_lab", None)
+        self.keep = bool(config.getoption("keep_lab", False)) or bool(self.reuse)
+        self.run_id = self.reuse or labmod.new_run_id()
         self.client = None
         option = config.getoption("inventory", None)
         try:
             self.inventory = inventory.load(Path(option)) if option else None
         except LabError as exc:
             raise pytest.UsageError(f"oat: {exc}") from None  # one line, exit 4, before anything runs
+        if self.reuse and self.inventory is not None:
+            raise pytest.UsageError("oat: --reuse-lab takes a lab oat kept on a Docker engine; with --inventory "
+                                    "the servers are already yours to run on again")
         self._images: Images | None = None
         self._debs: list | None = None
         self._labs: dict[str, labmod.Lab] = {}
@@ -231,15 +241,18 @@ class Labs:
             if self._images is None:  # one image set per run
                 self._images = self._make_images(client)
             lab = labmod.Lab(topology, client, self._images, self.recorder,
-                             self.run_id, debs=debs, progress=self.progress)
+                             self.run_id, debs=debs, progress=self.progress, kept=self.keep)
         started = time.monotonic()
         setup_from = len(self.recorder.setup_commands)
-        try:
-            with self.recorder.outside_steps():
-                lab.create()
-        except BaseException:
-            lab.destroy()  # a half-made lab is removed before the error is reported
-            raise
+        if self.reuse:
+            lab.attach()  # nothing made, nothing to remove if it is not there
+        else:
+            try:
+                with self.recorder.outside_steps():
+                    lab.create()
+            except BaseException:
+                lab.destroy()  # a half-made lab is removed before the error is reported
+                raise
         self.summaries.append({
             "name": topology.name,
             "description": topology.description,
@@ -266,7 +279,7 @@ class Labs:
 
     def close(self) -> None:
         labs, self._labs = self._labs, {}
-        keep = self.config.getoption("keep_lab", False)
+        keep = self.keep
         packages = tracked_packages(self.project.products) if labs else []
         for lab in labs.values():  # every lab before any is removed: a removal takes the whole run's containers
             self._take_inventory(lab, packages)

@@ -7,9 +7,11 @@ blocked it, and the first real failure is the one the report leads with. `--keep
 them anyway (to see everything a broken build breaks, at the price of follow-on failures).
 
 For the same reason a scenario depends on the scenarios before it in its folder (the lab
-state they leave). Selecting one alone (`-k`) without those stops the run before anything
-is made, with one line naming the scenario it depends on. A scenario that brings the lab to
-what it needs by its own 前提 steps carries the tag @独立 and runs alone.
+state they leave). Selecting one (`-k`) on a fresh lab runs its folder's earlier scenarios
+first, as its set-up (the report marks them 前提として実行); on a lab kept from an earlier run
+(`--reuse-lab`) the lab already is in that state, and only the selected scenarios run. A
+scenario that brings the lab to what it needs by its own 前提 steps carries the tag @独立 and
+runs alone.
 """
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from oat.plugin.bdd import leave_out, left_out_key, scenario_of
+from oat.plugin.bdd import leave_out, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.report import scenario_key
 
 BLOCKED = "未実行"
 INDEPENDENT = "独立"  # tag: the scenario's own 前提 steps make what it needs
 first_failure_key = pytest.StashKey[dict]()   # feature folder -> the label of its first failed scenario
 deselected_key = pytest.StashKey[list]()      # items left out by -k / -m
+
 
 
 def pytest_addoption(parser):
@@ -46,16 +49,48 @@ def pytest_deselected(items):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """After -k/-m: every selected scenario's predecessors in its folder are selected too."""
+    """After -k/-m, on a fresh lab: the earlier scenarios of each selected scenario's folder
+    run first, as its set-up (on a reused lab the state is already there)."""
     left_out = config.stash[deselected_key]
-    if not left_out:
+    if not left_out or config.getoption("reuse_lab", None):
         return
-    missing = dependency_gaps(_positions(items), _positions(left_out))
-    if missing:
-        scenario, needed, where = missing[0]
-        raise pytest.UsageError(
-            f"oat: シナリオ「{scenario}」は同じ手順の「{needed}」({where}) の後でしか実行できません: "
-            f"-k で両方を選ぶか、フォルダごと実行してください")
+    needed = set_up_for(_positions(items), _positions(left_out))
+    if not needed:
+        return
+    wanted = {}
+    for item in left_out:
+        for position in _positions([item]):
+            if position[:2] in needed:
+                item.stash[set_up_for_key] = needed[position[:2]]
+                wanted[id(item)] = item
+    # A folder runs in its own order (file name, then line): the set-up first, each in its place.
+    folders = list(dict.fromkeys(position[0] for position in _positions(items)))
+    everything = [*items, *wanted.values()]
+
+    def order(item):
+        found = _positions([item])
+        if not found:
+            return (len(folders), "", 0, everything.index(item))
+        folder, (name, line), *_ = found[0]
+        return (folders.index(folder), name, line, 0)
+    items[:] = sorted(everything, key=order)
+    left_out[:] = [item for item in left_out if id(item) not in wanted]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and "deselected" in reporter.stats:  # they run after all: not counted as deselected
+        reporter.stats["deselected"] = [item for item in reporter.stats["deselected"] if id(item) not in wanted]
+
+
+def set_up_for(selected, deselected) -> dict[tuple[str, tuple[str, int]], str]:
+    """(folder, place) of each left-out scenario that a selected one needs -> the selected
+    scenario's name: every earlier, non-independent scenario of its folder."""
+    needed: dict = {}
+    for folder, place, name, _, independent in selected:
+        if independent:
+            continue
+        for f, p, _, _, ind in deselected:
+            if f == folder and p < place and not ind:
+                needed.setdefault((f, p), name)
+    return needed
 
 
 def _positions(items) -> list[tuple[str, tuple[str, int], str, str, bool]]:
@@ -69,19 +104,6 @@ def _positions(items) -> list[tuple[str, tuple[str, int], str, str, bool]]:
         found.append((path.parent.name, (path.name, template.line_number), template.name,
                       f"{path.parent.name}/{path.name}", item.get_closest_marker(INDEPENDENT) is not None))
     return found
-
-
-def dependency_gaps(selected, deselected) -> list[tuple[str, str, str]]:
-    """(scenario, the earlier scenario it needs, where that is) for each selected scenario
-    whose folder has an earlier, non-independent scenario left out."""
-    gaps = []
-    for folder, place, name, _, independent in selected:
-        if independent:
-            continue
-        earlier = sorted((p, n, w) for f, p, n, w, ind in deselected if f == folder and p < place and not ind)
-        if earlier:
-            gaps.append((name, earlier[0][1], earlier[0][2]))
-    return gaps
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -21,6 +21,7 @@ import pytest_html
 from pytest_bdd.reporting import ReportContext, test_report_context_registry
 from pytest_metadata.plugin import metadata_key
 
+from oat.plugin.bdd import AS_SET_UP, set_up_for_key
 from oat.plugin.lab import labs_key, recorder_key
 from oat.plugin.project import project_of
 from oat.plugin.web import browser_key
@@ -196,6 +197,8 @@ def pytest_runtest_makereport(item, call):
     extras = getattr(report, "extras", [])
     html = render_steps(recorder.steps)
     folder, written, label = item.stash.get(scenario_key, ("", item.name, item.name))
+    if item.stash.get(set_up_for_key, ""):  # selected by -k for another scenario: the report says so
+        label = f"{label} 〔{AS_SET_UP}: 「{item.stash[set_up_for_key]}」のため〕"
     # Plain data on the report itself: it reaches the controller under pytest-xdist too.
     types, began = item.stash.get(step_types_key, ([], time.time()))
     report.oat_scenario = {

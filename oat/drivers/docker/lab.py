@@ -232,6 +232,40 @@ class Lab:
         self.created_at = time.time()
         self.progress(f"lab '{self.topology.name}' is up in {time.monotonic() - started:.1f} s")
 
+    def attach(self) -> None:
+        """Take over this run's lab as an earlier run left it (kept with --keep-lab): its
+        servers, the subnets its networks landed on, nothing made or changed."""
+        found = {labels.get(SERVER_LABEL): item for item, labels in _labelled(self.client)
+                 if labels.get(RUN_LABEL) == self.run_id and labels.get(LAB_LABEL) == self.topology.name
+                 and labels.get(SERVER_LABEL)}
+        if not found:
+            raise LabError(f"no lab '{self.topology.name}' of run {self.run_id} on this engine "
+                           "(see: oat list; a lab is kept with --keep-lab)")
+        for net in self.topology.networks.values():
+            try:
+                network = self.client.networks.get(self.object_name(net.name))
+            except docker.errors.NotFound:
+                raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: network '{net.name}' is gone") \
+                    from None
+            subnet = ipaddress.IPv4Network(network.attrs["IPAM"]["Config"][0]["Subnet"])
+            if subnet != net.subnet:
+                self.topology, self.relocation = relocate(
+                    self.document_topology, {**{n: new for n, (_, new) in self.relocation.moves.items()},
+                                             net.name: subnet})
+        for spec in self.topology.servers.values():
+            container = found.get(spec.name)
+            if container is None:
+                raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: server '{spec.name}' is gone")
+            if container.status != "running":
+                raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: server '{spec.name}' is "
+                               f"{container.status}, not running")
+            self._image_tags[spec.image] = (container.image.tags or [container.image.id])[0]
+            self._servers[spec.name] = LabServer(spec, testinfra.get_host(f"docker://{container.name}"),
+                                                 self.recorder, container=container.name)
+        self.created_at = time.time()
+        self.progress(f"lab '{self.topology.name}' of run {self.run_id}: reused as it was left "
+                      f"({len(self._servers)} servers)")
+
     def _create_network(self, net) -> None:
         """The network on the document's subnet when it is free; else (another run holds it,
         or takes it first) on a free subnet of the relocation pool, its hosts keeping their
@@ -407,5 +441,6 @@ class Lab:
         lines = [f"lab '{self.topology.name}' (run {self.run_id}) kept for debugging:"]
         for s in self._servers.values():
             lines.append(f"  {s.name:<10} {s.spec.address:<15} docker exec -it {s.container} bash")
-        lines.append(f"  remove it with: bin/lab-remove {self.run_id}")
+        lines.append(f"  run scenarios on it again: pytest … --reuse-lab {self.run_id}")
+        lines.append(f"  remove it with: oat remove {self.run_id}")
         return "\n".join(lines)
