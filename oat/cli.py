@@ -1,5 +1,7 @@
 """oat's lab housekeeping from the shell, and its own mutation check.
 
+    oat init DIR [--procedure NAME]        a new project: an example runbook (汎用 sentences), its
+        lab file, inventories in oat's and Ansible's format, a .gitignore; then `cd DIR && pytest`
     python -m oat.cli list
     python -m oat.cli remove RUN_ID | --all
     python -m oat.cli mutants [NAME ...]   run the product defects in lab/mutants/ (all by default)
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from oat import catalogue, check
+from oat import catalogue, check, scaffold
 from oat.drivers.docker import lab as labmod
 from oat import mutants
 from oat.record import merge
@@ -72,6 +74,24 @@ def hand_over(argv: list[str]) -> int:
     return 0
 
 
+def init_project(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="oat init", description="make a new oat project in DIR")
+    parser.add_argument("dir", metavar="DIR", help="the project's folder (new, or empty)")
+    parser.add_argument("--procedure", metavar="NAME", default="webserver",
+                        help="the example runbook's folder and lab name (default: webserver)")
+    args = parser.parse_args(argv)
+    try:
+        written = scaffold.init(Path(args.dir), args.procedure)
+    except scaffold.ScaffoldError as exc:
+        print(f"oat: {exc}", file=sys.stderr)
+        return exc.exit_code
+    top = Path(args.dir)
+    print(f"[oat] made the project {top} ({len(written)} files): features/{args.procedure}/ (an example runbook), "
+          f"lab/topologies/{args.procedure}.yaml (its lab), inventory.yaml and inventory.ini (your servers)")
+    print(f"[oat] next: cd {top} && pytest        (the report: {top / 'reports' / 'report.html'})")
+    return 0
+
+
 def show_steps(argv: list[str]) -> int:
     """Print the step sentences by layer, filtered; exit 1 when a step module cannot be
     imported (one line each) or nothing matches."""
@@ -108,6 +128,8 @@ def main(argv: list[str]) -> int:
             return hand_over(argv[1:])
         if argv[:1] == ["merge"]:
             return merge.main(argv[1:])
+        if argv[:1] == ["init"]:
+            return init_project(argv[1:])
         client = labmod.connect()
         if argv[:1] == ["list"]:
             runs = labmod.runs(client)

@@ -165,10 +165,11 @@ def test_an_output_remembered_is_read_back(lab, remembered, tmp_path):
     commands.output_as_remembered(lab, remembered, "箱", f"cat {data}", "件数")
     data.write_text("0\n")  # the data did not survive the event
     assert fails(commands.output_as_remembered, lab, remembered, "box", f"cat {data}", "件数") == (
-        f"box: `cat {data}` answered '0' (exit 0), expected '42', remembered as '件数' on box")
+        f"box: `{commands._short(f'cat {data}')}` answered '0' (exit 0), expected '42', remembered as '件数' on box")
     data.unlink()
     assert fails(commands.output_as_remembered, lab, remembered, "box", f"cat {data}", "件数").startswith(
-        f"box: `cat {data}` answered '(empty)' (exit 1), expected '42', remembered as '件数' on box (stderr: cat:")
+        f"box: `{commands._short(f'cat {data}')}` answered '(empty)' (exit 1), expected '42', remembered as '件数' "
+        "on box (stderr: cat:")
 
 
 def test_an_output_remembered_on_one_server_is_read_back_on_another(lab, remembered):
