@@ -36,9 +36,9 @@ from pathlib import Path
 import pytest
 
 from oat import catalogue
+from oat.model.project import INI, project_root
 
 OK, PROBLEMS, BAD_INPUT = 0, 1, 2
-INI = "pytest.ini"
 NEAREST = 3
 # A run needs its secrets' values; a check only that each placeholder names a declared secret.
 STAND_IN = "oat-check-stand-in-value"
@@ -95,15 +95,6 @@ class Outcome:
 
 
 # --- the project and its paths ------------------------------------------------------------
-
-def project_root(start: Path) -> Path | None:
-    """The folder of the first pytest.ini found upward from `start` (pytest's rootdir)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / INI).is_file():
-            return folder
-    return None
-
 
 def resolve(paths: list[str], cwd: Path) -> tuple[Path, list[Path]]:
     """The project root and the absolute paths to check, each inside its features/."""

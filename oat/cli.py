@@ -31,6 +31,7 @@ from oat import mutants
 from oat.record import merge
 from oat.drivers.docker import handover
 from oat.errors import LabError, OatError
+from oat.model.project import project_root
 
 
 def run_mutants(names: list[str]) -> int:
@@ -68,7 +69,10 @@ def hand_over(argv: list[str]) -> int:
     out, names = Path(args[at + 1]), args[:at] + args[at + 2:]
     if not names:
         raise LabError("up needs the labs to make (e.g. clweb tengine)")
-    run_id = handover.up(mutants.ROOT, names, out, disposable, progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
+    root = project_root(Path.cwd())
+    if root is None:
+        raise LabError(f"up: no pytest.ini in {Path.cwd()} or above: run it inside the project whose labs to make")
+    run_id = handover.up(root, names, out, disposable, progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
                          packages="copy" if copy else "existing")
     print(run_id)
     return 0

@@ -21,6 +21,16 @@ from pathlib import Path
 from oat.model.topology import load
 
 OAT_HOME = Path(__file__).resolve().parents[2]
+INI = "pytest.ini"
+
+
+def project_root(start: Path) -> Path | None:
+    """The folder of the first pytest.ini found upward from `start` (pytest's rootdir)."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / INI).is_file():
+            return folder
+    return None
 
 
 @dataclass(frozen=True)
