@@ -30,6 +30,7 @@ from oat.drivers import inventory
 from oat.drivers.inventory import InventoryLab
 from oat.model.safety import DISRUPTIVE_TAG, NOT_DISPOSABLE, refuse
 from oat.model.topology import load
+from oat.model.project import project_root
 from oat.plugin.project import project_of
 from oat.versions import installed, tracked_packages
 
@@ -57,6 +58,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    _refuse_a_lost_project(config)
     _choose_engine(config)  # before anything connects: the SDK, the CLI and testinfra follow it
     config.stash[recorder_key] = Recorder(Masker())
     config.stash[labs_key] = Labs(config)
@@ -66,6 +68,17 @@ def pytest_configure(config):
         signal.signal(signal.SIGTERM, _terminate)
     except ValueError:
         pass  # not the main thread (embedded use): the caller handles signals
+
+
+def _refuse_a_lost_project(config) -> None:
+    """pytest reads an option's value that is an existing path (`--inventory ../hosts.ini`) as
+    a test path too, and may then take a folder above the project as its rootdir, without its
+    pytest.ini: the run would find no feature and pass on nothing. Say so in one line."""
+    here = project_root(Path(config.invocation_params.dir))
+    if config.inipath is None and here is not None and Path(config.rootpath) != here:
+        raise pytest.UsageError(
+            f"oat: pytest took {config.rootpath} as the project, not {here} (its pytest.ini): an option's "
+            "value that is a path outside the project misleads it; write the option with = (--inventory=FILE)")
 
 
 def _choose_engine(config) -> None:
