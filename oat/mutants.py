@@ -33,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "lab" / "mutants"
 RESULT = MUTANTS / "result.json"  # the last full result, shown on the report's cover
 # Failures of oat's own code, not observations of the product.
+# A check with nothing at stake (oat.errors.NothingAtStake) observed nothing either.
 HARNESS_ERRORS = re.compile(r"^(TypeError|AttributeError|NameError|ImportError|ModuleNotFoundError|KeyError|"
-                            r"IndexError|SyntaxError|UnboundLocalError)\b")
+                            r"IndexError|SyntaxError|UnboundLocalError)\b|^nothing at stake:")
 _HEADER = re.compile(r"^#\s*(?P<key>[a-z]+):\s*(?P<value>.+?)\s*$")
 
 

@@ -73,3 +73,8 @@ def test_a_run_of_some_mutants_replaces_theirs_in_the_last_result(tmp_path):
     assert saved["total"] == len(every) and saved["killed"] == len(every)
     assert saved["version"] in ("v2, v1", "v1, v2") and saved["seconds"] == 120.0
     assert mutants.last_result(path)["outcomes"][0]["step"] == "t"
+
+
+def test_a_check_with_nothing_at_stake_kills_nothing():
+    assert mutants.HARNESS_ERRORS.match("nothing at stake: 0 saves acknowledged to the append client, so the check "
+                                        "would check nothing (an error of the test, not a pass)")

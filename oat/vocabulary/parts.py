@@ -15,6 +15,7 @@ from oat.model.safety import disruptive
 from oat.sockets import connected, listeners, listening
 from oat.wait import wait_until
 from oat.vocabulary.roles import ROLE
+from oat.vocabulary.services import leftovers
 
 
 def apt_install(server, package: str, version: str = "") -> None:
@@ -114,7 +115,8 @@ def part_running(parts, role, part):
 
 @then(parsers.parse("{role:Role}で {part} のプロセスが停止している", extra_types=ROLE))
 def part_stopped(parts, role, part):
-    """The unit is inactive (a clean stop), none of its processes runs, its ports are closed."""
+    """The unit is inactive (a clean stop), its control group and its user run nothing, none of
+    its processes runs, its ports are closed."""
     _assert_not_running(parts, role, part, ("inactive",))
 
 
@@ -129,6 +131,8 @@ def _assert_not_running(parts, role, part: str, states: tuple[str, ...]) -> None
     for server in parts.servers(part, role):
         state = server.run("systemctl is-active %s", spec.service).stdout.strip()
         assert state in states, f"{spec.service} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
+        problems = leftovers(server, spec.service)  # "stopped" by its names alone misses a child of another name
+        assert not problems, f"{server.name}: {spec.service} is '{state}' but " + "; and ".join(problems)
         for process in spec.processes:
             left = server.run("pgrep -a -x %s", process).stdout.strip()
             assert not left, f"{process} still runs on {server.name}: {left}"

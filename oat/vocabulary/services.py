@@ -109,18 +109,25 @@ def service_stopped_completely(lab, server, unit):
     def stopped(s):
         state = _state(s, "is-active", unit)
         assert state in NOT_ACTIVE, f"{s.name}: service {unit} is '{state}', expected 'inactive' (stopped)"
-        shown = _show(s, unit)
-        cgroup, user = shown.get("ControlGroup", ""), shown.get("User", "")
-        problems = []
-        left = _processes(s.check(_IN_CGROUP, CGROUPS, cgroup, shown.get("Id") or unit))
-        if left:
-            problems.append(f"its control group {cgroup or shown.get('Id') or unit} still holds {_listed(left)}")
-        if user and user not in ("root", "0"):
-            owned = _processes(s.run("ps -o pid=,user=,comm=,args= -u %s", user).stdout)
-            if owned:
-                problems.append(f"its user {user} still runs {_listed(owned)}")
+        problems = leftovers(s, unit)
         assert not problems, f"{s.name}: service {unit} is '{state}' but " + "; and ".join(problems)
     each(lab, server, stopped)
+
+
+def leftovers(s, unit: str) -> list[str]:
+    """What still runs of a unit that is not active: processes in its control group, and
+    processes of its User= (unless root). Empty when it stopped for real."""
+    shown = _show(s, unit)
+    cgroup, user = shown.get("ControlGroup", ""), shown.get("User", "")
+    problems = []
+    left = _processes(s.check(_IN_CGROUP, CGROUPS, cgroup, shown.get("Id") or unit))
+    if left:
+        problems.append(f"its control group {cgroup or shown.get('Id') or unit} still holds {_listed(left)}")
+    if user and user not in ("root", "0"):
+        owned = _processes(s.run("ps -o pid=,user=,comm=,args= -u %s", user).stdout)
+        if owned:
+            problems.append(f"its user {user} still runs {_listed(owned)}")
+    return problems
 
 
 @check('"{server:q}" でサービス "{unit:q}" の自動起動が有効である')

@@ -79,6 +79,17 @@ def events_on_console(parts, product, browser, lab_ca, recorder, request, first,
                     extra_types=TYPES))
 def execution_on_console(parts, product, browser, lab_ca, recorder, request, jobnet):
     """Log in with a browser: the execution screen shows the jobnet's last execution as a success."""
+    _execution_shown(parts, product, browser, recorder, request, jobnet, product["console.execution_success"])
+
+
+@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet:q}" の失敗が表示されている',
+                    extra_types=TYPES))
+def failed_execution_on_console(parts, product, browser, lab_ca, recorder, request, jobnet):
+    """Log in with a browser: the execution screen shows the jobnet's last execution as failed."""
+    _execution_shown(parts, product, browser, recorder, request, jobnet, product["console.execution_failure"])
+
+
+def _execution_shown(parts, product, browser, recorder, request, jobnet: str, expected: str) -> None:
     page = logged_in_page(parts, product, browser, request)
     url = console_url(parts, product, "executions")
     open_page(page, url, PAGE_TIMEOUT_MS)
@@ -86,5 +97,5 @@ def execution_on_console(parts, product, browser, lab_ca, recorder, request, job
     row = page.locator(_element(product, "execution_row"), has=jobnet_cell).first
     assert row.count() == 1, f"the execution screen lists no execution of {jobnet}"
     status = row.locator(_element(product, "execution_status")).inner_text().strip()
-    assert status == product["console.execution_success"], f"the execution screen shows {jobnet} as '{status}'"
+    assert status == expected, f"the execution screen shows {jobnet} as '{status}', expected '{expected}'"
     recorder.attach("png", f"実行画面 ({url})", page.screenshot(full_page=True))

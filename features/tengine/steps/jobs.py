@@ -82,12 +82,24 @@ def run_jobnet(parts, product, tengine_state, recorder, jobnet):
                     extra_types=TYPES))
 def jobnet_succeeded(parts, product, tengine_state, jobnet):
     """The run succeeded, its execution is recorded as a success and its jobs' events reached the DB."""
+    _jobnet_ended(parts, product, tengine_state, jobnet, product["core.run_success"], succeeded=True)
+
+
+@then(parsers.parse('ジョブネット "{jobnet:q}" の実行が失敗し、ジョブの失敗がキューを通って DB に記録されている',
+                    extra_types=TYPES))
+def jobnet_failed(parts, product, tengine_state, jobnet):
+    """The run failed (non-zero exit), its execution is recorded as failed and its jobs' ends reached the DB."""
+    _jobnet_ended(parts, product, tengine_state, jobnet, product["core.run_failure"], succeeded=False)
+
+
+def _jobnet_ended(parts, product, tengine_state, jobnet: str, status: str, succeeded: bool) -> None:
     ran, result = tengine_state["run"]
     out = (result.stdout + result.stderr).strip()
-    success = product["core.run_success"]
-    assert ran == jobnet and result.rc == 0 and success in result.stdout, f"jobnet {jobnet} exited {result.rc}: {out}"
+    exited = result.rc == 0 if succeeded else result.rc != 0
+    assert ran == jobnet and exited and status in result.stdout, (
+        f"jobnet {jobnet} exited {result.rc}, expected {'0' if succeeded else 'non-zero'} and '{status}': {out}")
     row = db_query(parts, product, "last_execution", jobnet=jobnet)
-    assert row.split("|", 1)[0] == success, f"the last execution of {jobnet} in the DB is: {row}"
+    assert row.split("|", 1)[0] == status, f"the last execution of {jobnet} in the DB is: {row}, expected '{status}'"
     count = db_query(parts, product, "job_finished_events", jobnet=jobnet)
     assert int(count) >= 1, f"no job of {jobnet} reported its end to the DB (db.queries.job_finished_events: {count})"
 
@@ -152,12 +164,15 @@ def try_agent_start(parts, tengine_state):
 
 @then(parsers.parse('エージェントの起動が失敗し、ログが "{text:q}" を示す', extra_types=TYPES))
 def agent_start_failed(parts, tengine_state, text):
-    """The agent's service did not start and its journal shows the text."""
+    """The agent's service did not start and the journal of that very start attempt (its
+    invocation) shows the text: a line an earlier attempt wrote is no evidence of this one."""
     server, result = tengine_state["attempt"]
     assert result.rc != 0, f"{server.name}: the agent started with a broken config"
     service = parts.part(AGENT).service
-    journal = server.check("journalctl --no-pager -u %s -n 30", service)
-    assert text in journal, f"{server.name}: the journal of {service} does not show '{text}':\n{journal[-600:]}"
+    journal = server.run('journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$(systemctl show -p InvocationID '
+                         '--value %s)"', service).stdout
+    assert text in journal, (f"{server.name}: the journal of the last start of {service} does not show '{text}':\n"
+                             f"{journal[-600:] or '(nothing)'}")
     server.check("systemctl reset-failed %s", service)
 
 

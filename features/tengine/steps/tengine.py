@@ -220,8 +220,13 @@ def resident_core_stores(parts, product, tengine_state, event):
 
 @then("Tengineコア のログに停止が記録されている")
 def core_log_says_stopped(parts, product):
-    """The end of the core's log records that it stopped."""
+    """The core's log records the stop after its last start: a stop line an earlier stop wrote
+    (before the core was started again) is no evidence of this one."""
+    stopped, started = product["core.stopped_line"], product["core.started_line"]
     for server in parts.servers(CORE):
-        tail = server.check("tail -n 20 %s", product["core.log"])
-        assert product["core.stopped_line"] in tail, (
-            f"{server.name}: {product['core.log']} does not end with '{product['core.stopped_line']}':\n{tail[-500:]}")
+        lines = server.run("grep -n -F -e %s -e %s %s", stopped, started, product["core.log"]).stdout.splitlines()
+        last_start = max((i for i, line in enumerate(lines) if started in line), default=-1)
+        assert last_start >= 0, f"{server.name}: {product['core.log']} records no start ('{started}')"
+        after = [line for line in lines[last_start + 1:] if stopped in line]
+        assert after, (f"{server.name}: {product['core.log']} records no '{stopped}' after the last start "
+                       f"(line {lines[last_start].split(':', 1)[0]}): the stop was not logged")
