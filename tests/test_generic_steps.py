@@ -225,11 +225,11 @@ def test_listening_where_and_only_where(lab, listener):
     ports.port_listening(lab, "box", port)
     ports.port_listening_on(lab, "box", "127.0.0.2", port)
     ports.port_listening_on(lab, "box", "box", port)           # a server name stands for its address
-    ports.port_listening_only_on(lab, "box", port, "127.0.0.2")
+    ports.port_listening_only_on(lab, "box", port, ("127.0.0.2",))
     ports.port_listening_on(lab, "box", "127.0.0.3", wildcard)  # 0.0.0.0 accepts on every address
     assert fails(ports.port_listening_on, lab, "box", "127.0.0.3", port) == (
         f"box: TCP port {port} is not listened on at 127.0.0.3; it is at: 127.0.0.2:{port}")
-    assert fails(ports.port_listening_only_on, lab, "box", wildcard, "127.0.0.2") == (
+    assert fails(ports.port_listening_only_on, lab, "box", wildcard, ("127.0.0.2",)) == (
         f"box: TCP port {wildcard} is listened on at 0.0.0.0:{wildcard}; expected only at 127.0.0.2")
     assert fails(ports.port_closed, lab, "box", port) == (
         f"box: TCP port {port} is listened on at 127.0.0.2:{port}, expected nowhere")
@@ -239,7 +239,7 @@ def test_a_closed_port(lab):
     port = free_port()
     ports.port_closed(lab, "box", port)
     assert fails(ports.port_listening, lab, "box", port) == f"box: nothing listens on TCP port {port}"
-    assert fails(ports.port_listening_only_on, lab, "box", port, "127.0.0.2") == (
+    assert fails(ports.port_listening_only_on, lab, "box", port, ("127.0.0.2",)) == (
         f"box: TCP port {port} is listened on at nothing; expected only at 127.0.0.2")
 
 
@@ -481,7 +481,7 @@ def test_every_check_also_waits_and_each_sentence_has_one_definition():
 def _example(pattern: str) -> str:
     """A sentence of the pattern: numbers for {x:d}, a word for the other fields."""
     import re
-    return re.sub(r"\{(\w+)(:\w)?\}", lambda m: "30" if m.group(2) == ":d" else "v", pattern)
+    return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "30" if m.group(2) == ":d" else "v", pattern)
 
 
 def test_no_product_word_in_the_generic_steps():

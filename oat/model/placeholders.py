@@ -66,6 +66,8 @@ def _spec(topology, word: str, written: str, place: str):
         return named[0]
     roles = list(dict.fromkeys(spec.role for spec in servers.values()))
     if named:
+        # A placeholder becomes one word of a command's text: it cannot mean every server of a
+        # role, as a step's server field does (the step runs once per server, the text once).
         raise PlaceholderError(f"{place}: {written}: role '{word}' of lab '{topology.name}' has {len(named)} servers "
                                f"({', '.join(s.name for s in named)}): name one of them")
     raise PlaceholderError(f"{place}: {written} names no server or role of lab '{topology.name}' "

@@ -11,7 +11,8 @@ Quoted values that are names (a server, role, unit, path, package, user…) are 
 any text without a double quote. So `"web" でサービス "ssh" を再起動する` cannot also be
 read as `"{server}" を再起動する` with the server `web" でサービス "ssh`: each sentence has
 exactly one definition (a unit test checks this for every pair). Free text that may hold
-quotes (a command, an expected output) stays a plain `{x}`.
+quotes (a command, an expected output) stays a plain `{x}`. `"{x:qs}"` is one or more such
+names, each in its own quotes, joined by と (or 、): `"127.0.0.1" と "primary"` gives a tuple.
 
 A check fails with an AssertionError of one line naming the server and what was seen
 against what was expected. While waiting, an AssertionError, or a LabError of a server that
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 
 import parse
 from pytest_bdd import parsers, then
@@ -41,22 +43,32 @@ def _quoted(text: str) -> str:
     return text
 
 
-QUOTED = {"q": _quoted}
+AND = re.compile(r'"(?: と |、)"')  # between two quoted names of a list
+
+
+@parse.with_pattern(r'[^"]+(?:"(?: と |、)"[^"]+)*')
+def _quoted_list(text: str) -> tuple[str, ...]:
+    """{x:qs}: one or more quoted names joined by と or 、 (the outer quotes are the sentence's)."""
+    return tuple(AND.split(text))
+
+
+QUOTED = {"q": _quoted, "qs": _quoted_list}
 INTERVAL = 1.0  # seconds between two tries of a check (each try runs commands on the servers)
 
 
-def sentence(text: str) -> parsers.parse:
-    """A step pattern: the literal sentence with typed fields ({x:d}, {x:q}, {x})."""
-    return parsers.parse(text, extra_types=QUOTED)
+def sentence(text: str, types: dict | None = None) -> parsers.parse:
+    """A step pattern: the literal sentence with typed fields ({x:d}, {x:q}, {x:qs}, {x}, and
+    a module's own `types`)."""
+    return parsers.parse(text, extra_types={**QUOTED, **(types or {})})
 
 
-def check(text: str):
+def check(text: str, types: dict | None = None):
     """Register a check function as the ならば step `text` and as `N 秒以内に` + `text`."""
     def decorator(func):
         # stacklevel 2: pytest-bdd puts the step's fixture in the module calling check(),
         # not in this one.
-        then(sentence(text), stacklevel=2)(func)
-        then(sentence(WITHIN + text), stacklevel=2)(within(func))
+        then(sentence(text, types), stacklevel=2)(func)
+        then(sentence(WITHIN + text, types), stacklevel=2)(within(func))
         return func
     return decorator
 

@@ -1,7 +1,9 @@
 """HTTP(S) from the test runner (requests), as a client of the lab sees a web server.
 
 - The URL's host may be a server name or role of the lab: it is replaced by that server's
-  address (the lab CA's certificates carry IP SANs). Any other host must be loopback or an
+  address (the lab CA's certificates carry IP SANs). A role of several servers means each of
+  them in the one-shot check (`… が HTTP ステータス N を返す`); a fetch keeps one answer for the
+  steps after it, so there it must name one server. Any other host must be loopback or an
   address of the lab's networks: nothing is sent, and no name is looked up, elsewhere.
   Proxies from the environment are ignored and redirects are not followed, for the same reason.
 - TLS is always verified: against the lab's CA (`lab_ca`), or against the CA file the
@@ -24,9 +26,9 @@ import requests
 from pytest_bdd import then, when
 
 from oat.errors import LabError
+from oat.model.targets import TargetError, address, check_destination, is_known, specs
 from oat.record.evidence import one_line
-from oat.model.targets import TargetError, address, check_destination, is_known
-from oat.vocabulary.checks import check, sentence, excerpt
+from oat.vocabulary.checks import check, excerpt, sentence
 
 RUNNER = "試験端末"  # the test runner, as the report names who sent a request
 TIMEOUT = 10.0
@@ -54,7 +56,8 @@ def http_response() -> Response:
 
 def lab_url(lab, url: str) -> str:
     """The URL with a server name or role as host replaced by its address; refused (TargetError)
-    unless the host is loopback or on the lab's networks."""
+    unless the host is loopback or on the lab's networks. A role of several servers is refused
+    (targets.address): one URL is one request, whose answer a fetch keeps for the next steps."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"'{url}' is not an http:// or https:// URL with a host")
@@ -66,6 +69,17 @@ def lab_url(lab, url: str) -> str:
     if "@" in parts.netloc:
         netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def lab_urls(lab, url: str) -> list[str]:
+    """The URL once for each server its host means (a role: each of its servers), as lab_url makes it."""
+    host = _host(urlsplit(url).netloc)
+    if not is_known(lab, host):
+        return [lab_url(lab, url)]
+    netloc = urlsplit(url).netloc
+    at = netloc.rfind(host)  # the host as written, after any user:password@
+    return [lab_url(lab, url.replace(netloc, netloc[:at] + spec.name + netloc[at + len(host):], 1))
+            for spec in specs(lab, host)]
 
 
 def _host(netloc: str) -> str:
@@ -164,7 +178,15 @@ def response_header(http_response, name, value):
 
 @check('"{url:q}" が HTTP ステータス {status:d} を返す')
 def url_answers_status(request, lab, recorder, url, status):
-    """A GET of the URL from the test runner answers this HTTP status (TLS verified against the lab CA)."""
-    answer = fetch(lab, recorder, url, _lab_ca(request, url))
-    assert answer.status == status, (f"{answer.url} answered HTTP {answer.status} {answer.reason}, expected {status}: "
-                                     f"{answer.first_line()}")
+    """A GET of the URL from the test runner answers this HTTP status (TLS verified against the lab CA); with a role as host, each of its servers does."""
+    problems = []
+    for each_url in lab_urls(lab, url):
+        try:
+            answer = fetch(lab, recorder, each_url, _lab_ca(request, url))
+        except AssertionError as exc:  # no answer
+            problems.append(one_line(exc))
+            continue
+        if answer.status != status:
+            problems.append(f"{answer.url} answered HTTP {answer.status} {answer.reason}, expected {status}: "
+                            f"{answer.first_line()}")
+    assert not problems, "; ".join(problems)

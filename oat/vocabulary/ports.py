@@ -1,9 +1,15 @@
 """TCP ports a server listens on, as its own kernel says (`ss`, through oat.sockets).
 
 "Listens on ADDRESS" holds when a socket is bound to that address or to the wildcard of its
-family (0.0.0.0 for IPv4, :: for IPv6, * for both): it accepts connections there. "Only on
-ADDRESS" is strict: every listening socket of that port is bound to exactly that address.
-An address may be written as a server name or role of the lab (its address).
+family (0.0.0.0 for IPv4, :: for IPv6, * for both): it accepts connections there; "not on
+ADDRESS" when no socket of that port does. "Only on A と B" is strict: the listening sockets
+of that port are bound to exactly these addresses, each of them, and to no other (a wildcard
+only where it is listed).
+
+An address may be written as a server name or role of the lab, as the lab runs it (relocated,
+or an inventory's): a server name is its address; a role that the checked server has is that
+server's own address (each server of the role binds its own); another role is the address of
+each of its servers.
 """
 from __future__ import annotations
 
@@ -51,25 +57,34 @@ def port_listening(lab, server, port):
 @check('"{server:q}" が "{address:q}" の TCP ポート {port:d} で待ち受けている')
 def port_listening_on(lab, server, address, port):
     """The server accepts connections on this address and TCP port (bound to it, or to the wildcard)."""
-    wanted = _address(lab, address)
-
     def listens(s):
         found = _listening(s, port)
-        assert any(_accepts(sock, wanted) for sock in found), (
-            f"{s.name}: TCP port {port} is not listened on at {wanted}; it is at: {_shown(found)}")
+        missing = [a for a in _wanted(lab, address, s) if not any(_accepts(sock, a) for sock in found)]
+        assert not missing, (
+            f"{s.name}: TCP port {port} is not listened on at {', '.join(missing)}; it is at: {_shown(found)}")
     each(lab, server, listens)
 
 
-@check('"{server:q}" が TCP ポート {port:d} を "{address:q}" だけで待ち受けている')
-def port_listening_only_on(lab, server, port, address):
-    """The server listens on this TCP port on exactly this address and on no other (no wildcard)."""
-    wanted = _address(lab, address)
-
+@check('"{server:q}" が TCP ポート {port:d} を "{addresses:qs}" だけで待ち受けている')
+def port_listening_only_on(lab, server, port, addresses):
+    """The server listens on this TCP port on exactly these addresses, each of them, and on no other (no wildcard unless listed)."""
     def only(s):
+        wanted = _wanted(lab, addresses, s)
         found = _listening(s, port)
-        assert found and all(sock.local[0] == wanted for sock in found), (
-            f"{s.name}: TCP port {port} is listened on at {_shown(found)}; expected only at {wanted}")
+        assert {sock.local[0] for sock in found} == set(wanted), (
+            f"{s.name}: TCP port {port} is listened on at {_shown(found)}; expected only at {', '.join(wanted)}")
     each(lab, server, only)
+
+
+@check('"{server:q}" が TCP ポート {port:d} を "{addresses:qs}" で待ち受けていない')
+def port_not_listening_on(lab, server, port, addresses):
+    """The server does not accept connections on this TCP port at these addresses (neither bound to them nor to the wildcard)."""
+    def not_there(s):
+        found = _listening(s, port)
+        open_at = [a for a in _wanted(lab, addresses, s) if any(_accepts(sock, a) for sock in found)]
+        assert not open_at, (f"{s.name}: TCP port {port} accepts connections at {', '.join(open_at)}, expected not; "
+                             f"it is listened on at {_shown(found)}")
+    each(lab, server, not_there)
 
 
 @check('"{server:q}" が TCP ポート {port:d} で待ち受けていない')
@@ -81,6 +96,13 @@ def port_closed(lab, server, port):
     each(lab, server, closed)
 
 
-def _address(lab, word: str) -> str:
-    """A server name or role stands for its address; an IPv6 address is compared without [ ]."""
-    return targets.address(lab, word).strip("[]")
+def _wanted(lab, words, server) -> list[str]:
+    """The addresses the words mean on `server` (see the module's text); an IPv6 address is
+    compared without [ ]."""
+    found = []
+    for word in (words,) if isinstance(words, str) else words:
+        if word == server.spec.role:
+            found.append(server.address)
+        else:
+            found += [host for _, host in targets.addresses(lab, word)]
+    return list(dict.fromkeys(host.strip("[]") for host in found))

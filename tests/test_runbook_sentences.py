@@ -1,0 +1,186 @@
+"""The sentences a runbook lacked (issue 23, item 7), each made to pass and to fail on this
+machine as a lab (tests/test_generic_steps.py's LocalLab: box 127.0.0.2 and box2 127.0.0.3 of
+role 箱, solo 127.0.0.4): the addresses a port is listened on, a connection held between
+servers, and a role of several servers wherever a server goes.
+"""
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from oat.model.targets import TargetError
+from oat.record.evidence import Masker, Recorder
+from oat.vocabulary import http as web
+from oat.vocabulary import network, ports
+from oat.vocabulary.checks import sentence
+from tests.test_generic_steps import LocalLab, Page, fails, free_port
+
+
+@pytest.fixture(scope="module")
+def lab() -> LocalLab:
+    return LocalLab(Recorder(Masker()))
+
+
+def parsed(pattern: str, text: str, types=None) -> dict:
+    """The fields a step text gives the sentence (pytest-bdd's parser), or None when it does not match."""
+    parser = sentence(pattern, types)
+    return parser.parse_arguments(text) if parser.is_matching(text) else None
+
+
+# --- a port listened on at exactly these addresses, or not at one -------------------------
+
+@pytest.fixture
+def two_addresses():
+    """One TCP port listened on at 127.0.0.2 (box) and at 127.0.0.3 (box2), and nowhere else."""
+    for _ in range(20):
+        first, second = socket.socket(), socket.socket()
+        first.bind(("127.0.0.2", 0))
+        port = first.getsockname()[1]
+        try:
+            second.bind(("127.0.0.3", port))
+        except OSError:
+            first.close()
+            second.close()
+            continue
+        for s in (first, second):
+            s.listen()
+        yield port
+        first.close()
+        second.close()
+        return
+    pytest.skip("no port free on both 127.0.0.2 and 127.0.0.3")
+
+
+def test_a_list_of_quoted_addresses_is_one_field():
+    only = '"{server:q}" が TCP ポート {port:d} を "{addresses:qs}" だけで待ち受けている'
+    assert parsed(only, '"db" が TCP ポート 5432 を "127.0.0.1" と "primary" だけで待ち受けている') == {
+        "server": "db", "port": 5432, "addresses": ("127.0.0.1", "primary")}
+    assert parsed(only, '"db" が TCP ポート 5432 を "0.0.0.0" だけで待ち受けている')["addresses"] == ("0.0.0.0",)
+    assert parsed(only, '"db" が TCP ポート 5432 を "::1"、"a" と "b" だけで待ち受けている')["addresses"] == ("::1", "a", "b")
+
+
+def test_listening_on_exactly_these_addresses(lab, two_addresses):
+    port = two_addresses
+    ports.port_listening_only_on(lab, "box", port, ("127.0.0.2", "127.0.0.3"))
+    ports.port_listening_only_on(lab, "box", port, ("box", "box2"))   # server names: their addresses
+    ports.port_listening_only_on(lab, "solo", port, ("箱",))          # another role: each of its servers' address
+    ports.port_listening_on(lab, "箱", "箱", port)                     # each server of 箱 on its own address
+    assert fails(ports.port_listening_only_on, lab, "box", port, ("127.0.0.2",)) == (
+        f"box: TCP port {port} is listened on at 127.0.0.2:{port}, 127.0.0.3:{port}; expected only at 127.0.0.2")
+    assert fails(ports.port_listening_only_on, lab, "box", port, ("box", "box2", "solo")) == (
+        f"box: TCP port {port} is listened on at 127.0.0.2:{port}, 127.0.0.3:{port}; "
+        "expected only at 127.0.0.2, 127.0.0.3, 127.0.0.4")
+    # A role's own servers: each binds its own address, so here each has one too many.
+    assert fails(ports.port_listening_only_on, lab, "箱", port, ("箱",)) == (
+        f"box: TCP port {port} is listened on at 127.0.0.2:{port}, 127.0.0.3:{port}; expected only at 127.0.0.2; "
+        f"box2: TCP port {port} is listened on at 127.0.0.2:{port}, 127.0.0.3:{port}; expected only at 127.0.0.3")
+    assert fails(ports.port_listening_on, lab, "box", "solo", port) == (
+        f"box: TCP port {port} is not listened on at 127.0.0.4; it is at: 127.0.0.2:{port}, 127.0.0.3:{port}")
+
+
+def test_not_listening_on_an_address(lab, two_addresses):
+    port = two_addresses
+    ports.port_not_listening_on(lab, "box", port, ("127.0.0.4",))
+    ports.port_not_listening_on(lab, "box", port, ("solo", "::1"))
+    assert fails(ports.port_not_listening_on, lab, "box", port, ("127.0.0.4", "box2")) == (
+        f"box: TCP port {port} accepts connections at 127.0.0.3, expected not; "
+        f"it is listened on at 127.0.0.2:{port}, 127.0.0.3:{port}")
+    anywhere = socket.socket()
+    anywhere.bind(("0.0.0.0", 0))
+    anywhere.listen()
+    wildcard = anywhere.getsockname()[1]
+    try:  # 0.0.0.0 accepts at every IPv4 address
+        assert fails(ports.port_not_listening_on, lab, "solo", wildcard, ("solo",)) == (
+            f"solo: TCP port {wildcard} accepts connections at 127.0.0.4, expected not; "
+            f"it is listened on at 0.0.0.0:{wildcard}")
+        ports.port_listening_only_on(lab, "solo", wildcard, ("0.0.0.0",))
+    finally:
+        anywhere.close()
+
+
+# --- a connection held from one server to another's port -----------------------------------
+
+@pytest.fixture
+def connection():
+    """A TCP port listened on at 127.0.0.2 (box), and a connection to it from 127.0.0.4 (solo)."""
+    server, client = socket.socket(), socket.socket()
+    server.bind(("127.0.0.2", 0))
+    server.listen()
+    client.bind(("127.0.0.4", 0))
+    client.connect(server.getsockname())
+    accepted, _ = server.accept()
+    yield server.getsockname()[1], client.getsockname()[1]
+    for s in (accepted, client, server):
+        s.close()
+
+
+def test_an_established_connection_from_one_server_to_another(lab, connection):
+    port, local = connection
+    network.connected_to(lab, "solo", "box", port)
+    network.connected_to(lab, "solo", "127.0.0.2", port)
+    network.not_connected_to(lab, "solo", "box2", port)
+    network.not_connected_to(lab, "solo", "box", port + 1 if port < 65535 else port - 1)
+    message = fails(network.connected_to, lab, "solo", "箱", port)  # every server of the role
+    assert message.startswith(f"solo: no established TCP connection to box2 (127.0.0.3) port {port}; "
+                              f"its connections to port {port}: 127.0.0.4:{local} ⇄ 127.0.0.2:{port}")
+    assert "box (" not in message
+    message = fails(network.not_connected_to, lab, "solo", "box", port)
+    assert message.startswith(f"solo: 1 established TCP connection(s) to box port {port}, expected none: "
+                              f"127.0.0.4:{local} ⇄ 127.0.0.2:{port}")
+
+
+def test_a_connection_to_no_one(lab):
+    port = free_port()
+    assert fails(network.connected_to, lab, "solo", "box", port) == (
+        f"solo: no established TCP connection to box (127.0.0.2) port {port}; its connections to port {port}: none")
+
+
+# --- a role of several servers where one server went before --------------------------------
+
+def test_reachability_to_every_server_of_a_role(lab, two_addresses):
+    port = two_addresses
+    network.reachable(lab, "solo", "箱", port)
+    network.reachable(lab, "箱", "箱", port)
+    network.unreachable(lab, "solo", "一台", port)
+    one = socket.socket()
+    one.bind(("127.0.0.2", 0))
+    one.listen()
+    only_box = one.getsockname()[1]
+    try:
+        assert fails(network.reachable, lab, "solo", "箱", only_box) == (
+            f"solo: cannot reach box2 (127.0.0.3) TCP port {only_box}")
+        assert fails(network.unreachable, lab, "箱", "箱", only_box) == (
+            f"box: reaches box (127.0.0.2) TCP port {only_box}, expected no connection; "
+            f"box2: reaches box (127.0.0.2) TCP port {only_box}, expected no connection")
+    finally:
+        one.close()
+    with pytest.raises(TargetError, match="target 'web': 'web' is not a server or role of lab 'here'"):
+        network.reachable(lab, "solo", "web", port)
+
+
+@pytest.fixture
+def web_on_box():
+    """An HTTP server on 127.0.0.2 (box) only; yields its port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.2", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_url_whose_host_is_a_role_is_asked_of_each_server(lab, web_on_box):
+    port = web_on_box
+    assert web.lab_urls(lab, "http://u:p@箱:81/x?y=1") == ["http://u:p@127.0.0.2:81/x?y=1", "http://u:p@127.0.0.3:81/x?y=1"]
+    assert web.lab_urls(lab, "http://box/") == ["http://127.0.0.2/"]
+    request = SimpleNamespace(getfixturevalue=lambda name: pytest.fail("no lab CA for http"))
+    recorder = Recorder(Masker())
+    web.url_answers_status(request, lab, recorder, f"http://box:{port}/", 200)
+    message = fails(web.url_answers_status, request, lab, recorder, f"http://箱:{port}/", 200)
+    assert message.startswith(f"GET http://127.0.0.3:{port}/: no answer (ConnectionError")
+    assert "127.0.0.2" not in message
+    with pytest.raises(TargetError, match="role '箱' of lab 'here' has 2 servers"):  # one answer is kept
+        web.fetch(lab, recorder, "http://箱/", True)
