@@ -23,6 +23,7 @@ from oat.record import merge
 
 from oat.model import traceability
 from oat.record.evidence import MASK
+from oat.render import workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 DONE, FAILED, NOT_DONE, CANNOT = traceability.DONE, traceability.FAILED, traceability.NOT_DONE, traceability.CANNOT
@@ -238,9 +239,9 @@ def test_the_merged_report_and_workbook_show_every_shard(tmp_path):
     assert html.count('class="oat-scenario"') == 3 and "S3 〔b〕" in html
     assert "systemctl is-active web" in html  # a step's evidence
     book = load_workbook(out / "試験成績書.xlsx")
-    assert book.sheetnames == ["表紙", "試験項目", "E001", "E002", "E003"]
-    assert book["表紙"]["B3"].value == "不合格"
-    results = [row[6] for row in book["試験項目"].iter_rows(min_row=2, values_only=True)]
+    assert book.sheetnames == ["表紙", "集計", "試験項目", "E001", "E002", "E003"]
+    assert book["表紙"]["B6"].value == "不合格"
+    results = [row[workbook.COLUMN["判定"] - 1] for row in book["試験項目"].iter_rows(min_row=3, values_only=True)]
     assert results[0] == "合格" and results[2].startswith("不合格")
     assert book["E003"]["A1"].value == "エビデンス E003: S3 〔b〕"
 
@@ -417,7 +418,7 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
             assert "S3cret-Pw-991" not in path.read_text(encoding="utf-8"), path
     junit = ET.parse(out / "junit.xml").getroot()
     assert (junit.get("tests"), junit.get("failures")) == ("4", "1")
-    assert load_workbook(out / "試験成績書.xlsx").sheetnames[2:] == ["E001", "E002", "E003", "E004"]
+    assert load_workbook(out / "試験成績書.xlsx").sheetnames[-4:] == ["E001", "E002", "E003", "E004"]
 
     home = Path(tempfile.mkdtemp(prefix="oat-merge-chromium-"))
     try:

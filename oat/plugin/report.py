@@ -8,6 +8,7 @@ report starts with the one line that says which Gherkin step failed and why.
 from __future__ import annotations
 
 import base64
+import getpass
 import json
 import os
 import platform
@@ -40,6 +41,8 @@ errata_key = pytest.StashKey[list]()  # the documents' Errata, each with what it
 _config = None  # pytest_runtest_logreport is given no config
 scenario_key = pytest.StashKey[tuple]()  # on a test item: (feature folder, scenario as written, as run)
 step_types_key = pytest.StashKey[list]()  # on a test item: given/when/then of each step, and its start
+step_inputs_key = pytest.StashKey[list]()  # on a test item: each step's docstring and table, as written
+tester_key = pytest.StashKey[tuple]()  # (who runs the scenarios, how oat knows: --tester, OAT_TESTER, the OS user)
 run_key = pytest.StashKey[dict]()  # what the report shows of the whole run (see _shared)
 interrupted_key = pytest.StashKey[bool]()  # the run was interrupted (Ctrl-C, SIGTERM)
 SHARED = ("labs", "errata", "measurements")  # what only the process that ran the scenarios knows
@@ -84,6 +87,28 @@ def pytest_addoption(parser):
     parser.getgroup("oat").addoption(
         "--workbook", dest="workbook_path", metavar="PATH", default=None,
         help="write the 試験成績書 (xlsx) here (default for the features: reports/試験成績書.xlsx)")
+    parser.getgroup("oat").addoption(
+        "--tester", metavar="NAME", default=None,
+        help=f"who runs the tests: the 試験成績書's 実施者 (default: ${TESTER_VARIABLE}, else the OS user)")
+
+
+TESTER_VARIABLE = "OAT_TESTER"
+
+
+def tester(config) -> tuple[str, str]:
+    """Who runs the scenarios (the 試験成績書's 実施者) and where that came from: --tester,
+    else $OAT_TESTER, else the user the run's process belongs to."""
+    if tester_key not in config.stash:
+        if config.getoption("tester", None):
+            config.stash[tester_key] = (config.getoption("tester"), "--tester")
+        elif os.environ.get(TESTER_VARIABLE, "").strip():
+            config.stash[tester_key] = (os.environ[TESTER_VARIABLE].strip(), TESTER_VARIABLE)
+        else:
+            try:
+                config.stash[tester_key] = (getpass.getuser(), "OS のユーザ")
+            except (OSError, KeyError):  # no name for this uid (a container's user)
+                config.stash[tester_key] = (f"uid {os.getuid()}", "OS のユーザ")
+    return config.stash[tester_key]
 
 
 def pytest_sessionstart(session):
@@ -121,6 +146,8 @@ def pytest_bdd_before_scenario(request, feature, scenario):
                    scenario.name)
     request.node.stash[scenario_key] = (Path(feature.filename).parent.name, written, scenario.name)
     request.node.stash[step_types_key] = ([s.type for s in scenario.steps], time.time())
+    request.node.stash[step_inputs_key] = [(s.docstring, s.datatable.raw() if s.datatable else None)
+                                           for s in scenario.steps]
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func):
@@ -201,10 +228,13 @@ def pytest_runtest_makereport(item, call):
         label = f"{label} 〔{AS_SET_UP}: 「{item.stash[set_up_for_key]}」のため〕"
     # Plain data on the report itself: it reaches the controller under pytest-xdist too.
     types, began = item.stash.get(step_types_key, ([], time.time()))
+    inputs = item.stash.get(step_inputs_key, [])
     report.oat_scenario = {
         "folder": folder, "scenario": written, "label": label, "started": began,
         "outcome": "failed" if report.failed else report.outcome,
-        "steps": [_step_data(s, types[i] if i < len(types) else "") for i, s in enumerate(recorder.steps)],
+        "tester": tester(item.config)[0],
+        "steps": [_step_data(s, types[i] if i < len(types) else "", *(inputs[i] if i < len(inputs) else ()))
+                  for i, s in enumerate(recorder.steps)],
     }
     if report.failed and failed is not None:
         html = render_failure(failed) + html
@@ -215,12 +245,18 @@ def pytest_runtest_makereport(item, call):
     item.config.stash[run_key]["report_seconds"] += time.perf_counter() - started
 
 
-def _step_data(step, kind: str) -> dict:
-    """A step as plain data (it crosses from xdist workers): what the reports show of it."""
-    return {"title": step.title, "type": kind, "status": step.status, "duration": step.duration,
+def _step_data(step, kind: str, docstring: str | None = None, table: list | None = None) -> dict:
+    """A step as plain data (it crosses from xdist workers): what the reports show of it, with
+    the docstring and table it was written with (the 試験成績書's 入力値)."""
+    data = {"title": step.title, "type": kind, "status": step.status, "duration": step.duration,
             "error": step.error, "commands": [vars(c) for c in step.commands],
             "shots": [{"name": a.name, "png": base64.b64encode(a.content).decode()}
                       for a in step.attachments if a.kind == "png"]}
+    if docstring:
+        data["docstring"] = docstring
+    if table:
+        data["table"] = [[str(cell) for cell in row] for row in table]
+    return data
 
 
 # --- the whole run, also across pytest-xdist workers -------------------------------------
@@ -384,6 +420,7 @@ def _summarize(config) -> dict:
         "ended": time.time(), "version": run["version"], "failures": failures,
         "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.result_for(project_of(config).root, _folders(config)),
         "trace_counts": traceability.counts(all_rows) if all_rows else {},
+        "tester": "{} ({})".format(*tester(config)),
     }
     return {"cover": cover, "traced": traced, **shared}
 
