@@ -1,12 +1,16 @@
 """The sentences a runbook lacked (issue 23, item 7), each made to pass and to fail on this
 machine as a lab (tests/test_generic_steps.py's LocalLab: box 127.0.0.2 and box2 127.0.0.3 of
 role 箱, solo 127.0.0.4): the addresses a port is listened on, a connection held between
-servers, and a role of several servers wherever a server goes.
+servers, a role of several servers wherever a server goes, a process by its command line, a
+command's whole output, and a command as the step's text.
 """
 from __future__ import annotations
 
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 from types import SimpleNamespace
 
@@ -14,10 +18,10 @@ import pytest
 
 from oat.model.targets import TargetError
 from oat.record.evidence import Masker, Recorder
+from oat.vocabulary import commands, network, ports, processes
 from oat.vocabulary import http as web
-from oat.vocabulary import network, ports
-from oat.vocabulary.checks import sentence
-from tests.test_generic_steps import LocalLab, Page, fails, free_port
+from oat.vocabulary.checks import sentence, within
+from tests.test_generic_steps import ROOT, LocalLab, Page, fails, free_port
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +188,125 @@ def test_a_url_whose_host_is_a_role_is_asked_of_each_server(lab, web_on_box):
     assert "127.0.0.2" not in message
     with pytest.raises(TargetError, match="role '箱' of lab 'here' has 2 servers"):  # one answer is kept
         web.fetch(lab, recorder, "http://箱/", True)
+
+
+# --- a process by a text of its command line --------------------------------------------
+
+@pytest.fixture
+def marked():
+    """A process with a text of its own in its command line; returns the text and the process."""
+    text = f"oat-mark-{os.getpid()}"
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", text])
+    yield text, process
+    process.kill()
+    process.wait()
+
+
+def test_a_process_by_its_command_line(lab, marked):
+    text, process = marked
+    processes.command_line_runs(lab, "箱", text)
+    processes.command_line_absent(lab, "box", text + "-other")
+    assert fails(processes.command_line_absent, lab, "box", text) == (
+        f"box: 1 process(es) run with '{text}' in their command line, expected none: "
+        f"{process.pid} {sys.executable} -c import time; time.sleep(60) {text}")
+    process.kill()
+    process.wait()
+    processes.command_line_absent(lab, "box", text)
+    assert fails(processes.command_line_runs, lab, "solo", text) == (
+        f"solo: no process runs with '{text}' in its command line")
+
+
+def test_the_command_reading_the_command_lines_is_not_one_of_them(lab):
+    processes.command_line_absent(lab, "box", processes.COMMAND_LINES.split("exec ")[1])
+
+
+# --- a command's whole output, and what it lacks ------------------------------------------
+
+def test_a_command_s_output_lacks_a_text(lab):
+    commands.command_output_lacks(lab, "箱", "echo abc", "xyz")
+    assert fails(commands.command_output_lacks, lab, "箱", "echo abc; echo def", "de") == (
+        "box: the output of `echo abc; echo def` contains 'de', expected not: def; "
+        "box2: the output of `echo abc; echo def` contains 'de', expected not: def")
+    # A command that failed, or did not run, lacks everything: that proves nothing.
+    assert fails(commands.command_output_lacks, lab, "box", "oat-no-such-command", "x").startswith(
+        "box: `oat-no-such-command` exited 127, expected 0 (stderr: ")
+
+
+def test_a_command_s_output_is_a_text(lab):
+    commands.command_output_is(lab, "box", "printf '  3\\n\\n'", "3")
+    commands.command_output_is(lab, "box", "echo 'say \"hi\"'", 'say "hi"')
+    assert fails(commands.command_output_is, lab, "box", "echo 2", "3") == "box: `echo 2` answered '2', expected '3'"
+    assert fails(commands.command_output_is, lab, "box", "echo 3; exit 1", "3") == (
+        "box: `echo 3; exit 1` exited 1, expected 0 (stderr: (empty); stdout: 3)")
+    one_shot = '"{server:q}" でコマンド "{command}" の出力が "{text}" である'
+    assert parsed(one_shot, '"web" でコマンド "cat /etc/x" の出力が "a "b" c" である')["text"] == 'a "b" c'
+
+
+# --- a command as the step's text -----------------------------------------------------------
+
+def test_a_command_given_as_the_step_s_text(lab):
+    commands.script_succeeds(lab, "箱", "test -d /\necho ok")
+    commands.script_output_contains(lab, "box", "ok", "echo o\\\necho ok")
+    assert fails(commands.script_succeeds, lab, "箱", "echo one\nfalse\necho two") == (
+        "box: `echo one ⏎ false ⏎ echo two` exited 1, expected 0 (stderr: (empty); stdout: one); "
+        "box2: `echo one ⏎ false ⏎ echo two` exited 1, expected 0 (stderr: (empty); stdout: one)")
+    assert fails(commands.script_output_contains, lab, "box", "three", "echo one\necho two") == (
+        "box: the output of `echo one ⏎ echo two` lacks 'three' (exit 0); it was: one ⏎ two")
+
+
+def test_a_command_given_as_the_step_s_text_within_a_time(lab, tmp_path):
+    flag = tmp_path / "flag"
+    threading.Timer(1.2, flag.write_text, args=("up",)).start()
+    within(commands.script_succeeds)(seconds=10, lab=lab, server="box", docstring=f"test -f {flag}\ncat {flag}")
+    assert fails(within(commands.script_succeeds), seconds=1, lab=lab, server="box", docstring="false") == (
+        "not within 1 s: box: `false` exited 1, expected 0 (stderr: (empty); stdout: (empty))")
+
+
+# --- through pytest-bdd: the docstring forms, with and without a time ---------------------
+
+CONFTEST = '''
+import pytest
+from oat.record.evidence import Masker, Recorder
+from tests.test_generic_steps import LocalLab
+
+pytest_plugins = ["oat.vocabulary.commands", "oat.vocabulary.ports"]
+
+
+@pytest.fixture(scope="session")
+def lab():
+    return LocalLab(Recorder(Masker()))
+'''
+
+FEATURE = '''# language: ja
+機能: 手順書の文
+  シナリオ: 次のコマンド
+    ならば 5 秒以内に "箱" で次のコマンドが成功する:
+      """
+      test -d /
+      echo ok
+      """
+    かつ "box" で次のコマンドの出力に "o k" が含まれる:
+      """
+      echo o k
+      """
+    かつ "box" でコマンド "echo 3" の出力が "3" である
+    かつ "box" が TCP ポート {port} を "box" と "127.0.0.3" だけで待ち受けている
+
+  シナリオ: 時間内に成功しない
+    ならば 1 秒以内に "box" で次のコマンドが成功する:
+      """
+      echo never >&2
+      false
+      """
+'''
+
+
+def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, two_addresses):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(CONFTEST)
+    pytester.makefile(".feature", runbook=FEATURE.replace("{port}", str(two_addresses)))
+    pytester.makepyfile(test_runbook='from pytest_bdd import scenarios\n\nscenarios("runbook.feature")\n')
+    result = pytester.runpytest_subprocess("-p", "no:oat", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*AssertionError: not within 1 s: box: `echo never >&2 ⏎ false` exited 1, "
+                                 "expected 0 (stderr: never; stdout: (empty))"])

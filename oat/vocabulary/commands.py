@@ -136,11 +136,7 @@ def stderr_contains(command_result, text):
 @check('"{server:q}" でコマンド "{command}" が成功する')
 def command_succeeds(lab, server, command):
     """The command exits 0 on the server (on each server of a role)."""
-    def succeeds(s):
-        result = s.run(command)
-        assert result.rc == 0, (f"{s.name}: `{_short(command)}` exited {result.rc}, expected 0 "
-                                f"(stderr: {excerpt(result.stderr)}; stdout: {excerpt(result.stdout)})")
-    each(lab, server, succeeds)
+    each(lab, server, lambda s: _succeeded(s, command))
 
 
 @check('"{server:q}" でコマンド "{command}" が失敗する')
@@ -182,11 +178,56 @@ def output_as_remembered(lab, remembered, server, command, name):
 @check('"{server:q}" でコマンド "{command}" の出力に "{text}" が含まれる')
 def command_output_contains(lab, server, command, text):
     """The command's standard output on the server contains this text."""
-    def contains(s):
-        result = s.run(command)
-        assert text in result.stdout, (f"{s.name}: the output of `{_short(command)}` lacks '{text}' "
-                                       f"(exit {result.rc}); it was: {excerpt(result.stdout)}")
-    each(lab, server, contains)
+    each(lab, server, lambda s: _contains(s, command, text))
+
+
+def _contains(s, command: str, text: str) -> None:
+    result = s.run(command)
+    assert text in result.stdout, (f"{s.name}: the output of `{_short(command)}` lacks '{text}' "
+                                   f"(exit {result.rc}); it was: {excerpt(result.stdout)}")
+
+
+def _succeeded(s, command: str):
+    """The command's result on the server; an AssertionError unless it exited 0 (an output of a
+    command that failed, or did not run, proves nothing about what it lacks or says)."""
+    result = s.run(command)
+    assert result.rc == 0, (f"{s.name}: `{_short(command)}` exited {result.rc}, expected 0 "
+                            f"(stderr: {excerpt(result.stderr)}; stdout: {excerpt(result.stdout)})")
+    return result
+
+
+@check('"{server:q}" でコマンド "{command}" の出力に "{text}" が含まれない')
+def command_output_lacks(lab, server, command, text):
+    """The command succeeds on the server and its standard output does not contain this text."""
+    def lacks(s):
+        result = _succeeded(s, command)
+        assert text not in result.stdout, (f"{s.name}: the output of `{_short(command)}` contains '{text}', "
+                                           f"expected not: {_line_with(result.stdout, text)}")
+    each(lab, server, lacks)
+
+
+@check('"{server:q}" でコマンド "{command}" の出力が "{text}" である')
+def command_output_is(lab, server, command, text):
+    """The command succeeds on the server and its standard output, stripped, is exactly this text."""
+    def equals(s):
+        now = _succeeded(s, command).stdout.strip()
+        assert now == text, f"{s.name}: `{_short(command)}` answered '{excerpt(now)}', expected '{text}'"
+    each(lab, server, equals)
+
+
+# The same checks with the command as the step's text (a docstring): a long command, or one
+# with a secret, stays out of the step's title. Run as one script, like 次のコマンドを実行する.
+
+@check('"{server:q}" で次のコマンドが成功する:')
+def script_succeeds(lab, server, docstring):
+    """The step's text, run as one shell script (stopping at its first failing command), exits 0 on the server."""
+    each(lab, server, lambda s: _succeeded(s, "set -e\n" + docstring))
+
+
+@check('"{server:q}" で次のコマンドの出力に "{text}" が含まれる:')
+def script_output_contains(lab, server, text, docstring):
+    """The standard output of the step's text, run as one shell script, contains this text on the server."""
+    each(lab, server, lambda s: _contains(s, "set -e\n" + docstring, text))
 
 
 def _short(command: str, limit: int = 80) -> str:
