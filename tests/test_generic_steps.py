@@ -24,16 +24,28 @@ from oat.model.topology import parse
 from oat.pki import LabCA
 from oat.record.evidence import Masker, Recorder, one_line
 from oat.servers import Server
-from oat.vocabulary import commands, files, journal, network, packages, ports, processes, remembered, services, users
+from oat.vocabulary import (
+    commands,
+    files,
+    journal,
+    network,
+    packages,
+    ports,
+    processes,
+    remembered,
+    services,
+    sql,
+    users,
+)
 from oat.vocabulary import http as web
 from oat.vocabulary.checks import within
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = [commands, files, web, journal, network, packages, ports, processes, remembered, services, users]
+MODULES = [commands, files, web, journal, network, packages, ports, processes, remembered, services, sql, users]
 STEP_MODULES = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabulary.http", "oat.vocabulary.network",
                 "oat.vocabulary.packages", "oat.vocabulary.ports", "oat.vocabulary.processes",
                 "oat.vocabulary.services", "oat.vocabulary.users", "oat.vocabulary.reboot",
-                "oat.vocabulary.remembered", "oat.vocabulary.journal"]
+                "oat.vocabulary.remembered", "oat.vocabulary.journal", "oat.vocabulary.sql"]
 
 # 127.0.0.0/8 is loopback: every address of it is this machine (127.0.0.1 is the "gateway").
 TOPOLOGY = parse({

@@ -2,26 +2,30 @@
 machine as a lab (tests/test_generic_steps.py's LocalLab: box 127.0.0.2 and box2 127.0.0.3 of
 role 箱, solo 127.0.0.4): the addresses a port is listened on, a connection held between
 servers, a role of several servers wherever a server goes, a process by its command line, a
-command's whole output, and a command as the step's text.
+command's whole output, a command as the step's text, and SQL and its rows (a client that
+records what it is given stands for psql).
 """
 from __future__ import annotations
 
 import http.server
 import os
+import shlex
 import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from oat.errors import FeatureError
 from oat.model.targets import TargetError
 from oat.record.evidence import Masker, Recorder
-from oat.vocabulary import commands, network, ports, processes
+from oat.vocabulary import commands, network, ports, processes, sql
 from oat.vocabulary import http as web
 from oat.vocabulary.checks import sentence, within
-from tests.test_generic_steps import ROOT, LocalLab, Page, fails, free_port
+from tests.test_generic_steps import ROOT, TOPOLOGY, LocalLab, Page, fails, free_port
 
 
 @pytest.fixture(scope="module")
@@ -262,14 +266,160 @@ def test_a_command_given_as_the_step_s_text_within_a_time(lab, tmp_path):
         "not within 1 s: box: `false` exited 1, expected 0 (stderr: (empty); stdout: (empty))")
 
 
-# --- through pytest-bdd: the docstring forms, with and without a time ---------------------
+# --- SQL --------------------------------------------------------------------------------------
+
+class FakeServer:
+    """A server that records each command and answers with the next canned (exit, stdout, stderr)."""
+
+    def __init__(self, name: str, *answers):
+        self.name = name
+        self.commands: list[str] = []
+        self.answers = list(answers)
+
+    def run(self, command: str):
+        self.commands.append(command)
+        rc, stdout, stderr = self.answers.pop(0) if self.answers else (0, "", "")
+        return SimpleNamespace(rc=rc, stdout=stdout, stderr=stderr)
+
+
+class FakeLab:
+    """The test topology, with FakeServers."""
+
+    def __init__(self, **servers: FakeServer):
+        self.topology = TOPOLOGY
+        self.servers = servers
+
+    def server(self, name: str) -> FakeServer:
+        return self.servers.setdefault(name, FakeServer(name))
+
+
+PSQL = "cd / && printf '%s\\n' {sql} | runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 --csv -d {database} -f -"
+
+
+def test_the_clients_are_data():
+    assert list(sql.clients()) == ["PostgreSQL"]
+    assert sql.client_named("") == sql.client_named("PostgreSQL") == ("PostgreSQL", {"command": PSQL})
+    with pytest.raises(FeatureError, match=r"^'MySQL' is not an SQL client of oat \(known: PostgreSQL; sql_clients.yaml"):
+        sql.client_named("MySQL")
+
+
+def test_the_sql_and_the_database_reach_the_client_as_written():
+    text = """SELECT 'it''s', "Name", $1, `id`; -- $HOME\n\\q"""
+    command = sql.command({"command": PSQL}, "my db", text)
+    words = shlex.split(command)
+    assert words[words.index("printf") + 2] == text
+    assert words[words.index("-d") + 1] == "my db"
+
+
+def test_a_query_s_value():
+    box = FakeServer("box", (0, "count\n3\n", ""), (0, "count\n2\n", ""),
+                     (3, "", 'psql:<stdin>:1: ERROR:  relation "t" does not exist\nLINE 1: SELECT count(*) FROM t\n'))
+    lab = FakeLab(box=box)
+    sql.sql_answers(lab, "box", "", "app", "SELECT count(*) FROM t", "3")
+    assert box.commands == [PSQL.replace("{sql}", "'SELECT count(*) FROM t'").replace("{database}", "app")]
+    assert fails(sql.sql_answers, lab, "box", "", "app", "SELECT count(*) FROM t", "3") == (
+        "box: SQL \"SELECT count(*) FROM t\" in PostgreSQL database app answered '2', expected '3'")
+    assert fails(sql.sql_answers, lab, "box", "PostgreSQL", "app", "SELECT count(*) FROM t", "3") == (
+        'box: SQL "SELECT count(*) FROM t" in PostgreSQL database app failed (exit 3): '
+        'psql:<stdin>:1: ERROR:  relation "t" does not exist ⏎ LINE 1: SELECT count(*) FROM t')
+
+
+def test_a_query_s_value_on_each_server_of_a_role():
+    lab = FakeLab(box=FakeServer("box", (0, "n\n3\n", "")), box2=FakeServer("box2", (0, "n\n", "")))
+    assert fails(sql.sql_answers, lab, "箱", "", "app", "SELECT n FROM t", "3") == (
+        "box2: SQL \"SELECT n FROM t\" in PostgreSQL database app answered no rows, expected '3'")
+    lab = FakeLab(box=FakeServer("box", (0, "a,b\n1,x\n2,y\n", "")))
+    sql.sql_answers(lab, "box", "", "app", "SELECT a, b FROM t", "1|x\n2|y")  # columns by |, rows by lines
+
+
+def test_a_query_s_rows():
+    answer = 'id,name\n1,"a, b"\n2,it\'s\n'
+    box = FakeServer("box", (0, answer, ""), (0, answer, ""), (0, answer, ""))
+    lab = FakeLab(box=box)
+    table = [["id", "name"], ["1", "a, b"], ["2", "it's"]]
+    sql.sql_rows(lab, "box", "", "app", "SELECT id, name FROM t ORDER BY id", table)
+    assert fails(sql.sql_rows, lab, "box", "", "app", "SELECT id, name FROM t ORDER BY id",
+                 [["id", "name"], ["1", "a, b"], ["2", "its"]]) == (
+        'box: SQL "SELECT id, name FROM t ORDER BY id" in PostgreSQL database app answered '
+        "id|name: 1|a, b ⏎ 2|it's (2 rows), expected id|name: 1|a, b ⏎ 2|its (2 rows) (row 2 is '2|it's', expected '2|its')")
+    assert fails(sql.sql_rows, lab, "box", "", "app", "SELECT id, name FROM t", [["id", "label"], ["1", "a, b"]]).endswith(
+        "expected id|label: 1|a, b (1 rows) (other column names)")
+    assert sql.sql_rows.__doc__  # the datatable's shape is said in the failure of an empty one:
+    with pytest.raises(FeatureError, match="this step needs a table"):
+        sql.sql_rows(lab, "box", "", "app", "SELECT 1", [])
+
+
+def test_running_sql_stops_the_step_at_an_error():
+    box = FakeServer("box", (0, "", ""), (3, "", "psql:<stdin>:2: ERROR:  syntax error at or near \"INSER\"\n"))
+    lab = FakeLab(box=box)
+    sql.run_sql(lab, "box", "", "app", "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);")
+    words = shlex.split(box.commands[0])
+    assert words[words.index("printf") + 2] == "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);"
+    with pytest.raises(AssertionError, match=r'^box: SQL "CREATE TABLE t \(id int\); INSER 1;" in PostgreSQL database '
+                                             r'app failed \(exit 3\): psql:<stdin>:2: ERROR:  syntax error'):
+        sql.run_sql(lab, "box", "", "app", "CREATE TABLE t (id int);\nINSER 1;")
+
+
+def test_the_sql_sentences_name_a_client_or_not():
+    value = '"{server:q}" の{client:Client}データベース "{database:q}" で SQL "{sql}" の結果が "{expected}" である'
+    assert parsed(value, '"db" のデータベース "app" で SQL "SELECT count(*) FROM t" の結果が "3" である', sql.TYPES) == {
+        "server": "db", "client": "", "database": "app", "sql": "SELECT count(*) FROM t", "expected": "3"}
+    assert parsed(value, '"db" の PostgreSQL データベース "app" で SQL "SELECT \'a\' AS "x"" の結果が "a" である',
+                  sql.TYPES)["client"] == "PostgreSQL"
+    script = '"{server:q}" の{client:Client}データベース "{database:q}" で次の SQL を実行する:'
+    assert parsed(script, '"db" のデータベース "app" で次の SQL を実行する:', sql.TYPES)["database"] == "app"
+
+
+# A psql for the tests: records its arguments and the SQL it reads, answers as psql --csv would.
+RUNUSER = '''#!{python}
+import json, sys
+sql = sys.stdin.read()
+with open("{log}", "a", encoding="utf-8") as out:
+    out.write(json.dumps([sys.argv[1:], sql]) + "\\n")
+if "ORDER BY" in sql:
+    print('id,name\\n1,"a, b"\\n2,it\\'s')
+elif "count" in sql:
+    print("count\\n2")
+elif "BROKEN" in sql:
+    sys.exit('psql:<stdin>:1: ERROR:  syntax error at or near "BROKEN"')
+'''
+
+
+@pytest.fixture
+def psql(tmp_path, monkeypatch) -> Path:
+    """A `runuser` first on PATH that stands for psql; returns the file of what it was given."""
+    folder, log = tmp_path / "bin", tmp_path / "psql.log"
+    folder.mkdir()
+    program = folder / "runuser"
+    program.write_text(RUNUSER.format(python=sys.executable, log=log))
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def test_sql_through_a_real_shell(lab, psql):
+    import json
+    text = "INSERT INTO t VALUES (2, 'it''s'); -- \"$HOME\" `id`"
+    sql.run_sql(lab, "box", "", "my app", text)
+    args, given = json.loads(psql.read_text().splitlines()[0])
+    assert given == text + "\n"
+    assert args == ["-u", "postgres", "--", "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-d", "my app", "-f", "-"]
+    sql.sql_answers(lab, "箱", "", "app", "SELECT count(*) FROM t", "2")
+    sql.sql_rows(lab, "box", "PostgreSQL", "app", "SELECT id, name FROM t ORDER BY id",
+                 [["id", "name"], ["1", "a, b"], ["2", "it's"]])
+    assert fails(sql.sql_answers, lab, "box", "", "app", "BROKEN", "2") == (
+        'box: SQL "BROKEN" in PostgreSQL database app failed (exit 1): '
+        'psql:<stdin>:1: ERROR:  syntax error at or near "BROKEN"')
+
+
+# --- through pytest-bdd: the docstring forms, with and without a time, and SQL --------------
 
 CONFTEST = '''
 import pytest
 from oat.record.evidence import Masker, Recorder
 from tests.test_generic_steps import LocalLab
 
-pytest_plugins = ["oat.vocabulary.commands", "oat.vocabulary.ports"]
+pytest_plugins = ["oat.vocabulary.commands", "oat.vocabulary.ports", "oat.vocabulary.sql"]
 
 
 @pytest.fixture(scope="session")
@@ -279,7 +429,7 @@ def lab():
 
 FEATURE = '''# language: ja
 機能: 手順書の文
-  シナリオ: 次のコマンド
+  シナリオ: 次のコマンドと SQL
     ならば 5 秒以内に "箱" で次のコマンドが成功する:
       """
       test -d /
@@ -291,6 +441,15 @@ FEATURE = '''# language: ja
       """
     かつ "box" でコマンド "echo 3" の出力が "3" である
     かつ "box" が TCP ポート {port} を "box" と "127.0.0.3" だけで待ち受けている
+    もし "box" のデータベース "app" で次の SQL を実行する:
+      """
+      INSERT INTO t VALUES (2, 'it''s');
+      """
+    ならば "box" の PostgreSQL データベース "app" で SQL "SELECT count(*) FROM t" の結果が "2" である
+    かつ 5 秒以内に "箱" のデータベース "app" で SQL "SELECT id, name FROM t ORDER BY id" の結果が次のとおりである:
+      | id | name |
+      | 1  | a, b |
+      | 2  | it's |
 
   シナリオ: 時間内に成功しない
     ならば 1 秒以内に "box" で次のコマンドが成功する:
@@ -301,7 +460,7 @@ FEATURE = '''# language: ja
 '''
 
 
-def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, two_addresses):
+def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, psql, two_addresses):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     pytester.makeconftest(CONFTEST)
     pytester.makefile(".feature", runbook=FEATURE.replace("{port}", str(two_addresses)))
@@ -310,3 +469,4 @@ def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, two_addresses):
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*AssertionError: not within 1 s: box: `echo never >&2 ⏎ false` exited 1, "
                                  "expected 0 (stderr: never; stdout: (empty))"])
+    assert "INSERT INTO t VALUES (2, 'it''s');" in psql.read_text(encoding="utf-8")
