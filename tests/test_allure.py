@@ -25,9 +25,16 @@ oat_secrets =
 
 CONFTEST = '''
 import io
+import os
+import pytest
 from PIL import Image
 from pytest_bdd import given, parsers, then, when
 from oat.plugin.lab import recorder_key
+
+@pytest.fixture(autouse=True)
+def lab_of_other(request):
+    if "other" in str(request.node.path):  # a set-up that fails before the first step (エラー)
+        raise RuntimeError(f"the lab could not be made with {os.environ['OAT_SECRET_APP_PASSWORD']}")
 
 @given("サーバが用意されている")
 def ready():
@@ -66,16 +73,25 @@ FEATURE = '''# language: ja
     前提 サーバが用意されている
 '''
 
+OTHER = '''# language: ja
+機能: 別の手順
+  シナリオ: 準備できない
+    前提 サーバが用意されている
+'''
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """One run of a small project with the installed plugin: one scenario passes, one fails
-    (the secret in its message), the last is not run after it."""
+    (the secret in its message), the next is not run after it; in another folder, one cannot
+    start (its set-up fails, the secret in its message)."""
     project = tmp_path_factory.mktemp("allure")
     (project / "pytest.ini").write_text(INI, encoding="utf-8")
     (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     (project / "features" / "demo").mkdir(parents=True)
     (project / "features" / "demo" / "01.feature").write_text(FEATURE, encoding="utf-8")
+    (project / "features" / "other").mkdir(parents=True)
+    (project / "features" / "other" / "01.feature").write_text(OTHER, encoding="utf-8")
     env = {**os.environ, "OAT_SECRET_APP_PASSWORD": VALUE, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-l", "--tb=long",
                           "--alluredir", "allure-results", "--tester", "検査 太郎"],
@@ -120,7 +136,11 @@ def test_outcomes_are_mapped_with_oat_s_words_and_the_failure_s_one_line(run):
     by_label = {r["label"]: r for r in record["results"]}
     judged = {name: (r["status"], next(label["value"] for label in r["labels"] if label["name"] == "判定"))
               for name, r in results.items()}
-    assert judged == {"接続できる": ("passed", "合格"), "応答が違う": ("failed", "不合格"), "後の確認": ("skipped", "未実施")}
+    expected = {"接続できる": ("passed", "合格"), "応答が違う": ("failed", "不合格"), "後の確認": ("skipped", "未実施")}
+    if "準備できない" in by_label:  # a record that keeps a scenario whose set-up failed: エラー, broken
+        expected["準備できない"] = ("broken", "エラー")
+        assert results["準備できない"]["statusDetails"]["message"] == by_label["準備できない"]["failure"]["headline"]
+    assert judged == expected
     failed = results["応答が違う"]
     assert failed["statusDetails"]["message"] == by_label["応答が違う"]["failure"]["headline"]
     assert "原因: the answer is 'other', not \"********\"" in failed["statusDetails"]["message"]

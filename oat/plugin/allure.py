@@ -95,6 +95,20 @@ if AllureLifecycle is not None:
             super().global_attach_data(uuid, _masked_body(body, attachment_type, self.mask), name=self.mask(name),
                                        attachment_type=attachment_type, extension=extension)
 
+        def global_attach_file(self, uuid, source, name=None, attachment_type=None, extension=None):
+            if _is_text(attachment_type):
+                with open(source, "rb") as file:
+                    return self.global_attach_data(uuid, file.read(), name=name, attachment_type=attachment_type,
+                                                   extension=extension)
+            return super().global_attach_file(uuid, source, name=self.mask(name), attachment_type=attachment_type,
+                                              extension=extension)
+
+        def write_container(self, uuid=None):
+            with self.update_container(uuid=uuid) as container:
+                if container is not None:
+                    _mask_attrs(container, self.mask)
+            super().write_container(uuid=uuid)
+
         def global_error(self, message=None, trace=None):
             super().global_error(message=self.mask(message), trace=self.mask(trace))
 
@@ -155,8 +169,8 @@ def pytest_runtest_makereport(item, call):
     scenario = getattr(report, "oat_scenario", None)
     if report.when == "call":
         _complete(lifecycle, item, report, scenario)
-    elif report.when == "setup" and report.skipped and scenario and outcome_of(scenario.get("outcome")) in LEFT_OUT:
-        _left_out(lifecycle, item, scenario)
+    elif report.when == "setup" and not report.passed and scenario:
+        _not_started(lifecycle, item, report, scenario)
 
 
 def _complete(lifecycle, item, report, scenario) -> None:
@@ -201,10 +215,11 @@ def _attach_evidence(lifecycle, allure_step, step) -> None:
             lifecycle.attach_to(allure_step, attachment.content, attachment.name, AttachmentType.TEXT)
 
 
-def _left_out(lifecycle, item, scenario) -> None:
-    """A scenario not run (its folder failed earlier, or 実施不可 here): allure-pytest-bdd writes
-    nothing for a test skipped before its scenario starts, so oat writes it, skipped, with why,
-    named as allure-pytest-bdd names the scenarios it runs."""
+def _not_started(lifecycle, item, report, scenario) -> None:
+    """A scenario that ended before its first step: left out (its folder failed earlier, or
+    実施不可 here) or its set-up failed (エラー). allure-pytest-bdd writes nothing for a test that
+    ends before its scenario starts, so oat writes it, with why, named as allure-pytest-bdd
+    names the scenarios it runs."""
     template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
     if template is None:
         return
@@ -214,18 +229,23 @@ def _left_out(lifecycle, item, scenario) -> None:
         folders = Path(feature.filename).relative_to(item.config.rootpath).parts[:-1]
     except ValueError:
         folders = ()
-    word = outcome_of(scenario["outcome"]).word
-    why = (f"{word}: 同じラボで先に実行した「{scenario['blocked_by']}」が失敗したため" if scenario.get("blocked_by")
-           else f"{word}: {scenario.get('reason', '')}")
+    outcome = outcome_of(scenario["outcome"])
+    if outcome in LEFT_OUT:
+        why = (f"{outcome.word}: 同じラボで先に実行した「{scenario['blocked_by']}」が失敗したため"
+               if scenario.get("blocked_by") else f"{outcome.word}: {scenario.get('reason', '')}")
+        details = StatusDetails(message=why)
+    else:
+        details = StatusDetails(message=(scenario.get("failure") or {}).get("headline") or outcome.word,
+                                trace=report.longreprtext)
     now = round(time.time() * 1000)
     with lifecycle.schedule_test_case(uuid=uuid4()) as result:
         result.name, result.fullName = scenario["label"], full_name
         result.titlePath = [*folders, feature.name or Path(feature.filename).name]
         result.testCaseId = md5(full_name)
         result.historyId = md5(full_name)
-        result.status, result.statusDetails = STATUS[outcome_of(scenario["outcome"])], StatusDetails(message=why)
+        result.status, result.statusDetails = STATUS[outcome], details
         result.start = result.stop = now
         result.labels.extend([Label(name="framework", value="pytest-bdd"), Label(name="feature", value=feature.name),
-                              Label(name=LABEL, value=word)])
+                              Label(name=LABEL, value=outcome.word)])
         uuid = result.uuid
     lifecycle.write_test_case(uuid=uuid)
