@@ -11,6 +11,7 @@ pytest_plugins = [
     "oat.plugin.report",
     "oat.plugin.procedure",
     "oat.plugin.secrets",
+    "oat.plugin.allure",
     "oat.plugin.placeholders",
     "oat.vocabulary.commands",
     "oat.vocabulary.services",
