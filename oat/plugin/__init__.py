@@ -10,6 +10,7 @@ pytest_plugins = [
     "oat.plugin.web",
     "oat.plugin.report",
     "oat.plugin.procedure",
+    "oat.plugin.parallel",
     "oat.plugin.secrets",
     "oat.plugin.allure",
     "oat.plugin.placeholders",
