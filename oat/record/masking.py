@@ -25,7 +25,7 @@ MIN_LENGTH = 4  # shorter values would mask ordinary words ("a", "on")
 # another. So a value ends where its word ends, whatever its quoting: SQL's doubled quotes
 # ('it''s' is two segments), "say \"hi\"", pa'ss'word. A quoted segment ends with its line, so a
 # quote that closes something else (a repr's) cannot carry the mask over the lines after it.
-_VALUE = r"""(?:\\.|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[^\s"'\\;,&|{}()<>])+"""
+_VALUE = r"""(?:\\.|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[^\s"'\\;,&|{}()<>])++"""
 _ONE_QUOTED = "'(?:[^'\\n]|'')*'|" + r'"(?:[^"\\\n]|\\.)*"'
 _KEYWORD = r"(?:password|passwd|pass|pwd|secret|token|api[_-]?key|access[_-]?key|credential)s?"
 
@@ -36,7 +36,7 @@ _SECRET_ASSIGNMENT = re.compile(
     rf"""(?ix)
     (?P<key>\b[\w.-]*{_KEYWORD}(?:[_.-][\w.-]*)?)
     (?P<sep>["']?\s*[:=]\s*|\s+(?=["']))
-    (?P<value>{_VALUE})
+    (?P<value>{_VALUE})(?!\()    # a call (token = make_token()) is code, not a secret
     """
 )
 # SQL's IDENTIFIED BY '…' (MySQL, Oracle).

@@ -73,6 +73,7 @@ def test_literal_secrets_are_masked_whatever_their_quoting(text, masked):
     "proofs/test_secrets.py:95: AssertionError",
     "bypass the cache",
     "ls /etc/passwd",
+    "token = _zone_var.set(self)",
 ])
 def test_text_that_only_looks_like_a_secret_is_kept(text):
     assert Masker()(text) == text
