@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from oat.errors import LabError
-from oat.record.evidence import FAILED, MASK, NOT_RUN, PASSED, Masker, Recorder, one_line
-
+from oat.record.evidence import ERROR, FAILED, MASK, NOT_RUN, PASSED, Masker, Recorder, one_line
 
 # --- literal secrets ---------------------------------------------------------------------
 
@@ -175,9 +174,16 @@ def test_a_failed_step_keeps_a_one_line_masked_cause(recorder):
     recorder.start_step(1)
     recorder.end_step(RuntimeError("login with hunter22 refused\nTraceback: ..."))
     step = recorder.steps[1]
-    assert step.status == FAILED
+    assert step.status == ERROR  # not a failed check: nothing could be checked
     assert step.error == f"RuntimeError: login with {MASK} refused"
     assert recorder.failed_step is step
+
+
+def test_a_failed_check_is_a_failed_step(recorder):
+    recorder.start_step(2)
+    recorder.end_step(AssertionError("tengine is not running"))
+    assert recorder.steps[2].status == FAILED and recorder.steps[2].status == "failed"
+    assert recorder.failed_step is recorder.steps[2]
 
 
 def test_end_step_outside_a_step_does_nothing(recorder):

@@ -156,4 +156,4 @@ def test_the_fault_table_shows_each_fault_and_its_verdicts():
          "target": 5.0},
         {"label": "node1 のインタコネクト LAN断", "rto": None, "two_actives": 0.0, "acknowledged": 60, "lost": 1}])
     assert "4.20 秒" in html and "系切替なし" in html and "50 件" in html
-    assert 'class="oat-失敗">1 件' in html
+    assert 'class="oat-failed">1 件' in html

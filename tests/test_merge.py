@@ -18,12 +18,10 @@ import pytest
 from openpyxl import load_workbook
 
 from oat import cli
-
-from oat.record import merge
-
 from oat.model import traceability
+from oat.record import merge
 from oat.record.evidence import MASK
-from oat.render import workbook
+from oat.record.outcome import counts, judge
 
 ROOT = Path(__file__).resolve().parent.parent
 DONE, FAILED, NOT_DONE, CANNOT = traceability.DONE, traceability.FAILED, traceability.NOT_DONE, traceability.CANNOT
@@ -43,23 +41,25 @@ def result(scenario: str, outcome: str = "passed", fail_at: int | None = None, f
     titles = ["前提 サーバが用意されている", "もし 設定する", "ならば 設定が反映されている"]
     steps = []
     for i, title in enumerate(titles):
-        status = "成功" if fail_at is None or i < fail_at else "失敗" if i == fail_at else "未実行"
+        status = "passed" if fail_at is None or i < fail_at else "failed" if i == fail_at else "not_run"
         steps.append({"title": title, "type": ("given", "when", "then")[i], "status": status, "duration": 0.5,
-                      "error": "boom" if status == "失敗" else "",
+                      "error": "boom" if status == "failed" else "",
                       "commands": [{"server": "web", "command": "systemctl is-active web", "exit_code": 0,
                                     "stdout": "active\n", "stderr": "", "duration": 0.1, "started": 0.0, "via": ""}],
                       "shots": []})
-    if outcome in ("blocked", "cannot"):
+    if outcome in ("not_run", "cannot"):
         steps = []
     if fail_at is not None:
         outcome = "failed"
-        extra["failure"] = {"headline": f"失敗したステップ: 「{titles[fail_at]}」 — 原因: boom",
-                            "html": f'<div class="oat-failure">失敗したステップ: 「{titles[fail_at]}」</div>'}
+        extra["failure"] = {"headline": f"不合格のステップ: 「{titles[fail_at]}」 — 原因: boom",
+                            "html": f'<div class="oat-failure">不合格のステップ: 「{titles[fail_at]}」</div>'}
     return {"folder": folder, "scenario": scenario, "label": scenario, "started": time.time(),
             "outcome": outcome, "steps": steps, **extra}
 
 
-COUNT = {"passed": "成功", "failed": "失敗", "skipped": "スキップ", "blocked": "未実行 (先の失敗による)", "cannot": "実施不可"}
+def no_other(**found) -> dict[str, int]:
+    """A cover's counts: every outcome's word, those not given 0."""
+    return {**dict.fromkeys(["合格", "不合格", "エラー", "実施不可", "免除", "未実施"], 0), **found}
 
 
 def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), exitstatus: int | None = None,
@@ -67,11 +67,10 @@ def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), e
     """A shard's reports directory as a run leaves it: oat-run.json, junit.xml, cucumber.json."""
     where = tmp_path / name
     where.mkdir()
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[COUNT[r["outcome"]]] = counts.get(COUNT[r["outcome"]], 0) + 1
-    passed = bool(results) and all(r["outcome"] in ("passed", "skipped", "cannot") for r in results)
-    cover = {"passed": passed, "counts": counts, "started": 1_700_000_000.0, "ended": 1_700_000_100.0,
+    judged = judge([(r["label"], r["outcome"]) for r in results])
+    passed = judged.passed
+    cover = {"verdict": judged.verdict.value, "passed": passed, "reasons": list(judged.reasons),
+             "counts": counts(r["outcome"] for r in results), "started": 1_700_000_000.0, "ended": 1_700_000_100.0,
              "version": "abc1234", "failures": [], "blocked": [], "mutants": None, "trace_counts": {},
              "environment": {"実行ホスト": f"host-{name} (Linux)", "サーバの提供元": "Docker Engine 24.0.7 (unix:///var/run/docker.sock)",
                              "CI": "手動実行 (CI 変数なし)"}}
@@ -87,7 +86,7 @@ def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), e
                     exitstatus=(0 if passed else 1) if exitstatus is None else exitstatus, folders=list(folders))
     suite = ET.Element("testsuite", name="pytest", tests=str(len(results)),
                        failures=str(sum(r["outcome"] == "failed" for r in results)), errors="0",
-                       skipped=str(sum(r["outcome"] in ("skipped", "blocked", "cannot") for r in results)), time="1.5")
+                       skipped=str(sum(r["outcome"] in ("not_run", "cannot") for r in results)), time="1.5")
     for r in results:
         case = ET.SubElement(suite, "testcase", classname="features.doc", name=f"test_{r['scenario']}", time="0.5")
         if r["outcome"] == "failed":
@@ -116,8 +115,8 @@ def test_steps_split_over_shards_count_as_done_and_the_verdict_is_pass(tmp_path,
     assert {ref: row.status for ref, row in rows.items()} == {"手順 1": DONE, "手順 2": DONE, "手順 3": DONE, "手順 4": CANNOT}
     assert [label for label, _, _ in rows["手順 3"].evidence] == ["S1 〔shard-a〕", "S3 〔shard-b〕"]
     assert merged["cover"]["passed"] and merged["reasons"] == []
-    assert merged["cover"]["counts"] == {"成功": 3}
-    assert merged["cover"]["trace_counts"] == {DONE: 3, FAILED: 0, NOT_DONE: 0, CANNOT: 1}
+    assert merged["cover"]["counts"] == no_other(合格=3)
+    assert merged["cover"]["trace_counts"] == no_other(合格=3, 実施不可=1)
     assert cli.main(["merge", str(a), str(b), "--out", str(tmp_path / "out")]) == 0
     assert "判定 合格" in capsys.readouterr().out
 
@@ -130,7 +129,8 @@ def test_a_failure_in_any_shard_wins_over_a_pass_in_another(tmp_path):
     assert rows["手順 1"].status == FAILED and rows["手順 3"].status == FAILED
     assert rows["手順 2"].status == DONE
     assert not merged["cover"]["passed"]
-    assert merged["reasons"] == ["シャード b が不合格です (失敗 1)"]
+    assert merged["reasons"] == ["シャード b の判定は不合格です (合格 0 ・ 不合格 1 ・ エラー 0 ・ 実施不可 0 ・ 免除 0 ・ 未実施 0)",
+                                 "不合格 1 件: S1 〔b〕"]
     # Two shards claiming one scenario with different results: both listed, named on the cover.
     assert [r["label"] for r in merged["results"] if r["scenario"] == "S1"] == ["S1 〔a〕", "S1 〔b〕"]
     assert merged["conflicts"] == [("doc/S1", [("a", "passed"), ("b", "failed")])]
@@ -163,7 +163,7 @@ def test_a_documented_step_no_shard_carried_out_fails_the_merge(tmp_path, capsys
     assert merged["reasons"] == ["実行対象のフォルダ (doc) の手順書の手順 1 件が未実施です: 手順 3"]
     assert cli.main(["merge", str(a), str(b), "--out", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
-    assert "判定 不合格" in out and "手順 3" in out
+    assert "判定 エラー" in out and "手順 3" in out  # not checked: an error of the run, not of the product
 
 
 def test_a_document_no_shard_set_out_to_run_is_outside_the_verdict(tmp_path):
@@ -179,7 +179,8 @@ def test_a_document_no_shard_set_out_to_run_is_outside_the_verdict(tmp_path):
     merged = merge.combine(merge.read([a, b]))
     assert not merged["cover"]["passed"]
     assert [m.folder for m, _ in merged["traced"]] == ["doc", "other"]
-    assert merged["reasons"][0] == "シャード b が不合格です (実行したシナリオなし)"
+    assert merged["reasons"][0] == "シャード b の判定はエラーです (合格 0 ・ 不合格 0 ・ エラー 0 ・ 実施不可 0 ・ 免除 0 ・ 未実施 0)"
+    assert merged["cover"]["verdict"] == "error"  # nothing failed: something was not checked
 
 
 def test_a_shard_that_did_not_end_normally_fails_the_merge(tmp_path):
@@ -189,10 +190,22 @@ def test_a_shard_that_did_not_end_normally_fails_the_merge(tmp_path):
     assert merged["reasons"] == ["シャード a の実行が正常に終わっていません (終了コード 2: 中断)"]
 
 
+def test_an_interrupted_shard_makes_the_merge_interrupted(tmp_path):
+    a = shard(tmp_path, "a", [result("S1"), result("S2"), result("S3")])
+    b = shard(tmp_path, "b", [result("S1", fail_at=1)], exitstatus=2)
+    data = json.loads((b / merge.RUN_FILE).read_text(encoding="utf-8"))
+    data["cover"].update(verdict="interrupted", interrupted={"signal": "SIGTERM", "at": 1_700_000_050.0})
+    (b / merge.RUN_FILE).write_text(json.dumps(data), encoding="utf-8")
+    merged = merge.combine(merge.read([a, b]))
+    assert merged["cover"]["verdict"] == "interrupted"
+    assert merged["reasons"][0].startswith("シャード b は中断されました (SIGTERM、")
+    assert "判定: 中断" in merge.render_html(merged)
+
+
 # --- the files ------------------------------------------------------------------------------
 
 def test_junit_holds_every_shard_s_suites_with_correct_totals(tmp_path):
-    a = shard(tmp_path, "a", [result("S1"), result("S2"), result("S3", "skipped")])
+    a = shard(tmp_path, "a", [result("S1"), result("S2"), result("S3", "cannot", reason="not here")])
     b = shard(tmp_path, "b", [result("S1", fail_at=1), result("S2")])
     # A third shard whose junit.xml is a bare <testsuite> without totals: they are counted.
     c = shard(tmp_path, "c", [result("S3")])
@@ -232,18 +245,30 @@ def test_the_merged_report_and_workbook_show_every_shard(tmp_path):
     assert cli.main(["merge", str(a), str(b), "--out", str(out)]) == 1
     html = (out / "report.html").read_text(encoding="utf-8")
     verdict = html.index("判定: 不合格")
-    assert verdict < html.index("不合格の理由") < html.index("シャード b が不合格です") < html.index("実施環境")
+    assert verdict < html.index("不合格の理由") < html.index("シャード b の判定は不合格です") < html.index("実施環境")
     assert "シャード a</td><td>ラボ doc (ラン run-a: ops 10.231.10.0/24) Docker Engine 24.0.7 (a)" in html
     assert "フェイルオーバー a 〔a〕" in html and "フェイルオーバー b 〔b〕" in html  # measurements of both
     assert "手順書のラボ — シャード b" in html and "apt-get update" in html  # each shard's lab, built how
     assert html.count('class="oat-scenario"') == 3 and "S3 〔b〕" in html
     assert "systemctl is-active web" in html  # a step's evidence
     book = load_workbook(out / "試験成績書.xlsx")
-    assert book.sheetnames == ["表紙", "集計", "試験項目", "E001", "E002", "E003"]
-    assert book["表紙"]["B6"].value == "不合格"
-    results = [row[workbook.COLUMN["判定"] - 1] for row in book["試験項目"].iter_rows(min_row=3, values_only=True)]
+    assert {"表紙", "試験項目"} <= set(book.sheetnames) and book.sheetnames[-3:] == ["E001", "E002", "E003"]
+    assert _beside(book["表紙"], "判定") == "不合格"
+    results = _column(book["試験項目"], ("判定", "結果"))
     assert results[0] == "合格" and results[2].startswith("不合格")
     assert book["E003"]["A1"].value == "エビデンス E003: S3 〔b〕"
+
+
+def _beside(ws, name: str):
+    """The value right of the cell that says `name` (the 試験成績書's layout may move it)."""
+    return next(row[i + 1] for row in ws.iter_rows(values_only=True) for i, v in enumerate(row[:-1]) if v == name)
+
+
+def _column(ws, names: tuple[str, ...]) -> list:
+    """The values under the first header cell that says one of `names`."""
+    rows = list(ws.iter_rows(values_only=True))
+    top, col = next((r, row.index(n)) for r, row in enumerate(rows[:3]) for n in names if n in row)
+    return [row[col] for row in rows[top + 1:] if row[col] is not None]
 
 
 def test_run_data_round_trips_its_traceability(tmp_path):
@@ -401,7 +426,7 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
 
     run = json.loads((pytester.path / "shard-a" / merge.RUN_FILE).read_text(encoding="utf-8"))
     assert run["format"] == merge.FORMAT and run["run_id"] and run["exitstatus"] == 0
-    assert run["folders"] == ["alpha"] and run["cover"]["passed"] and run["cover"]["counts"] == {"成功": 2}
+    assert run["folders"] == ["alpha"] and run["cover"]["passed"] and run["cover"]["counts"] == no_other(合格=2)
     assert [r["label"] for r in run["results"]] == ["DB に接続できる", "ウェブが起動している"]
     assert run["results"][0]["steps"][1]["commands"][0]["command"] == f"psql postgresql://oat:{MASK}@db/oat -c 'select 1'"
     assert run["traceability"] == []  # only the documents of the run's own folders (none here), never another's
@@ -430,7 +455,7 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
                 page.goto((out / "report.html").as_uri())
                 assert page.inner_text(".oat-verdict") == "判定: 不合格"
                 first = _first_screen_text(page)
-                assert "判定: 不合格" in first and "シャード shard-b が不合格です (失敗 1、成功 1)" in first
+                assert "判定: 不合格" in first and "シャード shard-b の判定は不合格です (合格 1 ・ 不合格 1 ・" in first
                 words = {w.lower() for w in re.findall(r"[A-Za-z]+", first)}
                 assert not words & set(ENGLISH), (words & set(ENGLISH), first)
                 body = page.inner_text("body")

@@ -5,8 +5,7 @@ import base64
 import time
 from pathlib import Path
 
-
-from oat.record.evidence import FAILED, NOT_RUN, PASSED, Attachment, Command, Step
+from oat.record.evidence import ERROR, FAILED, NOT_RUN, PASSED, Attachment, Command, Step
 from oat.render.report import (
     failure_headline,
     render_command,
@@ -31,11 +30,11 @@ def step(**changes) -> Step:
 
 # --- failure headline --------------------------------------------------------------------
 
-def test_failure_headline_names_the_step_and_the_cause():
-    failed = step(status=FAILED, error="LabError: tengine did not start")
+def test_failure_headline_names_the_step_how_it_failed_and_the_cause():
+    failed = step(status=ERROR, error="LabError: tengine did not start")
     headline = failure_headline(failed)
-    assert "When tengine is installed" in headline
-    assert "LabError: tengine did not start" in headline
+    assert headline == "エラーのステップ: 「When tengine is installed」 — 原因: LabError: tengine did not start"
+    assert failure_headline(step(status=FAILED, error="x")).startswith("不合格のステップ: ")
 
 
 def test_failure_headline_without_a_cause_says_unknown():
@@ -58,8 +57,8 @@ def test_render_steps_shows_each_step_with_its_status():
         step(keyword="Then", text="never reached", status=NOT_RUN, duration=0.0),
     ])
     assert html.startswith('<table class="oat-steps">')
-    for status in (PASSED, FAILED, NOT_RUN):
-        assert f'<td class="oat-status oat-{status}">{status}</td>' in html
+    for status, word in ((PASSED, "合格"), (FAILED, "不合格"), (NOT_RUN, "未実施")):
+        assert f'<td class="oat-status oat-{status}">{word}</td>' in html
     assert "Given a lab" in html and "When it breaks" in html and "Then never reached" in html
     assert '<div class="oat-bad">boom</div>' in html
 
@@ -207,20 +206,31 @@ def test_render_lab_lists_the_setup_commands():
 
 def test_the_cover_puts_the_verdict_and_the_failures_first():
     from oat.render.report import render_cover
-    html = render_cover({"passed": False, "counts": {"成功": 3, "失敗": 1}, "started": 0.0, "ended": 65.0,
-                         "version": "abc123", "trace_counts": {"成功": 5, "未実施": 2},
-                         "failures": [{"label": "DB が停止している", "refs": ["概要 問題の解決"],
-                                       "html": '<div class="oat-failure">失敗したステップ: …</div>'}]})
-    assert html.index("判定: 不合格") < html.index("失敗: DB が停止している")
+    html = render_cover({"verdict": "failed", "passed": False, "counts": {"合格": 3, "不合格": 1}, "started": 0.0,
+                         "ended": 65.0, "version": "abc123", "trace_counts": {"合格": 5, "未実施": 2},
+                         "reasons": ["不合格 1 件: DB が停止している"],
+                         "failures": [{"label": "DB が停止している", "refs": ["概要 問題の解決"], "outcome": "failed",
+                                       "html": '<div class="oat-failure">不合格のステップ: …</div>'}]})
+    assert html.index("判定: 不合格") < html.index("不合格の理由") < html.index("不合格: DB が停止している")
     assert "(手順書: 概要 問題の解決)" in html
-    assert "<td>失敗</td><td>1</td>" in html and "oat abc123" in html and "1 分 5 秒" in html
-    assert "成功 5 ・ 未実施 2" in html
+    assert "<td>不合格</td><td>1</td>" in html and "oat abc123" in html and "1 分 5 秒" in html
+    assert "合格 5 ・ 未実施 2" in html
+    assert "手順書の手順のうち 2 件が未実施です" in html
+
+
+def test_an_interrupted_cover_says_so_with_the_signal_and_the_time():
+    from oat.render.report import render_cover
+    html = render_cover({"verdict": "interrupted", "passed": False, "counts": {"合格": 1}, "started": 0.0,
+                         "ended": 1.0, "version": "v", "reasons": ["中断: SIGTERM (2025-05-01 12:00:00)"]})
+    assert '<div class="oat-verdict oat-interrupted">判定: 中断</div>' in html
+    assert "<li>中断: SIGTERM (2025-05-01 12:00:00)</li>" in html and "不合格" not in html
 
 
 def test_a_passing_cover_says_passed():
     from oat.render.report import render_cover
-    html = render_cover({"passed": True, "counts": {"成功": 3}, "started": 0.0, "ended": 1.0, "version": "v"})
-    assert "判定: 合格" in html and "失敗:" not in html
+    html = render_cover({"verdict": "passed", "passed": True, "counts": {"合格": 3}, "started": 0.0, "ended": 1.0,
+                         "version": "v", "reasons": []})
+    assert "判定: 合格" in html and "不合格" not in html and "の理由" not in html
 
 
 def test_measurements_chart_the_rtos_against_the_target():

@@ -49,13 +49,13 @@ def project(pytester, monkeypatch):
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "load"]], ids=["serial", "xdist"])
 def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
-    result = project.runpytest_subprocess("-p", "no:oat", 
+    result = project.runpytest_subprocess("-p", "no:oat",
         *workers, "--html=r.html", "--self-contained-html", "--cucumberjson=c.json", "--junitxml=j.xml",
         "--workbook=w.xlsx")
     result.assert_outcomes(passed=1, failed=1)
     html = (project.path / "r.html").read_text(encoding="utf-8")
     verdict = html.index("判定: 不合格")
-    headline = html.index("失敗したステップ: 「ならば &quot;rabbitmq-server&quot; サービスが起動している」")
+    headline = html.index("不合格のステップ: 「ならば &quot;rabbitmq-server&quot; サービスが起動している」")
     assert verdict < headline < html.index('id="results-table"')
     # Nothing of pytest-html's English before the verdict; its environment table moved below.
     assert "Report generated on" not in html and "<h2>Summary</h2>" not in html
@@ -107,7 +107,7 @@ def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypa
     result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html")
     result.assert_outcomes(failed=1)
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
-    headline = html.index("失敗したステップ: 「ならば ログイン画面が表示される」")
+    headline = html.index("不合格のステップ: 「ならば ログイン画面が表示される」")
     shot = html.index("失敗時の ブラウザの画面 (file://", headline)
     assert html.index('src="data:image/png;base64,', shot) < html.index('id="results-table"')
     assert "the page shows &#x27;セッションの有効期限が切れました&#x27;" in html
@@ -130,17 +130,18 @@ def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(py
     pytester.makeconftest(CONFTEST.replace('"oat.plugin.report"]', '"oat.plugin.report", "oat.plugin.procedure"]'))
     pytester.makefile(".feature", procedure=PROCEDURE_FEATURE)
     pytester.makepyfile(test_procedure='from pytest_bdd import scenarios\nscenarios("procedure.feature")\n')
-    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html", "--workbook=w.xlsx",
+    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html", "--workbook=w.xlsx", "-rs",
                                            *(["--keep-going"] if keep_going else []))
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
     if keep_going:
         result.assert_outcomes(passed=2, failed=1)
-        assert "未実行 (先の失敗による)" not in html
+        assert "未実施</td><td>0</td>" in html
         return
     result.assert_outcomes(passed=1, failed=1, skipped=1)
-    assert "未実行 (先の失敗による)</td><td>1</td>" in html
+    assert "未実施</td><td>1</td>" in html
     assert "三つ目 ← 「二つ目」の失敗" in html
-    assert html.index("失敗: 二つ目") < html.index("三つ目 ← 「二つ目」の失敗")
+    assert html.index("不合格: 二つ目") < html.index("三つ目 ← 「二つ目」の失敗")
+    result.stdout.fnmatch_lines(["*SKIPPED*未実施: 同じラボで先に実行したシナリオ「二つ目」が不合格だったため*"])
     evidence = load_workbook(pytester.path / "w.xlsx")["E003"]
     assert evidence["A3"].value == "未実施: 同じラボで先に実行した「二つ目」が失敗したため"
 

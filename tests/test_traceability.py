@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from oat.model import traceability as tr
 from oat.errors import LabError
+from oat.model import traceability as tr
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "features"
@@ -48,7 +48,7 @@ def result(scenario, steps, outcome="passed", label=None):
 
 
 def test_every_item_gets_a_status(mapping):
-    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "成功"), ("もし 構築する", "成功")])])
+    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "passed"), ("もし 構築する", "passed")])])
     assert [(r.item.ref, r.status) for r in rows] == [
         ("(1)", tr.DONE), ("(2)", tr.DONE), ("(3) Windows", tr.CANNOT), ("(4)", tr.NOT_DONE), ("(5)", tr.NOT_DONE)]
     assert rows[2].reason == "Windows サーバはない"
@@ -57,33 +57,53 @@ def test_every_item_gets_a_status(mapping):
 
 
 def test_only_the_picked_steps_are_shown_and_judged(mapping):
-    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "成功"), ("もし 構築する", "失敗")], "failed")])
-    assert rows[0].status == tr.DONE and rows[0].evidence[0][2] == [("もし 設計する", "成功", 0.1)]
+    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "passed"), ("もし 構築する", "failed")], "failed")])
+    assert rows[0].status == tr.DONE and rows[0].evidence[0][2] == [("もし 設計する", "passed", 0.1)]
+    assert rows[1].status == "failed" and rows[1].status.word == "不合格"
     assert rows[1].status == tr.FAILED
 
 
 def test_a_step_never_reached_is_not_done(mapping):
-    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "失敗"), ("もし 構築する", "未実行")], "failed")])
+    rows = tr.trace(mapping, [result("構築する", [("もし 設計する", "failed"), ("もし 構築する", "not_run")], "failed")])
     assert rows[0].status == tr.FAILED
     assert rows[1].status == tr.NOT_DONE and "止まりました" in rows[1].reason
 
 
 def test_every_example_of_an_outline_counts(mapping):
-    results = [result("<部品> を止める", [("もし DB を止める", "成功")], label="DB を止める"),
-               result("<部品> を止める", [("もし キュー を止める", "失敗")], "failed", label="キュー を止める")]
+    results = [result("<部品> を止める", [("もし DB を止める", "passed")], label="DB を止める"),
+               result("<部品> を止める", [("もし キュー を止める", "failed")], "failed", label="キュー を止める")]
     row = tr.trace(mapping, results)[4]
     assert row.status == tr.FAILED
     assert [label for label, _, _ in row.evidence] == ["DB を止める", "キュー を止める"]
 
 
 def test_results_of_another_folder_do_not_count(mapping):
-    other = result("構築する", [("もし 設計する", "成功")])
+    other = result("構築する", [("もし 設計する", "passed")])
     other["folder"] = "tengine"
     assert tr.trace(mapping, [other])[0].status == tr.NOT_DONE
 
 
 def test_counts(mapping):
-    assert tr.counts(tr.trace(mapping, [])) == {tr.DONE: 0, tr.FAILED: 0, tr.NOT_DONE: 4, tr.CANNOT: 1}
+    assert tr.counts(tr.trace(mapping, [])) == {"合格": 0, "不合格": 0, "エラー": 0, "実施不可": 1, "免除": 0, "未実施": 4}
+
+
+def test_a_step_that_raised_is_an_error_and_a_failed_check_wins_over_it(mapping):
+    erred = result("構築する", [("もし 設計する", "error"), ("もし 構築する", "not_run")], "error")
+    erred["failure"] = {"headline": "エラーのステップ: 「もし 設計する」 — 原因: server 'db' does not answer"}
+    rows = tr.trace(mapping, [erred])
+    assert rows[0].status == tr.ERROR and rows[0].reason == erred["failure"]["headline"]
+    assert rows[1].status == tr.NOT_DONE
+    outline = [result("<部品> を止める", [("もし DB を止める", "error")], "error", label="DB を止める"),
+               result("<部品> を止める", [("もし キュー を止める", "failed")], "failed", label="キュー を止める")]
+    assert tr.trace(mapping, outline)[4].status == tr.FAILED
+
+
+def test_a_waived_failure_makes_its_steps_waived_with_who_and_why(mapping):
+    waived = result("構築する", [("もし 設計する", "passed"), ("もし 構築する", "failed")], "waived")
+    waived["waiver"] = {"text": "既知の不具合 (承認: 山田、期限 2099-12-31)"}
+    rows = tr.trace(mapping, [waived])
+    assert [(r.status, r.reason) for r in rows[:2]] == [
+        (tr.DONE, ""), (tr.WAIVED, "既知の不具合 (承認: 山田、期限 2099-12-31)")]
 
 
 @pytest.mark.parametrize("text, message", [

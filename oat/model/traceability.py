@@ -22,11 +22,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oat.model import yamlfile
 from oat.errors import LabError
+from oat.model import yamlfile
+from oat.record.outcome import Outcome
+from oat.record.outcome import counts as outcome_counts
 
-DONE, FAILED, NOT_DONE, CANNOT = "成功", "失敗", "未実施", "実施不可"
-STEP_PASSED, STEP_FAILED = "成功", "失敗"   # oat.record.evidence's step statuses
+# A documented step's status in a run (oat.record.outcome's words).
+DONE, FAILED, ERROR, NOT_DONE, CANNOT, WAIVED = (Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.NOT_RUN,
+                                                 Outcome.CANNOT, Outcome.WAIVED)
 _SCENARIO = re.compile(r"^\s*(?:シナリオ|シナリオアウトライン|シナリオテンプレート):\s*(.+?)\s*$")
 _STEP = re.compile(r"^\s*(?:前提|もし|ならば|かつ|しかし|\*)\s*(.+?)\s*$")
 
@@ -92,14 +95,7 @@ def load(path: Path) -> Mapping:
 
 def check_against_features(mapping: Mapping, feature_files: list[Path]) -> list[str]:
     """What in the mapping names a scenario or step the features do not have."""
-    scenarios: dict[str, list[str]] = {}
-    for path in feature_files:
-        current = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if (m := _SCENARIO.match(line)):
-                current = scenarios.setdefault(m.group(1), [])
-            elif current is not None and (m := _STEP.match(line)):
-                current.append(m.group(1))
+    scenarios = scenarios_of(feature_files)
     problems = []
     for item in mapping.items:
         for name in item.scenarios:
@@ -112,11 +108,34 @@ def check_against_features(mapping: Mapping, feature_files: list[Path]) -> list[
     return problems
 
 
+def scenarios_of(feature_files: list[Path]) -> dict[str, list[str]]:
+    """Each scenario of the feature files, by its name as written, with its steps' texts."""
+    scenarios: dict[str, list[str]] = {}
+    for path in feature_files:
+        current = None
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if (m := _SCENARIO.match(line)):
+                current = scenarios.setdefault(m.group(1), [])
+            elif current is not None and (m := _STEP.match(line)):
+                current.append(m.group(1))
+    return scenarios
+
+
+def item_number(mapping: Mapping, index: int) -> str:
+    """The 試験項目番号 of the mapping's item at `index` (0-based): FOLDER-001, FOLDER-002 …"""
+    return f"{mapping.folder}-{index + 1:03d}"
+
+
 def trace(mapping: Mapping, results: list[dict]) -> list[Row]:
     """Each item of the document with its status in this run.
 
     results: the scenarios run, each {"folder", "scenario", "label", "outcome", "steps":
-    [{"title", "status", "duration"}]} (label tells the examples of an outline apart)."""
+    [{"title", "status", "duration"}]} (label tells the examples of an outline apart; a waived
+    scenario's "waiver" holds the text that says by whom and why).
+
+    An item's status, the first that holds: 不合格 (a step it picks failed a check), エラー (one
+    raised anything else), 未実施 (one was not reached, a scenario was not run), 免除 (its
+    failure is waived), 実施不可, 合格."""
     rows = []
     for item in mapping.items:
         if item.not_applicable:
@@ -127,35 +146,42 @@ def trace(mapping: Mapping, results: list[dict]) -> list[Row]:
             continue
         ran = [r for r in results if r["folder"] == mapping.folder and r["scenario"] in item.scenarios]
         missing = [name for name in item.scenarios if not any(r["scenario"] == name for r in ran)]
-        row = Row(item, DONE)
+        found: list[tuple[Outcome, str]] = []
+        evidence = []
         for result in ran:
-            if result["outcome"] == "cannot":
-                row.evidence.append((result["label"], result["outcome"], []))
-                if row.status == DONE:
-                    row.status, row.reason = CANNOT, result["reason"]
-                continue
-            if result["outcome"] == "blocked":
-                row.evidence.append((result["label"], result["outcome"], []))
-                if row.status != FAILED:
-                    row.status, row.reason = NOT_DONE, f"「{result['blocked_by']}」が失敗したため未実行"
+            outcome = Outcome.of(result["outcome"])
+            if outcome in (CANNOT, NOT_DONE):
+                evidence.append((result["label"], result["outcome"], []))
+                found.append((outcome, result.get("reason", "") if outcome == CANNOT
+                               else f"「{result.get('blocked_by', '?')}」が失敗したため未実施"))
                 continue
             steps = [s for s in result["steps"] if not item.steps or any(t in s["title"] for t in item.steps)]
-            row.evidence.append((result["label"], result["outcome"],
-                                 [(s["title"], s["status"], s["duration"]) for s in steps]))
-            statuses = {s["status"] for s in steps}
-            if STEP_FAILED in statuses or (not steps and result["outcome"] == "failed"):
-                row.status = FAILED
-            elif row.status != FAILED and (not steps or statuses - {STEP_PASSED}):
-                row.status, row.reason = NOT_DONE, "シナリオがこのステップの前で止まりました"
-        if missing and row.status != FAILED:
-            row.status = NOT_DONE
-            row.reason = "このランで実行されていないシナリオ: " + "、".join(missing)
-        rows.append(row)
+            evidence.append((result["label"], result["outcome"],
+                             [(s["title"], s["status"], s["duration"]) for s in steps]))
+            statuses = {Outcome.of(s["status"]) for s in steps}
+            failed = next((o for o in (FAILED, ERROR) if o in statuses), None)
+            if failed is None and not steps and outcome.failing:
+                failed = outcome
+            if failed is None and not steps and outcome == WAIVED:
+                failed = Outcome.of(result.get("waived", FAILED))
+            if failed is not None:
+                if outcome == WAIVED:
+                    found.append((WAIVED, result.get("waiver", {}).get("text", "")))
+                else:
+                    found.append((failed, result.get("failure", {}).get("headline", "")))
+            elif not steps or statuses - {DONE}:
+                found.append((NOT_DONE, "シナリオがこのステップの前で止まりました"))
+        if missing:
+            found.append((NOT_DONE, "このランで実行されていないシナリオ: " + "、".join(missing)))
+        status, reason = min(found, key=lambda f: _RANK[f[0]]) if found else (DONE, "")
+        rows.append(Row(item, status, reason, evidence))
     return rows
 
 
+# Which status an item takes when its scenarios differ: the first in this order.
+_RANK = {FAILED: 0, ERROR: 1, NOT_DONE: 2, WAIVED: 3, CANNOT: 4, DONE: 5}
+
+
 def counts(rows: list[Row]) -> dict[str, int]:
-    found = {DONE: 0, FAILED: 0, NOT_DONE: 0, CANNOT: 0}
-    for row in rows:
-        found[row.status] += 1
-    return found
+    """Every outcome's word with the number of documented steps that ended in it."""
+    return outcome_counts(row.status for row in rows)

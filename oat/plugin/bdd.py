@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from oat.record.outcome import Outcome
+
 left_out_key = pytest.StashKey[dict]()  # on a test item: why its scenario is not run, as report data
 set_up_for_key = pytest.StashKey[str]()  # on a test item run as set-up (-k): the scenario that needs it
 AS_SET_UP = "前提として実行"
@@ -20,7 +22,8 @@ def scenario_of(item) -> tuple[str, str] | None:
 
 
 def leave_out(item, outcome: str, why: str, **detail) -> None:
-    """Skip a scenario before its first step; the report shows it with `outcome` ("blocked":
-    未実行, "cannot": 実施不可) and `detail` (oat.plugin.procedure turns this into report data)."""
-    item.stash[left_out_key] = {"outcome": outcome, **detail}
+    """Skip a scenario before its first step; the report shows it with `outcome` (an id or word
+    of oat.record.outcome: not_run 未実施, cannot 実施不可) and `detail` (oat.plugin.procedure turns
+    this into report data)."""
+    item.stash[left_out_key] = {"outcome": Outcome.of(outcome).value, **detail}
     pytest.skip(why)

@@ -2,7 +2,7 @@
 
 Once a scenario of a folder fails, the lab is no longer in the state the scenarios after it
 need (a DB left stopped, a group half moved), and their failures would say nothing about the
-defect. So they are not run: each is reported as 未実行, naming the scenario whose failure
+defect. So they are not run: each is reported as 未実施, naming the scenario whose failure
 blocked it, and the first real failure is the one the report leads with. `--keep-going` runs
 them anyway (to see everything a broken build breaks, at the price of follow-on failures).
 
@@ -23,10 +23,11 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from oat.plugin.bdd import leave_out, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.report import scenario_key
+from oat.record.outcome import Outcome
 
-BLOCKED = "未実行"
+BLOCKED = Outcome.NOT_RUN
 INDEPENDENT = "独立"  # tag: the scenario's own 前提 steps make what it needs
-first_failure_key = pytest.StashKey[dict]()   # feature folder -> the label of its first failed scenario
+first_failure_key = pytest.StashKey[dict]()   # feature folder -> (label, outcome word) of its first failed scenario
 deselected_key = pytest.StashKey[list]()      # items left out by -k / -m
 
 
@@ -34,7 +35,7 @@ deselected_key = pytest.StashKey[list]()      # items left out by -k / -m
 def pytest_addoption(parser):
     parser.getgroup("oat").addoption(
         "--keep-going", action="store_true",
-        help="run a folder's later scenarios after one has failed (by default they are reported as 未実行)")
+        help=f"run a folder's later scenarios after one has failed (by default they are reported as {BLOCKED.word})")
 
 
 def pytest_configure(config):
@@ -113,8 +114,9 @@ def pytest_runtest_setup(item):
         return
     first = item.config.stash[first_failure_key].get(found[0])
     if first:
-        leave_out(item, "blocked", f"{BLOCKED}: 同じラボで先に実行したシナリオ「{first}」が失敗したため",
-                  blocked_by=first)
+        label, word = first
+        leave_out(item, BLOCKED, f"{BLOCKED.word}: 同じラボで先に実行したシナリオ「{label}」が{word}だったため",
+                  blocked_by=label)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -129,10 +131,12 @@ def pytest_runtest_makereport(item, call):
     if left_out and report.when == "setup":
         # Plain data, like the report plugin's: it reaches the controller under pytest-xdist.
         report.oat_scenario = {"folder": folder, "scenario": written, "label": _label(item, written),
-                               "started": time.time(), "steps": [], **left_out}
+                               "name": _label(item, written), "started": time.time(), "duration": 0.0,
+                               "steps": [], **left_out}
     elif report.failed and report.when in ("setup", "call"):
         ran = item.stash.get(scenario_key, None)  # the label as run, once its steps started
-        item.config.stash[first_failure_key].setdefault(folder, ran[2] if ran else _label(item, written))
+        word = Outcome.of(getattr(report, "oat_outcome", None) or Outcome.FAILED).word
+        item.config.stash[first_failure_key].setdefault(folder, (ran[2] if ran else _label(item, written), word))
 
 
 def _label(item, written: str) -> str:

@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import time
+from html import escape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest_html
 from pytest_bdd.reporting import ReportContext, test_report_context_registry
 from pytest_metadata.plugin import metadata_key
 
-from oat.plugin.bdd import AS_SET_UP, set_up_for_key
+from oat.plugin.bdd import AS_SET_UP, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.lab import labs_key, recorder_key
 from oat.plugin.project import project_of
 from oat.plugin.web import browser_key
@@ -30,11 +31,13 @@ from oat import mutants
 from oat.record import merge
 from oat.model import traceability
 from oat.render import workbook
-from oat.errors import LabError
+from oat.errors import FeatureError, LabError
 from oat.record.evidence import Command, one_line
+from oat.record.outcome import Outcome, Verdict, counts, counts_line, interruption, judge, of_exception
 from oat.render.report import (FAILURE_CONTEXT, errata_rows, failure_headline, japanese_first_screen, render_cover,
                         render_errata, render_failure, render_lab, render_measurements, render_steps,
                         render_traceability)
+from oat.render.timewords import clock
 
 started_key = pytest.StashKey[float]()
 errata_key = pytest.StashKey[list]()  # the documents' Errata, each with what it applied
@@ -44,7 +47,9 @@ step_types_key = pytest.StashKey[list]()  # on a test item: given/when/then of e
 step_inputs_key = pytest.StashKey[list]()  # on a test item: each step's docstring and table, as written
 tester_key = pytest.StashKey[tuple]()  # (who runs the scenarios, how oat knows: --tester, OAT_TESTER, the OS user)
 run_key = pytest.StashKey[dict]()  # what the report shows of the whole run (see _shared)
-interrupted_key = pytest.StashKey[bool]()  # the run was interrupted (Ctrl-C, SIGTERM)
+interrupted_key = pytest.StashKey[dict]()  # the run was interrupted (Ctrl-C, SIGTERM): its signal and when
+stopped_key = pytest.StashKey[str]()  # the run was stopped on an error (pytest.exit): the line it said
+outcome_key = pytest.StashKey[str]()  # on a test item: its outcome (oat.record.outcome's id)
 SHARED = ("labs", "errata", "measurements")  # what only the process that ran the scenarios knows
 
 
@@ -64,7 +69,7 @@ def pytest_configure(config):
     _config = config
     config.stash[started_key] = time.time()
     config.stash[errata_key] = []
-    config.stash[run_key] = {"results": [], "counts": {}, "report_seconds": 0.0, "version": "unknown",
+    config.stash[run_key] = {"results": [], "outcomes": [], "errors": [], "report_seconds": 0.0, "version": "unknown",
                              "from_workers": {key: [] for key in SHARED}}
     # Listing the scenarios (--collect-only) must not replace the last run's proof.
     if not runs_features(config) or hasattr(config, "workerinput") or config.option.collectonly:
@@ -195,7 +200,7 @@ def _gather_failure_context(request, recorder, step) -> None:
 def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception):
     recorder = request.config.stash[recorder_key]
     recorder.start_step(_index(scenario, step))
-    recorder.end_step(AssertionError(f"ステップ定義がありません: {step.keyword} {step.name}"))
+    recorder.end_step(FeatureError(f"ステップ定義がありません: {step.keyword} {step.name}"))
 
 
 def _index(scenario, step) -> int:
@@ -215,10 +220,18 @@ def pytest_runtest_makereport(item, call):
     if call.excinfo is not None and call.excinfo.errisinstance(LabError):
         # Lab problems are explained by their message; a traceback only hides it.
         report.longrepr = f"{item.nodeid}: {one_line(call.excinfo.value)}"
+    if report.when == "teardown":
+        if outcome_key in item.stash:  # junit.xml takes a test case's properties from its teardown
+            report.user_properties.append(("oat.outcome", Outcome.of(item.stash[outcome_key]).word))
+        return
+    report.oat_outcome = _outcome(item, report, call)  # plain data: it reaches the xdist controller
+    if report.oat_outcome is not None:
+        item.stash[outcome_key] = report.oat_outcome
     if report.when != "call" and not (report.when == "setup" and report.failed):
         return
     if recorder.key != item.nodeid:
-        return  # not a scenario, or it failed before its first step
+        _before_its_steps(item, report)  # a scenario whose set-up failed (or not a scenario)
+        return
     started = time.perf_counter()
     failed = recorder.failed_step
     extras = getattr(report, "extras", [])
@@ -231,18 +244,51 @@ def pytest_runtest_makereport(item, call):
     inputs = item.stash.get(step_inputs_key, [])
     report.oat_scenario = {
         "folder": folder, "scenario": written, "label": label, "started": began,
-        "outcome": "failed" if report.failed else report.outcome,
+        "outcome": report.oat_outcome, "name": item.stash.get(scenario_key, (folder, written, label))[2],
+        "duration": report.duration,
         "tester": tester(item.config)[0],
         "steps": [_step_data(s, types[i] if i < len(types) else "", *(inputs[i] if i < len(inputs) else ()))
                   for i, s in enumerate(recorder.steps)],
     }
     if report.failed and failed is not None:
-        html = render_failure(failed) + html
-        report.longrepr = f"{failure_headline(failed)}\n\n{report.longreprtext}"
         report.oat_scenario["failure"] = {"headline": failure_headline(failed), "html": render_failure(failed)}
+        html = render_failure(failed) + html
+    if report.failed and failed is not None:
+        report.longrepr = f"{failure_headline(failed)}\n\n{report.longreprtext}"
     extras.append(pytest_html.extras.html(html))
     report.extras = extras
     item.config.stash[run_key]["report_seconds"] += time.perf_counter() - started
+
+
+def _outcome(item, report, call) -> str | None:
+    """A test's outcome (oat.record.outcome) from the report of the phase that decides it: its
+    call, or a set-up that failed (エラー: nothing was checked) or left it out."""
+    if report.when == "call":
+        if report.failed:
+            return (of_exception(call.excinfo.value) if call.excinfo is not None else Outcome.ERROR).value
+        return (Outcome.PASSED if report.passed else Outcome.CANNOT).value
+    if report.when == "setup" and report.failed:
+        return Outcome.ERROR.value
+    if report.when == "setup" and report.skipped:
+        left_out = item.stash.get(left_out_key, None)
+        return Outcome.of(left_out["outcome"]).value if left_out else Outcome.CANNOT.value
+    return None
+
+
+def _before_its_steps(item, report) -> None:
+    """A scenario that failed before its first step (its lab could not be made): エラー, as
+    report data of its own, so that the report, the history and waivers see it."""
+    found = scenario_of(item)
+    if found is None or not report.failed:
+        return
+    folder, written = found
+    callspec = getattr(item, "callspec", None)
+    label = f"{written} [{callspec.id}]" if callspec is not None else written
+    cause = next((line.strip() for line in reversed(report.longreprtext.strip().splitlines()) if line.strip()), "")
+    headline = f"{Outcome.ERROR.word}: シナリオの準備 (最初のステップの前) — 原因: {cause.removeprefix('E ').strip()}"
+    report.oat_scenario = {"folder": folder, "scenario": written, "label": label, "name": label, "started": time.time(),
+                           "outcome": Outcome.ERROR.value, "duration": report.duration, "steps": [],
+                           "failure": {"headline": headline, "html": f'<div class="oat-failure">{escape(headline)}</div>'}}
 
 
 def _step_data(step, kind: str, docstring: str | None = None, table: list | None = None) -> dict:
@@ -271,18 +317,20 @@ def pytest_runtest_logreport(report):
         report.bdd_scenario, report.bdd_name = context.scenario, context.name
     elif getattr(report, "bdd_scenario", None) is not None:  # arrived from a worker
         test_report_context_registry[report] = ReportContext(scenario=report.bdd_scenario, name=report.bdd_name)
+        context = test_report_context_registry[report]
+    if context is not None and getattr(report, "oat_outcome", None):  # cucumber.json: the outcome as a tag
+        tag = f"oat-outcome:{Outcome.of(report.oat_outcome).word}"
+        if tag not in context.scenario.setdefault("tags", []):
+            context.scenario["tags"].append(tag)
     yield
     if _config is None:
         return
     run = _config.stash[run_key]
-    if report.when == "call" or (report.failed and report.when == "setup") or (report.skipped and report.when == "setup"):
-        name = {"passed": "成功", "failed": "失敗", "skipped": "スキップ"}[report.outcome]
-        name = {"blocked": BLOCKED_COUNT, "cannot": CANNOT_COUNT}.get(
-            getattr(report, "oat_scenario", {}).get("outcome"), name)
-        run["counts"][name] = run["counts"].get(name, 0) + 1
-    elif report.failed and report.when == "teardown":
-        run["counts"]["後処理の失敗"] = run["counts"].get("後処理の失敗", 0) + 1
     scenario = getattr(report, "oat_scenario", None)
+    if getattr(report, "oat_outcome", None):
+        run["outcomes"].append((scenario["label"] if scenario else report.nodeid, report.oat_outcome))
+    elif report.failed and report.when == "teardown":
+        run["errors"].append(f"後処理でエラー: {report.nodeid}")
     if scenario and report.when in ("call", "setup"):
         run["results"].append(scenario)
 
@@ -309,7 +357,7 @@ def pytest_sessionfinish(session):
                             results=config.stash[run_key]["results"], run_id=labs.run_id if labs else "",
                             exitstatus=session.exitstatus, folders=_folders(config))
     book = config.getoption("workbook_path", None)
-    if book and config.stash[run_key]["counts"]:
+    if book and config.stash[run_key]["outcomes"]:
         started = time.perf_counter()
         summary = _summary(config)
         workbook.write(Path(book), cover=summary["cover"], traced=summary["traced"],
@@ -372,21 +420,27 @@ def pytest_html_report_title(report):
     report.title = "運用受入テスト報告書 (oat)"  # set at start; the verdict opens the summary
 
 
-BLOCKED_COUNT = "未実行 (先の失敗による)"
-CANNOT_COUNT = "実施不可"  # left out on purpose (a disruptive scenario on servers not disposable)
-
-
-def _passed(config) -> bool:
-    """合格: something ran, nothing failed or was left unrun, and the run was not cut short."""
-    counts = config.stash[run_key]["counts"]
-    return (bool(counts) and not config.stash.get(interrupted_key, False)
-            and not any(k not in ("成功", "スキップ", CANNOT_COUNT) and n for k, n in counts.items()))
-
-
 def pytest_keyboard_interrupt(excinfo):
-    """Ctrl-C or SIGTERM: whatever ran, the run is not a pass (its report must not say 合格)."""
-    if _config is not None:
-        _config.stash[interrupted_key] = True
+    """Ctrl-C or SIGTERM: whatever ran, the verdict is 中断, with the signal and the time;
+    a run stopped on an error (pytest.exit) is エラー, with the line it said."""
+    if _config is None:
+        return
+    stop = interruption(excinfo.value, time.time())
+    if stop is not None:
+        _config.stash[interrupted_key] = stop
+    else:
+        _config.stash[stopped_key] = next(iter(str(excinfo.value).strip().splitlines()), type(excinfo.value).__name__)
+
+
+def _verdict(config) -> dict:
+    """The run's verdict (oat.record.outcome.judge) and why, as the cover keeps them."""
+    run = config.stash[run_key]
+    stop = config.stash.get(interrupted_key, None)
+    stopped = config.stash.get(stopped_key, None)
+    judged = judge(run["outcomes"], interrupted=[f"中断: {stop['signal']} ({clock(stop['at'])})"] if stop else [],
+                   errors=[*run["errors"], *([f"実行が止まりました: {stopped}"] if stopped else [])])
+    return {"verdict": judged.verdict.value, "passed": judged.passed, "reasons": list(judged.reasons),
+            "interrupted": stop}
 
 
 def _summary(config) -> dict:
@@ -412,11 +466,12 @@ def _summarize(config) -> dict:
             for label, _, _ in row.evidence:
                 refs.setdefault(label, []).append(row.item.ref)
     all_rows = [row for _, rows in traced for row in rows]
-    failures = [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"]["html"]}
-                for r in run["results"] if r.get("failure")]
-    blocked = [(r["label"], r["blocked_by"]) for r in run["results"] if r.get("outcome") == "blocked"]
+    failures = [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"]["html"],
+                 "outcome": r["outcome"]} for r in run["results"] if r.get("failure") and Outcome.of(r["outcome"]).failing]
+    blocked = [(r["label"], r["blocked_by"]) for r in run["results"]
+               if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")]
     cover = {
-        "passed": _passed(config), "counts": run["counts"], "started": config.stash[started_key],
+        **_verdict(config), "counts": counts(o for _, o in run["outcomes"]), "started": config.stash[started_key],
         "ended": time.time(), "version": run["version"], "failures": failures,
         "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.result_for(project_of(config).root, _folders(config)),
         "trace_counts": traceability.counts(all_rows) if all_rows else {},
@@ -449,6 +504,18 @@ def pytest_html_results_summary(prefix, summary, postfix, session):
         prefix.append(render_errata(shown["errata"]))
     prefix.append(render_lab(shown["labs"], config.stash[started_key], time.time()))
     config.stash[run_key]["report_seconds"] += time.perf_counter() - started
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The verdict and the counts in one line, `[oat] 判定 不合格: 合格 3 ・ 不合格 1 ・ …`."""
+    run = config.stash.get(run_key, None)
+    if (run is None or hasattr(config, "workerinput") or config.option.collectonly
+            or not (run["results"] or runs_features(config))):
+        return
+    cover = _summary(config)["cover"]
+    stop = cover.get("interrupted")
+    said = Verdict(cover["verdict"]).word + (f" ({stop['signal']}、{clock(stop['at'])})" if stop else "")
+    terminalreporter.write_line(f"[oat] 判定 {said}: {counts_line(cover['counts'])}")
 
 
 def pytest_metadata(metadata, config):

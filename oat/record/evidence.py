@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from oat.errors import OatError
 from oat.record.masking import MASK, Masker  # noqa: F401 - the recorder's masker, and its mask
+from oat.record.outcome import Outcome, of_exception
 
 
 @dataclass
@@ -41,14 +42,16 @@ class Attachment:
     content: bytes | str
 
 
-PASSED, FAILED, NOT_RUN = "成功", "失敗", "未実行"
+# A step's status: 合格, 不合格 (an AssertionError), エラー (anything else raised), 未実施. Kept as
+# the outcome's id, a plain str: step data crosses from xdist workers.
+PASSED, FAILED, ERROR, NOT_RUN = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.NOT_RUN
 
 
 @dataclass
 class Step:
     keyword: str
     text: str
-    status: str = NOT_RUN
+    status: str = NOT_RUN.value
     duration: float = 0.0
     error: str = ""
     commands: list[Command] = field(default_factory=list)
@@ -91,10 +94,8 @@ class Recorder:
         if step is None:
             return
         step.duration = time.monotonic() - step._started
-        if error is None:
-            step.status = PASSED
-        else:
-            step.status = FAILED
+        step.status = of_exception(error).value
+        if error is not None:
             step.error = self.mask(one_line(error))
         self.current = None
 
@@ -147,7 +148,8 @@ class Recorder:
 
     @property
     def failed_step(self) -> Step | None:
-        return next((s for s in self.steps if s.status == FAILED), None)
+        """The step that failed (不合格 or エラー), if one did."""
+        return next((s for s in self.steps if Outcome.of(s.status).failing), None)
 
 
 def one_line(error: BaseException) -> str:

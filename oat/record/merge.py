@@ -9,8 +9,10 @@ recorded. The shard's directory also holds junit.xml and cucumber.json.
 merge() reads them and writes one report.html (oat.render.report's renderers), one 試験成績書.xlsx
 (oat.render.workbook), one junit.xml and one cucumber.json, with one verdict:
 
-- 合格 only if every shard passed (its own verdict, and pytest ended normally) and no
-  documented step is left 未実施 in a feature folder that some shard set out to run.
+- The verdict is oat.record.outcome.judge's, over every shard's scenarios, with more reasons:
+  a shard interrupted makes it 中断; a shard whose own verdict is not 合格, or whose pytest did
+  not end normally, counts against it; and a documented step left 未実施 in a feature folder
+  that some shard set out to run makes it エラー. 合格 only when none of that holds.
 - A documented step counts as carried out when any shard carried it out and passed; one
   shard's failure of it wins over another's pass.
 - A scenario is listed under each shard that ran it (label 〔shard〕); two shards that
@@ -33,18 +35,24 @@ from html import escape
 from pathlib import Path
 
 from oat.model import traceability
-
-from oat.render import workbook
 from oat.record.evidence import Attachment, Command, Step
-from oat.render.report import (STYLE, render_cover, render_errata, render_lab, render_measurements, render_steps,
-                        render_traceability)
+from oat.record.outcome import Outcome, Verdict, counts_line, judge, verdict_of
+from oat.render import workbook
+from oat.render.report import (
+    STYLE,
+    render_cover,
+    render_errata,
+    render_lab,
+    render_measurements,
+    render_steps,
+    render_traceability,
+)
 from oat.render.timewords import clock, seconds
 
 RUN_FILE = "oat-run.json"
-FORMAT = 1            # oat-run.json's layout; a reader refuses another one
+FORMAT = 2            # oat-run.json's layout; a reader refuses another one (2: oat.record.outcome's ids and verdicts)
 OUT = Path("reports") / "merged"
-OUTCOME = {"passed": "成功", "failed": "失敗", "skipped": "スキップ", "blocked": "未実行", "cannot": "実施不可"}
-EXIT_WORDS = {1: "テスト失敗", 2: "中断", 3: "内部エラーまたはラボの準備失敗", 4: "使い方の誤り", 5: "テストなし"}
+EXIT_WORDS = {1: "不合格またはエラー", 2: "中断", 3: "内部エラーまたはラボの準備失敗", 4: "使い方の誤り", 5: "テストなし"}
 
 
 class MergeError(Exception):
@@ -113,8 +121,12 @@ class Shard:
     cucumber: list
 
     @property
+    def verdict(self) -> Verdict:
+        return verdict_of(self.run["cover"])
+
+    @property
     def passed(self) -> bool:
-        return bool(self.run["cover"].get("passed")) and self.run.get("exitstatus", 0) == 0
+        return self.verdict is Verdict.PASSED and self.run.get("exitstatus", 0) == 0
 
 
 def read(paths: list[Path]) -> list[Shard]:
@@ -122,7 +134,7 @@ def read(paths: list[Path]) -> list[Shard]:
     if not paths:
         raise MergeError("merge needs at least one shard's reports directory")
     shards, runs = [], {}
-    for path, name in zip(paths, _names(paths)):
+    for path, name in zip(paths, _names(paths), strict=True):
         shard = _read_one(Path(path), name)
         run_id = shard.run["run_id"]
         if run_id and run_id in runs:
@@ -135,7 +147,7 @@ def read(paths: list[Path]) -> list[Shard]:
 def _names(paths: list[Path]) -> list[str]:
     """Each shard's name: its directory's name, or the path as given when two share a name."""
     names = [Path(p).resolve().name or str(p) for p in paths]
-    return [n if names.count(n) == 1 else str(p) for n, p in zip(names, paths)]
+    return [n if names.count(n) == 1 else str(p) for n, p in zip(names, paths, strict=True)]
 
 
 def _read_one(path: Path, name: str) -> Shard:
@@ -187,7 +199,7 @@ def _check_run(run, where: Path) -> None:
                       ("labs", list), ("errata", list), ("measurements", list), ("results", list)):
         if not isinstance(run.get(key), kind):
             raise MergeError(f"{where}: {key}: expected {'an object' if kind is dict else 'a ' + kind.__name__}")
-    for key in ("passed", "counts", "started", "ended", "version"):
+    for key in ("verdict", "passed", "counts", "started", "ended", "version"):
         if key not in run["cover"]:
             raise MergeError(f"{where}: cover.{key} is missing")
     if not isinstance(run["cover"]["counts"], dict) or not all(
@@ -208,15 +220,18 @@ def _check_run(run, where: Path) -> None:
 
 # --- one run from several --------------------------------------------------------------------
 
-RANK_CLAIMS = {traceability.FAILED: 0, traceability.DONE: 1, traceability.NOT_DONE: 2, traceability.CANNOT: 3}
-RANK_PARTS = {traceability.FAILED: 0, traceability.NOT_DONE: 1, traceability.CANNOT: 2, traceability.DONE: 3}
+RANK_CLAIMS = {traceability.FAILED: 0, traceability.ERROR: 1, traceability.WAIVED: 2, traceability.DONE: 3,
+               traceability.NOT_DONE: 4, traceability.CANNOT: 5}
+RANK_PARTS = {traceability.FAILED: 0, traceability.ERROR: 1, traceability.NOT_DONE: 2, traceability.WAIVED: 3,
+              traceability.CANNOT: 4, traceability.DONE: 5}
 
 
 def trace_union(mapping: traceability.Mapping, results: list[dict]) -> list[traceability.Row]:
     """Each documented step with its result over every shard.
 
-    One scenario (an outline's example) claimed by several shards: failure wins, then a
-    step carried out, then not carried out, then 実施不可 (it ran and passed somewhere). The
+    One scenario (an outline's example) claimed by several shards: failure wins (不合格, エラー,
+    then a waived one), then a step carried out, then not carried out, then 実施不可 (it ran and
+    passed somewhere). The
     scenarios a step needs combine as within one run: any failure, then any not carried
     out, then 実施不可. Each claim is judged by traceability.trace, so one shard's result
     means what it meant in that shard's own report."""
@@ -271,19 +286,30 @@ def combine(shards: list[Shard]) -> dict:
         (traced if folder in scope else outside).append((mapping, trace_union(mapping, results)))
     rows = [row for _, found in traced for row in found]
 
-    reasons = []
+    interrupted, failures, errors = [], [], []
     for shard in shards:
-        if not shard.run["cover"].get("passed"):
-            reasons.append(f"シャード {shard.name} が不合格です ({_counts_text(shard.run['cover']['counts'])})")
+        verdict, cover = shard.verdict, shard.run["cover"]
+        said = f"シャード {shard.name} の判定は{verdict.word}です ({counts_line(cover['counts'])})"
+        if verdict is Verdict.INTERRUPTED:
+            stop = cover.get("interrupted") or {}
+            interrupted.append(f"シャード {shard.name} は中断されました ({stop.get('signal', '?')}、"
+                               f"{clock(stop['at']) if stop.get('at') else '?'})")
+        elif verdict is Verdict.FAILED:
+            failures.append(said)
+        elif verdict is Verdict.ERROR:
+            errors.append(said)
         elif shard.run.get("exitstatus", 0) != 0:
             code = shard.run["exitstatus"]
-            reasons.append(f"シャード {shard.name} の実行が正常に終わっていません (終了コード {code}: "
-                           f"{EXIT_WORDS.get(code, '不明')})")
+            errors.append(f"シャード {shard.name} の実行が正常に終わっていません (終了コード {code}: "
+                          f"{EXIT_WORDS.get(code, '不明')})")
     left = [row for row in rows if row.status == traceability.NOT_DONE and row.item.scenarios]
     if left:
-        reasons.append(f"実行対象のフォルダ ({'、'.join(sorted(m.folder for m, _ in traced))}) の手順書の手順 "
-                       f"{len(left)} 件が未実施です: " + "、".join(row.item.ref for row in left[:10])
-                       + (" …" if len(left) > 10 else ""))
+        errors.append(f"実行対象のフォルダ ({'、'.join(sorted(m.folder for m, _ in traced))}) の手順書の手順 "
+                      f"{len(left)} 件が{traceability.NOT_DONE.word}です: " + "、".join(row.item.ref for row in left[:10])
+                      + (" …" if len(left) > 10 else ""))
+    judged = judge([(r["label"], r["outcome"]) for r in results], interrupted=interrupted, failures=failures,
+                   errors=errors)
+    reasons = list(judged.reasons) if not judged.passed else []
 
     counts: dict[str, int] = {}
     for shard in shards:
@@ -296,21 +322,22 @@ def combine(shards: list[Shard]) -> dict:
     versions = list(dict.fromkeys(s.run["cover"]["version"] for s in shards))
     mutants = [s.run["cover"]["mutants"] for s in shards if s.run["cover"].get("mutants")]
     cover = {
-        "passed": bool(shards) and not reasons and any(counts.values()),
+        "verdict": judged.verdict.value, "passed": judged.passed, "reasons": reasons,
+        "interrupted": next((s.run["cover"].get("interrupted") for s in shards
+                             if s.verdict is Verdict.INTERRUPTED), None),
         "counts": counts,
         "started": min(s.run["cover"]["started"] for s in shards),
         "ended": max(s.run["cover"]["ended"] for s in shards),
         "version": versions[0] if len(versions) == 1 else
         "、".join(f"{s.run['cover']['version']} ({s.name})" for s in shards),
-        "failures": [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"].get("html", "")}
-                     for r in results if r.get("failure")],
+        "failures": [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"].get("html", ""),
+                      "outcome": r["outcome"]} for r in results if r.get("failure") and Outcome.of(r["outcome"]).failing],
         "environment": {f"シャード {s.name}": _environment(s) for s in shards},
-        "blocked": [(r["label"], r["blocked_by"]) for r in results if r.get("outcome") == "blocked"],
+        "blocked": [(r["label"], r["blocked_by"]) for r in results
+                    if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")],
         "mutants": max(mutants, key=lambda m: m.get("finished") or 0) if mutants else None,
         "trace_counts": traceability.counts(rows) if rows else {},
     }
-    if not any(counts.values()):
-        reasons.append("どのシャードもシナリオを実行していません")
     return {
         "cover": cover, "traced": traced, "outside": outside, "results": results, "reasons": reasons,
         "conflicts": _conflicts(results), "notes": notes, "shards": shards,
@@ -342,24 +369,14 @@ def _conflicts(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
             if len({outcome for _, outcome in found}) > 1]
 
 
-def _counts_text(counts: dict) -> str:
-    return "、".join(f"{name} {n}" for name, n in counts.items()) or "実行したシナリオなし"
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 def render_html(merged: dict) -> str:
     """The merged operator report: one self-contained page in Japanese, in the order of a
     run's report (cover, traceability, measurements, errata, labs, scenarios)."""
     cover = merged["cover"]
-    verdict = "合格" if cover["passed"] else "不合格"
     shards = merged["shards"]
     head = render_cover(cover)
-    why = ""
-    if merged["reasons"]:
-        why = ('<div class="oat-failure"><b>不合格の理由</b><ul>'
-               + "".join(f"<li>{escape(r)}</li>" for r in merged["reasons"]) + "</ul></div>")
-    head = head.replace(f"判定: {verdict}</div>", f"判定: {verdict}</div>{why}", 1)
     parts = [
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">",
         f"<title>運用受入テスト報告書 (oat) — シャード {len(shards)} 件の統合</title>",
@@ -396,7 +413,7 @@ def _render_conflicts(conflicts) -> str:
     if not conflicts:
         return ""
     return ("<h3>シャードによって結果が異なるシナリオ</h3><ul>"
-            + "".join(f"<li>{escape(name)}: " + "、".join(escape(f"{OUTCOME.get(o, o)} ({s})") for s, o in found)
+            + "".join(f"<li>{escape(name)}: " + "、".join(escape(f"{Outcome.of(o).word} ({s})") for s, o in found)
                       + "</li>" for name, found in conflicts) + "</ul>")
 
 
@@ -404,9 +421,8 @@ def _render_shards(shards: list[Shard]) -> str:
     rows = []
     for s in shards:
         cover = s.run["cover"]
-        verdict = "合格" if s.passed else "不合格"
-        rows.append(f'<tr><td>{escape(s.name)}</td><td class="oat-status oat-{"成功" if s.passed else "失敗"}">'
-                    f"{verdict}</td><td>{escape(_counts_text(cover['counts']))}</td>"
+        rows.append(f'<tr><td>{escape(s.name)}</td><td class="oat-status oat-{s.verdict.value}">'
+                    f"{s.verdict.word}</td><td>{escape(counts_line(cover['counts']))}</td>"
                     f"<td>{clock(cover['started'])} 〜 {clock(cover['ended'])}</td>"
                     f"<td>{escape(str(cover['version']))}</td><td>{escape(s.run['run_id'])}</td>"
                     f"<td>{s.run.get('exitstatus', '?')}</td><td>{escape(str(s.path))}</td></tr>")
@@ -418,22 +434,22 @@ def _render_shards(shards: list[Shard]) -> str:
 def _render_scenarios(results: list[dict]) -> str:
     index, sections = [], []
     for n, r in enumerate(results, 1):
-        outcome = OUTCOME.get(r["outcome"], r["outcome"])
-        status = {"成功": "成功", "失敗": "失敗"}.get(outcome, "未実行")
+        outcome = Outcome.of(r["outcome"])
         took = sum(s.get("duration", 0.0) for s in r.get("steps", []))
-        index.append(f'<tr><td class="oat-status oat-{status}">{escape(outcome)}</td>'
+        index.append(f'<tr><td class="oat-status oat-{outcome.value}">{outcome.word}</td>'
                      f'<td><a href="#oat-s{n:03d}">{escape(r["scenario_label"])}</a></td>'
                      f"<td>{escape(r['folder'])}</td><td>{escape(r['shard'])}</td><td>{seconds(took)}</td></tr>")
         why = ""
         if r.get("failure"):
-            why = r["failure"].get("html", "")
+            why += r["failure"].get("html", "")
         elif r.get("blocked_by"):
-            why = f"<p>未実行: 同じラボで先に実行した「{escape(r['blocked_by'])}」が失敗したため</p>"
+            why += (f"<p>{Outcome.NOT_RUN.word}: 同じラボで先に実行した「{escape(r['blocked_by'])}」"
+                    "が失敗したため</p>")
         elif r.get("reason"):
-            why = f"<p>実施不可: {escape(r['reason'])}</p>"
+            why += f"<p>{Outcome.CANNOT.word}: {escape(r['reason'])}</p>"
         sections.append(
-            f'<section class="oat-scenario" id="oat-s{n:03d}"><h3><span class="oat-status oat-{status}">'
-            f"{escape(outcome)}</span> {escape(r['label'])}</h3>"
+            f'<section class="oat-scenario" id="oat-s{n:03d}"><h3><span class="oat-status oat-{outcome.value}">'
+            f"{outcome.word}</span> {escape(r['label'])}</h3>"
             f"<p>フォルダ {escape(r['folder'])} ・ シャード {escape(r['shard'])}"
             + (f" ・ 開始 {clock(r['started'])}" if r.get("started") else "") + f" ・ 所要時間 {seconds(took)}</p>"
             + why + (render_steps(_steps(r)) if r.get("steps") else "") + "</section>")
@@ -457,7 +473,7 @@ def _command(data) -> Command:
 
 def _steps(result: dict) -> list[Step]:
     """A scenario's steps, as recorded data, back into what oat.render.report renders."""
-    return [Step(keyword="", text=s.get("title", ""), status=s.get("status", "未実行"),
+    return [Step(keyword="", text=s.get("title", ""), status=s.get("status", Outcome.NOT_RUN.value),
                  duration=s.get("duration", 0.0), error=s.get("error", ""),
                  commands=[_command(c) for c in s.get("commands", [])],
                  attachments=[Attachment("png", shot["name"], base64.b64decode(shot["png"]))
@@ -560,7 +576,7 @@ def main(argv: list[str]) -> int:
     passed = merged["cover"]["passed"]
     count = len(merged["shards"])
     print(f"[oat] merged {count} shard{'' if count == 1 else 's'} ({', '.join(s.name for s in merged['shards'])}): "
-          f"判定 {'合格' if passed else '不合格'} ({_counts_text(merged['cover']['counts'])})")
+          f"判定 {verdict_of(merged['cover']).word}: {counts_line(merged['cover']['counts'])}")
     for reason in merged["reasons"]:
         print(f"[oat]   {reason}")
     print(f"[oat] wrote {', '.join(str(p) for p in written)}")

@@ -11,9 +11,11 @@ import statistics
 from html import escape
 
 from oat.model import traceability
-from oat.render.charts import bar_chart_svg
 from oat.record.evidence import NOT_RUN, Command, Step
-from oat.render.timewords import clock as _clock, seconds as _seconds
+from oat.record.outcome import Outcome, Verdict, counts_line, verdict_of
+from oat.render.charts import bar_chart_svg
+from oat.render.timewords import clock as _clock
+from oat.render.timewords import seconds as _seconds
 
 STYLE = """
 <style>
@@ -22,7 +24,8 @@ STYLE = """
   text-align: left; vertical-align: top; }
 .oat-steps { width: 100%; }
 .oat-status { white-space: nowrap; font-weight: bold; }
-.oat-成功 { color: #1a7f37; } .oat-失敗 { color: #cf222e; } .oat-未実行 { color: #8c959f; }
+.oat-passed { color: #1a7f37; } .oat-failed, .oat-error { color: #cf222e; } .oat-not_run { color: #8c959f; }
+.oat-cannot { color: #7d4e00; } .oat-waived { color: #8250df; }
 .oat-failure { border: 2px solid #cf222e; background: #fff0f0; padding: 6px 10px; margin: 6px 0; }
 .oat-cmd summary { font-family: monospace; cursor: pointer; }
 .oat-cmd pre { background: #f6f8fa; padding: 6px; margin: 2px 0 6px; white-space: pre-wrap;
@@ -30,11 +33,13 @@ STYLE = """
 .oat-bad { color: #cf222e; }
 .oat-shot { max-width: 100%; border: 1px solid #ccc; margin: 4px 0; }
 .oat-verdict { font-size: 28px; font-weight: bold; padding: 6px 16px; display: inline-block; color: #fff; }
-.oat-合格 { background: #1a7f37; } .oat-不合格 { background: #cf222e; }
-.oat-trace td.oat-未実施 { color: #fff; background: #cf222e; font-weight: bold; }
-.oat-trace td.oat-失敗 { color: #fff; background: #cf222e; font-weight: bold; }
-.oat-trace td.oat-実施不可 { color: #7d4e00; background: #fff1c2; font-weight: bold; }
-.oat-trace td.oat-成功 { color: #1a7f37; font-weight: bold; }
+.oat-verdict.oat-passed { background: #1a7f37; } .oat-verdict.oat-failed { background: #cf222e; }
+.oat-verdict.oat-error { background: #9a6700; } .oat-verdict.oat-interrupted { background: #57606a; }
+.oat-trace td.oat-not_run, .oat-trace td.oat-failed, .oat-trace td.oat-error { color: #fff; background: #cf222e;
+  font-weight: bold; }
+.oat-trace td.oat-cannot { color: #7d4e00; background: #fff1c2; font-weight: bold; }
+.oat-trace td.oat-waived { color: #fff; background: #8250df; font-weight: bold; }
+.oat-trace td.oat-passed { color: #1a7f37; font-weight: bold; }
 .oat-trace ul { margin: 0; padding-left: 1.2em; }
 .oat-nums td:nth-child(2) { text-align: right; }
 </style>
@@ -42,8 +47,8 @@ STYLE = """
 
 
 def failure_headline(step: Step) -> str:
-    """The one line that says which Gherkin step failed and why."""
-    return f"失敗したステップ: 「{step.title}」 — 原因: {step.error or '不明'}"
+    """The one line that says which Gherkin step failed, how (不合格 or エラー) and why."""
+    return f"{Outcome.of(step.status).word}のステップ: 「{step.title}」 — 原因: {step.error or '不明'}"
 
 
 def render_failure(step: Step) -> str:
@@ -64,9 +69,10 @@ def render_steps(steps: list[Step]) -> str:
         evidence += "".join(_render_attachment(a) for a in step.attachments)
         if step.error:
             evidence = f'<div class="oat-bad">{escape(step.error)}</div>' + evidence
+        status = Outcome.of(step.status)
         rows.append(
             "<tr>"
-            f'<td class="oat-status oat-{escape(step.status)}">{escape(step.status)}</td>'
+            f'<td class="oat-status oat-{status.value}">{status.word}</td>'
             f"<td>{escape(step.title)}{evidence}</td>"
             f"<td>{_seconds(step.duration) if step.status != NOT_RUN else ''}</td>"
             f"<td>{len(step.commands)}</td>"
@@ -127,7 +133,7 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
             f"構築 {_seconds(lab['build_seconds'])}</p>"
             + "".join(f'<p class="oat-relocated">手順書と異なるアドレス: {escape(line)}</p>'
                       for line in lab.get("relocated", []))
-            + 
+            +
             '<table class="oat-lab"><tr><th>サーバ (手順書)</th><th>実ホスト</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
             f"<th>インストール済みのバージョン</th><th>接続先 (コンテナ / SSH)</th></tr>{rows}</table>"
         )
@@ -166,12 +172,17 @@ def render_errata(applied: list[dict]) -> str:
 
 
 def render_cover(cover: dict) -> str:
-    """The first screen: verdict, counts, when, which suite; then every failure, first."""
-    verdict = "合格" if cover["passed"] else "不合格"
+    """The first screen: verdict and why, counts, when, which suite; then every failure, first."""
+    verdict = verdict_of(cover)
     counts = cover["counts"]
     lines = [
         STYLE,
-        f'<div class="oat-verdict oat-{verdict}">判定: {verdict}</div>',
+        f'<div class="oat-verdict oat-{verdict.value}">判定: {verdict.word}</div>',
+    ]
+    if verdict is not Verdict.PASSED and cover.get("reasons"):
+        lines.append(f'<div class="oat-failure oat-reasons"><b>{verdict.word}の理由</b><ul>'
+                     + "".join(f"<li>{escape(r)}</li>" for r in cover["reasons"]) + "</ul></div>")
+    lines += [
         '<table class="oat-lab oat-nums"><tr><th>シナリオ</th><th>件数</th></tr>'
         + "".join(f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in counts.items()) + "</table>",
         f"<p>開始 {_clock(cover['started'])} ・ 終了 {_clock(cover['ended'])} ・ "
@@ -182,20 +193,20 @@ def render_cover(cover: dict) -> str:
             f"<tr><td>{escape(name)}</td><td>{escape(value)}</td></tr>"
             for name, value in cover["environment"].items()) + "</table>")
     if cover.get("trace_counts"):
-        lines.append("<p>手順書の手順: " + " ・ ".join(
-            f"{escape(k)} {v}" for k, v in cover["trace_counts"].items()) + "</p>")
-        missing = cover["trace_counts"].get(traceability.NOT_DONE, 0)
+        lines.append(f"<p>手順書の手順: {escape(counts_line(cover['trace_counts']))}</p>")
+        missing = cover["trace_counts"].get(traceability.NOT_DONE.word, 0)
         if missing:
             lines.append(f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
                          "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>")
     if cover.get("mutants"):
         lines.append(render_mutants(cover["mutants"]))
     for failure in cover.get("failures", []):
-        lines.append(f"<h3>失敗: {escape(failure['label'])}"
+        word = Outcome.of(failure.get("outcome", Outcome.FAILED)).word
+        lines.append(f"<h3>{word}: {escape(failure['label'])}"
                      + (f" (手順書: {escape('、'.join(failure['refs']))})" if failure.get("refs") else "")
                      + f"</h3>{failure['html']}")
     if cover.get("blocked"):
-        lines.append(f"<h3>未実行: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
+        lines.append(f"<h3>{Outcome.NOT_RUN.word}: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
                      + "".join(f"<li>{escape(label)} ← 「{escape(by)}」の失敗</li>" for label, by in cover["blocked"])
                      + "</ul>")
     return "".join(lines)
@@ -220,12 +231,13 @@ def render_traceability(mapping: traceability.Mapping, rows: list[traceability.R
             body.append(f'<tr><th colspan="4">{escape(section or mapping.title)}</th></tr>')
         evidence = "".join(
             f"<li>{escape(label)}<ul>"
-            + "".join(f"<li>{escape(status)} ・ {escape(title)}</li>" for title, status, _ in steps)
+            + "".join(f"<li>{Outcome.of(status).word} ・ {escape(title)}</li>" for title, status, _ in steps)
             + "</ul></li>"
             for label, _, steps in row.evidence)
+        status = Outcome.of(row.status)
         body.append(
             f"<tr><td>{escape(row.item.ref)}</td><td>{escape(row.item.text)}</td>"
-            f'<td class="oat-{escape(row.status)}">{escape(row.status)}</td>'
+            f'<td class="oat-{status.value}">{status.word}</td>'
             f"<td>{escape(row.reason)}<ul>{evidence}</ul></td></tr>")
     return (f"<h3>{escape(mapping.title)} <small>({escape(mapping.document)})</small></h3>"
             '<table class="oat-lab oat-trace"><tr><th>手順書の手順</th><th>内容</th><th>結果</th>'
@@ -268,9 +280,9 @@ def render_faults(faults: list[dict]) -> str:
     many were lost) with the client's availability timeline through it."""
     rows = "".join(
         f"<tr><td>{escape(m['label'])}</td><td>{fault_rto(m)}</td>"
-        f'<td class="oat-{"成功" if m["two_actives"] == 0 else "失敗"}">{m["two_actives"]:.1f} 秒</td>'
+        f'<td class="oat-{"passed" if m["two_actives"] == 0 else "failed"}">{m["two_actives"]:.1f} 秒</td>'
         f"<td>{m['acknowledged']} 件</td>"
-        f'<td class="oat-{"成功" if m["lost"] == 0 else "失敗"}">{m["lost"]} 件</td>'
+        f'<td class="oat-{"passed" if m["lost"] == 0 else "failed"}">{m["lost"]} 件</td>'
         f"<td>{m.get('svg', '')}</td></tr>" for m in faults)
     timed = [(m["label"], m["rto"]) for m in faults if m.get("rto") is not None]
     chart = bar_chart_svg(timed, "秒", faults[0].get("target")) if timed else ""
