@@ -8,11 +8,12 @@ import yaml
 from oat.errors import LabError
 
 
-def read(path: Path, what: str, error: type[LabError] = LabError):
-    """The parsed file; a missing file or bad YAML is `error` naming the file (what: 'topology file')."""
+def read(path: Path, what: str, error: type[Exception] = LabError, loader: type = yaml.SafeLoader):
+    """The parsed file; a missing file or bad YAML is `error` naming the file (what: 'topology file').
+    `loader`: a SafeLoader of the caller's (one that keeps dates as text, say)."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # loader: a SafeLoader
     except FileNotFoundError:
         raise error(f"{path}: {what} not found") from None
     except yaml.YAMLError as exc:

@@ -8,6 +8,7 @@ that folder's conftest.py, and only it sees them.
 pytest_plugins = [
     "oat.plugin.lab",
     "oat.plugin.web",
+    "oat.plugin.waivers",
     "oat.plugin.report",
     "oat.plugin.procedure",
     "oat.plugin.parallel",

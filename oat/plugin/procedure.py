@@ -3,7 +3,8 @@
 Once a scenario of a folder fails, the lab is no longer in the state the scenarios after it
 need (a DB left stopped, a group half moved), and their failures would say nothing about the
 defect. So they are not run: each is reported as 未実施, naming the scenario whose failure
-blocked it, and the first real failure is the one the report leads with. `--keep-going` runs
+blocked it, and the first real failure is the one the report leads with. A waived failure (免除)
+blocks nothing: the team accepted it, and what follows it runs. `--keep-going` runs
 them anyway (to see everything a broken build breaks, at the price of follow-on failures).
 
 For the same reason a scenario depends on the scenarios before it in its folder (the lab
@@ -133,7 +134,7 @@ def pytest_runtest_makereport(item, call):
         report.oat_scenario = {"folder": folder, "scenario": written, "label": _label(item, written),
                                "name": _label(item, written), "started": time.time(), "duration": 0.0,
                                "steps": [], **left_out}
-    elif report.failed and report.when in ("setup", "call"):
+    elif report.failed and report.when in ("setup", "call"):  # a waived failure is no longer failed here
         ran = item.stash.get(scenario_key, None)  # the label as run, once its steps started
         word = Outcome.of(getattr(report, "oat_outcome", None) or Outcome.FAILED).word
         item.config.stash[first_failure_key].setdefault(folder, (ran[2] if ran else _label(item, written), word))

@@ -32,11 +32,13 @@ from oat.record import merge
 from oat.model import traceability
 from oat.render import workbook
 from oat.errors import FeatureError, LabError
+from oat.plugin import waivers as waiving
 from oat.record.evidence import Command, one_line
 from oat.record.outcome import Outcome, Verdict, counts, counts_line, interruption, judge, of_exception
+from oat.record.waivers import table as waivers_table
 from oat.render.report import (FAILURE_CONTEXT, errata_rows, failure_headline, japanese_first_screen, render_cover,
                         render_errata, render_failure, render_lab, render_measurements, render_steps,
-                        render_traceability)
+                        render_traceability, render_waiver)
 from oat.render.timewords import clock
 
 started_key = pytest.StashKey[float]()
@@ -253,8 +255,12 @@ def pytest_runtest_makereport(item, call):
     if report.failed and failed is not None:
         report.oat_scenario["failure"] = {"headline": failure_headline(failed), "html": render_failure(failed)}
         html = render_failure(failed) + html
+    waiving.waive(item, report)  # a waived failure becomes 免除 here, before anything reads the report
+    item.stash[outcome_key] = report.oat_outcome
     if report.failed and failed is not None:
         report.longrepr = f"{failure_headline(failed)}\n\n{report.longreprtext}"
+    if report.oat_scenario.get("waiver"):
+        html = render_waiver(report.oat_scenario["waiver"], report.oat_scenario["outcome"]) + html
     extras.append(pytest_html.extras.html(html))
     report.extras = extras
     item.config.stash[run_key]["report_seconds"] += time.perf_counter() - started
@@ -289,6 +295,8 @@ def _before_its_steps(item, report) -> None:
     report.oat_scenario = {"folder": folder, "scenario": written, "label": label, "name": label, "started": time.time(),
                            "outcome": Outcome.ERROR.value, "duration": report.duration, "steps": [],
                            "failure": {"headline": headline, "html": f'<div class="oat-failure">{escape(headline)}</div>'}}
+    waiving.waive(item, report)
+    item.stash[outcome_key] = report.oat_outcome
 
 
 def _step_data(step, kind: str, docstring: str | None = None, table: list | None = None) -> dict:
@@ -355,7 +363,8 @@ def pytest_sessionfinish(session):
             labs = config.stash.get(labs_key, None)
             merge.write_run(Path(html).parent / merge.RUN_FILE, summary=_summary(config),
                             results=config.stash[run_key]["results"], run_id=labs.run_id if labs else "",
-                            exitstatus=session.exitstatus, folders=_folders(config))
+                            exitstatus=session.exitstatus, folders=_folders(config),
+                            waivers=[w.data() for w in _waiver_book(config).waivers.entries])
     book = config.getoption("workbook_path", None)
     if book and config.stash[run_key]["outcomes"]:
         started = time.perf_counter()
@@ -443,6 +452,10 @@ def _verdict(config) -> dict:
             "interrupted": stop}
 
 
+def _waiver_book(config) -> waiving.Book:
+    return config.stash.get(waiving.book_key, None) or waiving.Book()
+
+
 def _summary(config) -> dict:
     """What the HTML report and the 試験成績書 both show of the whole run: the cover, the
     traceability of each document, and the run's labs, errata and measurements. Made once,
@@ -459,7 +472,8 @@ def _summarize(config) -> dict:
     features = project_of(config).features
     mappings = [traceability.load(features / folder / "traceability.yaml") for folder in _folders(config)
                 if (features / folder / "traceability.yaml").is_file()]
-    traced = [(m, traceability.trace(m, run["results"])) for m in mappings]
+    book = _waiver_book(config)
+    traced = [(m, book.waivers.apply(m, traceability.trace(m, run["results"]))) for m in mappings]
     refs = {}
     for mapping, rows in traced:
         for row in rows:
@@ -475,6 +489,7 @@ def _summarize(config) -> dict:
         "ended": time.time(), "version": run["version"], "failures": failures,
         "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.result_for(project_of(config).root, _folders(config)),
         "trace_counts": traceability.counts(all_rows) if all_rows else {},
+        "waivers": waivers_table(book.waivers, run["results"], traced, book.unknown),
         "tester": "{} ({})".format(*tester(config)),
     }
     return {"cover": cover, "traced": traced, **shared}
@@ -507,7 +522,8 @@ def pytest_html_results_summary(prefix, summary, postfix, session):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    """The verdict and the counts in one line, `[oat] 判定 不合格: 合格 3 ・ 不合格 1 ・ …`."""
+    """The verdict and the counts in one line, `[oat] 判定 不合格: 合格 3 ・ 不合格 1 ・ …`; then
+    the waivers' lines."""
     run = config.stash.get(run_key, None)
     if (run is None or hasattr(config, "workerinput") or config.option.collectonly
             or not (run["results"] or runs_features(config))):
@@ -516,6 +532,8 @@ def pytest_terminal_summary(terminalreporter, config):
     stop = cover.get("interrupted")
     said = Verdict(cover["verdict"]).word + (f" ({stop['signal']}、{clock(stop['at'])})" if stop else "")
     terminalreporter.write_line(f"[oat] 判定 {said}: {counts_line(cover['counts'])}")
+    for line in waiving.lines(config, run["results"]):
+        terminalreporter.write_line(line)
 
 
 def pytest_metadata(metadata, config):

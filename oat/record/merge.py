@@ -14,7 +14,7 @@ merge() reads them and writes one report.html (oat.render.report's renderers), o
   not end normally, counts against it; and a documented step left 未実施 in a feature folder
   that some shard set out to run makes it エラー. 合格 only when none of that holds.
 - A documented step counts as carried out when any shard carried it out and passed; one
-  shard's failure of it wins over another's pass.
+  shard's failure of it wins over another's pass. Every shard's waivers apply to the merge.
 - A scenario is listed under each shard that ran it (label 〔shard〕); two shards that
   claim the same scenario with different results are both shown, and named on the cover.
 
@@ -35,6 +35,7 @@ from html import escape
 from pathlib import Path
 
 from oat.model import traceability
+from oat.record import waivers as waiving
 from oat.record.evidence import Attachment, Command, Step
 from oat.record.outcome import Outcome, Verdict, counts_line, judge, verdict_of
 from oat.render import workbook
@@ -46,6 +47,7 @@ from oat.render.report import (
     render_measurements,
     render_steps,
     render_traceability,
+    render_waiver,
 )
 from oat.render.timewords import clock, seconds
 
@@ -62,14 +64,15 @@ class MergeError(Exception):
 # --- what every run writes ------------------------------------------------------------------
 
 def write_run(path: Path, *, summary: dict, results: list[dict], run_id: str, exitstatus: int,
-              folders: list[str]) -> Path:
+              folders: list[str], waivers: list[dict] = ()) -> Path:
     """oat-run.json: the run's summary (cover, traceability, labs, errata, measurements) and
     every scenario's data, as the report and the 試験成績書 were made from them.
 
     folders: the feature folders the run set out to carry out (a merge counts their 未実施
-    documented steps against the verdict)."""
+    documented steps against the verdict); waivers: the run's waivers (Waiver.data())."""
     data = {
         "format": FORMAT, "run_id": run_id, "exitstatus": int(exitstatus), "folders": sorted(set(folders)),
+        "waivers": list(waivers),
         "cover": summary["cover"],
         "traceability": [mapping_data(mapping, rows) for mapping, rows in summary["traced"]],
         "labs": summary["labs"], "errata": summary["errata"], "measurements": summary["measurements"],
@@ -281,9 +284,11 @@ def combine(shards: list[Shard]) -> dict:
             if first[0].items != mapping.items:
                 notes.append(f"手順書 {mapping.folder} の対応表がシャード {shard.name} と {first[1]} で異なります"
                              f" ({first[1]} のものを使いました)")
+    book = waiving.Waivers(None, tuple(dict.fromkeys(waiving.from_data(w) for s in shards
+                                                     for w in s.run.get("waivers", []))))
     traced, outside = [], []
     for folder, (mapping, _) in sorted(mappings.items()):
-        (traced if folder in scope else outside).append((mapping, trace_union(mapping, results)))
+        (traced if folder in scope else outside).append((mapping, book.apply(mapping, trace_union(mapping, results))))
     rows = [row for _, found in traced for row in found]
 
     interrupted, failures, errors = [], [], []
@@ -337,6 +342,7 @@ def combine(shards: list[Shard]) -> dict:
                     if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")],
         "mutants": max(mutants, key=lambda m: m.get("finished") or 0) if mutants else None,
         "trace_counts": traceability.counts(rows) if rows else {},
+        "waivers": waiving.table(book, results, traced, []),
     }
     return {
         "cover": cover, "traced": traced, "outside": outside, "results": results, "reasons": reasons,
@@ -439,7 +445,7 @@ def _render_scenarios(results: list[dict]) -> str:
         index.append(f'<tr><td class="oat-status oat-{outcome.value}">{outcome.word}</td>'
                      f'<td><a href="#oat-s{n:03d}">{escape(r["scenario_label"])}</a></td>'
                      f"<td>{escape(r['folder'])}</td><td>{escape(r['shard'])}</td><td>{seconds(took)}</td></tr>")
-        why = ""
+        why = render_waiver(r["waiver"], r["outcome"]) if r.get("waiver") else ""
         if r.get("failure"):
             why += r["failure"].get("html", "")
         elif r.get("blocked_by"):

@@ -40,6 +40,7 @@ STYLE = """
 .oat-trace td.oat-cannot { color: #7d4e00; background: #fff1c2; font-weight: bold; }
 .oat-trace td.oat-waived { color: #fff; background: #8250df; font-weight: bold; }
 .oat-trace td.oat-passed { color: #1a7f37; font-weight: bold; }
+.oat-waiver { border: 2px solid #8250df; background: #fbefff; padding: 6px 10px; margin: 6px 0; }
 .oat-trace ul { margin: 0; padding-left: 1.2em; }
 .oat-nums td:nth-child(2) { text-align: right; }
 </style>
@@ -49,6 +50,13 @@ STYLE = """
 def failure_headline(step: Step) -> str:
     """The one line that says which Gherkin step failed, how (不合格 or エラー) and why."""
     return f"{Outcome.of(step.status).word}のステップ: 「{step.title}」 — 原因: {step.error or '不明'}"
+
+
+def render_waiver(waiver: dict, outcome: str) -> str:
+    """The box on a waived scenario (免除, by whom and why) or on one whose waiver was not needed."""
+    if Outcome.of(outcome) == Outcome.WAIVED:
+        return f'<div class="oat-waiver"><b>{Outcome.WAIVED.word}</b>: {escape(waiver.get("text", ""))}</div>'
+    return f'<div class="oat-waiver">{escape(waiver.get("text", ""))}</div>'
 
 
 def render_failure(step: Step) -> str:
@@ -209,7 +217,21 @@ def render_cover(cover: dict) -> str:
         lines.append(f"<h3>{Outcome.NOT_RUN.word}: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
                      + "".join(f"<li>{escape(label)} ← 「{escape(by)}」の失敗</li>" for label, by in cover["blocked"])
                      + "</ul>")
+    if cover.get("waivers"):
+        lines.append(render_waivers(cover["waivers"]))
     return "".join(lines)
+
+
+def render_waivers(waivers: list[dict]) -> str:
+    """免除: every waiver of the project's file, what it names, why, who approved it, until
+    when, and what it did in this run (適用, 不要 (合格), 対象なし …); a waived failure's cause."""
+    rows = "".join(
+        f"<tr><td>{escape(w['item'])}</td><td>{escape(w['reason'])}</td><td>{escape(w['approver'])}</td>"
+        f"<td>{escape(w['expires'])}</td><td>{escape(w['status'])}</td>"
+        f"<td>{'<br>'.join(escape(x) for x in w.get('waived', []))}</td></tr>" for w in waivers)
+    return (f"<h3>{Outcome.WAIVED.word} (免除ファイル: {escape(waivers[0].get('file', ''))})</h3>"
+            '<table class="oat-lab oat-waivers"><tr><th>対象</th><th>理由</th><th>承認者</th><th>期限</th>'
+            f"<th>このランでは</th><th>免除した失敗</th></tr>{rows}</table>")
 
 
 def render_mutants(result: dict) -> str:
