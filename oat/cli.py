@@ -17,6 +17,8 @@
     python -m oat.cli merge DIR [DIR ...] [--out DIR]
         several shards' reports directories, one report (default reports/merged); exit 0 when
         the merged verdict is 合格, 1 when not, 2 on bad input
+    python -m oat.cli history [DIR] [--last N]
+        each scenario's last runs (default reports/history), and those 不安定 on one commit
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from oat import catalogue, check, scaffold
 from oat.drivers.docker import lab as labmod
 from oat import mutants
 from oat.record import merge
+from oat.render import history
 from oat.drivers.docker import handover
 from oat.errors import LabError, OatError
 from oat.model.project import project_root
@@ -132,6 +135,8 @@ def main(argv: list[str]) -> int:
             return hand_over(argv[1:])
         if argv[:1] == ["merge"]:
             return merge.main(argv[1:])
+        if argv[:1] == ["history"]:
+            return history.main(argv[1:])
         if argv[:1] == ["init"]:
             return init_project(argv[1:])
         client = labmod.connect()

@@ -33,9 +33,11 @@ from oat.model import traceability
 from oat.render import workbook
 from oat.errors import FeatureError, LabError
 from oat.plugin import waivers as waiving
+from oat.record import history
 from oat.record.evidence import Command, one_line
 from oat.record.outcome import Outcome, Verdict, counts, counts_line, interruption, judge, of_exception
 from oat.record.waivers import table as waivers_table
+from oat.render.history import render_html as render_history
 from oat.render.report import (FAILURE_CONTEXT, errata_rows, failure_headline, japanese_first_screen, render_cover,
                         render_errata, render_failure, render_lab, render_measurements, render_steps,
                         render_traceability, render_waiver)
@@ -91,6 +93,8 @@ def pytest_configure(config):
 
 
 def pytest_addoption(parser):
+    parser.addini("oat_history", default=str(history.CAP),
+                  help=f"how many runs reports/history keeps (default {history.CAP}; 0: keep every run)")
     parser.getgroup("oat").addoption(
         "--workbook", dest="workbook_path", metavar="PATH", default=None,
         help="write the 試験成績書 (xlsx) here (default for the features: reports/試験成績書.xlsx)")
@@ -350,6 +354,8 @@ def pytest_sessionfinish(session):
     config = session.config
     if hasattr(config, "workeroutput"):
         config.workeroutput["oat"] = json.dumps(_local(config), default=_plain)
+    else:
+        _append_history(config)
     started = time.perf_counter()
     yield
     if hasattr(config, "workeroutput"):
@@ -373,6 +379,30 @@ def pytest_sessionfinish(session):
                        results=config.stash[run_key]["results"], labs=summary["labs"],
                        measurements=summary["measurements"])
         _say_cost(config, "試験成績書", Path(book), time.perf_counter() - started)
+
+
+def _append_history(config) -> None:
+    """This run's scenarios, appended to the history beside its report (reports/history), and
+    the history read back for the report's strip (run["history"])."""
+    html = getattr(config.option, "htmlpath", None)
+    run = config.stash[run_key]
+    if not html or config.option.collectonly or not run["results"]:
+        return
+    cover = _summary(config)["cover"]
+    labs = config.stash.get(labs_key, None)
+    where = Path(html).parent / history.DIRECTORY
+    try:
+        cap = int(config.getini("oat_history"))
+    except ValueError:
+        cap = history.CAP
+    record = history.record(run_id=labs.run_id if labs else "", started=cover["started"], ended=cover["ended"],
+                            commit=history.commit_of(project_of(config).root), verdict=cover["verdict"],
+                            results=run["results"])
+    try:
+        history.append(where, record, cap)
+        run["history"] = history.load(where)
+    except (OSError, history.HistoryError) as exc:
+        config.get_terminal_writer().line(f"[oat] warning: {where}: the run history was not written ({exc})")
 
 
 def _folders(config) -> list[str]:
@@ -518,12 +548,16 @@ def pytest_html_results_summary(prefix, summary, postfix, session):
     if shown["errata"]:
         prefix.append(render_errata(shown["errata"]))
     prefix.append(render_lab(shown["labs"], config.stash[started_key], time.time()))
+    runs = config.stash[run_key].get("history", [])
+    if runs:
+        mine = {(r["folder"], r.get("name", r["label"])) for r in config.stash[run_key]["results"]}
+        prefix.append(render_history(history.view(runs, only=mine), len(runs)))
     config.stash[run_key]["report_seconds"] += time.perf_counter() - started
 
 
 def pytest_terminal_summary(terminalreporter, config):
     """The verdict and the counts in one line, `[oat] 判定 不合格: 合格 3 ・ 不合格 1 ・ …`; then
-    the waivers' lines."""
+    the waivers' lines and the scenarios the history finds 不安定."""
     run = config.stash.get(run_key, None)
     if (run is None or hasattr(config, "workerinput") or config.option.collectonly
             or not (run["results"] or runs_features(config))):
@@ -534,6 +568,10 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.write_line(f"[oat] 判定 {said}: {counts_line(cover['counts'])}")
     for line in waiving.lines(config, run["results"]):
         terminalreporter.write_line(line)
+    mine = {(r["folder"], r.get("name", r["label"])) for r in run["results"]}
+    for line in history.view(run.get("history", []), only=mine):
+        if line.unstable:
+            terminalreporter.write_line(f"[oat] {line.folder}/{line.label}: {history.unstable_text(line)}")
 
 
 def pytest_metadata(metadata, config):

@@ -41,6 +41,8 @@ STYLE = """
 .oat-trace td.oat-waived { color: #fff; background: #8250df; font-weight: bold; }
 .oat-trace td.oat-passed { color: #1a7f37; font-weight: bold; }
 .oat-waiver { border: 2px solid #8250df; background: #fbefff; padding: 6px 10px; margin: 6px 0; }
+.oat-run { display: inline-block; width: 4.2em; text-align: center; margin-right: 2px; border: 1px solid #ccc;
+  font-weight: bold; } .oat-run small { display: block; font-weight: normal; font-size: 10px; color: #57606a; }
 .oat-trace ul { margin: 0; padding-left: 1.2em; }
 .oat-nums td:nth-child(2) { text-align: right; }
 </style>

@@ -3,6 +3,8 @@ pytest.ini, waivers.yaml) whose steps use no server, so no lab and no Docker eng
 
 - a waived failure passes the gate (exit 0) and shows as 免除 in every output; once expired,
   the same waiver stops the run with one line; a malformed waiver file too, before anything;
+- a scenario that failed once and passed once on the same commit is 不安定 in the report and
+  in `oat history`;
 - an interrupted run's verdict is 中断, with the signal and the time.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.waivers", "oat
                   "oat.plugin.procedure", "oat.plugin.features"]
 import os
 import signal
+from pathlib import Path
 
 from pytest_bdd import given, parsers, then
 
@@ -45,6 +48,14 @@ def ready():
 @then(parsers.parse('"{service}" サービスが起動している'))
 def running(service):
     assert service != "rabbitmq-server", f"{service} is not running on queue (inactive)"
+
+
+@then("一度目だけ失敗する")
+def once():
+    marker = Path("marker")
+    if not marker.exists():
+        marker.write_text("ran", encoding="utf-8")
+        raise AssertionError("the first run fails")
 
 
 @then("実行が止められる")
@@ -208,6 +219,49 @@ def test_a_failure_waived_by_its_documented_step_s_number(project):
     result = run(project, "--junitxml=j.xml")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["[[]oat[]] 免除: demo/既知の不具合: キューは別途確認 (承認: 山田、期限 2999-12-31)"])
+
+
+FLAKY = '''# language: ja
+機能: 不安定
+  シナリオ: 安定
+    前提 サーバが用意されている
+    ならば "postgresql" サービスが起動している
+
+  シナリオ: ゆらぐ
+    前提 サーバが用意されている
+    ならば 一度目だけ失敗する
+'''
+
+
+def test_a_scenario_that_failed_once_on_the_same_commit_is_unstable_in_the_report_and_in_oat_history(project):
+    (project.path / "features" / "demo" / "01_demo.feature").write_text(FLAKY, encoding="utf-8")
+    (project.path / "features" / "demo" / "traceability.yaml").unlink()
+    (project.path / ".gitignore").write_text("reports/\nmarker\n", encoding="utf-8")
+    git = ["git", "-c", "user.name=oat", "-c", "user.email=oat@example.invalid"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the project"]):
+        subprocess.run([*git, *command], cwd=project.path, check=True, capture_output=True)
+    first, second = run(project), run(project)
+    assert (first.ret, second.ret) == (1, 0)
+    assert "不安定" not in first.stdout.str()
+    flagged = [line for line in second.stdout.lines if "不安定" in line]
+    assert len(flagged) == 1 and flagged[0].startswith("[oat] demo/ゆらぐ: 不安定 (commit ")
+    assert flagged[0].endswith(": 不合格 1、合格 1)")
+    html = (project.path / "reports" / "report.html").read_text(encoding="utf-8")
+    strip = html[html.index("実行履歴"):]
+    assert strip.count('class="oat-run oat-failed"') == 1 and strip.count('class="oat-run oat-passed"') == 3
+    assert html.count("不安定 (commit ") == 1
+    assert len(list((project.path / "reports" / "history").glob("*.json"))) == 2
+
+    shown = subprocess.run([sys.executable, "-m", "oat.cli", "history"], cwd=project.path, capture_output=True,
+                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("oat history: reports/history: 2 runs from ")
+    assert lines[1].startswith("demo/安定: ○ ○  (") and "不安定" not in lines[1]
+    assert lines[2].startswith("demo/ゆらぐ: × ○  (") and lines[2].endswith(": 不合格 1、合格 1)")
+    missing = subprocess.run([sys.executable, "-m", "oat.cli", "history", "nowhere"], cwd=project.path,
+                             capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert missing.returncode == 2 and missing.stderr.startswith("oat: history: nowhere: no run history here")
 
 
 STOPPED = '''# language: ja
