@@ -70,3 +70,15 @@ def at_stake(count: int, what: str) -> int:
         raise NothingAtStake(f"nothing at stake: 0 {what}, so the check would check nothing "
                              "(an error of the test, not a pass)")
     return count
+
+
+def one_line(error: BaseException) -> str:
+    """The first meaningful line of an exception, prefixed by its type unless it is obvious."""
+    text = str(error).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    name = type(error).__name__
+    if not first:
+        return name
+    if isinstance(error, (AssertionError, OatError)):
+        return first  # their messages are written for the operator already
+    return f"{name}: {first}"

@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from oat.errors import OatError
+from oat.errors import OatError, one_line  # noqa: F401 - one_line: where its callers found it
 from oat.record.masking import MASK, Masker  # noqa: F401 - the recorder's masker, and its mask
 from oat.record.outcome import Outcome, of_exception
 
@@ -150,15 +150,3 @@ class Recorder:
     def failed_step(self) -> Step | None:
         """The step that failed (不合格 or エラー), if one did."""
         return next((s for s in self.steps if Outcome.of(s.status).failing), None)
-
-
-def one_line(error: BaseException) -> str:
-    """The first meaningful line of an exception, prefixed by its type unless it is obvious."""
-    text = str(error).strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    name = type(error).__name__
-    if not first:
-        return name
-    if isinstance(error, (AssertionError, OatError)):
-        return first  # their messages are written for the operator already
-    return f"{name}: {first}"

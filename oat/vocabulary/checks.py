@@ -29,9 +29,8 @@ import re
 import parse
 from pytest_bdd import parsers, then
 
-from oat.errors import LabError
+from oat.errors import LabError, one_line
 from oat.model.targets import TargetError, servers
-from oat.record.evidence import one_line
 from oat.wait import WaitTimeout, wait_until
 
 WITHIN = "{seconds:d} 秒以内に "

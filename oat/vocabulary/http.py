@@ -25,9 +25,8 @@ import pytest
 import requests
 from pytest_bdd import then, when
 
-from oat.errors import LabError
+from oat.errors import LabError, one_line
 from oat.model.targets import TargetError, address, check_destination, is_known, specs
-from oat.record.evidence import one_line
 from oat.vocabulary.checks import check, excerpt, sentence
 
 RUNNER = "試験端末"  # the test runner, as the report names who sent a request
