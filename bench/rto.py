@@ -14,7 +14,6 @@ import time
 
 import docker
 import requests
-
 from kept_lab import ROOT, build, describe, remove, sh
 
 from oat.cluster.pacemaker import group_state  # noqa: E402

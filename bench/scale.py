@@ -14,13 +14,11 @@ import os
 import sys
 import time
 
-from kept_lab import ROOT
-
 from oat.drivers.docker import lab as labmod  # noqa: E402
-from oat.record.evidence import Masker, Recorder  # noqa: E402
-from oat.faults.hardware import pids_in  # noqa: E402
 from oat.drivers.docker.images import RECIPES, Images  # noqa: E402
+from oat.faults.hardware import pids_in  # noqa: E402
 from oat.model.topology import parse  # noqa: E402
+from oat.record.evidence import Masker, Recorder  # noqa: E402
 
 
 def topology(count: int, name: str = "scale"):

@@ -21,12 +21,12 @@ import testinfra
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from oat.drivers.docker import lab as labmod  # noqa: E402
-from oat.record.evidence import Masker, Recorder  # noqa: E402
 from oat.drivers import inventory  # noqa: E402
-from oat.drivers.docker import handover
+from oat.drivers.docker import handover  # noqa: E402
+from oat.drivers.docker import lab as labmod  # noqa: E402
 from oat.drivers.inventory import InventoryLab  # noqa: E402
 from oat.model.topology import load  # noqa: E402
+from oat.record.evidence import Masker, Recorder  # noqa: E402
 
 
 def timed(run, rounds: int) -> list[float]:

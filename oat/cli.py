@@ -27,14 +27,13 @@ import sys
 import time
 from pathlib import Path
 
-from oat import catalogue, check, scaffold
-from oat.drivers.docker import lab as labmod
-from oat import mutants
-from oat.record import merge
-from oat.render import history
+from oat import catalogue, check, mutants, scaffold
 from oat.drivers.docker import handover
+from oat.drivers.docker import lab as labmod
 from oat.errors import LabError, OatError
 from oat.model.project import project_root
+from oat.record import merge
+from oat.render import history
 
 
 def run_mutants(names: list[str]) -> int:

@@ -27,7 +27,7 @@ class LabCA:
     def __init__(self, name: str = "oat lab CA"):
         self.file: Path | None = None  # where write_cert put the certificate, for clients
         self._key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         self.cert = (
             x509.CertificateBuilder()
@@ -60,7 +60,7 @@ class LabCA:
         """A server certificate for the given names and addresses (or, `client`, a client
         certificate whose common name says who is calling)."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         alt = [x509.DNSName(n) for n in dns_names] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
         builder = (
             x509.CertificateBuilder()

@@ -172,7 +172,7 @@ def test_engine_and_engines_together_or_an_empty_list_are_refused():
 
 
 def test_each_worker_resolves_its_own_engine(certs):
-    chosen = [engines.for_worker(None, f"unix:///a.sock,tcp://10.9.9.9:2376", w, certs=certs, environ={},
+    chosen = [engines.for_worker(None, "unix:///a.sock,tcp://10.9.9.9:2376", w, certs=certs, environ={},
                                  inspect=no_context) for w in ("gw0", "gw1")]
     assert [e.host for e in chosen] == ["unix:///a.sock", "tcp://10.9.9.9:2376"]
     assert engines.for_worker(None, None, "gw0") is None

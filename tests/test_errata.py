@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from oat.model.errata import Errata
 from oat.errors import LabError
+from oat.model.errata import Errata
 
 ROOT = Path(__file__).resolve().parent.parent
 

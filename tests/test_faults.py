@@ -7,10 +7,10 @@ import time
 import pytest
 import requests
 
-from oat.faults.client import AppendClient, Forms, read_form
-from oat.faults.hardware import Holdings, OFF
-from oat.faults.sampler import ActiveSampler, Sample
 from oat.drivers.docker.fencing import FencingEndpoint
+from oat.faults.client import AppendClient, Forms, read_form
+from oat.faults.hardware import OFF, Holdings
+from oat.faults.sampler import ActiveSampler, Sample
 from oat.pki import LabCA
 from oat.render.report import render_faults
 
@@ -44,7 +44,7 @@ def _free_port() -> int:
 def endpoint(tmp_path):
     ca = LabCA("test CA")
     machines = FakeMachines()
-    machines.on_ = machines.on_  # noqa: keep the fake's start apart from its state dict
+    machines.on_ = machines.on_  # keep the fake's start apart from its state dict
     made = FencingEndpoint(ca, "127.0.0.1", _free_port(), {"node1": ["node2"], "node2": ["node1"]}, machines)
     made.machines.on = machines.on  # state
     made.start()
@@ -122,7 +122,7 @@ def test_the_sampler_reads_each_node_from_the_hardware():
     held = Holdings(frozenset({"192.168.10.13"}), frozenset({"/mnt/export"}), frozenset({"clweb_serv"}))
     sampler = ActiveSampler(FakeHardware({"node1": held, "node2": OFF}), ["node1", "node2"], "192.168.10.13",
                             "/mnt/export", "clweb_serv", interval=0.01).start()
-    time.sleep(0.1)  # noqa: lets the thread sample a few times
+    time.sleep(0.1)  # lets the thread sample a few times
     samples = sampler.stop()
     assert len(samples) >= 3 and all(s.holder() == "node1" and not s.doubled() for s in samples)
 

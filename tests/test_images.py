@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oat.errors import LabError
 from oat.drivers.docker.images import context_hash, host_debian_mirror
+from oat.errors import LabError
 
 PARENT = "sha256:1111"
 

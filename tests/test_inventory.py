@@ -7,8 +7,8 @@ import yaml
 
 from oat.drivers import inventory
 from oat.drivers.inventory import InventoryError, InventoryLab
-from oat.record.evidence import Masker, Recorder
 from oat.model.topology import parse
+from oat.record.evidence import Masker, Recorder
 
 TOPOLOGY = parse({
     "name": "clweb", "package_source": "repo",

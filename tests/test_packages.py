@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oat.errors import LabError
 from oat.drivers.packages import KEYRING, Deb, apt_source, build, build_all, read_control
+from oat.errors import LabError
 
 CONTROL = """\
 Package: {package}

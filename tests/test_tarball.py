@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import tarfile
 
-
 from oat.drivers.tarball import tar_of
 
 

@@ -3,8 +3,6 @@ on, and what the procedure carries from step to step. The lab, product facts and
 come from this folder's name (oat/plugin/features.py)."""
 import pytest
 
-from oat.plugin.features import Carried
-
 from features.clweb.steps.cluster import *  # noqa: F401,F403 - step definitions are fixtures
 from features.clweb.steps.clweb import *  # noqa: F401,F403
 from features.clweb.steps.documents import *  # noqa: F401,F403
@@ -12,6 +10,7 @@ from features.clweb.steps.failover import *  # noqa: F401,F403
 from features.clweb.steps.faults import *  # noqa: F401,F403
 from features.clweb.steps.web import *  # noqa: F401,F403
 from oat.cluster import Cluster
+from oat.plugin.features import Carried
 
 
 @pytest.fixture

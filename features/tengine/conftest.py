@@ -3,13 +3,12 @@ carries from step to step. The lab and the product facts (lab/products/tengine.y
 from this folder's name (oat/plugin/features.py)."""
 import pytest
 
-from oat.plugin.features import Carried
-
 from features.tengine.steps.console import *  # noqa: F401,F403 - step definitions are fixtures
 from features.tengine.steps.jobs import *  # noqa: F401,F403
 from features.tengine.steps.platform import *  # noqa: F401,F403
 from features.tengine.steps.support import *  # noqa: F401,F403
 from features.tengine.steps.tengine import *  # noqa: F401,F403
+from oat.plugin.features import Carried
 
 
 @pytest.fixture(scope="session")

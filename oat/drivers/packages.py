@@ -15,8 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from oat.errors import LabError
 from oat.drivers.tarball import tar_of
+from oat.errors import LabError
 
 REPO_ROOT = "/srv/repo"
 KEYRING = "/etc/apt/keyrings/oat-lab.gpg"

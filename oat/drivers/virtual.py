@@ -9,8 +9,8 @@ from testinfra.backend.docker import DockerBackend
 from testinfra.host import Host
 
 from oat.errors import LabError
-from oat.servers import Server
 from oat.model.topology import Server as Spec
+from oat.servers import Server
 
 
 class NestedDockerBackend(DockerBackend):

@@ -54,7 +54,7 @@ class AppendClient:
         self._session: requests.Session | None = None
         self._next = 1
 
-    def start(self) -> "AppendClient":
+    def start(self) -> AppendClient:
         self._thread = threading.Thread(target=self._run, name="oat-append-client", daemon=True)
         self._thread.start()
         return self

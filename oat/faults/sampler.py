@@ -39,7 +39,7 @@ class ActiveSampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "ActiveSampler":
+    def start(self) -> ActiveSampler:
         self._thread = threading.Thread(target=self._run, name="oat-sampler", daemon=True)
         self._thread.start()
         return self
@@ -67,7 +67,7 @@ class ActiveSampler:
         """Time covered by samples in which something was held twice (each sample counts
         until the next one)."""
         total = 0.0
-        for this, following in zip(self.samples, self.samples[1:]):
+        for this, following in zip(self.samples, self.samples[1:], strict=False):
             if this.doubled():
                 total += following.at - this.at
         if self.samples and self.samples[-1].doubled():

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oat.model import yamlfile
 from oat.errors import LabError
+from oat.model import yamlfile
 
 
 class Product:
@@ -16,7 +16,7 @@ class Product:
         self._data = yamlfile.read(self.path, "product file") or {}
         self.relocation = None  # a lab's oat.relocation.Relocation: its addresses as this run uses them
 
-    def on(self, relocation) -> "Product":
+    def on(self, relocation) -> Product:
         """The same facts with the addresses of networks the lab moved translated."""
         self.relocation = relocation if relocation else None
         return self

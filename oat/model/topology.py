@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oat.model import yamlfile
 from oat.errors import LabError
+from oat.model import yamlfile
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 CAPABILITY = re.compile(r"^(ALL|[A-Z][A-Z_]+)$")
@@ -136,7 +136,7 @@ def parse(data: object, source: str = "<memory>") -> Topology:
     )
 
 
-def _networks(where: "_Where", items: object) -> dict[str, Network]:
+def _networks(where: _Where, items: object) -> dict[str, Network]:
     if not isinstance(items, list) or not items:
         raise where.error("networks", "must be a non-empty list")
     networks: dict[str, Network] = {}
@@ -159,7 +159,7 @@ def _networks(where: "_Where", items: object) -> dict[str, Network]:
     return networks
 
 
-def _volumes(where: "_Where", items: object) -> dict[str, Volume]:
+def _volumes(where: _Where, items: object) -> dict[str, Volume]:
     if not isinstance(items, list):
         raise where.error("volumes", "must be a list")
     volumes: dict[str, Volume] = {}

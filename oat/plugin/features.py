@@ -17,12 +17,13 @@ from pytest_bdd import scenario
 from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import get_python_name_generator
 
+from oat.errors import LabError
+from oat.model.errata import Errata
+from oat.model.parts import Parts
 from oat.plugin.lab import labs_key, masked_product
 from oat.plugin.project import project_of
 from oat.plugin.report import errata_key
-from oat.model.errata import Errata
-from oat.errors import LabError
-from oat.model.parts import Parts
+
 
 class FeatureFile(pytest.Module):
     """A `.feature` file as a test module: one test per scenario, in the file's order."""

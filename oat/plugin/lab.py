@@ -18,22 +18,21 @@ from pathlib import Path
 
 import pytest
 
-from oat.plugin.bdd import leave_out
+from oat.drivers import inventory
 from oat.drivers.docker import engines
 from oat.drivers.docker import lab as labmod
-from oat.errors import LabError, OatError
-from oat.record.evidence import Masker, Recorder, one_line
 from oat.drivers.docker.images import RECIPES, Images
-from oat.drivers.packages import build_all, read_deb
-from oat.model.products import Product
-from oat.drivers import inventory
 from oat.drivers.inventory import InventoryLab
+from oat.drivers.packages import build_all, read_deb
+from oat.errors import LabError, OatError
+from oat.model.products import Product
+from oat.model.project import project_root
 from oat.model.safety import DISRUPTIVE_TAG, NOT_DISPOSABLE, refuse
 from oat.model.topology import load
-from oat.model.project import project_root
+from oat.plugin.bdd import leave_out
 from oat.plugin.project import project_of
+from oat.record.evidence import Masker, Recorder, one_line
 from oat.versions import installed, tracked_packages
-
 
 recorder_key = pytest.StashKey[Recorder]()
 labs_key = pytest.StashKey["Labs"]()

@@ -23,24 +23,34 @@ import pytest_html
 from pytest_bdd.reporting import ReportContext, test_report_context_registry
 from pytest_metadata.plugin import metadata_key
 
+from oat import mutants
+from oat.errors import FeatureError, LabError
+from oat.model import traceability
+from oat.plugin import waivers as waiving
 from oat.plugin.bdd import AS_SET_UP, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.lab import labs_key, recorder_key
 from oat.plugin.project import project_of
 from oat.plugin.web import browser_key
-from oat import mutants
-from oat.record import merge
-from oat.model import traceability
-from oat.render import workbook
-from oat.errors import FeatureError, LabError
-from oat.plugin import waivers as waiving
-from oat.record import history
+from oat.record import history, merge
 from oat.record.evidence import Command, one_line
 from oat.record.outcome import Outcome, Verdict, counts, counts_line, interruption, judge, of_exception
 from oat.record.waivers import table as waivers_table
+from oat.render import workbook
 from oat.render.history import render_html as render_history
-from oat.render.report import (FAILURE_CONTEXT, errata_rows, failure_headline, japanese_first_screen, render_cover,
-                        render_errata, render_failure, render_lab, render_measurements, render_steps,
-                        render_traceability, render_waiver)
+from oat.render.report import (
+    FAILURE_CONTEXT,
+    errata_rows,
+    failure_headline,
+    japanese_first_screen,
+    render_cover,
+    render_errata,
+    render_failure,
+    render_lab,
+    render_measurements,
+    render_steps,
+    render_traceability,
+    render_waiver,
+)
 from oat.render.timewords import clock
 
 started_key = pytest.StashKey[float]()
@@ -505,7 +515,7 @@ def _summarize(config) -> dict:
     book = _waiver_book(config)
     traced = [(m, book.waivers.apply(m, traceability.trace(m, run["results"]))) for m in mappings]
     refs = {}
-    for mapping, rows in traced:
+    for _mapping, rows in traced:
         for row in rows:
             for label, _, _ in row.evidence:
                 refs.setdefault(label, []).append(row.item.ref)

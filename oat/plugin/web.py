@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from oat.drivers.docker.relocation import POOL
+from oat.errors import LabError
+from oat.model.topology import load
+from oat.pki import LabCA
 from oat.plugin.lab import labs_key
 from oat.plugin.project import project_of
-from oat.errors import LabError
-from oat.pki import LabCA
-from oat.drivers.docker.relocation import POOL
-from oat.model.topology import load
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import when
 
 from oat.model.targets import servers
-from oat.vocabulary.checks import check, sentence, each
+from oat.vocabulary.checks import check, each, sentence
 
 
 def _seen(server, name: str) -> str:

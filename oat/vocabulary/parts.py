@@ -13,9 +13,9 @@ from pytest_bdd import parsers, step, then, when
 from oat.errors import LabError
 from oat.model.safety import disruptive
 from oat.sockets import connected, listeners, listening
-from oat.wait import wait_until
 from oat.vocabulary.roles import ROLE
 from oat.vocabulary.services import leftovers
+from oat.wait import wait_until
 
 
 def apt_install(server, package: str, version: str = "") -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from oat.errors import LabError
-from oat.model.safety import disruptive
 from oat.model import targets
+from oat.model.safety import disruptive
 from oat.vocabulary.roles import ROLE
 
 

@@ -88,7 +88,7 @@ def exec_scripts_as_documented(cluster, product, documents, clweb_state):
             assert script.exists, f"{directory}/{name} is missing on {node}"
             held = script.content_string
             if held != expected:
-                line = next(i for i, (a, b) in enumerate(zip(held.splitlines() + [""], expected.splitlines() + [""]), 1)
+                line = next(i for i, (a, b) in enumerate(zip(held.splitlines() + [""], expected.splitlines() + [""], strict=False), 1)
                             if a != b)
                 raise AssertionError(f"{directory}/{name} on {node} differs from the guide (with its errata) at line {line}")
             assert script.user == "root" and script.mode & 0o111 == 0o111, (

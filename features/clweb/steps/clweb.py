@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
+from features.clweb.steps.cluster import SIDE
 from oat.errors import LabError
 from oat.sockets import listening
 from oat.wait import wait_until
-from features.clweb.steps.cluster import SIDE
 
 
 @when(parsers.parse("{side:Side}の clweb.conf の $bind にフローティング IP を指定する", extra_types=SIDE))

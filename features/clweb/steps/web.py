@@ -8,11 +8,11 @@ from __future__ import annotations
 import requests
 from pytest_bdd import given, parsers, then, when
 
-from oat.faults.availability import Probe, summary, timeline_svg
-from oat.record.evidence import one_line
-from oat.wait import wait_until
 from features.clweb.steps.cluster import SIDE
+from oat.errors import one_line
+from oat.faults.availability import Probe, summary, timeline_svg
 from oat.plugin.web import open_page
+from oat.wait import wait_until
 
 
 def clweb_url(product, path: str = "/") -> str:
@@ -156,7 +156,9 @@ def _on_login_page(page, product, recorder, what: str) -> None:
 
 @given(parsers.parse('運用者がブラウザで CL/Web にログインし、マイページに "{memo}" を保存している'))
 def logged_in_with_memo(browser, product, clweb_state, recorder, memo):
-    """Log in with the browser and save the memo on MyPage."""
+    """Log in with a browser session of its own (an earlier scenario's is closed) and save the memo on MyPage."""
+    if "page" in clweb_state:
+        clweb_state.pop("page").context.close()
     page = _page(browser, clweb_state)
     _login(page, product)
     save_memo(browser, product, clweb_state, recorder, memo)

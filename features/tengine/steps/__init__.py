@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Callable
+from collections.abc import Callable
 
 import parse
 

@@ -7,8 +7,8 @@ import requests
 from pytest_bdd import parsers, then
 
 from features.tengine.steps import TYPES
-from oat.wait import wait_until
 from oat.plugin.web import open_page
+from oat.wait import wait_until
 
 PAGE_TIMEOUT_MS = 15000  # how long the browser waits for a page or an element
 

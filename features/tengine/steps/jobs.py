@@ -43,7 +43,7 @@ def run_job_test_start(parts, product, tengine_state):
 @then("ジョブテスト起動が成功する")
 def job_test_start_succeeds(product, tengine_state):
     """Every core's job test start succeeded."""
-    for server, result, took in tengine_state["test_results"]:
+    for server, result, _took in tengine_state["test_results"]:
         out = (result.stdout + result.stderr).strip()
         assert result.rc == 0 and product["core.jobtest_success"] in result.stdout, (
             f"{server.name}: job test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}")
@@ -52,7 +52,7 @@ def job_test_start_succeeds(product, tengine_state):
 @then(parsers.parse('ジョブテスト起動が失敗し、出力が "{server_name:q}" と原因 "{cause:q}" を示す', extra_types=TYPES))
 def job_test_start_fails(product, tengine_state, server_name, cause):
     """Every core's job test start failed, naming the job server and the cause."""
-    for server, result, took in tengine_state["test_results"]:
+    for server, result, _took in tengine_state["test_results"]:
         out = (result.stdout + result.stderr).strip()
         assert result.rc != 0, f"{server.name}: job test start exited 0: {out}"
         assert product["core.jobtest_failure"] in out and server_name in out and cause in out, (

@@ -8,9 +8,9 @@ import re
 from pytest_bdd import parsers, then, when
 
 from features.tengine.steps import TYPES, fill, plain, shell
+from oat.drivers.virtual import VirtualServer
 from oat.errors import LabError
 from oat.model.topology import Server
-from oat.drivers.virtual import VirtualServer
 from oat.wait import wait_until
 
 PLATFORM = "仮想サーバ基盤"

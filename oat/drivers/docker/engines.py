@@ -26,9 +26,9 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, MutableMapping
 from urllib.parse import urlsplit
 
 from oat.errors import LabError

@@ -11,11 +11,11 @@ from pathlib import Path
 import yaml
 
 from oat.drivers.docker import lab as labmod
-from oat.record.evidence import Masker, Recorder
 from oat.drivers.docker.images import RECIPES, Images
-from oat.model.project import Project
 from oat.drivers.packages import build_all
+from oat.model.project import Project
 from oat.model.topology import load
+from oat.record.evidence import Masker, Recorder
 
 HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"
 

@@ -5,7 +5,7 @@ import http.client
 import re
 import socket
 import ssl
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 
 import pytest
 
@@ -17,7 +17,7 @@ DB_DOWN = DbUnavailable("10.231.10.12:5432", "connection refused")
 def event(name: str, minute: int, **properties) -> dict:
     return {"event_type_name": name, "key": f"key-{name}-{minute}",
             "source_name": "core/1/tengined", "sender_name": "core", "level": "info",
-            "occurred_at": datetime(2026, 11, 22, 3, minute, tzinfo=timezone.utc),
+            "occurred_at": datetime(2026, 11, 22, 3, minute, tzinfo=UTC),
             "properties": properties}
 
 
@@ -171,7 +171,7 @@ def test_tls_1_2_is_the_minimum(console, cert):
 
 
 def test_the_execution_list_shows_each_job(logged_in, console):
-    started = datetime(2026, 11, 22, 3, 54, tzinfo=timezone.utc)
+    started = datetime(2026, 11, 22, 3, 54, tzinfo=UTC)
     console.store.rows["executions"] = [
         {"id": 8, "jobnet": "jn_x", "status": "error", "started_at": started,
          "finished_at": started, "detail": {"jobs": {}, "cause": "jobnet jn_x is not loaded"}},

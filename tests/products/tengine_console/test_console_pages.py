@@ -1,7 +1,7 @@
 """The HTML: shared layout, values as text (times in UTC, JSON compact), everything escaped."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 
 from tengine_console import pages
 
@@ -35,7 +35,7 @@ def test_the_login_page_has_no_navigation():
 
 def test_event_cells_are_escaped():
     row = {"event_type_name": "<b>foo</b>", "key": "k", "source_name": "h/1/p",
-           "occurred_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "level": "info",
+           "occurred_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "level": "info",
            "properties": {"html": "<script>alert('x')</script>"}}
     page = pages.events_page([row], "<i>alice</i>", "<t>")
     assert "<script>" not in page and "<b>" not in page and "<i>" not in page

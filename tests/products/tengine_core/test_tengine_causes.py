@@ -46,7 +46,7 @@ def socket_connect_error(inner: OSError):
 
 @pytest.mark.parametrize("error, cause", [
     (socket_connect_error(ConnectionRefusedError(111, "Connection refused")), "connection refused"),
-    (socket_connect_error(socket.timeout("TCP connection attempt timed out")), "timed out"),
+    (socket_connect_error(TimeoutError("TCP connection attempt timed out")), "timed out"),
     (socket.gaierror(-2, "Name or service not known"), "could not resolve host"),
     (pika_error("AMQPConnectorStackTimeout", "Timeout during AMQP handshake",
                 module="pika.adapters.utils.connection_workflow"), "timed out"),

@@ -5,7 +5,7 @@ import json
 import os
 import socket
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -23,7 +23,7 @@ def test_a_new_event_says_where_it_comes_from():
 
 
 def test_the_wire_format():
-    event = Event("foo", "k1", "h/1/tengined", datetime(2026, 11, 22, 3, 54, 28, 123456, timezone.utc),
+    event = Event("foo", "k1", "h/1/tengined", datetime(2026, 11, 22, 3, 54, 28, 123456, UTC),
                   "info", "h", {"test_id": "t1", "名前": "値"})
     assert json.loads(event.to_json()) == {
         "event_type_name": "foo", "key": "k1", "source_name": "h/1/tengined",
@@ -39,7 +39,7 @@ def test_json_round_trip():
 
 def test_a_time_without_offset_is_utc():
     body = Event.new("foo").to_json().replace(b'Z"', b'"')
-    assert Event.from_json(body).occurred_at.tzinfo == timezone.utc
+    assert Event.from_json(body).occurred_at.tzinfo == UTC
 
 
 @pytest.mark.parametrize("body, problem", [

@@ -3,14 +3,14 @@ transaction per change, and the row lock around every change of an execution."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
 from tengine_core.errors import ServerError
 from tengine_core.store import Execution, Store
 
-STARTED = datetime(2026, 11, 22, 3, 54, tzinfo=timezone.utc)
+STARTED = datetime(2026, 11, 22, 3, 54, tzinfo=UTC)
 ROW = (7, "jn_hello", "running", STARTED, None,
        {"start_event": "k1", "jobs": {"j1": {"status": "waiting"}}})
 

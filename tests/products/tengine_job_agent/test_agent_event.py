@@ -6,7 +6,7 @@ import os
 import re
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from tengine_job_agent import event
 
@@ -23,7 +23,7 @@ def test_a_new_event_has_the_wire_formats_fields():
     assert uuid.UUID(fired["key"]).version == 4
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", fired["occurred_at"])
     occurred = datetime.strptime(fired["occurred_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     assert now - occurred < timedelta(seconds=5)  # UTC, not local time
 
 

@@ -2,7 +2,7 @@
 contract, masked; key files withheld; what is missing or failed noted, never fatal."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from support_fakes import SECRETS
 from tengine_support.collect import collect
 from tengine_support.index import render
 
-WHEN = datetime(2026, 11, 22, 3, 54, 28, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 22, 3, 54, 28, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import tarfile
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -90,7 +90,7 @@ def test_a_folder_it_cannot_write_to_is_one_line_and_exit_1(tmp_path, capsys, se
 
 
 def test_an_archive_is_never_overwritten(tmp_path):
-    when = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 22, tzinfo=UTC)
     archive.write(tmp_path, "r", {"index.txt": b"one"}, when)
     with pytest.raises(FileExistsError):
         archive.write(tmp_path, "r", {"index.txt": b"two"}, when)
@@ -98,7 +98,7 @@ def test_an_archive_is_never_overwritten(tmp_path):
 
 
 def test_the_archive_holds_the_folders_of_its_files(tmp_path):
-    when = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 22, tzinfo=UTC)
     archive.write(tmp_path, "r", {"index.txt": b"i", "config/etc/x.yml": b"x"}, when)
     with tarfile.open(tmp_path / "r.tar.gz") as tar:
         entries = {m.name: (m.isdir(), m.mode, m.uname, m.mtime) for m in tar}
