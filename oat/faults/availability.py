@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Probe:
         self._thread = threading.Thread(target=self._run, name="oat-availability-probe", daemon=True)
         self.started = 0.0
 
-    def start(self) -> "Probe":
+    def start(self) -> Probe:
         self.started = time.monotonic()
         self._thread.start()
         return self
@@ -61,6 +61,11 @@ def failure_windows(samples: list[Sample]) -> list[tuple[float, float, int]]:
     if start is not None:
         windows.append((start, samples[-1].at, count))
     return windows
+
+
+def unavailable_seconds(samples: list[Sample]) -> float:
+    """How long the service failed its clients: the failure windows, added up."""
+    return sum(end - start for start, end, _ in failure_windows(samples))
 
 
 def summary(samples: list[Sample]) -> str:
