@@ -5,6 +5,8 @@
     python -m oat.cli list
     python -m oat.cli remove RUN_ID | --all
     python -m oat.cli mutants [NAME ...]   run the product defects in lab/mutants/ (all by default)
+    python -m oat.cli mutants --table      per documented step: its post-condition, the checks that
+        assert it, the mutants that break it and whether the last run killed each
     python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
         make the labs and hand them over as an inventory reached over SSH only (prints the run id);
         --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
@@ -128,6 +130,9 @@ def main(argv: list[str]) -> int:
             return show_steps(argv[1:])
         if argv[:1] == ["check"]:
             return check.main(argv[1:])
+        if argv[:2] == ["mutants", "--table"]:
+            print(mutants.coverage_text(mutants.coverage()))
+            return 0
         if argv[:1] == ["mutants"]:
             return run_mutants(argv[1:])
         if argv[:1] == ["up"]:

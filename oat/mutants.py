@@ -199,3 +199,92 @@ def result_for(project_root: Path, folders: list[str]) -> dict | None:
     if not mine:
         return None
     return {**last, "outcomes": mine, "total": len(mine), "killed": sum(o["verdict"] == "killed" for o in mine)}
+
+
+# --- 検出力 per documented step: the coverage table -------------------------------------------
+
+_SCENARIO = re.compile(r"^\s*(シナリオアウトライン|シナリオ|Scenario Outline|Scenario)\s*:\s*(?P<name>.+?)\s*$")
+_STEP = re.compile(r"^\s*(?P<keyword>前提|もし|ならば|かつ|しかし|\*)\s*(?P<text>\S.*?)\s*$")
+
+
+def checks_of(features: Path, folder: str, scenarios: tuple[str, ...]) -> list[str]:
+    """The ならば steps (and the かつ/しかし that continue them) of those scenarios: what asserts
+    the documented step's post-condition."""
+    found: list[str] = []
+    for path in sorted((features / folder).glob("*.feature")):
+        current, asserting = None, False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if (m := _SCENARIO.match(line)):
+                current, asserting = m.group("name"), False
+                continue
+            if current not in scenarios or not (m := _STEP.match(line)):
+                continue
+            keyword = m.group("keyword")
+            asserting = keyword == "ならば" or (asserting and keyword in ("かつ", "しかし"))
+            if asserting and m.group("text") not in found:
+                found.append(m.group("text"))
+    return found
+
+
+@dataclass
+class Coverage:
+    folder: str
+    ref: str
+    expected: str          # the post-condition sentence ("" when the step states none)
+    why_none: str          # why there is no post-condition to break (not applicable here, none stated)
+    checks: list[str]
+    mutants: list[tuple[str, str]]   # (name, verdict of the last run, or "未実行")
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.why_none) or any(verdict == "killed" for _, verdict in self.mutants)
+
+
+def coverage(root: Path = ROOT) -> list[Coverage]:
+    """Every documented step of the project's documents with its post-condition, the checks
+    that assert it, and the mutants that break it (from their `# refs:` header) with what the
+    last mutation run said of each."""
+    from oat.model import traceability
+
+    verdicts = {o["name"]: o["verdict"] for o in (last_result(root / "lab" / "mutants" / "result.json") or {})
+                .get("outcomes", [])}
+    breaking: dict[tuple[str, str], list[str]] = {}
+    for patch in sorted((root / "lab" / "mutants").glob("*.patch")):
+        header = dict(m.group("key", "value") for line in patch.read_text(encoding="utf-8").splitlines()[:20]
+                      if (m := _HEADER.match(line)))
+        for folder in (f.strip() for f in header.get("features", "").split(",")):
+            for ref in (r.strip() for r in header.get("refs", "").split(";") if r.strip()):
+                breaking.setdefault((folder, ref), []).append(patch.stem)
+    rows = []
+    for path in sorted((root / "features").glob("*/traceability.yaml")):
+        mapping = traceability.load(path)
+        for item in mapping.items:
+            why = (f"実施不可: {item.not_applicable}" if item.not_applicable else
+                   "" if item.expected else "事後条件を述べない手順 (期待結果なし)")
+            checks = checks_of(root / "features", mapping.folder, item.scenarios)
+            if item.steps:  # the item names the steps of a shared scenario that carry it out
+                checks = [c for c in checks if any(step in c for step in item.steps)]
+            rows.append(Coverage(mapping.folder, item.ref, item.expected, why, checks,
+                                 [(n, verdicts.get(n, "未実行")) for n in breaking.get((mapping.folder, item.ref), [])]))
+    return rows
+
+
+def coverage_text(rows: list[Coverage]) -> str:
+    """The table as the terminal shows it: one block per documented step."""
+    lines = []
+    for row in rows:
+        mark = "○" if row.covered else "×"
+        lines.append(f"{mark} {row.folder} {row.ref}: {row.expected or row.why_none}")
+        for check in row.checks[:6]:
+            lines.append(f"    確認: {check}")
+        if len(row.checks) > 6:
+            lines.append(f"    確認: … (ほか {len(row.checks) - 6})")
+        for name, verdict in row.mutants:
+            lines.append(f"    変異: {name}: {verdict}")
+        if not row.why_none and not row.mutants:
+            lines.append("    変異: なし (この事後条件を破る変異がまだない)")
+    stated = [r for r in rows if not r.why_none]
+    killed = [r for r in stated if r.covered]
+    lines.append(f"[oat] 事後条件を述べる手順 {len(stated)} 件のうち、検出された変異があるもの {len(killed)} 件; "
+                 f"述べない手順 {len(rows) - len(stated)} 件")
+    return "\n".join(lines)

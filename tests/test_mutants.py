@@ -78,3 +78,27 @@ def test_a_run_of_some_mutants_replaces_theirs_in_the_last_result(tmp_path):
 def test_a_check_with_nothing_at_stake_kills_nothing():
     assert mutants.HARNESS_ERRORS.match("nothing at stake: 0 saves acknowledged to the append client, so the check "
                                         "would check nothing (an error of the test, not a pass)")
+
+
+def test_the_coverage_table_lists_each_documented_step_with_its_checks_and_mutants(tmp_path):
+    (tmp_path / "features" / "doc").mkdir(parents=True)
+    (tmp_path / "features" / "doc" / "01.feature").write_text(
+        "# language: ja\n機能: f\n  シナリオ: 構築\n    もし 作る\n    ならば 起動している\n    かつ 待ち受けている\n"
+        "    もし 止める\n", encoding="utf-8")
+    (tmp_path / "features" / "doc" / "traceability.yaml").write_text(
+        "document: d\ntitle: t\nitems:\n"
+        "  - {ref: 手順 1, text: 作る, expected: 起動して待ち受けること, scenarios: [構築]}\n"
+        "  - {ref: 手順 2, text: 読む, scenarios: [構築]}\n"
+        "  - {ref: 手順 3, text: Windows, not_applicable: Linux だけ}\n", encoding="utf-8")
+    (tmp_path / "lab" / "mutants").mkdir(parents=True)
+    (tmp_path / "lab" / "mutants" / "no-listen.patch").write_text(
+        "# defect: d\n# kind: port\n# features: doc\n# refs: 手順 1\n--- a/x\n", encoding="utf-8")
+    (tmp_path / "lab" / "mutants" / "result.json").write_text(
+        '{"outcomes": [{"name": "no-listen", "verdict": "killed"}]}', encoding="utf-8")
+    rows = mutants.coverage(tmp_path)
+    assert [(r.ref, r.checks, r.mutants, r.covered) for r in rows] == [
+        ("手順 1", ["起動している", "待ち受けている"], [("no-listen", "killed")], True),
+        ("手順 2", ["起動している", "待ち受けている"], [], True),  # states no post-condition
+        ("手順 3", [], [], True)]
+    assert rows[1].why_none == "事後条件を述べない手順 (期待結果なし)" and rows[2].why_none == "実施不可: Linux だけ"
+    assert "事後条件を述べる手順 1 件のうち、検出された変異があるもの 1 件" in mutants.coverage_text(rows)
