@@ -108,7 +108,7 @@ esac
 
 
 def _ps(pid: int) -> str:
-    return " ".join(subprocess.run(["ps", "-o", "pid=,user=,comm=,args=", "-p", str(pid)],
+    return " ".join(subprocess.run(["ps", "-ww", "-o", "pid=,user=,comm=,args=", "-p", str(pid)],
                                    capture_output=True, text=True).stdout.split())
 
 

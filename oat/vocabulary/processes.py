@@ -8,7 +8,7 @@ from oat.vocabulary.checks import check, each, excerpt
 
 # `exec`: the shell becomes ps, so the first line (its PID) is the reading command itself,
 # left out of what it lists. The text is matched here, never put into the command.
-COMMAND_LINES = "echo $$; exec ps -eo pid=,args="
+COMMAND_LINES = "echo $$; exec ps -ww -eo pid=,args="  # -ww: whole command lines, whatever COLUMNS says
 
 
 def _named(server, name: str) -> list:

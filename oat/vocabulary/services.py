@@ -90,7 +90,7 @@ def _show(server, unit: str) -> dict[str, str]:
 _IN_CGROUP = """root=%s; cg=%s; id=%s
 if [ -n "$cg" ]; then set -- "$root$cg" "$root"/*"$cg"; else set -- $(find "$root" -type d -name "$id" 2>/dev/null); fi
 pids=$(for d in "$@"; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} + ; done 2>/dev/null | sort -un | paste -sd, -)
-[ -z "$pids" ] || ps -o pid=,user=,comm=,args= -p "$pids"
+[ -z "$pids" ] || ps -ww -o pid=,user=,comm=,args= -p "$pids"
 true"""
 
 
@@ -124,7 +124,7 @@ def leftovers(s, unit: str) -> list[str]:
     if left:
         problems.append(f"its control group {cgroup or shown.get('Id') or unit} still holds {_listed(left)}")
     if user and user not in ("root", "0"):
-        owned = _processes(s.run("ps -o pid=,user=,comm=,args= -u %s", user).stdout)
+        owned = _processes(s.run("ps -ww -o pid=,user=,comm=,args= -u %s", user).stdout)
         if owned:
             problems.append(f"its user {user} still runs {_listed(owned)}")
     return problems
