@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from oat import catalogue
-from oat.model.project import INI, project_root
+from oat.model.project import INI, Project, project_root
 
 OK, PROBLEMS, BAD_INPUT = 0, 1, 2
 NEAREST = 3
@@ -132,13 +132,6 @@ def _place(where: str) -> tuple[str, int]:
     """`file:line` in the order of files, then lines."""
     file, _, line = where.rpartition(":")
     return file, int(line) if line.isdigit() else 0
-
-
-def _shown(path: Path | str, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 # --- similarity and skeletons (plain functions of the text) --------------------------------
@@ -326,7 +319,7 @@ class Checker:
                     continue
                 matches = [by_function[location] for location in sorted(by_function, key=_place)]
                 problem = Problem(
-                    where=f"{_shown(feature, self.root)}:{step.line_number}", keyword=step.keyword.strip(),
+                    where=f"{Project(self.root).shown(feature)}:{step.line_number}", keyword=step.keyword.strip(),
                     text=step.name, written=written[step.line_number].name, type=step.type,
                     folder=self._folder(feature), docstring=step.docstring is not None,
                     datatable=step.datatable is not None, example=dict(example), matches=matches)
@@ -366,7 +359,7 @@ class Checker:
         return self._visible[item.parent]
 
     def _folder(self, feature: Path) -> str:
-        parts = Path(_shown(feature, self.root)).parts
+        parts = Path(Project(self.root).shown(feature)).parts
         return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 
     def _steps_file(self, config, folder: str) -> str:
@@ -403,22 +396,22 @@ class Checker:
             head = Path(exc.filename).read_text(encoding="utf-8", errors="replace").splitlines()[:3]
             if not any(line.strip().startswith("# language:") for line in head):
                 text += " (a feature's first line is `# language: ja`)"
-            return f"{_shown(exc.filename, self.root)}:{exc.line}: does not parse: {text}"
+            return f"{Project(self.root).shown(exc.filename)}:{exc.line}: does not parse: {text}"
         if isinstance(exc, OatError):
             return str(exc)
-        return _import_failure(exc, self.root, _shown(path, self.root))
+        return _import_failure(exc, self.root, Project(self.root).shown(path))
 
 
 def _import_failure(exc: BaseException, root: Path, fallback: str) -> str:
     """`file:line: cannot be imported: Error: message`, where in the project it went wrong."""
     message = " ".join(str(exc).split()) or "(no message)"
     if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{_shown(exc.filename, root)}:{exc.lineno}"
+        where = f"{Project(root).shown(exc.filename)}:{exc.lineno}"
         message = exc.msg
     else:
         frames = [f for f in traceback.extract_tb(exc.__traceback__)
                   if _inside(Path(f.filename), root) and "site-packages" not in Path(f.filename).parts]
-        where = f"{_shown(frames[-1].filename, root)}:{frames[-1].lineno}" if frames else fallback
+        where = f"{Project(root).shown(frames[-1].filename)}:{frames[-1].lineno}" if frames else fallback
     return f"{where}: cannot be imported: {type(exc).__name__}: {message}"
 
 
@@ -541,7 +534,7 @@ def main(argv: list[str]) -> int:
             print(f"oat: {line}", file=sys.stderr)
         return BAD_INPUT
     if not outcome.features:
-        where = ", ".join(_shown(p, root) for p in paths)
+        where = ", ".join(Project(root).shown(p) for p in paths)
         print(f"oat: no scenario in {where}", file=sys.stderr)
         return BAD_INPUT
     sys.stdout.write(render(outcome))

@@ -61,19 +61,29 @@ class Outcome:
     version: str = ""      # the commit the mutant was applied to
 
 
-def load(path: Path) -> Mutant:
-    """A mutant from its patch file; a missing header key is named with the file."""
-    path = Path(path)
+def header_of(path: Path) -> dict[str, str]:
+    """The `# key: value` lines before a patch's diff."""
     header = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.startswith("--- ") or line.startswith("diff "):
             break
         if (m := _HEADER.match(line)):
             header[m["key"]] = m["value"]
+    return header
+
+
+def _items(value: str, separator: str) -> list[str]:
+    return [item.strip() for item in value.split(separator) if item.strip()]
+
+
+def load(path: Path) -> Mutant:
+    """A mutant from its patch file; a missing header key is named with the file."""
+    path = Path(path)
+    header = header_of(path)
     for key in ("defect", "kind", "features"):
         if key not in header:
             raise LabError(f"{path}: header line '# {key}: …' is missing")
-    folders = tuple(f.strip() for f in header["features"].split(",") if f.strip())
+    folders = tuple(_items(header["features"], ","))
     for folder in folders:
         if not (ROOT / "features" / folder).is_dir():
             raise LabError(f"{path}: features: no feature folder '{folder}'")
@@ -190,11 +200,8 @@ def result_for(project_root: Path, folders: list[str]) -> dict | None:
     last = last_result(mutants_dir / "result.json")
     if not last:
         return None
-    concerns = {}
-    for patch in mutants_dir.glob("*.patch"):
-        header = dict(m.group("key", "value") for line in patch.read_text(encoding="utf-8").splitlines()[:20]
-                      if (m := _HEADER.match(line)))
-        concerns[patch.stem] = {f.strip() for f in header.get("features", "").split(",") if f.strip()}
+    concerns = {patch.stem: set(_items(header_of(patch).get("features", ""), ","))
+                for patch in mutants_dir.glob("*.patch")}
     mine = [o for o in last.get("outcomes", []) if concerns.get(o["name"], set()) & set(folders)]
     if not mine:
         return None
@@ -250,10 +257,9 @@ def coverage(root: Path = ROOT) -> list[Coverage]:
                 .get("outcomes", [])}
     breaking: dict[tuple[str, str], list[str]] = {}
     for patch in sorted((root / "lab" / "mutants").glob("*.patch")):
-        header = dict(m.group("key", "value") for line in patch.read_text(encoding="utf-8").splitlines()[:20]
-                      if (m := _HEADER.match(line)))
-        for folder in (f.strip() for f in header.get("features", "").split(",")):
-            for ref in (r.strip() for r in header.get("refs", "").split(";") if r.strip()):
+        header = header_of(patch)
+        for folder in _items(header.get("features", ""), ","):
+            for ref in _items(header.get("refs", ""), ";"):
                 breaking.setdefault((folder, ref), []).append(patch.stem)
     rows = []
     for path in sorted((root / "features").glob("*/traceability.yaml")):

@@ -75,6 +75,13 @@ class Project:
             return None
         return path.relative_to(self.features).parts[0]
 
+    def shown(self, path: Path | str) -> str:
+        """A path as messages show it: from the project's top when it is inside the project."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
     def package_set(self) -> list[str]:
         """Every Debian package the project's lab files list: one set for all its labs, so a run
         of one folder and a run of all use the same package source image."""

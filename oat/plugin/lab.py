@@ -116,8 +116,7 @@ def pytest_collection_finish(session):
     if session.config.option.collectonly:
         return
     project = project_of(session.config)
-    folders = sorted({project.procedure_of(Path(item.path)) for item in session.items
-                      if project.procedure_of(Path(item.path))})
+    folders = sorted({project.procedure_of(Path(item.path)) for item in session.items} - {None})
     if folders:
         try:
             session.config.stash[labs_key].prepare(folders)

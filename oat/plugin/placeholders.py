@@ -39,7 +39,7 @@ def pytest_collection_finish(session):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
                 if "{" not in line or line.lstrip().startswith("#"):
                     continue
-                place = f"{shown(path, config)}:{number}"
+                place = f"{project.shown(path)}:{number}"
                 secrets.check(line, place)
                 if placeholders.find_servers(line):
                     if folder not in topologies:
@@ -49,16 +49,9 @@ def pytest_collection_finish(session):
         pytest.exit(f"oat: {exc}", returncode=exc.exit_code)
 
 
-def shown(path: Path, config) -> str:
-    try:
-        return str(path.relative_to(project_of(config).root))
-    except ValueError:
-        return str(path)
-
-
 def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, step_func_args):
     """The step's own text, docstring and table with each placeholder replaced."""
-    place = f"{shown(Path(feature.filename), request.config)}:{step.line_number}"
+    place = f"{project_of(request.config).shown(feature.filename)}:{step.line_number}"
     expand = _expander(request, place)
     for key, value in step_func_args.items():
         if isinstance(value, str) and "{" in value:
