@@ -46,6 +46,7 @@ from oat.model import yamlfile
 from oat.model.topology import Network, Topology
 from oat.model.topology import Server as Spec
 from oat.servers import Server
+from oat.wait import wait_until
 
 LOCAL_REPO = "/var/lib/oat/repo"
 LOCAL_SOURCE = "/etc/apt/sources.list.d/oat-local.sources"
@@ -396,9 +397,13 @@ class InventoryLab:
         """Nothing of the servers is removed: only this run's SSH connections are closed."""
         for name, entry in self.names.items():
             target = entry.ssh.alias or _alias(name)
-            config = entry.ssh.config or str(self.config)
-            subprocess.run(["ssh", "-F", config, "-o", f"ControlPath={_control_path(self.run_id)}", "-O", "exit",
-                            target], capture_output=True, timeout=10)
+            ssh = ["ssh", "-F", entry.ssh.config or str(self.config), "-o", f"ControlPath={_control_path(self.run_id)}"]
+            subprocess.run([*ssh, "-O", "exit", target], capture_output=True, timeout=10)
+            # The master removes its socket after answering `-O exit`: wait for that, so a run
+            # that has ended has no connection left behind.
+            socket = Path(_expanded_control_path(ssh, target) or "/nonexistent")
+            wait_until(lambda: not socket.exists(), 10, f"the SSH connection to {target} did not close ({socket})",
+                       interval=0.05)
 
     def keep_instructions(self) -> str:
         return f"lab '{self.topology.name}': servers of {self.inventory.path} (nothing to remove)"
@@ -413,6 +418,12 @@ def _alias(name: str) -> str:
 
 def _control_path(run_id: str) -> str:
     return f"/tmp/oat-{run_id[:8]}-%C"  # short: a socket path has ~100 bytes at most
+
+
+def _expanded_control_path(ssh: list[str], target: str) -> str:
+    """The socket path ssh uses for `target`, its %C expanded (ssh -G prints it so)."""
+    shown = subprocess.run([*ssh, "-G", target], capture_output=True, text=True, timeout=10).stdout
+    return next((line.split(" ", 1)[1] for line in shown.splitlines() if line.startswith("controlpath ")), "")
 
 
 def _ssh_config(inventory: Inventory, names: dict[str, Entry], run_id: str) -> str:
