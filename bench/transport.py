@@ -50,7 +50,7 @@ def main() -> int:
     rounds = max(int(sys.argv[1]) if len(sys.argv) > 1 else 50, 10)
     with tempfile.TemporaryDirectory(prefix="oat-bench-") as work:
         path = Path(work) / "inventory.yaml"
-        run_id = handover.up(ROOT, ["clweb"], path, disposable=False, progress=lambda m: None)
+        run_id = handover.up(ROOT, ["clweb"], path, disposable=False, recorder=Recorder(Masker()), progress=lambda m: None)
         try:
             container = f"oat-{run_id}-clweb-node1"
             docker_host = testinfra.get_host(f"docker://{container}")

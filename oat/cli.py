@@ -35,6 +35,7 @@ from oat.drivers.docker import lab as labmod
 from oat.errors import LabError, OatError
 from oat.model.project import project_root
 from oat.record import merge
+from oat.record.evidence import Masker, Recorder
 from oat.render import history
 
 
@@ -76,7 +77,9 @@ def hand_over(argv: list[str]) -> int:
     root = project_root(Path.cwd())
     if root is None:
         raise LabError(f"up: no pytest.ini in {Path.cwd()} or above: run it inside the project whose labs to make")
-    run_id = handover.up(root, names, out, disposable, progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
+    # `oat up` writes no report: the commands it runs are recorded in memory only.
+    run_id = handover.up(root, names, out, disposable, Recorder(Masker()),
+                         progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
                          packages="copy" if copy else "existing")
     print(run_id)
     return 0

@@ -18,9 +18,9 @@ import shlex
 import subprocess
 import time
 
-from oat.errors import LabError
+from oat.drivers.base import CommandLog
+from oat.errors import LabError, one_line
 from oat.model.topology import Server as Spec
-from oat.record.evidence import Recorder, one_line
 from oat.wait import wait_until
 
 CHUNK = 48 * 1024  # bytes of a file per command when writing it (well under any ARG_MAX)
@@ -32,7 +32,7 @@ class CommandFailed(AssertionError):
 
 
 class Server:
-    def __init__(self, spec: Spec, host, recorder: Recorder, container: str = ""):
+    def __init__(self, spec: Spec, host, recorder: CommandLog, container: str = ""):
         """`host`: a testinfra host of any backend. `container`: the engine's name of the
         server when the Docker lab made it (shown to the operator, never used to reach it)."""
         self.spec = spec

@@ -2,6 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class CommandLog(Protocol):
+    """What a driver needs to record a command: its Servers log every command they run here.
+    The run's record (oat.record.evidence.Recorder) is one; whoever makes the driver (the
+    plugin, the `oat` command) hands it one, so no driver knows the record."""
+
+    def record(self, server: str, command: str, exit_code: int | None, stdout: str, stderr: str,
+               duration: float, via: str = "") -> object: ...
 
 
 @dataclass

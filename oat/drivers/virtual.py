@@ -8,6 +8,7 @@ from __future__ import annotations
 from testinfra.backend.docker import DockerBackend
 from testinfra.host import Host
 
+from oat.drivers.base import CommandLog
 from oat.errors import LabError
 from oat.model.topology import Server as Spec
 from oat.servers import Server
@@ -30,7 +31,7 @@ class NestedDockerBackend(DockerBackend):
 
 
 class VirtualServer(Server):
-    def __init__(self, spec: Spec, platform: Server, recorder):
+    def __init__(self, spec: Spec, platform: Server, recorder: CommandLog):
         self.platform = platform
         backend = NestedDockerBackend(platform, spec.name)
         host = Host(backend)

@@ -10,19 +10,21 @@ from pathlib import Path
 
 import yaml
 
+from oat.drivers.base import CommandLog
 from oat.drivers.docker import lab as labmod
 from oat.drivers.docker.images import RECIPES, Images
 from oat.drivers.packages import build_all
 from oat.model.project import Project
 from oat.model.topology import load
-from oat.record.evidence import Masker, Recorder
 
 HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"
 
 
-def up(root: Path, names: list[str], out: Path, disposable: bool, progress=print, packages: str = "existing") -> str:
+def up(root: Path, names: list[str], out: Path, disposable: bool, recorder: CommandLog, progress=print,
+       packages: str = "existing") -> str:
     """Create the labs (kept: no run reaps them), let the new key in as root on every server,
-    and write the inventory with its known_hosts next to it. Returns the run id."""
+    and write the inventory with its known_hosts next to it; the commands that takes go to
+    `recorder`. Returns the run id."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     key = out.parent / "id_ed25519"
@@ -38,7 +40,7 @@ def up(root: Path, names: list[str], out: Path, disposable: bool, progress=print
     try:
         for name in names:
             lab = labmod.Lab(load(root / "lab" / "topologies" / f"{name}.yaml"), client, images,
-                             Recorder(Masker()), run_id, debs=debs, progress=progress, kept=True)
+                             recorder, run_id, debs=debs, progress=progress, kept=True)
             lab.create()
             servers = {}
             for server in lab.servers:

@@ -24,7 +24,7 @@ import requests
 import testinfra
 from docker.types import IPAMConfig, IPAMPool
 
-from oat.drivers.base import ServerInfo
+from oat.drivers.base import CommandLog, ServerInfo
 from oat.drivers.docker import engines
 from oat.drivers.docker import owner as owners
 from oat.drivers.docker.images import Images
@@ -32,7 +32,6 @@ from oat.drivers.docker.relocation import Relocation, free_subnet, relocate
 from oat.drivers.packages import Deb, PackageSource
 from oat.errors import LabError
 from oat.model.topology import Server, Topology
-from oat.record.evidence import Recorder
 from oat.servers import Server as LabServer
 
 RUN_LABEL, OWNER_LABEL, LAB_LABEL, SERVER_LABEL = "oat.run", "oat.owner", "oat.lab", "oat.server"
@@ -184,7 +183,7 @@ def _privileges(capabilities: tuple[str, ...]) -> dict:
 
 class Lab:
     def __init__(self, topology: Topology, client: docker.DockerClient, images: Images,
-                 recorder: Recorder, run_id: str, debs: list[Deb] = (), progress=print, kept: bool = False):
+                 recorder: CommandLog, run_id: str, debs: list[Deb] = (), progress=print, kept: bool = False):
         """kept: the lab outlives its process on purpose (`oat.cli up`); no run reaps it,
         `oat.cli remove RUN` removes it."""
         self.topology = topology
