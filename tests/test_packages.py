@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oat.drivers.packages import KEYRING, Deb, apt_source, build, build_all, read_control
+from oat.drivers.packages import KEYRING, Deb, apt_source, build, build_all, build_once, read_control
 from oat.errors import LabError
 
 CONTROL = """\
@@ -205,3 +205,32 @@ def test_a_versioned_tree_without_a_version_list_is_named(tmp_path):
     make_tree(tmp_path / "src", version="@VERSION@")
     with pytest.raises(LabError, match=r"Version is @VERSION@ but no version was given .*\.versions"):
         build_all(tmp_path / "src", tmp_path / "out")
+
+
+# --- build_once ---------------------------------------------------------------------------
+
+def test_build_once_reuses_the_packages_of_the_same_trees(tmp_path):
+    src = tmp_path / "src"
+    make_tree(src, "oat-a")
+    first = build_once(src, tmp_path / "cache")
+    again = build_once(src, tmp_path / "cache")
+    assert [d.path for d in again] == [d.path for d in first] and len(first) == 1
+    assert first[0].path.stat().st_mtime_ns == again[0].path.stat().st_mtime_ns  # not built again
+
+
+def test_build_once_builds_again_when_a_tree_changes(tmp_path):
+    src = tmp_path / "src"
+    tree = make_tree(src, "oat-a")
+    first = build_once(src, tmp_path / "cache")
+    (tree / "usr" / "bin" / "hello").write_text("#!/bin/sh\necho changed\n")
+    again = build_once(src, tmp_path / "cache")
+    assert again[0].path.parent != first[0].path.parent
+
+
+def test_build_once_leaves_nothing_behind_when_a_tree_is_broken(tmp_path):
+    src = tmp_path / "src"
+    make_tree(src, "oat-a")
+    (src / "oat-a" / "DEBIAN" / "control").write_text("Package: oat-a\n")
+    with pytest.raises(LabError, match="field 'Version' is missing"):
+        build_once(src, tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -8,6 +8,8 @@ hands the public key to every server and makes the lab's repository its only apt
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -119,6 +121,41 @@ def build_all(src_dir: Path, out_dir: Path) -> list[Deb]:
     """Build every package tree under src_dir (each NAME/ with a DEBIAN/control)."""
     trees = sorted(p.parent.parent for p in Path(src_dir).glob("*/DEBIAN/control"))
     return [build(tree, out_dir, version) for tree in trees for version in versions_of(tree)]
+
+
+def build_once(src_dir: Path, cache_dir: Path) -> list[Deb]:
+    """Every package tree under src_dir, built once per content: into cache_dir/DIGEST, where
+    DIGEST covers the trees (paths, modes, bytes, links), their version lists and this builder.
+    A later run of the same trees reuses the packages (oat mutants runs a mutant's targeted
+    scenarios, then its whole folders, on the same mutated tree)."""
+    done = Path(cache_dir) / _digest(Path(src_dir))
+    if not done.is_dir():
+        done.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{done.name}-", dir=done.parent))
+        try:
+            build_all(src_dir, partial)
+            partial.rename(done)
+        except OSError:
+            if not done.is_dir():  # not a concurrent run that finished the same build first
+                raise
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+    return [read_deb(path) for path in sorted(done.glob("*.deb"))]
+
+
+def _digest(src_dir: Path) -> str:
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for folder, dirs, files in os.walk(src_dir):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if (Path(folder) / d).is_symlink()]):
+            path = Path(folder) / name
+            rel = path.relative_to(src_dir).as_posix()
+            if path.is_symlink():
+                digest.update(f"link {rel} {os.readlink(path)}\n".encode())
+            else:
+                digest.update(f"file {rel} {path.stat().st_mode & 0o7777:o}\n".encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def _substitute(tree: Path, token: str, value: str) -> None:

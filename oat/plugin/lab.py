@@ -23,7 +23,7 @@ from oat.drivers.docker import engines
 from oat.drivers.docker import lab as labmod
 from oat.drivers.docker.images import RECIPES, Images
 from oat.drivers.inventory import InventoryLab
-from oat.drivers.packages import build_all, read_deb
+from oat.drivers.packages import build_once, read_deb
 from oat.errors import LabError, OatError
 from oat.model.products import Product
 from oat.model.project import project_root
@@ -239,9 +239,9 @@ class Labs:
 
     def _create(self, name: str):
         topology = load(self.project.topologies / f"{name}.yaml")
-        # One package build per run, whatever number of labs use them.
+        # One package build per content of lab/packages, whatever number of labs or runs use them.
         if self._debs is None:
-            self._debs = build_all(self.project.packages, self.project.work / "packages" / self.run_id)
+            self._debs = build_once(self.project.packages, self.project.work / "packages")
         debs = self._debs + [self._deb(topology, path) for path in topology.debs()]
         if self.inventory is not None:
             lab = InventoryLab(self.inventory, topology, self.recorder, self.run_id,
