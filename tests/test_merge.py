@@ -19,12 +19,12 @@ from openpyxl import load_workbook
 
 from oat import cli
 from oat.model import traceability
-from oat.record import merge
+from oat.record import merge, trace
 from oat.record.evidence import MASK
 from oat.record.outcome import counts, judge
 
 ROOT = Path(__file__).resolve().parent.parent
-DONE, FAILED, NOT_DONE, CANNOT = traceability.DONE, traceability.FAILED, traceability.NOT_DONE, traceability.CANNOT
+DONE, FAILED, NOT_DONE, CANNOT = trace.DONE, trace.FAILED, trace.NOT_DONE, trace.CANNOT
 
 MAPPING = traceability.Mapping("doc", "000_doc.txt", "『手順書』", (
     traceability.Item("手順 1", "インストール", ("S1",)),
@@ -80,7 +80,7 @@ def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), e
                         "container": f"oat-{name}-web", "packages": {"nginx": "1.22"}}],
            "setup_commands": [{"server": "repo", "command": "apt-get update", "exit_code": 0, "stdout": "", "stderr": "",
                                "duration": 1.0, "started": 0.0, "via": "docker://x"}]}
-    summary = {"cover": cover, "traced": [(m, traceability.trace(m, results)) for m in mappings], "labs": [lab],
+    summary = {"cover": cover, "traced": [(m, trace.trace(m, results)) for m in mappings], "labs": [lab],
                "errata": [], "measurements": [{"kind": "rto", "label": f"フェイルオーバー {name}", "value": 4.2, "target": 30}]}
     merge.write_run(where / merge.RUN_FILE, summary=summary, results=results, run_id=run_id or f"run-{name}",
                     exitstatus=(0 if passed else 1) if exitstatus is None else exitstatus, folders=list(folders))
@@ -100,7 +100,7 @@ def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), e
     return where
 
 
-def rows_of(merged: dict, folder: str = "doc") -> dict[str, traceability.Row]:
+def rows_of(merged: dict, folder: str = "doc") -> dict[str, trace.Row]:
     return {row.item.ref: row for mapping, rows in merged["traced"] if mapping.folder == folder for row in rows}
 
 
@@ -272,7 +272,7 @@ def _column(ws, names: tuple[str, ...]) -> list:
 
 
 def test_run_data_round_trips_its_traceability(tmp_path):
-    rows = traceability.trace(MAPPING, [result("S1", fail_at=1)])
+    rows = trace.trace(MAPPING, [result("S1", fail_at=1)])
     data = merge.mapping_data(MAPPING, rows)
     assert merge.mapping_from(json.loads(json.dumps(data))) == MAPPING
     assert [i["status"] for i in data["items"]] == [FAILED, NOT_DONE, FAILED, CANNOT]

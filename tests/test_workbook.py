@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 
 from oat.model import traceability
 from oat.plugin.report import _step_data
+from oat.record import trace
 from oat.record.evidence import Masker, Recorder
 from oat.render import workbook
 
@@ -71,9 +72,9 @@ def book_path(tmp_path):
                                                             "packages": {"jcclweb": "1.0.0"}}]}]
     cover = {"passed": False, "counts": {"合格": 1, "不合格": 1}, "started": time.time() - 60, "ended": time.time(),
              "version": "v1-test", "environment": {"CI": "手動実行"}, "tester": "yamada (--tester)",
-             "trace_counts": traceability.counts(traceability.trace(MAPPING, results))}
+             "trace_counts": trace.counts(trace.trace(MAPPING, results))}
     measurements = [{"kind": "rto", "label": "node1 → node2", "value": 0.74, "target": 3}]
-    return workbook.write(tmp_path / "試験成績書.xlsx", cover=cover, traced=[(MAPPING, traceability.trace(MAPPING, results))],
+    return workbook.write(tmp_path / "試験成績書.xlsx", cover=cover, traced=[(MAPPING, trace.trace(MAPPING, results))],
                           results=results, labs=labs, measurements=measurements)
 
 

@@ -31,7 +31,7 @@ from oat.plugin.bdd import AS_SET_UP, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.lab import labs_key, recorder_key
 from oat.plugin.project import project_of
 from oat.plugin.web import browser_key
-from oat.record import history, merge
+from oat.record import history, merge, trace
 from oat.record.evidence import Command, one_line
 from oat.record.outcome import Outcome, Verdict, counts, counts_line, interruption, judge, of_exception
 from oat.record.waivers import table as waivers_table
@@ -513,7 +513,7 @@ def _summarize(config) -> dict:
     mappings = [traceability.load(features / folder / "traceability.yaml") for folder in _folders(config)
                 if (features / folder / "traceability.yaml").is_file()]
     book = _waiver_book(config)
-    traced = [(m, book.waivers.apply(m, traceability.trace(m, run["results"]))) for m in mappings]
+    traced = [(m, book.waivers.apply(m, trace.trace(m, run["results"]))) for m in mappings]
     refs = {}
     for _mapping, rows in traced:
         for row in rows:
@@ -528,7 +528,7 @@ def _summarize(config) -> dict:
         **_verdict(config), "counts": counts(o for _, o in run["outcomes"]), "started": config.stash[started_key],
         "ended": time.time(), "version": run["version"], "failures": failures,
         "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.result_for(project_of(config).root, _folders(config)),
-        "trace_counts": traceability.counts(all_rows) if all_rows else {},
+        "trace_counts": trace.counts(all_rows) if all_rows else {},
         "waivers": waivers_table(book.waivers, run["results"], traced, book.unknown),
         "tester": "{} ({})".format(*tester(config)),
     }

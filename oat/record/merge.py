@@ -35,6 +35,7 @@ from html import escape
 from pathlib import Path
 
 from oat.model import traceability
+from oat.record import trace
 from oat.record import waivers as waiving
 from oat.record.evidence import Attachment, Command, Step
 from oat.record.outcome import Outcome, Verdict, counts_line, judge, verdict_of
@@ -91,7 +92,7 @@ def _plain(value):
     return asdict(value) if is_dataclass(value) else vars(value)
 
 
-def mapping_data(mapping: traceability.Mapping, rows: list[traceability.Row]) -> dict:
+def mapping_data(mapping: traceability.Mapping, rows: list[trace.Row]) -> dict:
     """A document's traceability as plain data: its items, each with this run's result."""
     return {"folder": mapping.folder, "document": mapping.document, "title": mapping.title,
             "source": mapping.source,
@@ -223,25 +224,25 @@ def _check_run(run, where: Path) -> None:
 
 # --- one run from several --------------------------------------------------------------------
 
-RANK_CLAIMS = {traceability.FAILED: 0, traceability.ERROR: 1, traceability.WAIVED: 2, traceability.DONE: 3,
-               traceability.NOT_DONE: 4, traceability.CANNOT: 5}
-RANK_PARTS = {traceability.FAILED: 0, traceability.ERROR: 1, traceability.NOT_DONE: 2, traceability.WAIVED: 3,
-              traceability.CANNOT: 4, traceability.DONE: 5}
+RANK_CLAIMS = {trace.FAILED: 0, trace.ERROR: 1, trace.WAIVED: 2, trace.DONE: 3,
+               trace.NOT_DONE: 4, trace.CANNOT: 5}
+RANK_PARTS = {trace.FAILED: 0, trace.ERROR: 1, trace.NOT_DONE: 2, trace.WAIVED: 3,
+              trace.CANNOT: 4, trace.DONE: 5}
 
 
-def trace_union(mapping: traceability.Mapping, results: list[dict]) -> list[traceability.Row]:
+def trace_union(mapping: traceability.Mapping, results: list[dict]) -> list[trace.Row]:
     """Each documented step with its result over every shard.
 
     One scenario (an outline's example) claimed by several shards: failure wins (不合格, エラー,
     then a waived one), then a step carried out, then not carried out, then 実施不可 (it ran and
     passed somewhere). The
     scenarios a step needs combine as within one run: any failure, then any not carried
-    out, then 実施不可. Each claim is judged by traceability.trace, so one shard's result
+    out, then 実施不可. Each claim is judged by trace.trace, so one shard's result
     means what it meant in that shard's own report."""
     rows = []
     for item in mapping.items:
         if item.not_applicable or not item.scenarios:
-            rows.extend(traceability.trace(replace(mapping, items=(item,)), []))
+            rows.extend(trace.trace(replace(mapping, items=(item,)), []))
             continue
         evidence, parts, missing = [], [], []
         for name in item.scenarios:
@@ -249,16 +250,16 @@ def trace_union(mapping: traceability.Mapping, results: list[dict]) -> list[trac
             for result in results:
                 if result["folder"] != mapping.folder or result["scenario"] != name:
                     continue
-                row = traceability.trace(replace(mapping, items=(replace(item, scenarios=(name,)),)), [result])[0]
+                row = trace.trace(replace(mapping, items=(replace(item, scenarios=(name,)),)), [result])[0]
                 evidence.extend(row.evidence)
                 claims.setdefault(result.get("scenario_label", result["label"]), []).append((row.status, row.reason))
             if not claims:
                 missing.append(name)
             parts.extend(min(found, key=lambda c: RANK_CLAIMS[c[0]]) for found in claims.values())
         if missing:
-            parts.append((traceability.NOT_DONE, "どのシャードも実行していないシナリオ: " + "、".join(missing)))
+            parts.append((trace.NOT_DONE, "どのシャードも実行していないシナリオ: " + "、".join(missing)))
         status, reason = min(parts, key=lambda c: RANK_PARTS[c[0]])
-        rows.append(traceability.Row(item, status, "" if status == traceability.DONE else reason, evidence))
+        rows.append(trace.Row(item, status, "" if status == trace.DONE else reason, evidence))
     return rows
 
 
@@ -307,10 +308,10 @@ def combine(shards: list[Shard]) -> dict:
             code = shard.run["exitstatus"]
             errors.append(f"シャード {shard.name} の実行が正常に終わっていません (終了コード {code}: "
                           f"{EXIT_WORDS.get(code, '不明')})")
-    left = [row for row in rows if row.status == traceability.NOT_DONE and row.item.scenarios]
+    left = [row for row in rows if row.status == trace.NOT_DONE and row.item.scenarios]
     if left:
         errors.append(f"実行対象のフォルダ ({'、'.join(sorted(m.folder for m, _ in traced))}) の手順書の手順 "
-                      f"{len(left)} 件が{traceability.NOT_DONE.word}です: " + "、".join(row.item.ref for row in left[:10])
+                      f"{len(left)} 件が{trace.NOT_DONE.word}です: " + "、".join(row.item.ref for row in left[:10])
                       + (" …" if len(left) > 10 else ""))
     judged = judge([(r["label"], r["outcome"]) for r in results], interrupted=interrupted, failures=failures,
                    errors=errors)
@@ -341,7 +342,7 @@ def combine(shards: list[Shard]) -> dict:
         "blocked": [(r["label"], r["blocked_by"]) for r in results
                     if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")],
         "mutants": max(mutants, key=lambda m: m.get("finished") or 0) if mutants else None,
-        "trace_counts": traceability.counts(rows) if rows else {},
+        "trace_counts": trace.counts(rows) if rows else {},
         "waivers": waiving.table(book, results, traced, []),
     }
     return {

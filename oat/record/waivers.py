@@ -33,6 +33,7 @@ import yaml
 
 from oat.errors import FeatureError
 from oat.model import traceability, yamlfile
+from oat.record import trace
 from oat.record.outcome import Outcome
 
 FILE = "waivers.yaml"
@@ -138,14 +139,14 @@ class Waivers:
         own = [w for w in self.entries if w.covers_scenario(result)]
         if own or mapping is None:
             return own
-        rows = traceability.trace(mapping, [result])
+        rows = trace.trace(mapping, [result])
         failing = [i for i, row in enumerate(rows) if row.status.failing]
         covering = [[w for w in self.entries if w.covers_item(mapping, i)] for i in failing]
         if not failing or not all(covering):
             return []
         return list(dict.fromkeys(w for found in covering for w in found))
 
-    def apply(self, mapping: traceability.Mapping, rows: list[traceability.Row]) -> list[traceability.Row]:
+    def apply(self, mapping: traceability.Mapping, rows: list[trace.Row]) -> list[trace.Row]:
         """The rows with their waivers: a failed one 免除 (its reason says who accepted it and
         why), a passed one 合格 with the note that its waiver is no longer needed."""
         done = []
@@ -164,7 +165,7 @@ def unneeded(waivers: list[Waiver]) -> str:
     return "合格したため免除は不要です: " + "、".join(f"{w.item} (エントリ {w.number})" for w in waivers)
 
 
-def status(waiver: Waiver, results: list[dict], rows: list[tuple[traceability.Mapping, list[traceability.Row]]],
+def status(waiver: Waiver, results: list[dict], rows: list[tuple[traceability.Mapping, list[trace.Row]]],
            unknown: list[Waiver]) -> str:
     """What a waiver did in a run, in one Japanese phrase (the report's table of waivers)."""
     if waiver in unknown:
@@ -183,7 +184,7 @@ def status(waiver: Waiver, results: list[dict], rows: list[tuple[traceability.Ma
     return "このランでは対象外"
 
 
-def table(waivers: Waivers, results: list[dict], rows: list[tuple[traceability.Mapping, list[traceability.Row]]],
+def table(waivers: Waivers, results: list[dict], rows: list[tuple[traceability.Mapping, list[trace.Row]]],
           unknown: list[Waiver]) -> list[dict]:
     """Every waiver of the file as the report's cover lists it: what it names, why, who
     approved it, until when, what it did in this run, and the failures it waived."""

@@ -11,6 +11,7 @@ import statistics
 from html import escape
 
 from oat.model import traceability
+from oat.record import trace
 from oat.record.evidence import NOT_RUN, Command, Step
 from oat.record.outcome import Outcome, Verdict, counts_line, verdict_of
 from oat.render.charts import bar_chart_svg
@@ -204,7 +205,7 @@ def render_cover(cover: dict) -> str:
             for name, value in cover["environment"].items()) + "</table>")
     if cover.get("trace_counts"):
         lines.append(f"<p>手順書の手順: {escape(counts_line(cover['trace_counts']))}</p>")
-        missing = cover["trace_counts"].get(traceability.NOT_DONE.word, 0)
+        missing = cover["trace_counts"].get(trace.NOT_DONE.word, 0)
         if missing:
             lines.append(f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
                          "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>")
@@ -246,7 +247,7 @@ def render_mutants(result: dict) -> str:
             + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors) + "</p>")
 
 
-def render_traceability(mapping: traceability.Mapping, rows: list[traceability.Row]) -> str:
+def render_traceability(mapping: traceability.Mapping, rows: list[trace.Row]) -> str:
     """One table per document: each of its steps, what carried it out, and the result."""
     body, section = [], ""
     for row in rows:

@@ -82,7 +82,7 @@ def write(path: Path, *, cover: dict, traced: list, results: list[dict], labs: l
     """Write the workbook; returns its path.
 
     cover: {"passed", "counts", "started", "ended", "version", "environment": {name: value},
-    "trace_counts", "tester"}; traced: [(traceability.Mapping, [traceability.Row])]; results:
+    "trace_counts", "tester"}; traced: [(traceability.Mapping, [trace.Row])]; results:
     the scenarios as run (oat_scenario dicts: folder, scenario, label, outcome, started, tester,
     steps with type, status, duration, error, commands, shots, docstring and table;
     failure.headline); labs: the lab summaries; measurements: the recorder's."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from oat.model import traceability
+from oat.record import trace
 from oat.record.outcome import Outcome
 from oat.record.waivers import WaiverError, Waivers, table
 
@@ -123,7 +124,7 @@ def test_a_failed_scenario_is_waived_by_its_own_waiver_or_by_those_of_every_step
 
 def test_documented_steps_waived_and_waivers_no_longer_needed(tmp_path):
     waivers = Waivers.load(write(tmp_path, GOOD))
-    rows = traceability.trace(MAPPING, [result("一つ目", None), result("既知の不具合", fail_at=2)])
+    rows = trace.trace(MAPPING, [result("一つ目", None), result("既知の不具合", fail_at=2)])
     assert [row.status for row in rows] == [Outcome.PASSED, Outcome.PASSED, Outcome.FAILED]
     applied = waivers.apply(MAPPING, rows)
     assert [row.status for row in applied] == [Outcome.PASSED, Outcome.PASSED, Outcome.WAIVED]
