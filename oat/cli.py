@@ -32,11 +32,13 @@ from pathlib import Path
 from oat import catalogue, check, mutants, scaffold
 from oat.drivers.docker import handover
 from oat.drivers.docker import lab as labmod
-from oat.errors import LabError, OatError
+from oat.errors import LabError, OatError, one_line
 from oat.model.project import project_root
 from oat.record import merge
 from oat.record.evidence import Masker, Recorder
+from oat.record.outcome import counts_line, verdict_of
 from oat.render import history
+from oat.render import merged as merged_report
 
 
 def run_mutants(names: list[str]) -> int:
@@ -127,6 +129,39 @@ def show_steps(argv: list[str]) -> int:
     return 0
 
 
+MERGED = Path("reports") / "merged"
+
+
+def merge_shards(argv: list[str]) -> int:
+    """Several shards' reports directories, one report: 0 when the merged verdict is 合格, 1 when
+    not, 2 on bad input (one line naming the directory or file)."""
+    parser = argparse.ArgumentParser(prog="python -m oat.cli merge",
+                                     description="several shards' reports directories, one operator report")
+    parser.add_argument("dirs", nargs="+", metavar="DIR", help="a shard's reports directory (holds oat-run.json)")
+    parser.add_argument("--out", metavar="DIR", default=str(MERGED), help=f"where to write (default {MERGED})")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    try:
+        if any(Path(d).resolve() == out.resolve() for d in args.dirs):
+            raise merge.MergeError(f"{out}: --out is one of the shards' directories (its reports would be overwritten)")
+        merged = merge.combine(merge.read([Path(d) for d in args.dirs]))
+        try:
+            written = merged_report.write(merged, out)
+        except OSError as exc:
+            raise merge.MergeError(f"{out}: cannot write the merged reports ({one_line(exc)})") from None
+    except merge.MergeError as exc:
+        print(f"oat: merge: {exc}", file=sys.stderr)
+        return 2
+    passed = merged["cover"]["passed"]
+    count = len(merged["shards"])
+    print(f"[oat] merged {count} shard{'' if count == 1 else 's'} ({', '.join(s.name for s in merged['shards'])}): "
+          f"判定 {verdict_of(merged['cover']).word}: {counts_line(merged['cover']['counts'])}")
+    for reason in merged["reasons"]:
+        print(f"[oat]   {reason}")
+    print(f"[oat] wrote {', '.join(str(p) for p in written)}")
+    return 0 if passed else 1
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["steps"]:
@@ -141,7 +176,7 @@ def main(argv: list[str]) -> int:
         if argv[:1] == ["up"]:
             return hand_over(argv[1:])
         if argv[:1] == ["merge"]:
-            return merge.main(argv[1:])
+            return merge_shards(argv[1:])
         if argv[:1] == ["history"]:
             return history.main(argv[1:])
         if argv[:1] == ["init"]:

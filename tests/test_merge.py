@@ -1,6 +1,7 @@
-"""oat.record.merge (`python -m oat.cli merge DIR… [--out DIR]`): several shards' reports directories,
-one operator report and one verdict. Unit tests on hand-made shards, then two real shards
-made by the report plugin in pytester projects, merged and opened in headless Chromium."""
+"""oat.record.merge and oat.render.merged (`python -m oat.cli merge DIR… [--out DIR]`): several
+shards' reports directories, one operator report and one verdict. Unit tests on hand-made
+shards, then two real shards made by the report plugin in pytester projects, merged and opened
+in headless Chromium."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ from oat.model import traceability
 from oat.record import merge, trace
 from oat.record.evidence import MASK
 from oat.record.outcome import counts, judge
+from oat.render.merged import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 DONE, FAILED, NOT_DONE, CANNOT = trace.DONE, trace.FAILED, trace.NOT_DONE, trace.CANNOT
@@ -172,7 +174,7 @@ def test_a_document_no_shard_set_out_to_run_is_outside_the_verdict(tmp_path):
     assert merged["cover"]["passed"]
     assert [m.folder for m, _ in merged["traced"]] == ["doc"]
     assert [(m.folder, [r.status for r in rows]) for m, rows in merged["outside"]] == [("other", [NOT_DONE])]
-    html = merge.render_html(merged)
+    html = render_html(merged)
     assert "対象外の手順書" in html and "『別の手順書』" in html
     # ... but a shard that set out to run that folder (its arguments named it) makes it count.
     b = shard(tmp_path, "b", [], folders=("other",), mappings=(MAPPING, OTHER))
@@ -199,7 +201,7 @@ def test_an_interrupted_shard_makes_the_merge_interrupted(tmp_path):
     merged = merge.combine(merge.read([a, b]))
     assert merged["cover"]["verdict"] == "interrupted"
     assert merged["reasons"][0].startswith("シャード b は中断されました (SIGTERM、")
-    assert "判定: 中断" in merge.render_html(merged)
+    assert "判定: 中断" in render_html(merged)
 
 
 # --- the files ------------------------------------------------------------------------------

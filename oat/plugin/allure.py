@@ -24,7 +24,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from oat.plugin.lab import recorder_key
 from oat.plugin.report import scenario_key
 from oat.record.outcome import Outcome
-from oat.render.timewords import seconds
+from oat.record.timewords import seconds
 from oat.render.workbook import LEFT_OUT, outcome_of
 
 try:

@@ -34,6 +34,7 @@ from oat.plugin.web import browser_key
 from oat.record import history, merge, trace
 from oat.record.evidence import Command, one_line
 from oat.record.outcome import Outcome, Verdict, counts, counts_line, interruption, judge, of_exception
+from oat.record.timewords import clock
 from oat.record.waivers import table as waivers_table
 from oat.render import workbook
 from oat.render.history import render_html as render_history
@@ -51,7 +52,6 @@ from oat.render.report import (
     render_traceability,
     render_waiver,
 )
-from oat.render.timewords import clock
 
 started_key = pytest.StashKey[float]()
 errata_key = pytest.StashKey[list]()  # the documents' Errata, each with what it applied

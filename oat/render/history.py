@@ -7,7 +7,7 @@ from pathlib import Path
 
 from oat.record.history import Line, unstable_text
 from oat.record.outcome import Outcome
-from oat.render.timewords import clock, seconds
+from oat.record.timewords import clock, seconds
 
 LEGEND = " ".join(f"{o.symbol} {o.word}" for o in Outcome)
 

@@ -14,9 +14,9 @@ from oat.model import traceability
 from oat.record import trace
 from oat.record.evidence import NOT_RUN, Command, Step
 from oat.record.outcome import Outcome, Verdict, counts_line, verdict_of
+from oat.record.timewords import clock as _clock
+from oat.record.timewords import seconds as _seconds
 from oat.render.charts import bar_chart_svg
-from oat.render.timewords import clock as _clock
-from oat.render.timewords import seconds as _seconds
 
 STYLE = """
 <style>

@@ -37,8 +37,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from oat.record.outcome import Outcome, Verdict, verdict_of
-from oat.render.timewords import clock as _clock
-from oat.render.timewords import seconds as _seconds
+from oat.record.timewords import clock as _clock
+from oat.record.timewords import seconds as _seconds
 
 # The 判定 words (oat.record.outcome's), in the order the counts list them.
 WORDS = tuple(outcome.word for outcome in Outcome)
