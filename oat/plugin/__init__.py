@@ -32,4 +32,5 @@ pytest_plugins = [
     "oat.plugin.features",
     "oat.vocabulary.servers",
     "oat.vocabulary.parts",
+    "oat.vocabulary.objectives",
 ]
