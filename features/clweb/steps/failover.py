@@ -1,8 +1,11 @@
 """動作確認手順: kill -9 of CL/Web's main process on one node, the failover it must cause (its
-RTO measured), and the whole cluster audited until it can take the group anywhere again."""
+RTO measured), and the whole cluster audited until it can take the group anywhere again.
+The steady-state hypothesis (product data `steady_state`) is checked before each kill and once
+the failure record has expired (no sampler or writer runs here: those probes do not apply)."""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from pytest_bdd import parsers, then, when
 
@@ -10,6 +13,7 @@ from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.web import wait_answered_by
 from oat.errors import LabError
 from oat.faults.objectives import Objectives
+from oat.faults.steady_state import SteadyState, Subject
 from oat.model.safety import disruptive
 
 KILL = "kill -9"  # its objective in objectives.recovery_seconds
@@ -17,9 +21,13 @@ KILL = "kill -9"  # its objective in objectives.recovery_seconds
 
 @when(parsers.parse('{side:Side}で "{command}" を実行し、親プロセスの ID が 1 の {process} を kill -9 する', extra_types=SIDE))
 @disruptive
-def kill_main_process(cluster, clweb_state, side, command, process):
-    """Run the guide's ps command, pick the process whose parent is PID 1, kill -9 it."""
+def kill_main_process(cluster, product, lab_ca, clweb_state, recorder, request, side, command, process):
+    """Run the guide's ps command, pick the process whose parent is PID 1, kill -9 it, once the
+    steady state holds (else an environment error naming the probe, and no kill)."""
     server = cluster.server(cluster.node(side))
+    what = f"kill -9 of {process} on {server.name}"
+    # Before anything: a cluster handed over broken is the environment's fault, not the product's.
+    SteadyState.of(product).before(Subject(str(lab_ca.file), cluster), what, partial(recorder.attach, "text"))
     listing = server.check(command)
     pids = []
     for line in listing.splitlines():
@@ -27,18 +35,23 @@ def kill_main_process(cluster, clweb_state, side, command, process):
         if ppid == "1" and process in shown and not shown.startswith("grep"):
             pids.append(pid)
     assert len(pids) == 1, f"expected one {process} with parent PID 1 on {server.name}, found {pids}:\n{listing}"
+    clweb_state["kill_pending"] = (request.node.nodeid, what)  # its steady state is checked again after recovery
     clweb_state["killed_at"] = time.time()
     server.check("kill -9 %s" % pids[0])
     clweb_state["killed_on"] = server.name
 
 
 @then(parsers.parse("{side:Side}に残った故障の記録が時間切れで消え、両系がふたたびグループを引き受けられる", extra_types=SIDE))
-def failure_record_expires(cluster, product, side):
+def failure_record_expires(cluster, product, lab_ca, clweb_state, recorder, request, side):
     """CTS-style: the next fault starts from a whole cluster. While a failure is recorded,
-    its server cannot take the group, and a failback would wait for it."""
+    its server cannot take the group, and a failback would wait for it. After this
+    scenario's kill, the recovery is complete here: the steady state must hold again."""
     node = cluster.node(side)
     cluster.wait_for_state(lambda s: not s.failures and s.healthy, float(product["cluster.failure_expiry_timeout"]),
                            f"the failure left on {node} is still recorded", node, interval=0.5)
+    scenario, what = clweb_state.pop("kill_pending", (None, ""))
+    if scenario == request.node.nodeid:
+        SteadyState.of(product).after(Subject(str(lab_ca.file), cluster), what, partial(recorder.attach, "text"))
 
 
 @then(parsers.parse("クラスタ全体が{side:Side}での稼働状態と一致している", extra_types=SIDE))

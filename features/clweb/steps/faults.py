@@ -2,11 +2,14 @@
 scenario. Each is injected from outside the servers (oat/faults/hardware.py), timed until the
 surviving node answers on the floating IP (RTO), followed by the audits of the whole cluster,
 and watched throughout by two checkers: never two actives (oat/faults/sampler.py) and nothing
-acknowledged lost (oat/faults/client.py)."""
+acknowledged lost (oat/faults/client.py). The steady-state hypothesis (product data
+`steady_state`, oat/faults/steady_state.py) is checked before the fault (else the scenario is
+an environment error and no fault comes) and again after recovery."""
 from __future__ import annotations
 
 import json
 import time
+from functools import partial
 
 import parse
 import requests
@@ -20,6 +23,7 @@ from oat.faults.client import AppendClient, Forms
 from oat.faults.hardware import Hardware
 from oat.faults.objectives import Objectives
 from oat.faults.sampler import ActiveSampler
+from oat.faults.steady_state import SteadyState, Subject
 from oat.model.safety import disruptive
 from oat.wait import wait_until
 
@@ -64,8 +68,9 @@ def peers_can_fence(cluster, product):
 
 
 @given("障害の間、両系の稼働状態の監視とクライアントのマイページへの追記を始める")
-def start_checkers(cluster, product, clweb_state, lab_ca, request):
+def start_checkers(cluster, product, clweb_state, lab_ca, recorder, request):
     """Start the never-two-actives sampler (every 0.1 s) and the append client (every 0.2 s)."""
+    steady = SteadyState.of(product)  # wrong probe data stops the scenario here, before any checker
     hardware = _hardware(cluster)
     sampler = ActiveSampler(hardware, cluster.nodes, cluster.fip, cluster.mount, product["clweb.process"]).start()
     f = product["clweb.forms"]
@@ -76,7 +81,8 @@ def start_checkers(cluster, product, clweb_state, lab_ca, request):
     request.addfinalizer(sampler.stop)  # never outlive the scenario, whatever happens
     request.addfinalizer(client.stop)
     clweb_state["fault"] = {"sampler": sampler, "client": client, "hardware": hardware, "down": (),
-                            "name": request.node.name, "started": time.time()}
+                            "name": request.node.name, "started": time.time(), "steady": steady,
+                            "subject": Subject(str(lab_ca.file), cluster, sampler, client), "recorder": recorder}
 
 
 # Something must be at stake when the fault comes: saves the active node acknowledged just
@@ -85,11 +91,14 @@ def start_checkers(cluster, product, clweb_state, lab_ca, request):
 STAKES, STAKE_WINDOW = 3, 5.0  # acknowledged saves, in the seconds before the fault
 
 
-def _at_stake(clweb_state, node: str) -> None:
-    """Wait (bounded) until the client has saves acknowledged by `node` in the last seconds."""
+def _before_fault(clweb_state, what: str, node: str) -> None:
+    """Once per fault, before it comes: the steady state holds (else an environment error
+    naming the probe, and no fault), and the client has saves acknowledged by `node` in the
+    last seconds (waited for, bounded)."""
     fault = _fault(clweb_state)
     if "stake_at" in fault:
         return
+    fault["steady"].before(fault["subject"], what, partial(fault["recorder"].attach, "text"))
     client = fault["client"]
     wait_until(lambda: len(client.acknowledged_before(time.time(), STAKE_WINDOW, node)) >= STAKES, 30,
                lambda: f"the append client got {len(client.acknowledged)} saves acknowledged, none {STAKES} of them by "
@@ -99,7 +108,7 @@ def _at_stake(clweb_state, node: str) -> None:
 
 def _injected(clweb_state, what: str, node: str, kind: str) -> None:
     """The fault comes now; `kind` names its objective (objectives.recovery_seconds)."""
-    _at_stake(clweb_state, node)  # the faulted node is the active one in every fault here
+    _before_fault(clweb_state, what, node)  # the faulted node is the active one in every fault here
     fault = _fault(clweb_state)
     fault.update(what=what, node=node, kind=kind, at=time.time())
 
@@ -176,10 +185,10 @@ def restore_scripts(cluster, clweb_state, side):
 @disruptive
 def restart_group(cluster, clweb_state):
     """Stop the group, then start it (clpgrp -t, clpgrp -s): it starts where the cluster places it."""
-    home = cluster.nodes[0]
-    _at_stake(clweb_state, home)  # before the stop: a stopped group acknowledges nothing
+    home, what = cluster.nodes[0], "活性異常 (Start Script)"
+    _before_fault(clweb_state, what, home)  # before the stop: a stopped group acknowledges nothing
     cluster.server(home).check(cluster.command("stop_group"))
-    _injected(clweb_state, "活性異常 (Start Script)", home, "活性異常")
+    _injected(clweb_state, what, home, "活性異常")
     cluster.server(home).run(cluster.command("start_group"))  # the start may fail where the fault is
 
 
@@ -187,9 +196,9 @@ def restart_group(cluster, clweb_state):
 @disruptive
 def try_move(cluster, clweb_state, side):
     """Ask for the move (clpgrp -m) without requiring it to succeed."""
-    node = cluster.node(side)
-    _at_stake(clweb_state, cluster.other(node))  # the saves of the node the group leaves
-    _injected(clweb_state, "非活性異常 (Stop Script)", cluster.other(node), "非活性異常")
+    node, what = cluster.node(side), "非活性異常 (Stop Script)"
+    _before_fault(clweb_state, what, cluster.other(node))  # the saves of the node the group leaves
+    _injected(clweb_state, what, cluster.other(node), "非活性異常")
     cluster.server(node).run(cluster.command("move", node=node))
 
 
@@ -257,10 +266,12 @@ def power_on_and_rejoin(cluster, clweb_state, side):
 
 @then("障害の間、両系が同時に稼働した時間は 0 秒で、保存に成功したマイページのデータは失われていない")
 def invariants_hold(cluster, product, declared_objectives, clweb_state, recorder, lab_ca):
-    """Stop both checkers; no sample held anything on two nodes, and every acknowledged
-    append is in the memo read back through the API. The fault's row goes to the report."""
+    """The steady state holds again (the checkers are probes of it), then stop both checkers;
+    no sample held anything on two nodes, and every acknowledged append is in the memo read
+    back through the API. The fault's row goes to the report."""
     fault = _fault(clweb_state)
     sampler, client = fault["sampler"], fault["client"]
+    fault["steady"].after(fault["subject"], fault.get("what", fault["name"]), partial(recorder.attach, "text"))
     sampler.stop()
     client.stop()
     headers = {product["clweb.api.key_header"]: clweb_state["api_key"]}
