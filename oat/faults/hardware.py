@@ -1,6 +1,6 @@
 """The lab's servers seen from their hardware, as a fault needs them: power, a frozen CPU, a
-cable pulled, and what a server holds (addresses, mounts, processes) read from the host, so
-it can be read even while the server is frozen or cut off.
+cable pulled, a disk turned read-only, and what a server holds (addresses, mounts,
+processes) read from the host, so it can be read even while the server is frozen or cut off.
 
 Only the Docker lab has hardware oat may touch; an inventory's servers do not (a fault there
 is an operator's to cause), and asking for it is a one-line error.
@@ -85,6 +85,21 @@ class Hardware:
             if number.strip() == index:
                 return peer.strip().split("@")[0]
         raise LabError(f"server '{name}': the host end of {device} (ifindex {index}) is not found")
+
+    # --- disks --------------------------------------------------------------------------
+    def disk_writable(self, name: str, paths: list[str], writable: bool) -> None:
+        """The server's path to a disk turns read-only (as a file system does after an I/O
+        error), or writable again: each of `paths` the server has mounted is remounted from
+        the host, in the server's mount namespace. A bind mount made later from a read-only
+        one is read-only too, so the fault lasts until it is undone."""
+        pid = self._pid(name)
+        with open(f"/proc/{pid}/mountinfo", encoding="utf-8") as fh:
+            mounted = {line.split()[4] for line in fh}
+        present = [path for path in paths if path in mounted]
+        if not present:
+            raise LabError(f"server '{name}' has none of {', '.join(paths)} mounted")
+        for path in present:
+            _host(["nsenter", "-t", str(pid), "-m", "mount", "-o", f"remount,bind,{'rw' if writable else 'ro'}", path])
 
     # --- what a server holds, read from the host -----------------------------------------
     def holdings(self, name: str) -> Holdings:
