@@ -22,6 +22,6 @@ def pytest_sessionfinish(session):
     out = os.environ.get("OAT_FAULT_OUT")
     recorder = session.config.stash.get(recorder_key, None)
     if out and recorder is not None:
-        faults = [{k: m[k] for k in ("label", "rto", "two_actives", "acknowledged", "lost")}
+        faults = [{k: m.get(k) for k in ("label", "rto", "target", "two_actives", "acknowledged", "lost")}
                   for m in recorder.measurements if m["kind"] == "fault"]
         Path(out).write_text(json.dumps(faults, ensure_ascii=False, indent=1), encoding="utf-8")
