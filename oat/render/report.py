@@ -16,6 +16,7 @@ from oat.record.evidence import NOT_RUN, Command, Step
 from oat.record.outcome import Outcome, Verdict, counts_line, verdict_of
 from oat.record.timewords import clock as _clock
 from oat.record.timewords import seconds as _seconds
+from oat.render import measured
 from oat.render.charts import bar_chart_svg
 
 STYLE = """
@@ -238,13 +239,32 @@ def render_waivers(waivers: list[dict]) -> str:
 
 
 def render_mutants(result: dict) -> str:
-    """検出力: how many of oat's own product defects (lab/mutants) the last mutation check caught."""
+    """検出力: how many of oat's own product defects (lab/mutants) the last mutation check caught,
+    and per documented step its post-condition, its checks, its mutants and what caught each."""
     survivors = [o for o in result["outcomes"] if o["verdict"] != "killed"]
     cls = ' class="oat-bad"' if survivors else ""
     when = _clock(result["finished"]) if result.get("finished") else "?"
     return (f"<p{cls}><b>検出力: {result['total']} 件中 {result['killed']} 件検出</b> "
             f"(欠陥を 1 つずつ注入した製品で実行、{escape(when)}、oat {escape(str(result.get('version', '?')))})"
-            + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors) + "</p>")
+            + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors) + "</p>"
+            + _mutation_table(result))
+
+
+def _mutation_table(result: dict) -> str:
+    """The table of oat.mutants.coverage, from its plain cells."""
+    if not result.get("table"):
+        return ""
+    body = "".join(
+        f'<tr><td class="oat-{"passed" if row["covered"] else "failed"}">{"○" if row["covered"] else "×"}</td>'
+        f"<td>{escape(row['folder'])} {escape(row['ref'])}</td><td>{escape(row['sentence'])}</td>"
+        f"<td>{'<br>'.join(escape(check) for check in row['checks'])}</td><td>"
+        + "<br>".join(f"{escape(m['name'])}: <b>{escape(m['result'])}</b>" + (f" — {escape(m['by'])}" if m["by"] else "")
+                      for m in row["mutants"])
+        + ("なし" if row["states"] and not row["mutants"] else "") + "</td></tr>"
+        for row in result["table"])
+    return ('<table class="oat-lab oat-mutants"><tr><th></th><th>手順書の手順</th><th>事後条件</th>'
+            f"<th>確認するステップ</th><th>変異と結果</th></tr>{body}</table>"
+            f"<p>{escape(result.get('totals', ''))}<br><small>{escape(result.get('legend', ''))}</small></p>")
 
 
 def render_traceability(mapping: traceability.Mapping, rows: list[trace.Row]) -> str:
@@ -270,7 +290,7 @@ def render_traceability(mapping: traceability.Mapping, rows: list[trace.Row]) ->
 
 
 def render_measurements(measurements: list[dict]) -> str:
-    """測定結果: RTOs as a bar chart against their target, availability as its timeline."""
+    """測定結果: RTOs as a bar chart against their objectives, availability as its timeline."""
     if not measurements:
         return ""
     parts = ["<h2>測定結果</h2>"]
@@ -278,10 +298,19 @@ def render_measurements(measurements: list[dict]) -> str:
     if rto:
         values = sorted(m["value"] for m in rto)
         median = statistics.median(values)
+        judged = [measured.recovery(m) for m in rto]
+        missed = [f"{escape(m['label'])} ({escape(a.measured)}、目標 {escape(a.objective)})"
+                  for m, a in zip(rto, judged, strict=True) if a.met is False]
+        met = sum(a.met is True for a in judged)
         parts.append("<h3>フェイルオーバーの RTO (kill -9 から最初の正しい HTTPS 応答まで)</h3>"
-                     + bar_chart_svg([(m["label"], m["value"]) for m in rto], "秒", rto[0].get("target"))
+                     + bar_chart_svg([(m["label"], m["value"]) for m in rto], "秒",
+                                     targets=[m.get("target") for m in rto])
                      + f"<p>{len(values)} 回 ・ 最小 {values[0]:.2f} 秒 ・ 中央値 {median:.2f} 秒"
-                     f" ・ 最大 {values[-1]:.2f} 秒</p>")
+                     f" ・ 最大 {values[-1]:.2f} 秒"
+                     + (f" ・ 目標復旧時間を{measured.MET} {met} / {sum(a.met is not None for a in judged)} 回"
+                        if any(a.met is not None for a in judged) else "")
+                     + "".join(f'<br><span class="oat-failed">{measured.MISSED}: {line}</span>' for line in missed)
+                     + "</p>")
     for m in measurements:
         if m["kind"] == "availability":
             parts.append(f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
@@ -296,24 +325,33 @@ def render_measurements(measurements: list[dict]) -> str:
     return "".join(parts)
 
 
-def fault_rto(m: dict) -> str:
-    return "系切替なし" if m.get("rto") is None else f"{m['rto']:.2f} 秒"
+def _against(a: measured.Against) -> str:
+    """A measured value with its objective under it, green when met, red when missed."""
+    cls = "" if a.met is None else f' class="oat-{"passed" if a.met else "failed"}"'
+    note = f"目標 {escape(a.objective)}" + (f" — {a.verdict}" if a.verdict else "")
+    return f"<td{cls}>{escape(a.measured)}" + (f"<br><small>{note}</small>" if a.objective else "") + "</td>"
 
 
 def render_faults(faults: list[dict]) -> str:
-    """障害試験: one row per fault (RTO, seconds with two actives, acknowledged saves and how
-    many were lost) with the client's availability timeline through it."""
-    rows = "".join(
-        f"<tr><td>{escape(m['label'])}</td><td>{fault_rto(m)}</td>"
-        f'<td class="oat-{"passed" if m["two_actives"] == 0 else "failed"}">{m["two_actives"]:.1f} 秒</td>'
-        f"<td>{m['acknowledged']} 件</td>"
-        f'<td class="oat-{"passed" if m["lost"] == 0 else "failed"}">{m["lost"]} 件</td>'
-        f"<td>{m.get('svg', '')}</td></tr>" for m in faults)
-    timed = [(m["label"], m["rto"]) for m in faults if m.get("rto") is not None]
-    chart = bar_chart_svg(timed, "秒", faults[0].get("target")) if timed else ""
-    return ("<h3>障害試験 (障害から生き残った系の最初の正しい HTTPS 応答までの RTO、両系同時稼働、保存データの消失)</h3>"
-            f"{chart}<table class=\"oat-lab\"><tr><th>障害</th><th>RTO</th><th>両系同時稼働</th>"
-            f"<th>保存成功</th><th>消失</th><th>クライアントの可用性 (緑: 保存成功、赤: 失敗)</th></tr>{rows}</table>")
+    """障害試験: one row per fault, each measure against its objective (RTO against its
+    目標復旧時間, unavailable seconds against the budget, seconds with two actives against 0,
+    acknowledged saves lost against 0) with the client's availability timeline through it."""
+    rows = []
+    for m in faults:
+        row = measured.fault(m)
+        rows.append(f"<tr><td>{escape(m['label'])}</td>{_against(row.recovery)}"
+                    + (_against(row.unavailable) if row.unavailable else "<td>—</td>")
+                    + f"{_against(row.two_actives)}<td>{m['acknowledged']} 件</td>{_against(row.lost)}"
+                    f"<td>{m.get('svg', '')}</td></tr>")
+    timed = [(m, m["rto"] if m.get("rto") is not None else m.get("unrecovered")) for m in faults]
+    timed = [(m, value) for m, value in timed if value is not None]
+    chart = bar_chart_svg([(m["label"], value) for m, value in timed], "秒",
+                          targets=[m.get("target") for m, _ in timed]) if timed else ""
+    return ("<h3>障害試験 (障害から生き残った系の最初の正しい HTTPS 応答までの RTO、停止時間、両系同時稼働、"
+            "保存データの消失: それぞれ目標と比べて)</h3>"
+            f"{chart}<table class=\"oat-lab\"><tr><th>障害</th><th>RTO (目標復旧時間)</th><th>停止時間 (上限)</th>"
+            "<th>両系同時稼働 (上限)</th><th>保存成功</th><th>消失</th>"
+            f"<th>クライアントの可用性 (緑: 保存成功、赤: 失敗)</th></tr>{''.join(rows)}</table>")
 
 
 def _clip(text: str, limit: int = 20000) -> str:

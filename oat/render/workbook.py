@@ -39,6 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from oat.record.outcome import Outcome, Verdict, verdict_of
 from oat.record.timewords import clock as _clock
 from oat.record.timewords import seconds as _seconds
+from oat.render import measured
 
 # The 判定 words (oat.record.outcome's), in the order the counts list them.
 WORDS = tuple(outcome.word for outcome in Outcome)
@@ -148,9 +149,12 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
         ws.cell(row, 1, "このランの測定値はありません")
         row += 1
     else:
-        row = _table(ws, row, ["種類", "項目", "値", "目標", "補足"],
-                     [[_KINDS.get(m["kind"], m["kind"]), m["label"], _value(m),
-                       _target(m), "\n".join(m.get("text", "").splitlines()[:3])] for m in measurements])
+        first = row + 1
+        row = _table(ws, row, ["種類", "項目", "値", "目標", "判定", "補足"],
+                     [line for m in measurements for line in _measured(m)])
+        for cell in (ws.cell(r, 5) for r in range(first, row)):  # 達成 green, 未達 red
+            if cell.value in (measured.MET, measured.MISSED):
+                cell.fill = PatternFill("solid", fgColor=FILLS[PASS if cell.value == measured.MET else FAIL])
 
     row = _heading(ws, row + 1, "サーバ構成")
     server_rows = [[s["name"], s.get("host") or s.get("container", ""), s.get("role", ""),
@@ -186,10 +190,22 @@ def _signoff(ws: Worksheet, row: int) -> int:
 _KINDS = {"rto": "RTO (フェイルオーバー)", "availability": "可用性", "seconds": "所要時間", "fault": "障害試験"}
 
 
-def _value(m: dict) -> str:
+def _measured(m: dict) -> list[list]:
+    """A measurement's rows (種類, 項目, 値, 目標, 判定, 補足): a fault's one per objective, each
+    measured against it; a failover's RTO against its 目標復旧時間."""
+    kind, note = _KINDS.get(m["kind"], m["kind"]), "\n".join(m.get("text", "").splitlines()[:3])
     if m["kind"] == "fault":
-        rto = "系切替なし" if m.get("rto") is None else f"RTO {m['rto']:.2f} 秒"
-        return f"{rto}、両系同時稼働 {m['two_actives']:.1f} 秒、保存成功 {m['acknowledged']} 件中 消失 {m['lost']} 件"
+        row = measured.fault(m)
+        notes = {row.recovery.what: note, row.lost.what: f"保存成功 {m['acknowledged']} 件"}
+        return [[kind, f"{m['label']}: {a.what}", a.measured, a.objective, a.verdict, notes.get(a.what, "")]
+                for a in row.all()]
+    if m["kind"] == "rto":
+        a = measured.recovery(m)
+        return [[kind, m["label"], a.measured, a.objective, a.verdict, note]]
+    return [[kind, m["label"], _value(m), _target(m), "", note]]
+
+
+def _value(m: dict) -> str:
     return f"{m['value']:.2f} %" if m["kind"] == "availability" else f"{m['value']:.2f} 秒"
 
 

@@ -17,7 +17,7 @@ from pytest_bdd import given, parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.web import wait_answered_by
-from oat.errors import LabError
+from oat.errors import LabError, OatError
 from oat.faults.availability import Sample, summary, timeline_svg, unavailable_seconds
 from oat.faults.client import AppendClient, Forms
 from oat.faults.hardware import Hardware
@@ -68,9 +68,11 @@ def peers_can_fence(cluster, product):
 
 
 @given("障害の間、両系の稼働状態の監視とクライアントのマイページへの追記を始める")
-def start_checkers(cluster, product, clweb_state, lab_ca, recorder, request):
+def start_checkers(cluster, product, declared_objectives, clweb_state, lab_ca, recorder, request):
     """Start the never-two-actives sampler (every 0.1 s) and the append client (every 0.2 s)."""
     steady = SteadyState.of(product)  # wrong probe data stops the scenario here, before any checker
+    fault: dict = {}
+    request.addfinalizer(lambda: _recorded_at_end(fault))  # after the checkers stop (finalizers run last first)
     hardware = _hardware(cluster)
     sampler = ActiveSampler(hardware, cluster.nodes, cluster.fip, cluster.mount, product["clweb.process"]).start()
     f = product["clweb.forms"]
@@ -80,9 +82,11 @@ def start_checkers(cluster, product, clweb_state, lab_ca, recorder, request):
                           str(lab_ca.file)).start()
     request.addfinalizer(sampler.stop)  # never outlive the scenario, whatever happens
     request.addfinalizer(client.stop)
-    clweb_state["fault"] = {"sampler": sampler, "client": client, "hardware": hardware, "down": (),
-                            "name": request.node.name, "started": time.time(), "steady": steady,
-                            "subject": Subject(str(lab_ca.file), cluster, sampler, client), "recorder": recorder}
+    fault.update({"sampler": sampler, "client": client, "hardware": hardware, "down": (),
+                  "name": request.node.name, "started": time.time(), "steady": steady,
+                  "subject": Subject(str(lab_ca.file), cluster, sampler, client), "recorder": recorder,
+                  "objectives": partial(Objectives.of, product, declared_objectives)})  # as declared when read
+    clweb_state["fault"] = fault
 
 
 # Something must be at stake when the fault comes: saves the active node acknowledged just
@@ -265,7 +269,7 @@ def power_on_and_rejoin(cluster, clweb_state, side):
 
 
 @then("障害の間、両系が同時に稼働した時間は 0 秒で、保存に成功したマイページのデータは失われていない")
-def invariants_hold(cluster, product, declared_objectives, clweb_state, recorder, lab_ca):
+def invariants_hold(cluster, product, clweb_state, recorder, lab_ca):
     """The steady state holds again (the checkers are probes of it), then stop both checkers;
     no sample held anything on two nodes, and every acknowledged append is in the memo read
     back through the API. The fault's row goes to the report."""
@@ -279,16 +283,8 @@ def invariants_hold(cluster, product, declared_objectives, clweb_state, recorder
     memo = wait_until(lambda: _memo(url, headers, str(lab_ca.file)), 30, f"{url} does not answer after recovery")
     # No save acknowledged before the fault is an error of the test, never a pass (NothingAtStake).
     lost = client.verdict(memo, fault_at=fault["stake_at"], seconds=STAKE_WINDOW, node=fault["stake_node"])
-    doubled = sampler.seconds_with_two_actives()
-    started = fault["started"]
-    samples = [Sample(at - started, ok, "") for at, ok in client.samples()]
-    objectives = Objectives.of(product, declared_objectives)
-    chart = timeline_svg(samples) if samples else ""
-    recorder.measure("fault", fault.get("what", fault["name"]), fault.get("rto") or 0.0,
-                     rto=fault.get("rto"), two_actives=doubled, acknowledged=len(client.acknowledged),
-                     lost=len(lost), samples=len(sampler.samples), svg=chart,
-                     text=summary(samples) if samples else "",
-                     target=objectives.recovery(fault["kind"]) if fault.get("rto") else None)
+    objectives = fault["objectives"]()
+    doubled = _recorded(fault, objectives, lost)["two_actives"]
     recorder.attach("text", "両系同時稼働の監視と追記クライアント",
                     f"監視 {len(sampler.samples)} 回 (平均間隔 {sampler.mean_interval():.2f} 秒)、"
                     f"両系同時稼働 {doubled:.1f} 秒\n追記 {len(client.calls)} 回、保存成功 {len(client.acknowledged)} 件、"
@@ -296,8 +292,39 @@ def invariants_hold(cluster, product, declared_objectives, clweb_state, recorder
     assert len(sampler.samples) > 10, f"the sampler took only {len(sampler.samples)} samples"
     objectives.check_two_actives(fault.get("what", fault["name"]), doubled, "; ".join(sampler.violations()[:5]))
     assert not lost, f"{len(lost)} acknowledged saves are gone after recovery: {client.explain(lost)}"
-    objectives.check_unavailable(fault.get("what", fault["name"]), unavailable_seconds(samples))
+    objectives.check_unavailable(fault.get("what", fault["name"]), fault["row"]["unavailable"])
     del clweb_state["fault"]
+
+
+def _recorded(fault: dict, objectives: Objectives, lost: list[int] | None) -> dict:
+    """The fault's row in the report's 測定結果, kept once: each measure with its objective
+    (the RTO with its 目標復旧時間, unavailable seconds with the budget, seconds with two actives
+    with the limit). `lost` None: the memo was not read back."""
+    if "row" in fault:
+        return fault["row"]
+    sampler, client = fault["sampler"], fault["client"]
+    samples = [Sample(at - fault["started"], ok, "") for at, ok in client.samples()]
+    rto, timed = fault.get("rto"), "rto" in fault or "unrecovered" in fault
+    fault["row"] = row = dict(
+        rto=rto, unmeasured=not timed, unrecovered=fault.get("unrecovered"),
+        target=objectives.recovery(fault["kind"]) if rto is not None or "unrecovered" in fault else None,
+        unavailable=unavailable_seconds(samples), unavailable_target=objectives.unavailable_seconds,
+        two_actives=sampler.seconds_with_two_actives(), two_actives_target=objectives.two_actives_seconds,
+        acknowledged=len(client.acknowledged), lost=None if lost is None else len(lost), samples=len(sampler.samples),
+        svg=timeline_svg(samples) if samples else "", text=summary(samples) if samples else "")
+    fault["recorder"].measure("fault", fault.get("what", fault["name"]), rto or 0.0, **row)
+    return row
+
+
+def _recorded_at_end(fault: dict) -> None:
+    """A scenario that ended before its invariants (a takeover over its objective, a lost
+    steady state) still has its fault's row, with what was measured; not a fault never injected."""
+    if "at" not in fault or "row" in fault:
+        return
+    try:
+        _recorded(fault, fault["objectives"](), lost=None)
+    except OatError:  # the scenario already failed for it, with its own line
+        pass
 
 
 def _memo(url: str, headers: dict, ca: str) -> str | None:
