@@ -4,9 +4,11 @@
         lab file, inventories in oat's and Ansible's format, a .gitignore; then `cd DIR && pytest`
     python -m oat.cli list
     python -m oat.cli remove RUN_ID | --all
-    python -m oat.cli mutants [NAME ...]   run the product defects in lab/mutants/ (all by default)
-    python -m oat.cli mutants --table      per documented step: its post-condition, the checks that
-        assert it, the mutants that break it and whether the last run killed each
+    python -m oat.cli mutants NAME ... | --all | --sample [--again] [--commit REV]
+        run the product defects in lab/mutants/: each first against the scenarios of the steps it
+        breaks, then its whole folders; resumes at the same commit (--again: run decided ones too)
+    python -m oat.cli mutants --table [--format text|markdown]   per documented step: its
+        post-condition, the checks that assert it, the mutants that break it and what caught each
     python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
         make the labs and hand them over as an inventory reached over SSH only (prints the run id);
         --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
@@ -26,44 +28,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-from oat import catalogue, check, mutants, scaffold
+from oat import catalogue, check, scaffold
 from oat.drivers.docker import handover
 from oat.drivers.docker import lab as labmod
 from oat.errors import LabError, OatError, one_line
 from oat.model.project import project_root
+from oat.mutants import command as mutants
 from oat.record import merge
 from oat.record.evidence import Masker, Recorder
 from oat.record.outcome import counts_line, verdict_of
 from oat.render import history
 from oat.render import merged as merged_report
-
-
-def run_mutants(names: list[str]) -> int:
-    """Run each mutant, print killed/survived with what caught it, save the result when all
-    ran, and exit non-zero when any survived (a survivor is a missing check)."""
-    chosen = mutants.all_mutants(names)
-    started = time.monotonic()
-    outcomes = []
-    for mutant in chosen:
-        outcome = mutants.run(mutant)
-        outcomes.append(outcome)
-        if outcome.verdict == "killed":
-            print(f"killed    {mutant.name} ({mutant.kind}) in {outcome.seconds:.0f} s by 「{outcome.scenario}」 "
-                  f"/ 「{outcome.step}」: {outcome.cause}", flush=True)
-        else:
-            print(f"{outcome.verdict:<9} {mutant.name} ({mutant.kind}) in {outcome.seconds:.0f} s: "
-                  f"{outcome.cause or 'every scenario passed'}", flush=True)
-    seconds = time.monotonic() - started
-    done = mutants.summary(outcomes)
-    print(f"[oat] 検出力: {done['total']} 件中 {done['killed']} 件検出 (wall time {seconds:.0f} s)")
-    if not names or mutants.last_result():
-        saved = mutants.save(outcomes, seconds)
-        print(f"[oat] result saved in {mutants.RESULT.relative_to(mutants.ROOT)} (shown on the report's cover): "
-              f"{saved['total']} 件中 {saved['killed']} 件検出")
-    return 0 if done["killed"] == done["total"] else 1
 
 
 def hand_over(argv: list[str]) -> int:
@@ -168,11 +145,8 @@ def main(argv: list[str]) -> int:
             return show_steps(argv[1:])
         if argv[:1] == ["check"]:
             return check.main(argv[1:])
-        if argv[:2] == ["mutants", "--table"]:
-            print(mutants.coverage_text(mutants.coverage()))
-            return 0
         if argv[:1] == ["mutants"]:
-            return run_mutants(argv[1:])
+            return mutants.main(argv[1:])
         if argv[:1] == ["up"]:
             return hand_over(argv[1:])
         if argv[:1] == ["merge"]:

@@ -23,9 +23,9 @@ import pytest_html
 from pytest_bdd.reporting import ReportContext, test_report_context_registry
 from pytest_metadata.plugin import metadata_key
 
-from oat import mutants
 from oat.errors import FeatureError, LabError
 from oat.model import traceability
+from oat.mutants import coverage as mutation
 from oat.plugin import waivers as waiving
 from oat.plugin.bdd import AS_SET_UP, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.lab import labs_key, recorder_key
@@ -527,7 +527,7 @@ def _summarize(config) -> dict:
     cover = {
         **_verdict(config), "counts": counts(o for _, o in run["outcomes"]), "started": config.stash[started_key],
         "ended": time.time(), "version": run["version"], "failures": failures,
-        "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutants.result_for(project_of(config).root, _folders(config)),
+        "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutation.for_report(project_of(config).root, _folders(config)),
         "trace_counts": trace.counts(all_rows) if all_rows else {},
         "waivers": waivers_table(book.waivers, run["results"], traced, book.unknown),
         "tester": "{} ({})".format(*tester(config)),
