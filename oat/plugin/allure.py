@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from oat.plugin.bdd import template_of
 from oat.plugin.lab import recorder_key
 from oat.plugin.report import scenario_key
 from oat.record.outcome import Outcome
@@ -220,7 +220,7 @@ def _not_started(lifecycle, item, report, scenario) -> None:
     実施不可 here) or its set-up failed (エラー). allure-pytest-bdd writes nothing for a test that
     ends before its scenario starts, so oat writes it, with why, named as allure-pytest-bdd
     names the scenarios it runs."""
-    template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+    template = template_of(item)
     if template is None:
         return
     feature = template.feature

@@ -13,9 +13,8 @@ import types
 from pathlib import Path
 
 import pytest
-from pytest_bdd import scenario
-from pytest_bdd.feature import get_features
-from pytest_bdd.scenario import get_python_name_generator
+from pytest_bdd import scenarios
+from pytest_bdd.exceptions import NoScenariosFound
 
 from oat.errors import LabError
 from oat.model.errata import Errata
@@ -29,16 +28,16 @@ class FeatureFile(pytest.Module):
     """A `.feature` file as a test module: one test per scenario, in the file's order."""
 
     def _getobj(self):
+        # The test module one would write for the file, made in memory: its body is the call
+        # `scenarios(FILE)`, which puts a test per scenario into the namespace it runs in.
         module = types.ModuleType(self.path.stem)
         module.__file__ = str(self.path)
-        for feature in get_features([str(self.path)]):
-            for name in feature.scenarios:
-                @scenario(str(self.path), name, features_base_dir=str(self.path.parent))
-                def _scenario() -> None:
-                    pass
-
-                test_name = next(n for n in get_python_name_generator(name) if n not in module.__dict__)
-                setattr(module, test_name, _scenario)
+        module.scenarios = scenarios
+        body = f"scenarios({str(self.path)!r}, features_base_dir={str(self.path.parent)!r})"
+        try:
+            exec(compile(body, str(self.path), "exec"), module.__dict__)  # noqa: S102 - our own one line
+        except NoScenariosFound:
+            pass  # a feature without scenarios (yet): nothing to run
         return module
 
 

@@ -20,9 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from oat.plugin.bdd import leave_out, left_out_key, scenario_of, set_up_for_key
+from oat.plugin.bdd import leave_out, left_out_key, scenario_of, set_up_for_key, template_of
 from oat.plugin.report import scenario_key
 from oat.record.outcome import Outcome
 
@@ -99,7 +98,7 @@ def _positions(items) -> list[tuple[str, tuple[str, int], str, str, bool]]:
     """(folder, (feature file, line), scenario, feature file shown, independent) per scenario item."""
     found = []
     for item in items:
-        template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+        template = template_of(item)
         if template is None:
             continue
         path = Path(template.feature.filename)

@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 import pytest_html
-from pytest_bdd.reporting import ReportContext, test_report_context_registry
 from pytest_metadata.plugin import metadata_key
 
 from oat.errors import FeatureError, LabError
 from oat.model import traceability
 from oat.mutants import coverage as mutation
 from oat.plugin import waivers as waiving
-from oat.plugin.bdd import AS_SET_UP, left_out_key, scenario_of, set_up_for_key
+from oat.plugin.bdd import AS_SET_UP, carry_cucumber_data, left_out_key, scenario_of, set_up_for_key
 from oat.plugin.lab import labs_key, recorder_key
 from oat.plugin.project import project_of
 from oat.plugin.web import browser_key
@@ -334,16 +333,11 @@ def pytest_runtest_logreport(report):
     """Count scenarios and keep their results where the reports arrive (the controller under
     pytest-xdist). A report from a worker gets pytest-bdd's scenario back first, so that
     cucumber.json, written from pytest-bdd's registry, has it too."""
-    context = test_report_context_registry.get(report)
-    if context is not None:  # on a worker: travel with the report
-        report.bdd_scenario, report.bdd_name = context.scenario, context.name
-    elif getattr(report, "bdd_scenario", None) is not None:  # arrived from a worker
-        test_report_context_registry[report] = ReportContext(scenario=report.bdd_scenario, name=report.bdd_name)
-        context = test_report_context_registry[report]
-    if context is not None and getattr(report, "oat_outcome", None):  # cucumber.json: the outcome as a tag
+    cucumber = carry_cucumber_data(report)
+    if cucumber is not None and getattr(report, "oat_outcome", None):  # cucumber.json: the outcome as a tag
         tag = f"oat-outcome:{Outcome.of(report.oat_outcome).word}"
-        if tag not in context.scenario.setdefault("tags", []):
-            context.scenario["tags"].append(tag)
+        if tag not in cucumber.setdefault("tags", []):
+            cucumber["tags"].append(tag)
     yield
     if _config is None:
         return

@@ -16,6 +16,7 @@ import pytest
 
 from oat.errors import OatError
 from oat.model.secrets import Secrets
+from oat.plugin.bdd import cucumber_data
 from oat.plugin.lab import recorder_key
 from oat.plugin.project import project_of
 from oat.record.masking import MIN_LENGTH
@@ -61,8 +62,6 @@ def pytest_runtest_makereport(item, call):
 def mask_report(report, mask) -> None:
     """Every text of a test report masked: what the terminal, junit.xml, cucumber.json and
     report.html are written from."""
-    from pytest_bdd.reporting import test_report_context_registry
-
     longrepr = report.longrepr
     if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
         report.longrepr = mask.data(longrepr)
@@ -73,11 +72,11 @@ def mask_report(report, mask) -> None:
     report.sections = [(title, mask(content)) for title, content in report.sections]
     if getattr(report, "oat_scenario", None):
         report.oat_scenario = mask.data(report.oat_scenario)
-    context = test_report_context_registry.get(report)
-    if context is not None:
-        masked = mask.data(context.scenario)
-        context.scenario.clear()
-        context.scenario.update(masked)
+    scenario = cucumber_data(report)
+    if scenario is not None:
+        masked = mask.data(scenario)
+        scenario.clear()
+        scenario.update(masked)
     extras = getattr(report, "extras", None)
     if extras:
         for extra in extras:

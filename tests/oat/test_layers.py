@@ -152,3 +152,30 @@ def test_the_recorder_is_a_command_log():
     offered = inspect.signature(Recorder.record).parameters
     assert list(offered) == list(wanted)
     assert all(offered[name].default == wanted[name].default for name in wanted)
+
+
+# pytest-bdd's public API: its package (given/when/then/step, scenario, scenarios), parsers and
+# the exceptions it raises. Its other modules are private; who reads them anyway, and why:
+PYTEST_BDD_PUBLIC = {"pytest_bdd", "pytest_bdd.parsers", "pytest_bdd.exceptions"}
+PYTEST_BDD_PRIVATE_READERS = {
+    # the one adapter of the plugin: the scenario of a test item, the data of cucumber.json
+    "oat/plugin/bdd.py",
+    # `oat check` and the step catalogue look up step definitions as a run would
+    "oat/check.py",
+    "oat/catalogue.py",
+    # the mutants' -k selection: the test names pytest-bdd gives a feature file's scenarios
+    "oat/mutants/targets.py",
+}
+
+
+def test_only_the_adapters_read_pytest_bdd_private_modules():
+    wrong = []
+    for path in sorted(OAT.rglob("*.py")):
+        where = str(path.relative_to(OAT.parent))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            wrong += [f"{where}:{node.lineno}: imports {name}" for name in names
+                      if name.split(".")[0] == "pytest_bdd" and name not in PYTEST_BDD_PUBLIC
+                      and where not in PYTEST_BDD_PRIVATE_READERS]
+    assert not wrong, "pytest-bdd's private modules (ask oat.plugin.bdd):\n" + "\n".join(wrong)
