@@ -87,19 +87,29 @@ class Hardware:
         raise LabError(f"server '{name}': the host end of {device} (ifindex {index}) is not found")
 
     # --- disks --------------------------------------------------------------------------
-    def disk_writable(self, name: str, paths: list[str], writable: bool) -> None:
+    def disk_writable(self, name: str, volume: str, binds: dict[str, str], writable: bool) -> None:
         """The server's path to a disk turns read-only (as a file system does after an I/O
-        error), or writable again: each of `paths` the server has mounted is remounted from
-        the host, in the server's mount namespace. A bind mount made later from a read-only
-        one is read-only too, so the fault lasts until it is undone."""
+        error), or writable again. `volume` is where the server mounts the disk: it is
+        remounted from the host, in the server's mount namespace. `binds` are mount points
+        made from it (mount point -> source): a mount with files open for writing cannot be
+        remounted, so each is detached (its open files keep the old mount) and bound again
+        from the volume, whose read-only flag a new bind mount takes. The fault lasts until
+        it is undone: the cluster's own later mounts are read-only too."""
         pid = self._pid(name)
+        mounted = self._mounts(pid)
+        if volume not in mounted:
+            raise LabError(f"server '{name}' has no disk mounted at {volume}")
+        inside = ["nsenter", "-t", str(pid), "-m", "-p"]  # -p: umount reads /proc/self of the server
+        _host([*inside, "mount", "-o", f"remount,bind,{'rw' if writable else 'ro'}", volume])
+        for point, source in binds.items():
+            if point in mounted:
+                _host([*inside, "umount", "-l", point])
+                _host([*inside, "mount", "--bind", source, point])
+
+    @staticmethod
+    def _mounts(pid: int) -> set[str]:
         with open(f"/proc/{pid}/mountinfo", encoding="utf-8") as fh:
-            mounted = {line.split()[4] for line in fh}
-        present = [path for path in paths if path in mounted]
-        if not present:
-            raise LabError(f"server '{name}' has none of {', '.join(paths)} mounted")
-        for path in present:
-            _host(["nsenter", "-t", str(pid), "-m", "mount", "-o", f"remount,bind,{'rw' if writable else 'ro'}", path])
+            return {line.split()[4] for line in fh}
 
     # --- what a server holds, read from the host -----------------------------------------
     def holdings(self, name: str) -> Holdings:
@@ -108,8 +118,7 @@ class Hardware:
             return OFF
         try:
             shown = _host(["nsenter", "-t", str(pid), "-n", "ip", "-o", "-4", "addr", "show"])
-            with open(f"/proc/{pid}/mountinfo", encoding="utf-8") as fh:
-                mounts = frozenset(line.split()[4] for line in fh)
+            mounts = frozenset(self._mounts(pid))
             namespace = os.readlink(f"/proc/{pid}/ns/pid")
         except (OSError, LabError):
             return OFF  # it went off while being read

@@ -161,6 +161,27 @@ def plug_in(cluster, product, clweb_state, side, lan):
     _fault(clweb_state)["hardware"].cable(cluster.node(side), product["cluster.lans"][lan], connected=True)
 
 
+@when(parsers.parse("{side:Side}の共有ディスクを読み取り専用にする", extra_types=TYPES))
+@disruptive
+def disk_read_only(cluster, product, clweb_state, side):
+    """The node's path to the shared disk turns read-only (as after an I/O error): its disk
+    monitor can no longer write there."""
+    node = cluster.node(side)
+    _injected(clweb_state, f"{node} の共有ディスク読み取り専用化", node, "共有ディスク読み取り専用")
+    _fault(clweb_state)["hardware"].disk_writable(node, *_disk(product), writable=False)
+
+
+@when(parsers.parse("{side:Side}の共有ディスクを書き込み可能に戻す", extra_types=TYPES))
+def disk_writable_again(cluster, product, clweb_state, side):
+    """Repair the node's path to the shared disk."""
+    _fault(clweb_state)["hardware"].disk_writable(cluster.node(side), *_disk(product), writable=True)
+
+
+def _disk(product) -> tuple[str, dict[str, str]]:
+    """Where each node mounts the shared disk, and the group's mount made from it."""
+    return product["cluster.disk.volume"], {product["cluster.disk.mount"]: product["cluster.disk.device"]}
+
+
 @when(parsers.parse("{side:Side}の exec リソースの {which} Script が異常終了するようにする", extra_types=TYPES))
 @disruptive
 def break_script(cluster, product, clweb_state, side, which):
