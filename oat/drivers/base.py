@@ -13,6 +13,9 @@ class CommandLog(Protocol):
     def record(self, server: str, command: str, exit_code: int | None, stdout: str, stderr: str,
                duration: float, via: str = "") -> object: ...
 
+    def secret(self, value: str) -> None:
+        """A value never to be shown (an inventory's password): masked from now on."""
+
 
 @dataclass
 class ServerInfo:

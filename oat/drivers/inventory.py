@@ -39,7 +39,7 @@ import testinfra
 import yaml
 
 from oat.drivers import ssh_preflight
-from oat.drivers.base import ServerInfo
+from oat.drivers.base import CommandLog, ServerInfo
 from oat.drivers.packages import Deb
 from oat.errors import InventoryError
 from oat.model import yamlfile
@@ -296,7 +296,7 @@ class InventoryLab:
     """One lab of an inventory, shaped like the document's topology: each topology server
     is the inventory server of the same role."""
 
-    def __init__(self, inventory: Inventory, topology: Topology, recorder, run_id: str, work: Path,
+    def __init__(self, inventory: Inventory, topology: Topology, recorder: CommandLog, run_id: str, work: Path,
                  debs: list[Deb] = (), progress=print, image_tag=None):
         self.inventory = inventory
         self.recorder = recorder
@@ -320,7 +320,7 @@ class InventoryLab:
         self.config.parent.mkdir(parents=True, exist_ok=True)
         self.config.write_text(_ssh_config(inventory, self.names, run_id), encoding="utf-8")
         for secret in inventory.secrets:
-            recorder.mask.add(secret)
+            recorder.secret(secret)
         self._servers = {name: Server(self.topology.servers[name], self._host(name, e), recorder)
                          for name, e in self.names.items()}
         self.package_source = LocalPackages(self) if inventory.packages == "copy" else ExistingPackages(self)
