@@ -56,11 +56,16 @@ def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
     html = (project.path / "r.html").read_text(encoding="utf-8")
     verdict = html.index("判定: 不合格")
     headline = html.index("不合格のステップ: 「ならば &quot;rabbitmq-server&quot; サービスが起動している」")
-    assert verdict < headline < html.index('id="results-table"')
-    # Nothing of pytest-html's English before the verdict; its environment table moved below.
-    assert "Report generated on" not in html and "<h2>Summary</h2>" not in html
-    assert verdict < html.index("シナリオ</th><th>件数") < html.index("実施環境") < html.index('id="environment-header"')
-    assert "テスト 2 件 ・ 所要時間" in html
+    assert verdict < headline < html.index('class="oat-scenario"')
+    # oat's own page, not pytest-html's (installed or not, it writes nothing).
+    assert "Report generated on" not in html and "<h2>Summary</h2>" not in html and "data-jsonblob" not in html
+    assert verdict < html.index("シナリオ</th><th>件数") < html.index("実施環境") < html.index("<h2>シナリオ (2 件)</h2>")
+    scenarios = html.split('<section class="oat-scenario"')[1:]
+    assert len(scenarios) == 2 and all('<table class="oat-steps">' in s for s in scenarios)
+    # pytest's own traceback of the failure, folded under its scenario.
+    failed = next(s for s in scenarios if "停止しているサービス" in s)
+    assert "pytest の出力" in failed and "AssertionError: rabbitmq-server is not running on db" in failed
+    result.stdout.fnmatch_lines(["[[]oat[]] report: r.html (*MB); writing it took * s of the run's *"])
     result.stdout.fnmatch_lines(["[[]oat[]] 試験成績書: w.xlsx (*MB); writing it took * s of the run's *"])
     book = load_workbook(project.path / "w.xlsx")
     assert {"表紙", "試験項目"} <= set(book.sheetnames) and book.sheetnames[-2:] == ["E001", "E002"]
@@ -109,7 +114,7 @@ def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypa
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
     headline = html.index("不合格のステップ: 「ならば ログイン画面が表示される」")
     shot = html.index("失敗時の ブラウザの画面 (file://", headline)
-    assert html.index('src="data:image/png;base64,', shot) < html.index('id="results-table"')
+    assert html.index('src="data:image/png;base64,', shot) < html.index('class="oat-scenario"')
     assert "the page shows &#x27;セッションの有効期限が切れました&#x27;" in html
 
 

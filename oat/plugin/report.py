@@ -2,13 +2,17 @@
 junit.xml for every `pytest features/` run, with no extra flags.
 
 Steps are followed through pytest-bdd's hooks; each scenario's steps, with their status,
-duration and evidence, are added to pytest-html's row as an extra, and a failing scenario's
-report starts with the one line that says which Gherkin step failed and why.
+duration and evidence, go into the run record (oat-run.json, beside the report), and a failing
+scenario's report starts with the one line that says which Gherkin step failed and why. The
+page is oat.render.page's, made from that record as `oat merge` makes a merged one's: the
+usual `--html=PATH --self-contained-html` names where it goes (pytest-html, when installed,
+writes nothing).
 """
 from __future__ import annotations
 
 import base64
 import getpass
+import importlib.util
 import json
 import os
 import platform
@@ -19,8 +23,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
-import pytest_html
-from pytest_metadata.plugin import metadata_key
 
 from oat.errors import FeatureError, LabError
 from oat.model import traceability
@@ -36,23 +38,11 @@ from oat.record.outcome import Outcome, Verdict, counts, counts_line, interrupti
 from oat.record.timewords import clock
 from oat.record.waivers import table as waivers_table
 from oat.render import workbook
-from oat.render.history import render_html as render_history
-from oat.render.report import (
-    FAILURE_CONTEXT,
-    errata_rows,
-    failure_headline,
-    japanese_first_screen,
-    render_cover,
-    render_errata,
-    render_failure,
-    render_lab,
-    render_measurements,
-    render_steps,
-    render_traceability,
-    render_waiver,
-)
+from oat.render.page import render_html as render_page
+from oat.render.report import FAILURE_CONTEXT, errata_rows, failure_headline, render_failure
 
 started_key = pytest.StashKey[float]()
+page_key = pytest.StashKey[Path]()  # where the run's report.html goes (--html, else reports/report.html)
 errata_key = pytest.StashKey[list]()  # the documents' Errata, each with what it applied
 _config = None  # pytest_runtest_logreport is given no config
 scenario_key = pytest.StashKey[tuple]()  # on a test item: (feature folder, scenario as written, as run)
@@ -82,17 +72,20 @@ def pytest_configure(config):
     _config = config
     config.stash[started_key] = time.time()
     config.stash[errata_key] = []
-    config.stash[run_key] = {"results": [], "outcomes": [], "errors": [], "report_seconds": 0.0, "version": "unknown",
+    config.stash[run_key] = {"results": [], "outcomes": [], "errors": [], "version": "unknown",
                              "from_workers": {key: [] for key in SHARED}}
+    # The page is oat's: pytest-html, if installed, sees no path and writes nothing.
+    html = getattr(config.option, "htmlpath", None)
+    config.option.htmlpath = None
+    if html and not hasattr(config, "workerinput"):
+        config.stash[page_key] = Path(os.path.expandvars(html)).expanduser()
     # Listing the scenarios (--collect-only) must not replace the last run's proof.
     if not runs_features(config) or hasattr(config, "workerinput") or config.option.collectonly:
         return
     reports = project_of(config).reports
     reports.mkdir(exist_ok=True)
     opt = config.option
-    if not getattr(opt, "htmlpath", None):
-        opt.htmlpath = str(reports / "report.html")
-        opt.self_contained_html = True
+    config.stash.setdefault(page_key, reports / "report.html")
     if not getattr(opt, "xmlpath", None):
         opt.xmlpath = str(reports / "junit.xml")
     if not getattr(opt, "cucumber_json_path", None):
@@ -101,7 +94,14 @@ def pytest_configure(config):
         opt.workbook_path = str(reports / "試験成績書.xlsx")
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser, pluginmanager):
+    if importlib.util.find_spec("pytest_html") is None or pluginmanager.is_blocked("html"):
+        # pytest-html's options, so that the command lines that name the report keep working.
+        group = parser.getgroup("terminal reporting")
+        group.addoption("--html", dest="htmlpath", metavar="PATH", default=None,
+                        help="write the operator report (report.html) here (oat)")
+        group.addoption("--self-contained-html", action="store_true",
+                        help="accepted for pytest-html's command lines: oat's report is always one file")
     parser.addini("oat_history", default=str(history.CAP),
                   help=f"how many runs reports/history keeps (default {history.CAP}; 0: keep every run)")
     parser.getgroup("oat").addoption(
@@ -132,10 +132,7 @@ def tester(config) -> tuple[str, str]:
 
 
 def pytest_sessionstart(session):
-    version = session.config.stash[run_key]["version"] = _suite_version(project_of(session.config).root)
-    metadata = session.config.stash.get(metadata_key, None)
-    if metadata is not None:
-        metadata["oat (git)"] = version
+    session.config.stash[run_key]["version"] = _suite_version(project_of(session.config).root)
 
 
 def _suite_version(root: Path) -> str:
@@ -247,10 +244,7 @@ def pytest_runtest_makereport(item, call):
     if recorder.key != item.nodeid:
         _before_its_steps(item, report)  # a scenario whose set-up failed (or not a scenario)
         return
-    started = time.perf_counter()
     failed = recorder.failed_step
-    extras = getattr(report, "extras", [])
-    html = render_steps(recorder.steps)
     folder, written, label = item.stash.get(scenario_key, ("", item.name, item.name))
     if item.stash.get(set_up_for_key, ""):  # selected by -k for another scenario: the report says so
         label = f"{label} 〔{AS_SET_UP}: 「{item.stash[set_up_for_key]}」のため〕"
@@ -265,18 +259,21 @@ def pytest_runtest_makereport(item, call):
         "steps": [_step_data(s, types[i] if i < len(types) else "", *(inputs[i] if i < len(inputs) else ()))
                   for i, s in enumerate(recorder.steps)],
     }
+    if report.failed:
+        report.oat_scenario["output"] = _output(report)
     if report.failed and failed is not None:
         report.oat_scenario["failure"] = {"headline": failure_headline(failed), "html": render_failure(failed)}
-        html = render_failure(failed) + html
     waiving.waive(item, report)  # a waived failure becomes 免除 here, before anything reads the report
     item.stash[outcome_key] = report.oat_outcome
     if report.failed and failed is not None:
         report.longrepr = f"{failure_headline(failed)}\n\n{report.longreprtext}"
-    if report.oat_scenario.get("waiver"):
-        html = render_waiver(report.oat_scenario["waiver"], report.oat_scenario["outcome"]) + html
-    extras.append(pytest_html.extras.html(html))
-    report.extras = extras
-    item.config.stash[run_key]["report_seconds"] += time.perf_counter() - started
+
+
+def _output(report, limit: int = 20000) -> str:
+    """pytest's own text of a failed phase (the traceback, then what it captured), for the
+    page's folded 「pytest の出力」; oat.plugin.secrets masks it with the rest of the scenario."""
+    text = "\n\n".join([report.longreprtext, *(f"--- {title} ---\n{content}" for title, content in report.sections)])
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} 文字省略)"
 
 
 def _outcome(item, report, call) -> str | None:
@@ -307,6 +304,7 @@ def _before_its_steps(item, report) -> None:
     headline = f"{Outcome.ERROR.word}: シナリオの準備 (最初のステップの前) — 原因: {cause.removeprefix('E ').strip()}"
     report.oat_scenario = {"folder": folder, "scenario": written, "label": label, "name": label, "started": time.time(),
                            "outcome": Outcome.ERROR.value, "duration": report.duration, "steps": [],
+                           "output": _output(report),
                            "failure": {"headline": headline, "html": f'<div class="oat-failure">{escape(headline)}</div>'}}
     waiving.waive(item, report)
     item.stash[outcome_key] = report.oat_outcome
@@ -314,11 +312,15 @@ def _before_its_steps(item, report) -> None:
 
 def _step_data(step, kind: str, docstring: str | None = None, table: list | None = None) -> dict:
     """A step as plain data (it crosses from xdist workers): what the reports show of it, with
-    the docstring and table it was written with (the 試験成績書's 入力値)."""
+    the docstring and table it was written with (the 試験成績書's 入力値). Screenshots are
+    `shots`; the other attachments (texts, the suite's own SVG charts) `attachments`."""
     data = {"title": step.title, "type": kind, "status": step.status, "duration": step.duration,
             "error": step.error, "commands": [vars(c) for c in step.commands],
             "shots": [{"name": a.name, "png": base64.b64encode(a.content).decode()}
                       for a in step.attachments if a.kind == "png"]}
+    others = [{"kind": a.kind, "name": a.name, "content": a.content} for a in step.attachments if a.kind != "png"]
+    if others:
+        data["attachments"] = others
     if docstring:
         data["docstring"] = docstring
     if table:
@@ -360,21 +362,14 @@ def pytest_sessionfinish(session):
         config.workeroutput["oat"] = json.dumps(_local(config), default=_plain)
     else:
         _append_history(config)
-    started = time.perf_counter()
     yield
     if hasattr(config, "workeroutput"):
         return
-    html = getattr(config.option, "htmlpath", None)
-    if html and Path(html).exists():
-        Path(html).write_text(japanese_first_screen(Path(html).read_text(encoding="utf-8")), encoding="utf-8")
-        spent = config.stash[run_key]["report_seconds"] + time.perf_counter() - started
-        _say_cost(config, "report", Path(html), spent)
-        if not config.option.collectonly:  # the run's plain data beside it, for `oat.cli merge`
-            labs = config.stash.get(labs_key, None)
-            merge.write_run(Path(html).parent / merge.RUN_FILE, summary=_summary(config),
-                            results=config.stash[run_key]["results"], run_id=labs.run_id if labs else "",
-                            exitstatus=session.exitstatus, folders=_folders(config),
-                            waivers=[w.data() for w in _waiver_book(config).waivers.entries])
+    html = config.stash.get(page_key, None)
+    if html and not config.option.collectonly:
+        started = time.perf_counter()
+        _write_page(config, html, session.exitstatus)
+        _say_cost(config, "report", html, time.perf_counter() - started)
     book = config.getoption("workbook_path", None)
     if book and config.stash[run_key]["outcomes"]:
         started = time.perf_counter()
@@ -385,16 +380,31 @@ def pytest_sessionfinish(session):
         _say_cost(config, "試験成績書", Path(book), time.perf_counter() - started)
 
 
+def _write_page(config, html: Path, exitstatus: int) -> None:
+    """The run record (oat-run.json, beside the page), then the page made from it as it was
+    written: what `oat merge` reads of this run is what its own page shows."""
+    labs = config.stash.get(labs_key, None)
+    record = merge.write_run(html.parent / merge.RUN_FILE, summary=_summary(config),
+                             results=config.stash[run_key]["results"], run_id=labs.run_id if labs else "",
+                             exitstatus=exitstatus, folders=_folders(config),
+                             waivers=[w.data() for w in _waiver_book(config).waivers.entries])
+    run = config.stash[run_key]
+    mine = {(r["folder"], r.get("name", r["label"])) for r in run["results"]}
+    runs = run.get("history", [])
+    html.write_text(render_page(merge.single(merge.read_run(record)), (history.view(runs, only=mine), len(runs))),
+                    encoding="utf-8")
+
+
 def _append_history(config) -> None:
     """This run's scenarios, appended to the history beside its report (reports/history), and
     the history read back for the report's strip (run["history"])."""
-    html = getattr(config.option, "htmlpath", None)
+    html = config.stash.get(page_key, None)
     run = config.stash[run_key]
     if not html or config.option.collectonly or not run["results"]:
         return
     cover = _summary(config)["cover"]
     labs = config.stash.get(labs_key, None)
-    where = Path(html).parent / history.DIRECTORY
+    where = html.parent / history.DIRECTORY
     try:
         cap = int(config.getini("oat_history"))
     except ValueError:
@@ -457,10 +467,6 @@ def _shared(config) -> dict:
 def _plain(value):
     """JSON for the recorded commands in the lab summaries."""
     return vars(value)
-
-
-def pytest_html_report_title(report):
-    report.title = "運用受入テスト報告書 (oat)"  # set at start; the verdict opens the summary
 
 
 def pytest_keyboard_interrupt(excinfo):
@@ -541,24 +547,6 @@ def _environment(labs: list[dict]) -> dict[str, str]:
     }
 
 
-def pytest_html_results_summary(prefix, summary, postfix, session):
-    started = time.perf_counter()
-    config = session.config
-    shown = _summary(config)
-    prefix.append(render_cover(shown["cover"]))
-    prefix.append("<h2>トレーサビリティ (手順書の手順と実施結果)</h2>"
-                  + "".join(render_traceability(m, rows) for m, rows in shown["traced"]))
-    prefix.append(render_measurements(shown["measurements"]))
-    if shown["errata"]:
-        prefix.append(render_errata(shown["errata"]))
-    prefix.append(render_lab(shown["labs"], config.stash[started_key], time.time()))
-    runs = config.stash[run_key].get("history", [])
-    if runs:
-        mine = {(r["folder"], r.get("name", r["label"])) for r in config.stash[run_key]["results"]}
-        prefix.append(render_history(history.view(runs, only=mine), len(runs)))
-    config.stash[run_key]["report_seconds"] += time.perf_counter() - started
-
-
 def pytest_terminal_summary(terminalreporter, config):
     """The verdict and the counts in one line, `[oat] 判定 不合格: 合格 3 ・ 不合格 1 ・ …`; then
     the waivers' lines and the scenarios the history finds 不安定."""
@@ -576,9 +564,3 @@ def pytest_terminal_summary(terminalreporter, config):
     for line in history.view(run.get("history", []), only=mine):
         if line.unstable:
             terminalreporter.write_line(f"[oat] {line.folder}/{line.label}: {history.unstable_text(line)}")
-
-
-def pytest_metadata(metadata, config):
-    """Keep the environment table short: the cover, not pip's package list, comes first."""
-    for key in ("Packages", "Plugins", "JAVA_HOME"):
-        metadata.pop(key, None)

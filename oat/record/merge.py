@@ -97,6 +97,15 @@ def mapping_from(data: dict) -> traceability.Mapping:
                                 data.get("source", ""))
 
 
+def rows_from(data: dict) -> list[trace.Row]:
+    """mapping_data()'s items read back with their result in the run."""
+    items = mapping_from(data).items
+    return [trace.Row(item, found.get("status", trace.NOT_DONE.value), found.get("reason", ""),
+                      [(label, outcome, [tuple(step) for step in steps])
+                       for label, outcome, steps in found.get("evidence", [])])
+            for item, found in zip(items, data["items"], strict=True)]
+
+
 # --- reading the shards ---------------------------------------------------------------------
 
 @dataclass
@@ -143,8 +152,7 @@ def _read_one(path: Path, name: str) -> Shard:
     run_file = path / RUN_FILE
     if not run_file.is_file():
         raise MergeError(f"{path}: no {RUN_FILE} in it (every oat run writes one beside its report.html)")
-    run = _json(run_file)
-    _check_run(run, run_file)
+    run = read_run(run_file)
     junit_file = path / "junit.xml"
     if not junit_file.is_file():
         raise MergeError(f"{path}: no junit.xml in it (the shard's reports directory holds junit.xml and cucumber.json)")
@@ -161,6 +169,23 @@ def _read_one(path: Path, name: str) -> Shard:
     if not isinstance(cucumber, list) or not all(isinstance(f, dict) for f in cucumber):
         raise MergeError(f"{cucumber_file}: not a Cucumber report (expected a list of features)")
     return Shard(name, path, run, junit, cucumber)
+
+
+def read_run(path: Path) -> dict:
+    """One oat-run.json, checked, or a MergeError."""
+    run = _json(path)
+    _check_run(run, path)
+    return run
+
+
+def single(run: dict) -> dict:
+    """One run's record (read_run) as combine() gives a merged one, without shards: what
+    oat.render.page renders. Its traceability is read back as the run judged it."""
+    return {
+        "cover": run["cover"], "run_id": run["run_id"], "results": run["results"],
+        "traced": [(mapping_from(doc), rows_from(doc)) for doc in run["traceability"]],
+        "labs": run["labs"], "errata": run["errata"], "measurements": run["measurements"],
+    }
 
 
 def _json(path: Path):

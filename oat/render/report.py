@@ -1,4 +1,4 @@
-"""HTML pieces of the operator report, added to pytest-html's report through its hooks.
+"""HTML pieces of the operator report (oat.render.page puts them together).
 
 Pure functions of recorded data (oat.record.evidence), so they are tested without a lab. Every
 value is escaped: command output is untrusted text.
@@ -6,7 +6,6 @@ value is escaped: command output is untrusted text.
 from __future__ import annotations
 
 import base64
-import re
 import statistics
 from html import escape
 
@@ -356,26 +355,3 @@ def render_faults(faults: list[dict]) -> str:
 
 def _clip(text: str, limit: int = 20000) -> str:
     return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} 文字省略)"
-
-
-# pytest-html's own English lines before the summary, and where its environment table goes.
-_GENERATED = re.compile(r'\s*<p>Report generated on .*?</p>', re.DOTALL)
-_ENVIRONMENT = re.compile(r'\s*<div id="environment-header">.*?</table>', re.DOTALL)
-_RUN_COUNT = re.compile(r'<p class="run-count">(\d+) tests? took ([^<]*?)\.</p>')
-_WORDS = {"<h2>Summary</h2>": "<h2>試験結果</h2>",
-          "(Un)check the boxes to filter the results.": "チェックを外した結果の行は下の表で隠れます。"}
-
-
-def japanese_first_screen(html: str) -> str:
-    """pytest-html's page with nothing English before the verdict: its "Report generated on …"
-    line goes (the cover says when), its Environment table moves below the summary, next to
-    the per-test table it belongs to, and the summary's own words are Japanese."""
-    html = _GENERATED.sub("", html, count=1)
-    moved = _ENVIRONMENT.search(html)
-    if moved:
-        html = html[:moved.start()] + html[moved.end():]
-        block = moved.group(0).replace("<h2>Environment</h2>", "<h2>環境 (pytest-metadata)</h2>")
-        html = html.replace('<table id="results-table">', block + '\n    <table id="results-table">', 1)
-    for english, japanese in _WORDS.items():
-        html = html.replace(english, japanese, 1)
-    return _RUN_COUNT.sub(r'<p class="run-count">テスト \1 件 ・ 所要時間 \2</p>', html, count=1)
