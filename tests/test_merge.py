@@ -471,7 +471,98 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
                 assert "シャード shard-a" in first_scenario.inner_text()
                 assert first_scenario.locator("img.oat-shot").count() == 1  # the screenshot, inline
                 assert "DB 管理画面" in first_scenario.inner_text()
+                # A shard's own page is the same page, of one run.
+                page.goto((pytester.path / "shard-b" / "report.html").as_uri())
+                assert page.inner_text(".oat-verdict") == "判定: 不合格"
+                first = _first_screen_text(page)
+                assert not {w.lower() for w in re.findall(r"[A-Za-z]+", first)} & set(ENGLISH), first
+                assert page.locator("section.oat-scenario").count() == 2
+                assert "rabbitmq-server is not running on queue (inactive)" in page.inner_text("body")
             finally:
                 browser.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+# --- one page: a single run's report.html and the merge of its record -------------------------
+
+ONE_RUN_CONFTEST = CONFTEST.replace('"oat.plugin.report"]',
+                                    '"oat.plugin.report", "oat.plugin.procedure", "oat.plugin.features"]') + '''
+from oat.plugin import lab
+
+lab.Labs.prepare = lambda self, folders: None  # these steps use no server
+
+
+@then("フェイルオーバーを測る")
+def measured(request):
+    recorder = request.config.stash[recorder_key]
+    recorder.attach("text", "RTO の測定", "最初の正しい応答まで 3.2 秒")
+    recorder.attach("svg", "API の可用性", "<svg xmlns='http://www.w3.org/2000/svg' class='oat-test-chart'/>")
+    recorder.measure("rto", "db1 → db2", 3.2, target=30.0)
+'''
+
+ONE_RUN_FEATURE = '''# language: ja
+機能: デモ
+  シナリオ: DB に接続できる
+    前提 サーバが用意されている
+    もし DB に接続する
+    ならば フェイルオーバーを測る
+
+  シナリオ: キューが起動している
+    前提 サーバが用意されている
+    ならば "rabbitmq-server" サービスが起動している
+'''
+
+ONE_RUN_TRACEABILITY = """document: demo.txt
+title: デモ手順書
+items:
+  - {ref: 手順 1, text: データベースへの接続, scenarios: [DB に接続できる]}
+  - {ref: 手順 2, text: キューの起動, scenarios: [キューが起動している]}
+"""
+
+
+def _sections(html: str) -> list[str]:
+    """The page's sections: its h2 headings (the history's without its counts)."""
+    return [re.sub(r"^(実行履歴) .*", r"\1", re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h2>(.*?)</h2>", html)]
+
+
+@pytest.mark.parametrize("html_plugin", [[], ["-p", "no:html"]], ids=["pytest-html installed", "without pytest-html"])
+def test_a_single_run_s_page_and_the_merge_of_its_record_are_one_page(pytester, monkeypatch, html_plugin):
+    """One renderer: the page a run writes at --html and the page `oat merge` makes of that
+    run's record show the same sections, and the same steps with the same evidence; the
+    merge only adds its shards. --html works whether pytest-html is there or not."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    for name, text in (("pytest.ini", "[pytest]\n"), ("conftest.py", ONE_RUN_CONFTEST),
+                       ("features/demo/01_demo.feature", ONE_RUN_FEATURE),
+                       ("features/demo/traceability.yaml", ONE_RUN_TRACEABILITY)):
+        (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (pytester.path / name).write_text(text, encoding="utf-8")
+    done = pytester.runpytest_subprocess(
+        "-p", "no:oat", "-p", "no:cacheprovider", *html_plugin, "features", "--html=one/report.html",
+        "--self-contained-html", "--junitxml=one/junit.xml", "--cucumberjson=one/cucumber.json")
+    done.assert_outcomes(passed=1, failed=1)
+    merged = subprocess.run([sys.executable, "-m", "oat.cli", "merge", "one", "--out", "merged"],
+                            cwd=pytester.path, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert merged.returncode == 1, merged.stderr
+    single = (pytester.path / "one" / "report.html").read_text(encoding="utf-8")
+    whole = (pytester.path / "merged" / "report.html").read_text(encoding="utf-8")
+
+    assert single.startswith("<!DOCTYPE html>") and "data-jsonblob" not in single  # oat's page, not pytest-html's
+    expected = ["トレーサビリティ (手順書の手順と実施結果)", "測定結果", "運用テスト環境 (ラボ) と構成", "実行履歴",
+                "シナリオ (2 件)"]
+    assert _sections(single) == expected
+    assert _sections(whole) == ["シャード", *(s for s in expected if s != "実行履歴")]  # a merge has no history
+    for html in (single, whole):
+        assert "判定: 不合格" in html and "不合格のステップ: 「ならば &quot;rabbitmq-server&quot;" in html
+        assert "シナリオ</th><th>件数" in html and "実施環境" in html
+        assert "<td>手順 2</td><td>キューの起動</td>" in html and "デモ手順書" in html
+        assert "フェイルオーバーの RTO" in html and "db1 → db2" in html
+        assert "最初の正しい応答まで 3.2 秒" in html and "class='oat-test-chart'" in html  # a step's text and SVG
+        assert 'src="data:image/png;base64,' in html and "DB 管理画面" in html
+        assert "AssertionError: rabbitmq-server is not running on queue" in html  # pytest's own output
+        assert "S3cret-Pw-991" not in html and f"postgresql://oat:{MASK}@db/oat" in html
+    # The same steps, with the same evidence, rendered by the same code.
+    steps = [re.findall(r'<table class="oat-steps">.*?</table>', html, re.DOTALL) for html in (single, whole)]
+    assert len(steps[0]) == 2 and steps[0] == steps[1]
