@@ -1,15 +1,15 @@
-"""A server as the steps see it: a testinfra host of any backend, whose every command is
-recorded.
+"""A server as the steps see it: commands, files, services over the Transport its driver
+hands it, every command recorded.
 
-The backend is chosen by URL, as testinfra does: `docker://CONTAINER` for a server of the
-Docker lab, `ssh://ALIAS` for one of an inventory (servers you already have), a nested
-backend for a virtual server inside another server. Everything a step does to a server goes
-through that backend: commands, reading and writing files, asking whether it is alive, the
-end of its journal, a reboot. Nothing reaches around it to an engine.
+The driver chooses the way in (docker exec into a container of the Docker lab, ssh to an
+inventory's server, docker exec on a platform server for a virtual one); the Server only asks
+its Transport. Everything a step does to a server goes that way: commands, reading and
+writing files, asking whether it is alive, the end of its journal, a reboot. Nothing reaches
+around it to an engine.
 
-testinfra's modules (host.service, host.package, host.file...) all run their commands
-through the backend, so wrapping the backend's `run` records those too: the report shows
-exactly what was run on which server, not just what a step function called.
+testinfra's modules (host.service, host.package, host.file...) run their commands through the
+Server's own testinfra backend, which records each: the report shows exactly what was run on
+which server, not just what a step function called.
 """
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ import shlex
 import subprocess
 import time
 
-from oat.drivers.base import CommandLog
+from testinfra.backend.base import BaseBackend, CommandResult
+from testinfra.host import Host
+
+from oat.drivers.base import CommandLog, Transport, Unreachable
 from oat.errors import LabError, one_line
 from oat.model.topology import Server as Spec
 from oat.wait import wait_until
@@ -31,19 +34,31 @@ class CommandFailed(AssertionError):
     """A documented command that exited non-zero where the procedure expects success."""
 
 
+class _Recorded(BaseBackend):
+    """testinfra's view of one Server: its modules run their commands here, recorded."""
+
+    NAME = "oat"
+
+    def __init__(self, server: Server):
+        self._server = server
+        super().__init__(server.name)
+
+    def run(self, command: str, *args: str, **kwargs) -> CommandResult:
+        return self._server._recorded(self.get_command(command, *args))
+
+
 class Server:
-    def __init__(self, spec: Spec, host, recorder: CommandLog, container: str = ""):
-        """`host`: a testinfra host of any backend. `container`: the engine's name of the
+    def __init__(self, spec: Spec, transport: Transport, recorder: CommandLog, container: str = ""):
+        """`transport`: the way in its driver hands it. `container`: the engine's name of the
         server when the Docker lab made it (shown to the operator, never used to reach it)."""
         self.spec = spec
         self.name = spec.name
         self.container = container
-        self.host = host
+        self.transport = transport
         self._recorder = recorder
-        # The backend's run, unrecorded: for liveness, boot polls and transfers (recorded in
-        # their own words), and for the provisioners' own checks.
-        self.raw = host.backend.run
-        self._wrap_backend()
+        self._backend = _Recorded(self)
+        self.host = Host(self._backend)  # testinfra's modules, over the recorded backend
+        self._backend.set_host(self.host)
 
     def __repr__(self) -> str:
         return f"<Server {self.name} ({self.target})>"
@@ -55,31 +70,28 @@ class Server:
     @property
     def target(self) -> str:
         """How the server is reached, as the evidence names it (docker://…, ssh://…)."""
-        backend = self.host.backend
-        return f"{backend.NAME}://{getattr(backend, 'hostname', '') or getattr(backend, 'name', '')}"
+        return self.transport.target
 
-    def _wrap_backend(self) -> None:
-        backend = self.host.backend
-        inner = backend.run
+    def raw(self, command: str, *args: str) -> CommandResult:
+        """Run a command (args are shell-quoted into it) unrecorded: for liveness, boot polls
+        and transfers (recorded in their own words), and for the provisioners' own checks."""
+        line = self._backend.quote(command, *args)
+        done = self.transport.run(line)
+        return self._backend.result(done.rc, self._backend.encode(line), done.stdout, done.stderr)
 
-        def run(command, *args, **kwargs):
-            shown = backend.get_command(command, *args) if args else command
-            started = time.monotonic()
-            try:
-                result = inner(command, *args, **kwargs)
-            except Exception as exc:
-                self._record(shown, None, "", _failure(exc), time.monotonic() - started)
-                self.check_alive()
-                raise
-            self._record(
-                shown, result.rc, _text(result, "stdout"), _text(result, "stderr"),
-                time.monotonic() - started,
-            )
-            if result.rc != 0:
-                self.check_alive()
-            return result
-
-        backend.run = run
+    def _recorded(self, command: str) -> CommandResult:
+        started = time.monotonic()
+        try:
+            result = self.raw(command)
+        except Exception as exc:
+            self._record(command, None, "", _failure(exc), time.monotonic() - started)
+            self.check_alive()
+            raise
+        self._record(command, result.rc, _text(result, "stdout"), _text(result, "stderr"),
+                     time.monotonic() - started)
+        if result.rc != 0:
+            self.check_alive()
+        return result
 
     def _record(self, command: str, exit_code, stdout: str, stderr: str, duration: float) -> None:
         self._recorder.record(self.name, command, exit_code, stdout, stderr, duration, via=self.target)
@@ -92,7 +104,7 @@ class Server:
         """Run a command that must succeed; return its stdout."""
         result = self.run(command, *args)
         if result.rc != 0:
-            shown = self.host.backend.get_command(command, *args) if args else command
+            shown = self._backend.quote(command, *args)
             detail = (result.stderr or result.stdout).strip().splitlines()
             raise CommandFailed(
                 f"{self.name}: `{shown}` exited {result.rc}"
@@ -100,13 +112,13 @@ class Server:
             )
         return result.stdout
 
-    # --- through the backend, in the operator's words -------------------------------------
+    # --- through the transport, in the operator's words ----------------------------------
 
     def answer(self) -> str | None:
         """None when the server runs commands; else one line saying why it does not."""
         try:
             result = self.raw("true")
-        except Exception as exc:  # noqa: BLE001 - a backend's failure is the answer
+        except Exception as exc:  # noqa: BLE001 - a transport's failure is the answer
             return _failure(exc)
         if result.rc == 0:
             return None
@@ -162,15 +174,7 @@ class Server:
         """Run `command` on the server with the output of the local `source` on its stdin
         (e.g. an image for the platform to load), through the same transport as every
         command; recorded as `shown`."""
-        backend = self.host.backend
-        remote = backend.get_command(command)
-        if backend.NAME == "docker":
-            transport = f"docker exec -i {shlex.quote(backend.name)} /bin/sh -c {shlex.quote(remote)}"
-        elif backend.NAME == "ssh":
-            cmd, args = backend._build_ssh_command(remote)
-            transport = " ".join(cmd) % tuple(shlex.quote(a) for a in args)
-        else:
-            raise LabError(f"server '{self.name}': cannot stream to it over {backend.NAME}://")
+        transport = " ".join(shlex.quote(arg) for arg in self.transport.argv(command, stdin=True))
         started = time.monotonic()
         done = subprocess.run(f"set -o pipefail; {source} | {transport}", shell=True, executable="/bin/bash",
                               capture_output=True, text=True)
@@ -220,23 +224,19 @@ class Server:
 
 
 def _failure(exc: Exception) -> str:
-    """A backend's exception in one line. testinfra's ssh backend raises RuntimeError with its
-    CommandResult (ssh exited 255): its last line of stderr says why, not the result's repr."""
-    result = exc.args[0] if exc.args else None
-    if hasattr(result, "rc") and hasattr(result, "stderr_bytes"):
-        lines = [line.strip() for line in _text(result, "stderr").splitlines() if line.strip()]
-        return f"exit {result.rc}" + (f": {lines[-1]}" if lines else "")
-    return one_line(exc)
+    """A transport's exception in one line: a way in that failed (ssh exited 255) says its exit
+    and the last line of its stderr."""
+    return str(exc) if isinstance(exc, Unreachable) else one_line(exc)
 
 
-def _text(result, stream: str) -> str:
+def _text(result: CommandResult | None, stream: str) -> str:
     """A command's output as evidence; binary output (a key file) is shown by its size."""
     if result is None:
         return ""
     try:
-        return getattr(result, stream)
+        return result.stdout if stream == "stdout" else result.stderr
     except UnicodeDecodeError:
-        return f"<{len(getattr(result, stream + '_bytes'))} bytes of binary output>"
+        return f"<{len(result.stdout_bytes if stream == 'stdout' else result.stderr_bytes)} bytes of binary output>"
 
 
 def _shown(data: bytes) -> str:

@@ -10,6 +10,7 @@ from oat.cluster.pacemaker import corosync_conf, group_state, has_dc
 from oat.errors import LabError
 from oat.model.parts import Parts
 from oat.model.products import Product
+from oat.model.relocation import Relocation
 from oat.model.topology import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ def product():
 
 @pytest.fixture
 def parts(product):
-    lab = SimpleNamespace(topology=load(ROOT / "lab" / "topologies" / "clweb.yaml"))
+    lab = SimpleNamespace(topology=load(ROOT / "lab" / "topologies" / "clweb.yaml"), relocation=Relocation())
     return Parts(product, lab)
 
 

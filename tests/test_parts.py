@@ -9,6 +9,7 @@ import pytest
 from oat.errors import LabError
 from oat.model.parts import Parts
 from oat.model.products import Product
+from oat.model.relocation import Relocation
 from oat.model.topology import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +84,7 @@ def parts(tmp_path):
     (tmp_path / "app" / "app.yml").write_text("db: {{ address:DB }} user {{ db.user }}\n", encoding="utf-8")
     topology = parse(TOPOLOGY)
     servers = {s.name: FakeServer(s.name, s.address) for s in topology.servers.values()}
-    lab = SimpleNamespace(topology=topology, server=lambda name: servers[name])
+    lab = SimpleNamespace(topology=topology, server=lambda name: servers[name], relocation=Relocation())
     return Parts(Product(path), lab)
 
 
@@ -161,7 +162,7 @@ def test_the_tengine_product_data_renders_on_its_topology():
     topology = load(ROOT / "lab" / "topologies" / "tengine.yaml")
     servers = {s.name: FakeServer(s.name, s.address) for s in topology.servers.values()}
     parts = Parts(Product(ROOT / "lab" / "products" / "tengine.yaml"),
-                  SimpleNamespace(topology=topology, server=lambda name: servers[name]))
+                  SimpleNamespace(topology=topology, server=lambda name: servers[name], relocation=Relocation()))
     for name in parts.product["parts"]:
         part = parts.part(name)
         for action in part.setup:

@@ -3,8 +3,9 @@ one of its addresses is translated with it (and nothing else is)."""
 import ipaddress
 from pathlib import Path
 
-from oat.drivers.docker.relocation import POOL, Relocation, free_subnet, relocate
+from oat.drivers.docker.relocation import POOL, free_subnet
 from oat.model.products import Product
+from oat.model.relocation import Relocation, relocate
 from oat.model.topology import load
 
 ROOT = Path(__file__).resolve().parent.parent

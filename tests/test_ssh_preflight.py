@@ -1,11 +1,11 @@
 """oat.drivers.ssh_preflight: ssh's own words turned into one cause, for the causes a loopback
 sshd cannot show (tests/test_server_ssh.py shows the others for real); and a server whose
-ssh backend fails says the cause, never testinfra's CommandResult repr."""
+ssh transport fails says the cause, never a result's repr."""
 from __future__ import annotations
 
 import pytest
-import testinfra
 
+from oat.drivers.base import Completed, Transport, Unreachable
 from oat.drivers.ssh_preflight import cause
 from oat.errors import LabError
 from oat.model.topology import Server as Spec
@@ -56,16 +56,22 @@ def test_the_changed_key_line_has_both_fingerprints(tmp_path):
                          "keys are always verified)")
 
 
-def test_a_failing_ssh_backend_is_said_without_a_repr():
-    host = testinfra.get_host("local://")
-    failed = host.backend.result(255, b"true", b"", b"debug1: x\nssh: connect to host 192.0.2.10 port 22: "
-                                                    b"Connection refused\n")
+class Refused(Transport):
+    """A way in that fails as ssh does when it cannot connect (exit 255)."""
 
-    def refuse(*args, **kwargs):
-        raise RuntimeError(failed)  # as testinfra's ssh backend does when ssh exits 255
-    host.backend.run = refuse
+    target = "ssh://box"
+
+    def argv(self, command: str, stdin: bool = False) -> list[str]:
+        return ["false"]
+
+    def run(self, command: str, stdin: bytes | None = None, timeout: float | None = None) -> Completed:
+        raise Unreachable(self.target, Completed(255, b"", b"debug1: x\nssh: connect to host 192.0.2.10 port 22: "
+                                                         b"Connection refused\n"))
+
+
+def test_a_failing_ssh_transport_is_said_without_a_repr():
     recorder = Recorder(Masker())
-    server = Server(Spec(name="box", role="箱", image="", addresses={"lo": "192.0.2.10"}), host, recorder)
+    server = Server(Spec(name="box", role="箱", image="", addresses={"lo": "192.0.2.10"}), Refused(), recorder)
     assert server.answer() == "exit 255: ssh: connect to host 192.0.2.10 port 22: Connection refused"
     with pytest.raises(LabError) as gone:
         server.check("echo hello")

@@ -35,11 +35,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import testinfra
 import yaml
 
 from oat.drivers import ssh_preflight
-from oat.drivers.base import CommandLog, ServerInfo
+from oat.drivers.base import CommandLog, Completed, ServerInfo, Transport, Unreachable
+from oat.drivers.driver import Driver
 from oat.drivers.packages import Deb
 from oat.errors import InventoryError
 from oat.model import yamlfile
@@ -52,6 +52,7 @@ LOCAL_REPO = "/var/lib/oat/repo"
 LOCAL_SOURCE = "/etc/apt/sources.list.d/oat-local.sources"
 _SECRET_KEY = re.compile(r"(?i)pass(word|phrase)?|secret")
 CONNECT_TIMEOUT = 10  # seconds ssh waits for a server to connect and greet
+CONTROL_PERSIST = "60s"  # how long a server's connection outlives its last command
 OWN_KEYS = ("disposable", "known_hosts", "ssh", "packages", "rewrite_sources", "labs")
 
 __all__ = ["InventoryError", "InventoryLab", "load"]  # InventoryError: oat.errors' own, exit 6
@@ -292,9 +293,37 @@ class _At:
 
 # --- the lab the steps see ---------------------------------------------------------------
 
-class InventoryLab:
+class SshTransport(Transport):
+    """ssh to one server, as the inventory says (its alias in the run's ssh_config, or the
+    inventory's own alias and config): host keys verified whatever the config says, one
+    connection per server kept open (ControlMaster) and reused by every command."""
+
+    def __init__(self, way: ssh_preflight.Target, control_path: str, sudo: bool):
+        self.way = way
+        self.control_path = control_path
+        self.sudo = sudo
+        self.target = f"ssh://{way.alias}"
+
+    def argv(self, command: str, stdin: bool = False) -> list[str]:
+        if self.sudo:
+            command = f"sudo /bin/sh -c {shlex.quote(command)}"
+        return ["ssh", "-F", self.way.config, *self.way.options, "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes", "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
+                "-o", "ControlMaster=auto", "-o", f"ControlPersist={CONTROL_PERSIST}",
+                "-o", f"ControlPath={self.control_path}", self.way.alias, command]
+
+    def run(self, command: str, stdin: bytes | None = None, timeout: float | None = None) -> Completed:
+        done = super().run(command, stdin, timeout)
+        if done.rc == 255:  # ssh's own failure: the command may not have run at all
+            raise Unreachable(self.target, done)
+        return done
+
+
+class InventoryLab(Driver):
     """One lab of an inventory, shaped like the document's topology: each topology server
     is the inventory server of the same role."""
+
+    kind = "an inventory's servers"
 
     def __init__(self, inventory: Inventory, topology: Topology, recorder: CommandLog, run_id: str, work: Path,
                  debs: list[Deb] = (), progress=print, image_tag=None):
@@ -321,30 +350,20 @@ class InventoryLab:
         self.config.write_text(_ssh_config(inventory, self.names, run_id), encoding="utf-8")
         for secret in inventory.secrets:
             recorder.secret(secret)
-        self._servers = {name: Server(self.topology.servers[name], self._host(name, e), recorder)
+        self._servers = {name: Server(self.topology.servers[name],
+                                      SshTransport(self._target(name, e), _control_path(run_id), e.ssh.sudo), recorder)
                          for name, e in self.names.items()}
         self.package_source = LocalPackages(self) if inventory.packages == "copy" else ExistingPackages(self)
 
-    def _host(self, name: str, entry: Entry):
-        if entry.ssh.alias:
-            return testinfra.get_host(f"ssh://{entry.ssh.alias}", ssh_config=entry.ssh.config, sudo=entry.ssh.sudo,
-                                      ssh_extra_args=_STRICT + (f" -o UserKnownHostsFile={shlex.quote(self.inventory.known_hosts)}"
-                                                                if self.inventory.known_hosts else ""),
-                                      # testinfra %-formats its command line
-                                      controlpath=_control_path(self.run_id).replace("%", "%%"),
-                                      timeout=CONNECT_TIMEOUT)
-        return testinfra.get_host(f"ssh://{_alias(name)}", ssh_config=str(self.config), sudo=entry.ssh.sudo,
-                                  timeout=CONNECT_TIMEOUT)
-
     def _target(self, name: str, entry: Entry) -> ssh_preflight.Target:
-        """The same way in as the server's testinfra host, for the preflight's own connection."""
+        """How ssh reaches the server: for its transport, and for the preflight's own connection."""
         if entry.ssh.alias:
             return ssh_preflight.Target(entry.ssh.config, entry.ssh.alias,
                                         ("-o", f"UserKnownHostsFile={self.inventory.known_hosts}")
                                         if self.inventory.known_hosts else ())
         return ssh_preflight.Target(str(self.config), _alias(name))
 
-    # --- what the steps use (as oat.lab.Lab) -------------------------------------------
+    # --- what the steps use (the Driver interface) ---------------------------------------
     def server(self, name: str) -> Server:
         if name not in self._servers:
             known = ", ".join(f"{n} ({e.name})" for n, e in self.names.items())
@@ -408,8 +427,8 @@ class InventoryLab:
     def keep_instructions(self) -> str:
         return f"lab '{self.topology.name}': servers of {self.inventory.path} (nothing to remove)"
 
-
-_STRICT = "-o BatchMode=yes -o StrictHostKeyChecking=yes"
+    def destroyed(self) -> str:
+        return f"lab '{self.topology.name}': its SSH connections closed, the servers left as they are"
 
 
 def _alias(name: str) -> str:
@@ -436,7 +455,7 @@ def _ssh_config(inventory: Inventory, names: dict[str, Entry], run_id: str) -> s
         lines += [f"  IdentityFile {entry.ssh.key}", "  IdentitiesOnly yes"] if entry.ssh.key else []
         lines += [f"  UserKnownHostsFile {inventory.known_hosts}", "  StrictHostKeyChecking yes",
                   "  BatchMode yes", f"  ConnectTimeout {CONNECT_TIMEOUT}", "  ControlMaster auto",
-                  f"  ControlPath {_control_path(run_id)}", "  ControlPersist 120s", ""]
+                  f"  ControlPath {_control_path(run_id)}", f"  ControlPersist {CONTROL_PERSIST}", ""]
     return "\n".join(lines) + "\n"
 
 

@@ -1,46 +1,40 @@
 """Servers the virtual server platform makes: containers inside the platform server's own
-container engine (use case 000 basic course 7-9). The steps see them like any server: a
-testinfra host whose commands run through `docker exec SERVER` on the platform server, over
-whatever backend reaches the platform (the Docker lab's, or SSH), and are recorded as
-evidence; they vanish with the platform server, so nothing outlives the lab."""
+container engine (use case 000 basic course 7-9). The steps see them like any server: their
+commands run through `docker exec SERVER` on the platform server, over whatever transport
+reaches the platform (the Docker lab's, or SSH), and are recorded as evidence; they vanish
+with the platform server, so nothing outlives the lab."""
 from __future__ import annotations
 
-from testinfra.backend.docker import DockerBackend
-from testinfra.host import Host
+import shlex
 
-from oat.drivers.base import CommandLog
+from oat.drivers.base import CommandLog, Completed, Transport
 from oat.errors import LabError
 from oat.model.topology import Server as Spec
 from oat.servers import Server
 
 
-class NestedDockerBackend(DockerBackend):
-    """testinfra's docker backend, run on the platform server instead of here."""
+class InPlatform(Transport):
+    """`docker exec` on the platform server, over the platform's own transport."""
 
-    NAME = "nested-docker"
-
-    def __init__(self, platform: Server, name: str, *args, **kwargs):
+    def __init__(self, platform: Transport, name: str):
         self.platform = platform
-        super().__init__(name, *args, **kwargs)
+        self.name = name
+        self.target = f"{platform.target} → docker exec {name}"
 
-    def run(self, command: str, *args: str, **kwargs):
-        cmd = self.get_command(command, *args)
-        out = self.platform.raw("docker exec %s /bin/sh -c %s", self.name, cmd)
-        out.command = self.encode(cmd)
-        return out
+    def _exec(self, command: str, stdin: bool) -> str:
+        return f"docker exec {'-i ' if stdin else ''}{shlex.quote(self.name)} /bin/sh -c {shlex.quote(command)}"
+
+    def argv(self, command: str, stdin: bool = False) -> list[str]:
+        return self.platform.argv(self._exec(command, stdin), stdin)
+
+    def run(self, command: str, stdin: bytes | None = None, timeout: float | None = None) -> Completed:
+        return self.platform.run(self._exec(command, stdin is not None), stdin, timeout)
 
 
 class VirtualServer(Server):
     def __init__(self, spec: Spec, platform: Server, recorder: CommandLog):
         self.platform = platform
-        backend = NestedDockerBackend(platform, spec.name)
-        host = Host(backend)
-        backend.set_host(host)
-        super().__init__(spec, host, recorder)
-
-    @property
-    def target(self) -> str:
-        return f"{self.platform.target} → docker exec {self.name}"
+        super().__init__(spec, InPlatform(platform.transport, spec.name), recorder)
 
     def check_alive(self) -> None:
         self.platform.check_alive()

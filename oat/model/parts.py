@@ -109,10 +109,8 @@ class Parts:
 
     def template(self, name: str) -> str:
         path = self.product.path.with_suffix("") / name
-        relocation = getattr(self.lab, "relocation", None)
         try:
-            text = self.render(path.read_text(encoding="utf-8"))
-            return relocation.text(text) if relocation else text
+            return self.lab.relocation.text(self.render(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise LabError(f"{self.product.path}: template {path} not found") from None
 

@@ -115,7 +115,7 @@ def product(procedure, per_procedure, recorder, lab, pytestconfig):
         raise LabError(f"procedure '{procedure}' has product steps but no product file "
                        f"{products / (procedure + '.yaml')}")
     return per_procedure.get("product", procedure, lambda: masked_product(
-        recorder, products / f"{procedure}.yaml").on(getattr(lab, "relocation", None)))
+        recorder, products / f"{procedure}.yaml").on(lab.relocation))
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from oat.drivers import inventory
 from oat.drivers.docker import engines
 from oat.drivers.docker import lab as labmod
 from oat.drivers.docker.images import RECIPES, Images
+from oat.drivers.driver import Driver
 from oat.drivers.inventory import InventoryLab
 from oat.drivers.packages import build_once, read_deb
 from oat.errors import LabError, OatError
@@ -190,7 +191,7 @@ class Labs:
                                     "the servers are already yours to run on again")
         self._images: Images | None = None
         self._debs: list | None = None
-        self._labs: dict[str, labmod.Lab] = {}
+        self._labs: dict[str, Driver] = {}
         self._failed: dict[str, LabError] = {}
         self.summaries: list[dict] = []
 
@@ -218,7 +219,7 @@ class Labs:
         version = self.connect().version().get("Version", "?")
         return f"Docker Engine {version} ({labmod.engine_address()})"
 
-    def get(self, name: str) -> labmod.Lab:
+    def get(self, name: str) -> Driver:
         if name in self._labs:
             return self._labs[name]
         if name in self._failed:  # do not rebuild a broken lab for every scenario
@@ -237,7 +238,7 @@ class Labs:
             self._images = self._make_images(self.connect())
         return self._images.tag(name)
 
-    def _create(self, name: str):
+    def _create(self, name: str) -> Driver:
         topology = load(self.project.topologies / f"{name}.yaml")
         # One package build per content of lab/packages, whatever number of labs or runs use them.
         if self._debs is None:
@@ -270,7 +271,7 @@ class Labs:
             "run_id": self.run_id,
             "networks": {n.name: str(n.subnet) for n in lab.topology.networks.values()},
             # where the run's addresses differ from the document's (another run held them)
-            "relocated": lab.relocation.differences() if getattr(lab, "relocation", None) else [],
+            "relocated": lab.relocation.differences(),
             "servers": [vars(info) for info in lab.describe()],
             "build_seconds": time.monotonic() - started,
             "engine": self.engine,
@@ -299,11 +300,10 @@ class Labs:
                 self.progress(lab.keep_instructions())
             else:
                 lab.destroy()
-                self.progress(f"lab '{lab.topology.name}': its SSH connections closed, the servers left as they are"
-                              if isinstance(lab, InventoryLab) else f"lab '{lab.topology.name}' (run {lab.run_id}) removed")
+                self.progress(lab.destroyed())
 
 
-    def _take_inventory(self, lab: labmod.Lab, packages: list[str]) -> None:
+    def _take_inventory(self, lab: Driver, packages: list[str]) -> None:
         """The versions the procedures left installed, for the report's cover: the packages
         the product data tracks, and those the lab file lists for each server (best effort: a
         server that is down simply shows no versions)."""

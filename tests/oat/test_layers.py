@@ -23,20 +23,26 @@ MAY_IMPORT = {
     "wait": set(),
     "pki": set(),
     "sockets": set(),
+    "procfs": set(),
     # The project, topology, inventory, products, parts, traceability: plain data, so everything
     # above can read it and it depends on nothing.
     "model": set(),
     # drivers/__init__.py: names the drivers, imports none.
     "drivers": set(),
-    # What every driver shares (ServerInfo, the command log a driver records into): model only.
+    # What every driver shares below the Server (the Transport, the command log a Server records
+    # into, the Hardware a fault breaks, ServerInfo): model only.
     "drivers.base": {"model"},
+    # The Driver interface: a lab that hands out Servers.
+    "drivers.driver": {"model", "drivers.base", "servers"},
     # The packages a lab installs (oat's .debs), and the tarball they travel in: driver helpers.
     "drivers.packages": {"model", "drivers.base", "drivers.tarball"},
     "drivers.tarball": set(),
     # A driver makes its Servers; it never writes the record, renders or reaches the plugin, and
     # never imports another driver (see test_a_driver_never_imports_another).
-    "drivers.docker": {"model", "drivers.base", "drivers.packages", "drivers.tarball", "servers", "pki"},
-    "drivers.inventory": {"model", "drivers.base", "drivers.packages", "drivers.tarball", "servers", "wait"},
+    "drivers.docker": {"model", "drivers.base", "drivers.driver", "drivers.packages", "drivers.tarball", "servers",
+                       "pki", "procfs"},
+    "drivers.inventory": {"model", "drivers.base", "drivers.driver", "drivers.packages", "drivers.tarball", "servers",
+                          "wait"},
     "drivers.virtual": {"model", "drivers.base", "servers"},
     # Server: runs over whatever its driver hands it, into the command log the driver hands it.
     "servers": {"model", "drivers.base", "wait"},
@@ -46,7 +52,8 @@ MAY_IMPORT = {
     "render": {"record", "model"},
     # The cluster adapter and its audits act on Servers; the nemeses also on the cluster.
     "cluster": {"servers", "model", "sockets", "wait"},
-    "faults": {"servers", "model", "cluster", "wait"},
+    # A fault asks the lab's driver for its hardware (drivers.base.Hardware).
+    "faults": {"servers", "model", "cluster", "wait", "drivers.base", "procfs"},
     # The 汎用 sentences: steps over Servers, faults and the cluster.
     "vocabulary": {"servers", "faults", "cluster", "model", "sockets", "drivers.base", "wait"},
     # Product versions read from the servers.

@@ -21,16 +21,18 @@ from contextlib import contextmanager
 import docker
 import docker.errors
 import requests
-import testinfra
 from docker.types import IPAMConfig, IPAMPool
 
-from oat.drivers.base import CommandLog, ServerInfo
+from oat.drivers.base import CommandLog, Hardware, ServerInfo, Transport
 from oat.drivers.docker import engines
 from oat.drivers.docker import owner as owners
+from oat.drivers.docker.hardware import DockerHardware
 from oat.drivers.docker.images import Images
-from oat.drivers.docker.relocation import Relocation, free_subnet, relocate
+from oat.drivers.docker.relocation import free_subnet
+from oat.drivers.driver import Driver
 from oat.drivers.packages import Deb, PackageSource
 from oat.errors import LabError
+from oat.model.relocation import Relocation, relocate
 from oat.model.topology import Server, Topology
 from oat.servers import Server as LabServer
 
@@ -181,7 +183,21 @@ def _privileges(capabilities: tuple[str, ...]) -> dict:
     return {"cap_add": list(capabilities)} if capabilities else {}
 
 
-class Lab:
+class DockerExec(Transport):
+    """`docker exec` into the server's container, on the engine this process uses (the docker CLI
+    follows --engine through the environment, oat.drivers.docker.engines)."""
+
+    def __init__(self, container: str):
+        self.container = container
+        self.target = f"docker://{container}"
+
+    def argv(self, command: str, stdin: bool = False) -> list[str]:
+        return ["docker", "exec", *(["-i"] if stdin else []), self.container, "/bin/sh", "-c", command]
+
+
+class Lab(Driver):
+    kind = "the Docker lab"
+
     def __init__(self, topology: Topology, client: docker.DockerClient, images: Images,
                  recorder: CommandLog, run_id: str, debs: list[Deb] = (), progress=print, kept: bool = False):
         """kept: the lab outlives its process on purpose (`oat.cli up`); no run reaps it,
@@ -202,6 +218,7 @@ class Lab:
         self.created_at: float | None = None
         self.kept = kept
         self._fencing = None  # the management boards' endpoint, once a cluster asks for it
+        self._hardware: DockerHardware | None = None
 
     # --- naming -------------------------------------------------------------------------
     def object_name(self, name: str) -> str:
@@ -259,8 +276,7 @@ class Lab:
                 raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: server '{spec.name}' is "
                                f"{container.status}, not running")
             self._image_tags[spec.image] = (container.image.tags or [container.image.id])[0]
-            self._servers[spec.name] = LabServer(spec, testinfra.get_host(f"docker://{container.name}"),
-                                                 self.recorder, container=container.name)
+            self._servers[spec.name] = self._server(spec, container.name)
         self.created_at = time.time()
         self.progress(f"lab '{self.topology.name}' of run {self.run_id}: reused as it was left "
                       f"({len(self._servers)} servers)")
@@ -370,8 +386,10 @@ class Lab:
             api.start(container["Id"])
         except docker.errors.APIError as exc:
             raise LabError(f"server '{spec.name}' cannot be started: {exc.explanation or exc}") from None
-        host = testinfra.get_host(f"docker://{name}")
-        self._servers[spec.name] = LabServer(spec, host, self.recorder, container=name)
+        self._servers[spec.name] = self._server(spec, name)
+
+    def _server(self, spec: Server, container: str) -> LabServer:
+        return LabServer(spec, DockerExec(container), self.recorder, container=container)
 
     def _serve_packages(self) -> None:
         self.package_source = source = PackageSource(self.server(self.topology.package_source), self.client)
@@ -408,7 +426,13 @@ class Lab:
             for s in self._servers.values()
         ]
 
-    # --- the servers' hardware: management boards (forced stop) --------------------------
+    # --- the servers' hardware -----------------------------------------------------------
+    def hardware(self) -> Hardware:
+        """Power, CPU, cables and disks of the lab's containers (oat.drivers.docker.hardware)."""
+        if self._hardware is None:
+            self._hardware = DockerHardware(self)
+        return self._hardware
+
     def fencing(self, ca, network: str, port: int, nodes: list[str]):
         """The management boards of these servers, as one fencing endpoint on the network's
         gateway (oat/fencing.py): each node may power off or on only the others. Started
@@ -443,3 +467,6 @@ class Lab:
         lines.append(f"  run scenarios on it again: pytest … --reuse-lab {self.run_id}")
         lines.append(f"  remove it with: oat remove {self.run_id}")
         return "\n".join(lines)
+
+    def destroyed(self) -> str:
+        return f"lab '{self.topology.name}' (run {self.run_id}) removed"
