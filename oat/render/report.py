@@ -187,7 +187,6 @@ def render_cover(cover: dict) -> str:
     verdict = verdict_of(cover)
     counts = cover["counts"]
     lines = [
-        STYLE,
         f'<div class="oat-verdict oat-{verdict.value}">判定: {verdict.word}</div>',
     ]
     if verdict is not Verdict.PASSED and cover.get("reasons"):
