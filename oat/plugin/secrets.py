@@ -4,9 +4,10 @@
   secrets file (oat.model.secrets). Each value set is masked from the start of the run.
 - The placeholders {secret.NAME} are checked and replaced by oat.plugin.placeholders.
 - Every report pytest makes is masked before anything reads it: the failure output (traceback,
-  assertion message, the step function's arguments), captured output, skip reasons, and
+  assertion message, the step function's arguments), captured output, skip reasons, oat's
+  scenario data (the run record, which report.html and the 試験成績書 are made from) and
   pytest-bdd's scenario (cucumber.json). So the terminal, junit.xml, cucumber.json and
-  report.html never see a secret; oat's own record was masked when it was written.
+  report.html never see a secret; the commands and attachments were masked when recorded.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def pytest_runtest_makereport(item, call):
 
 def mask_report(report, mask) -> None:
     """Every text of a test report masked: what the terminal, junit.xml, cucumber.json and
-    report.html are written from."""
+    the run record (so report.html) are written from."""
     longrepr = report.longrepr
     if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
         report.longrepr = mask.data(longrepr)
@@ -77,9 +78,4 @@ def mask_report(report, mask) -> None:
         masked = mask.data(scenario)
         scenario.clear()
         scenario.update(masked)
-    extras = getattr(report, "extras", None)
-    if extras:
-        for extra in extras:
-            if isinstance(extra, dict) and isinstance(extra.get("content"), str) and extra.get("format_type") != "image":
-                extra["content"] = mask(extra["content"])
 

@@ -70,6 +70,8 @@ def test_the_step_gets_the_value_and_no_output_holds_it(project, monkeypatch):
         for form in (VALUE, "Zy8uw", json.dumps(VALUE)[1:-1], VALUE.replace("&", "&amp;")):
             assert form not in text, f"{form!r} in {name}"
     assert "the step got \"********\", expected 'other'" in outputs["terminal"]
+    # The page shows pytest's own output of the failure (its locals, -l), masked like the rest.
+    assert "pytest の出力" in outputs["report.html"] and "used       = &quot;********&quot;" in outputs["report.html"]
     cucumber = json.loads(outputs["cucumber.json"])
     names = [step["name"] for feature in cucumber for element in feature["elements"] for step in element["steps"]]
     assert '値 "{secret.APP_PASSWORD}" を使う' in names  # the step shows its placeholder
