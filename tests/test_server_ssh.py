@@ -190,3 +190,19 @@ def test_a_server_without_systemd_is_named(sshd, tmp_path):
         pytest.skip("this machine runs systemd as PID 1")
     line = preflight(lab(sshd, tmp_path)[0])
     assert line.startswith(f"server 'loopback-box' (box, 箱) of {tmp_path / 'inventory.yaml'}: PID 1 is ")
+
+
+def test_an_inventory_on_other_networks_moves_the_product_facts_with_them(sshd, tmp_path):
+    """The document's 10.9.9.0/24 is the inventory's 127.0.0.0/8: a fact naming 10.9.9.13 (a
+    floating IP, a pg_hba entry) is 127.0.0.13 there, and the report says why."""
+    document = parse({"name": "solo", "networks": [{"name": "lo", "subnet": "10.9.9.0/24"}],
+                      "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "10.9.9.2"}}]})
+    made, _ = lab(sshd, tmp_path)
+    made.destroy()
+    made = InventoryLab(made.inventory, document, Recorder(Masker()), f"r{os.getpid()}", tmp_path / "work2")
+    try:
+        assert made.relocation.value({"fip": "10.9.9.13", "other": "192.0.2.1"}) == {"fip": "127.0.0.13",
+                                                                                      "other": "192.0.2.1"}
+        assert made.relocation.differences() == ["lo: 手順書の 10.9.9.0/24 はインベントリのネットワークにないため 127.0.0.0/8 を使用"]
+    finally:
+        made.destroy()

@@ -43,6 +43,7 @@ from oat.drivers.driver import Driver
 from oat.drivers.packages import Deb
 from oat.errors import InventoryError
 from oat.model import yamlfile
+from oat.model.relocation import Relocation
 from oat.model.topology import Network, Topology
 from oat.model.topology import Server as Spec
 from oat.servers import Server
@@ -345,6 +346,11 @@ class InventoryLab(Driver):
             package_source=next((name for name, e in self.names.items()
                                  if e.role == topology.servers[topology.package_source].role), None)
             if topology.package_source else None)
+        # The inventory's networks need not be the document's: the product facts that name an
+        # address (a floating IP, a pg_hba entry) move with them, each keeping its host part.
+        self.relocation = Relocation({n: (topology.networks[n].subnet, subnet) for n, subnet in entry.networks.items()
+                                      if n in topology.networks and topology.networks[n].subnet != subnet},
+                                     why="はインベントリのネットワークにないため")
         self.config = Path(work) / f"{topology.name}.ssh_config"  # one per lab: labs share the run's folder
         self.config.parent.mkdir(parents=True, exist_ok=True)
         self.config.write_text(_ssh_config(inventory, self.names, run_id), encoding="utf-8")

@@ -23,6 +23,7 @@ _ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?(?![\d.])"
 class Relocation:
     moves: dict[str, tuple[ipaddress.IPv4Network, ipaddress.IPv4Network]] = field(default_factory=dict)
     # network name -> (the document's subnet, the subnet used)
+    why: str = "は使用中のため"  # the report's reason: another run held it, or the inventory's network is there
 
     def __bool__(self) -> bool:
         return bool(self.moves)
@@ -56,7 +57,7 @@ class Relocation:
 
     def differences(self) -> list[str]:
         """One line per moved network, for the report."""
-        return [f"{name}: 手順書の {old} は使用中のため {new} を使用" for name, (old, new) in self.moves.items()]
+        return [f"{name}: 手順書の {old} {self.why} {new} を使用" for name, (old, new) in self.moves.items()]
 
 
 def relocate(topology: Topology, moves: dict[str, ipaddress.IPv4Network]) -> tuple[Topology, Relocation]:
