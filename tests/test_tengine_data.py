@@ -17,6 +17,7 @@ from oat import catalogue
 from oat.errors import LabError
 from oat.model.parts import Parts
 from oat.model.products import Product
+from oat.model.relocation import Relocation
 from oat.model.topology import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +98,7 @@ def keys_read_by_steps() -> set[str]:
 @pytest.fixture(scope="module")
 def parts():
     topology = load(ROOT / "lab" / "topologies" / "tengine.yaml")
-    return Parts(PRODUCT, SimpleNamespace(topology=topology))
+    return Parts(PRODUCT, SimpleNamespace(topology=topology, relocation=Relocation()))
 
 
 def test_every_key_the_steps_read_exists():

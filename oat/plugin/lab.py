@@ -59,7 +59,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     _refuse_a_lost_project(config)
-    _choose_engine(config)  # before anything connects: the SDK, the CLI and testinfra follow it
+    _choose_engine(config)  # before anything connects: the SDK and the CLI follow it
     config.stash[recorder_key] = Recorder(Masker())
     config.stash[labs_key] = Labs(config)
     # SIGTERM (CI cancelling a job, `kill`) takes the same path as Ctrl-C: pytest then

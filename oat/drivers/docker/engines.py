@@ -12,7 +12,7 @@ An engine is named the way the docker CLI names one:
 
 `resolve()` turns a name into an `Engine`; `apply()` sets the process's environment from it
 (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH; DOCKER_CONTEXT unset), which the docker SDK
-(`docker.from_env`), the docker CLI and testinfra's docker backend (the CLI) all honour. It is
+(`docker.from_env`) and the docker CLI (each server's `docker exec` transport) both honour. It is
 applied once, before anything connects. TLS is never set up without verification: the SDK
 would take a DOCKER_CERT_PATH without DOCKER_TLS_VERIFY as "encrypt, trust anyone", so an
 Engine with TLS material always sets both, and one without sets neither.
@@ -183,7 +183,7 @@ _applied: Engine | None = None
 
 
 def apply(engine: Engine, environ: MutableMapping[str, str] | None = None) -> None:
-    """Select `engine` for this process (the SDK, the CLI and testinfra all follow)."""
+    """Select `engine` for this process (the SDK and the CLI follow)."""
     global _applied
     environ = os.environ if environ is None else environ
     for key, value in engine.environment().items():
