@@ -16,8 +16,8 @@ import time
 
 from oat.drivers.docker import lab as labmod  # noqa: E402
 from oat.drivers.docker.images import RECIPES, Images  # noqa: E402
-from oat.faults.hardware import pids_in  # noqa: E402
 from oat.model.topology import parse  # noqa: E402
+from oat.procfs import pids_in  # noqa: E402
 from oat.record.evidence import Masker, Recorder  # noqa: E402
 
 

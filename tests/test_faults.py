@@ -7,9 +7,9 @@ import time
 import pytest
 import requests
 
+from oat.drivers.base import OFF, Holdings
 from oat.drivers.docker.fencing import FencingEndpoint
 from oat.faults.client import AppendClient, Forms, read_form
-from oat.faults.hardware import OFF, Holdings
 from oat.faults.sampler import ActiveSampler, Sample
 from oat.pki import LabCA
 from oat.render.report import render_faults

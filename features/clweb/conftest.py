@@ -19,12 +19,9 @@ def cluster(procedure, per_procedure, parts, lab, product, lab_ca) -> Cluster:
     through the lab's management boards when the lab has them (the Docker lab does; an
     inventory's servers do not, and their fault scenarios are not carried out)."""
     def make() -> Cluster:
-        boards = getattr(lab, "fencing", None)
-        if boards is None:
-            return Cluster(parts)
         nodes = [parts.server_name(role) for role in product["cluster.nodes"]]
-        return Cluster(parts, boards(lab_ca, product["cluster.fencing.network"],
-                                     int(product["cluster.fencing.port"]), nodes))
+        boards = lab.fencing(lab_ca, product["cluster.fencing.network"], int(product["cluster.fencing.port"]), nodes)
+        return Cluster(parts) if boards is None else Cluster(parts, boards)
     return per_procedure.get("cluster", procedure, make)
 
 

@@ -70,6 +70,11 @@ class Driver(ABC):
     def image_tag(self, image: str) -> str:
         """The tag of one of the lab's images (a platform server loads it)."""
 
+    def fencing(self, ca, network: str, port: int, nodes: list[str]):
+        """The servers' management boards, as one fencing endpoint the nodes' fence agents
+        reach (forced stop), or None where oat may not power servers off (an inventory's)."""
+        return None
+
     def hardware(self) -> Hardware:
         """The servers' hardware, for faults injected from outside them."""
         raise LabError(f"lab '{self.topology.name}' ({self.kind}) is not a Docker lab: oat may not power off, freeze "

@@ -1,5 +1,5 @@
 """障害試験 (beyond the guide): the faults a CLUSTERPRO cluster's acceptance runs, one per
-scenario. Each is injected from outside the servers (oat/faults/hardware.py), timed until the
+scenario. Each is injected from outside the servers (the lab driver's hardware: oat/drivers/docker/hardware.py), timed until the
 surviving node answers on the floating IP (RTO), followed by the audits of the whole cluster,
 and watched throughout by two checkers: never two actives (oat/faults/sampler.py) and nothing
 acknowledged lost (oat/faults/client.py). The steady-state hypothesis (product data
@@ -17,10 +17,10 @@ from pytest_bdd import given, parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.web import wait_answered_by
+from oat.drivers.base import Hardware
 from oat.errors import LabError, OatError
 from oat.faults.availability import Sample, summary, timeline_svg, unavailable_seconds
 from oat.faults.client import AppendClient, Forms
-from oat.faults.hardware import Hardware
 from oat.faults.objectives import Objectives
 from oat.faults.sampler import ActiveSampler
 from oat.faults.steady_state import SteadyState, Subject
@@ -43,7 +43,7 @@ def _fault(clweb_state) -> dict:
 
 
 def _hardware(cluster) -> Hardware:
-    return Hardware(cluster.lab)
+    return cluster.lab.hardware()
 
 
 @given("両系が相手系を強制停止できる")

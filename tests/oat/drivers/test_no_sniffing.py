@@ -12,10 +12,7 @@ TREES = ("oat", "features")
 # The one module that builds a testinfra host: the Server's own, over its driver's transport.
 TESTINFRA_USERS = {"oat/servers.py"}
 # Probes not gone yet, each with why (remove the entry with the probe).
-KNOWN_PROBES = {
-    # whether the lab has management boards (the Docker lab's fencing); the lead's folder
-    "features/clweb/conftest.py": "getattr(lab, 'fencing')",
-}
+KNOWN_PROBES: dict[str, str] = {}  # file -> the one probe it may keep, and why (none today)
 
 
 def sources():
