@@ -49,7 +49,7 @@ class Phase:
 
 def scenarios(features: Path, folder: str) -> list[Scenario]:
     """Every scenario of a feature folder in the order a run takes them (file name, then line),
-    with its tags and its test's name as pytest-bdd makes it (tests/test_mutants.py holds the
+    with its tags and its test's name as pytest-bdd makes it (tests/oat/mutants/test_mutants.py holds the
     two to the same names)."""
     found = []
     for path in sorted((features / folder).glob("*.feature")):

@@ -1,5 +1,5 @@
 """oat.drivers.ssh_preflight: ssh's own words turned into one cause, for the causes a loopback
-sshd cannot show (tests/test_server_ssh.py shows the others for real); and a server whose
+sshd cannot show (tests/oat/drivers/test_server_ssh.py shows the others for real); and a server whose
 ssh transport fails says the cause, never a result's repr."""
 from __future__ import annotations
 

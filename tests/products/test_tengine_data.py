@@ -20,7 +20,7 @@ from oat.model.products import Product
 from oat.model.relocation import Relocation
 from oat.model.topology import load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = Product(ROOT / "lab" / "products" / "tengine.yaml")
 FILES = PRODUCT.path.with_suffix("")  # lab/products/tengine: templates, the job script, jobnets
 STEPS = sorted((ROOT / "features" / "tengine" / "steps").glob("*.py"))

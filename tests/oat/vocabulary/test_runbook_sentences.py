@@ -1,5 +1,5 @@
 """The sentences a runbook lacked (issue 23, item 7), each made to pass and to fail on this
-machine as a lab (tests/test_generic_steps.py's LocalLab: box 127.0.0.2 and box2 127.0.0.3 of
+machine as a lab (tests/oat/vocabulary/test_generic_steps.py's LocalLab: box 127.0.0.2 and box2 127.0.0.3 of
 role 箱, solo 127.0.0.4): the addresses a port is listened on, a connection held between
 servers, a role of several servers wherever a server goes, a process by its command line, a
 command's whole output, a command as the step's text, and SQL and its rows (a client that
@@ -25,7 +25,7 @@ from oat.record.evidence import Masker, Recorder
 from oat.vocabulary import commands, network, ports, processes, sql
 from oat.vocabulary import http as web
 from oat.vocabulary.checks import sentence, within
-from tests.test_generic_steps import ROOT, TOPOLOGY, LocalLab, Page, fails, free_port
+from tests.oat.vocabulary.test_generic_steps import ROOT, TOPOLOGY, LocalLab, Page, fails, free_port
 
 
 @pytest.fixture(scope="module")
@@ -417,7 +417,7 @@ def test_sql_through_a_real_shell(lab, psql):
 CONFTEST = '''
 import pytest
 from oat.record.evidence import Masker, Recorder
-from tests.test_generic_steps import LocalLab
+from tests.oat.vocabulary.test_generic_steps import LocalLab
 
 pytest_plugins = ["oat.vocabulary.commands", "oat.vocabulary.ports", "oat.vocabulary.sql"]
 

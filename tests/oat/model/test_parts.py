@@ -12,7 +12,7 @@ from oat.model.products import Product
 from oat.model.relocation import Relocation
 from oat.model.topology import parse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 PRODUCT = """
 parts:

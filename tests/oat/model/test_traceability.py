@@ -10,7 +10,7 @@ from oat.errors import LabError
 from oat.model import traceability as tr
 from oat.record import trace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 FEATURES = ROOT / "features"
 
 TABLE = """

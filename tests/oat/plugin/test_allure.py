@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 ALLURE = ROOT / "tools" / "allure" / "node_modules" / ".bin" / "allure"
 VALUE = "Zy8uw'x&<y>-Allure"
 

@@ -39,7 +39,7 @@ from oat.vocabulary import (
 from oat.vocabulary import http as web
 from oat.vocabulary.checks import within
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 MODULES = [commands, files, web, journal, network, packages, ports, processes, remembered, services, sql, users]
 STEP_MODULES = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabulary.http", "oat.vocabulary.network",
                 "oat.vocabulary.packages", "oat.vocabulary.ports", "oat.vocabulary.processes",
@@ -514,7 +514,7 @@ CONFTEST = f'''
 import pytest
 from pathlib import Path
 from oat.record.evidence import Masker, Recorder, one_line
-from tests.test_generic_steps import LocalLab
+from tests.oat.vocabulary.test_generic_steps import LocalLab
 
 pytest_plugins = {STEP_MODULES!r}
 

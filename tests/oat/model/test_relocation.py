@@ -8,7 +8,7 @@ from oat.model.products import Product
 from oat.model.relocation import Relocation, relocate
 from oat.model.topology import load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 NEW = ipaddress.IPv4Network("10.200.3.0/24")
 
 

@@ -10,7 +10,7 @@ binds is reported too.
 
 Run it by hand to see what is missing (one line per step: feature file, line, step):
 
-    .venv/bin/python tests/test_steps_defined.py [features/NAME ...]
+    .venv/bin/python tests/oat/test_steps_defined.py [features/NAME ...]
 
 (`pytest --generate-missing` checks the outline steps with their `<placeholders>`
 unrendered, so a `{seconds:d}` step in an outline would be reported missing; hence this.)
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NO_ENGINE = "unix:///nonexistent/oat-steps-defined-has-no-engine.sock"
 
 
@@ -154,7 +154,10 @@ STEPS = """\
 
 
 def _project(tmp_path: Path, feature: str = FEATURE) -> Path:
-    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    # A plain pytest-bdd project: scenarios bound by its test_*.py, not oat's .feature collector.
+    # (Run from tests/, the check's interpreter found tests/oat before the installed oat and so
+    # never loaded the plugin; from tests/oat/ it does, hence `-p no:oat`.)
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:oat\n", encoding="utf-8")
     (tmp_path / "conftest.py").write_text(textwrap.dedent(STEPS), encoding="utf-8")
     demo = tmp_path / "features" / "demo"
     demo.mkdir(parents=True)

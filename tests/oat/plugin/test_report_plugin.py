@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 CONFTEST = '''
 pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]

@@ -17,7 +17,7 @@ from oat.drivers.docker import lab as labmod
 from oat.drivers.docker.engines import Engine, EngineError, chosen_name, resolve
 from oat.errors import LabError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[4]
 NO_SOCKET = "unix:///nonexistent/oat-test-engines.sock"
 
 

@@ -25,7 +25,7 @@ from oat.record.evidence import MASK
 from oat.record.outcome import counts, judge
 from oat.render.merged import render_html
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 DONE, FAILED, NOT_DONE, CANNOT = trace.DONE, trace.FAILED, trace.NOT_DONE, trace.CANNOT
 
 MAPPING = traceability.Mapping("doc", "000_doc.txt", "『手順書』", (

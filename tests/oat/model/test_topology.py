@@ -11,7 +11,7 @@ import yaml
 from oat.errors import LabError
 from oat.model.topology import Topology, TopologyError, load, parse
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 VALID = {
     "name": "demo",

@@ -259,7 +259,7 @@ def test_the_inventory_reads_installed_packages_only():
 
 def test_the_tracked_packages_come_from_the_product_files():
     from oat.versions import tracked_packages
-    packages = tracked_packages(Path(__file__).resolve().parent.parent / "lab" / "products")
+    packages = tracked_packages(Path(__file__).resolve().parents[3] / "lab" / "products")
     assert "tengine-core" in packages and "pacemaker" in packages and len(packages) == len(set(packages))
 
 

@@ -6,7 +6,7 @@ import pytest
 from oat.errors import LabError
 from oat.model.errata import Errata
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Result:

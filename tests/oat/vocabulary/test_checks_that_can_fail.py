@@ -2,7 +2,7 @@
 (issue 20): a unit stopped for real, data read back after an event, an invariant with nothing
 at stake, a command that must fail, a line written after a point and not before it.
 
-Each runs on this machine as a lab server (tests/test_generic_steps.py's LocalLab). What a
+Each runs on this machine as a lab server (tests/oat/vocabulary/test_generic_steps.py's LocalLab). What a
 server here lacks is stood in for: systemd by a `systemctl` that answers from files, the
 cgroup file system by a folder, the journal by a `journalctl` that reads a file of entries. The
 processes, files, users and shell pipelines are real.
@@ -27,7 +27,7 @@ from oat.record.evidence import Masker, Recorder, one_line
 from oat.vocabulary import commands, files, journal, processes, services
 from oat.vocabulary.checks import within
 from oat.vocabulary.remembered import Remembered
-from tests.test_generic_steps import ROOT, LocalLab, fails
+from tests.oat.vocabulary.test_generic_steps import ROOT, LocalLab, fails
 
 
 @pytest.fixture(scope="module")
@@ -413,7 +413,7 @@ def test_an_entry_logged_before_the_scenario_began_does_not_count(lab, entries):
 CONFTEST = '''
 import pytest
 from oat.record.evidence import Masker, Recorder
-from tests.test_generic_steps import LocalLab
+from tests.oat.vocabulary.test_generic_steps import LocalLab
 
 pytest_plugins = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabulary.journal",
                   "oat.vocabulary.remembered", "oat.plugin.stakes"]
