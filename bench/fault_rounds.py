@@ -1,5 +1,6 @@
 """A pytest plugin for bench/faults.py: every scenario of the fault feature runs N times in a
 row (a parameter, as pytest-repeat does), and the faults' measurements are written out."""
+
 from __future__ import annotations
 
 import json
@@ -22,6 +23,9 @@ def pytest_sessionfinish(session):
     out = os.environ.get("OAT_FAULT_OUT")
     recorder = session.config.stash.get(recorder_key, None)
     if out and recorder is not None:
-        faults = [{k: m.get(k) for k in ("label", "rto", "target", "two_actives", "acknowledged", "lost")}
-                  for m in recorder.measurements if m["kind"] == "fault"]
+        faults = [
+            {k: m.get(k) for k in ("label", "rto", "target", "two_actives", "acknowledged", "lost")}
+            for m in recorder.measurements
+            if m["kind"] == "fault"
+        ]
         Path(out).write_text(json.dumps(faults, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -7,6 +7,7 @@ actives, acknowledged saves lost: both must be 0).
 The whole clweb folder runs once (the faults need the cluster the guide's procedure builds),
 then every fault scenario N times in a row; the lab is removed at the end, whatever happens.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,12 +32,29 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / "faults.json"
     out.unlink(missing_ok=True)
-    env = {**os.environ, "OAT_FAULT_ROUNDS": str(rounds), "OAT_FAULT_OUT": str(out),
-           "PYTHONPATH": f"{ROOT / 'bench'}:{os.environ.get('PYTHONPATH', '')}"}
-    done = subprocess.run([str(ROOT / ".venv/bin/pytest"), "features/clweb", "-p", "fault_rounds", "-q",
-                           "-p", "no:cacheprovider", f"--html={OUT / 'report.html'}",
-                           f"--junitxml={OUT / 'junit.xml'}", f"--cucumberjson={OUT / 'cucumber.json'}",
-                           f"--workbook={OUT / 'faults.xlsx'}"], cwd=ROOT, env=env)
+    env = {
+        **os.environ,
+        "OAT_FAULT_ROUNDS": str(rounds),
+        "OAT_FAULT_OUT": str(out),
+        "PYTHONPATH": f"{ROOT / 'bench'}:{os.environ.get('PYTHONPATH', '')}",
+    }
+    done = subprocess.run(
+        [
+            str(ROOT / ".venv/bin/pytest"),
+            "features/clweb",
+            "-p",
+            "fault_rounds",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--html={OUT / 'report.html'}",
+            f"--junitxml={OUT / 'junit.xml'}",
+            f"--cucumberjson={OUT / 'cucumber.json'}",
+            f"--workbook={OUT / 'faults.xlsx'}",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     if not out.exists():
         sys.exit(f"bench: the run wrote no measurements (pytest exit {done.returncode})")
     by_fault = defaultdict(list)
@@ -48,14 +66,22 @@ def main() -> int:
         doubled = sum(r["two_actives"] for r in runs)
         lost = sum(r["lost"] for r in runs)
         acked = sum(r["acknowledged"] for r in runs)
-        timing = (f"RTO median {statistics.median(rtos):.2f} s, p95 {p95(rtos):.2f} s, max {max(rtos):.2f} s"
-                  if rtos else "no failover (RTO n/a)")
+        timing = (
+            f"RTO median {statistics.median(rtos):.2f} s, p95 {p95(rtos):.2f} s, max {max(rtos):.2f} s"
+            if rtos
+            else "no failover (RTO n/a)"
+        )
         # The product's 目標復旧時間 for this fault (objectives.recovery_seconds): every run must meet it.
         target = next((r["target"] for r in runs if r.get("target") is not None), None)
-        goal = (f" (目標復旧時間 {target:g} s: {sum(1 for t in rtos if t <= target)}/{len(rtos)} met)"
-                if target is not None and rtos else "")
-        print(f"  {label}: {len(runs)} runs; {timing}{goal}; two actives {doubled:.1f} s; "
-              f"acknowledged saves {acked}, lost {lost}")
+        goal = (
+            f" (目標復旧時間 {target:g} s: {sum(1 for t in rtos if t <= target)}/{len(rtos)} met)"
+            if target is not None and rtos
+            else ""
+        )
+        print(
+            f"  {label}: {len(runs)} runs; {timing}{goal}; two actives {doubled:.1f} s; "
+            f"acknowledged saves {acked}, lost {lost}"
+        )
     return 0 if done.returncode == 0 else 1
 
 

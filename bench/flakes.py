@@ -8,6 +8,7 @@ wait on a condition, never a longer sleep).
 The clweb folder's procedure runs once to build the cluster, then every fault scenario N
 times in a row (bench/fault_rounds.py); the lab is removed at the end, whatever happens.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,12 +54,29 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     measured, junit = OUT / "flakes.json", OUT / "flakes-junit.xml"
     measured.unlink(missing_ok=True)
-    env = {**os.environ, "OAT_FAULT_ROUNDS": str(rounds), "OAT_FAULT_OUT": str(measured),
-           "PYTHONPATH": f"{ROOT / 'bench'}:{os.environ.get('PYTHONPATH', '')}"}
+    env = {
+        **os.environ,
+        "OAT_FAULT_ROUNDS": str(rounds),
+        "OAT_FAULT_OUT": str(measured),
+        "PYTHONPATH": f"{ROOT / 'bench'}:{os.environ.get('PYTHONPATH', '')}",
+    }
     started = time.monotonic()
-    done = subprocess.run([str(ROOT / ".venv/bin/pytest"), "features/clweb", "-p", "fault_rounds", "-q",
-                           "-p", "no:cacheprovider", f"--junitxml={junit}", f"--html={OUT / 'flakes.html'}",
-                           "--self-contained-html"], cwd=ROOT, env=env)
+    done = subprocess.run(
+        [
+            str(ROOT / ".venv/bin/pytest"),
+            "features/clweb",
+            "-p",
+            "fault_rounds",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={junit}",
+            f"--html={OUT / 'flakes.html'}",
+            "--self-contained-html",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     if not junit.exists():
         sys.exit(f"bench: the run wrote no results (pytest exit {done.returncode})")
     rtos: dict[str, list[float]] = defaultdict(list)
@@ -66,8 +84,10 @@ def main() -> int:
         if m["rto"] is not None:
             rtos[m["label"]].append(m["rto"])
     flaky = 0
-    print(f"\n障害試験の不安定さ: {rounds} rounds per scenario in {time.monotonic() - started:.0f} s "
-          f"(pytest exit {done.returncode}; report {OUT / 'flakes.html'})")
+    print(
+        f"\n障害試験の不安定さ: {rounds} rounds per scenario in {time.monotonic() - started:.0f} s "
+        f"(pytest exit {done.returncode}; report {OUT / 'flakes.html'})"
+    )
     for scenario, runs in outcomes(str(junit)).items():
         passes = sum(1 for _, verdict, _ in runs if verdict == "passed")
         flaky += passes != len(runs)
@@ -76,8 +96,10 @@ def main() -> int:
             if verdict != "passed":
                 print(f"    round {number}: {verdict}: {cause}")
     for label, spread in rtos.items():
-        print(f"  RTO of {label}: {len(spread)} measured; min {min(spread):.2f} / median "
-              f"{statistics.median(spread):.2f} / max {max(spread):.2f} s")
+        print(
+            f"  RTO of {label}: {len(spread)} measured; min {min(spread):.2f} / median "
+            f"{statistics.median(spread):.2f} / max {max(spread):.2f} s"
+        )
     print(f"flaky scenarios: {flaky}")
     return 0 if done.returncode == 0 and flaky == 0 else 1
 

@@ -9,6 +9,7 @@ The time is the whole command as the operator waits for it. Removes the lab at t
 
     .venv/bin/python bench/job_round_trip.py [N]        (N >= 10, default 10)
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,5 +24,15 @@ JOBNET = "jn_hello"
 SELECTION = ["-k", "not 失敗 and not 停止 and not 再起動"]
 
 if __name__ == "__main__":
-    sys.exit(time_command("tengine", SELECTION, "core", PRODUCT["core.run"].format(jobnet=JOBNET), "success", 10,
-                          f"Job round trip ({JOBNET}: core → SSH → agent → queue → core)", "median < 3 s"))
+    sys.exit(
+        time_command(
+            "tengine",
+            SELECTION,
+            "core",
+            PRODUCT["core.run"].format(jobnet=JOBNET),
+            "success",
+            10,
+            f"Job round trip ({JOBNET}: core → SSH → agent → queue → core)",
+            "median < 3 s",
+        )
+    )

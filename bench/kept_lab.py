@@ -1,5 +1,6 @@
 """What every benchmark needs: a lab built by the real scenarios and kept (--keep-lab),
 commands run in its containers, and the lab removed at the end whatever happens."""
+
 from __future__ import annotations
 
 import statistics
@@ -30,9 +31,17 @@ def build(selection: list[str], what: str) -> str:
     before = set(labmod.runs(labmod.connect()))
     OUT.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/pytest"), *selection, "--keep-lab", "-q",
-         f"--html={OUT / 'report.html'}", f"--junitxml={OUT / 'junit.xml'}", f"--cucumberjson={OUT / 'cucumber.json'}"],
-        cwd=ROOT)
+        [
+            str(ROOT / ".venv/bin/pytest"),
+            *selection,
+            "--keep-lab",
+            "-q",
+            f"--html={OUT / 'report.html'}",
+            f"--junitxml={OUT / 'junit.xml'}",
+            f"--cucumberjson={OUT / 'cucumber.json'}",
+        ],
+        cwd=ROOT,
+    )
     new = set(labmod.runs(labmod.connect())) - before
     if done.returncode != 0 or len(new) != 1:
         for run_id in new:
@@ -50,12 +59,22 @@ def remove(run_id: str) -> None:
 def describe(values: list[float], what: str, target: str) -> str:
     values = sorted(values)
     p95 = values[max(0, int(round(0.95 * len(values))) - 1)]
-    return (f"{what} over {len(values)} runs: median {statistics.median(values):.2f} s, p95 {p95:.2f} s, "
-            f"min {values[0]:.2f} s, max {values[-1]:.2f} s (target: {target})")
+    return (
+        f"{what} over {len(values)} runs: median {statistics.median(values):.2f} s, p95 {p95:.2f} s, "
+        f"min {values[0]:.2f} s, max {values[-1]:.2f} s (target: {target})"
+    )
 
 
-def time_command(topology: str, selection: list[str], server: str, command: str, succeeded: str,
-                 minimum: int, title: str, target: str) -> int:
+def time_command(
+    topology: str,
+    selection: list[str],
+    server: str,
+    command: str,
+    succeeded: str,
+    minimum: int,
+    title: str,
+    target: str,
+) -> int:
     """The body of a benchmark script: build the lab with the selected scenarios, run one
     command N times (N from argv, at least `minimum`) on one server and time each round as
     the operator waits for it, remove the lab whatever happens, print the numbers."""

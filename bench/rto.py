@@ -7,6 +7,7 @@ run's lab CA). Removes the lab at the end, whatever happens.
 
     .venv/bin/python bench/rto.py [N]        (N >= 10, default 10)
 """
+
 from __future__ import annotations
 
 import sys
@@ -56,14 +57,16 @@ def main() -> int:
             state = wait_until(settled, 60, "the cluster did not settle (failures still recorded)", interval=0.5)
             source = state.node
             target = next(n for n in container if n != source)
-            pid = sh(client, container[source],
-                     f"ps -eo pid=,ppid=,comm= | awk '$2==1 && $3==\"{process}\" {{print $1}}'").split()
+            pid = sh(
+                client, container[source], f"ps -eo pid=,ppid=,comm= | awk '$2==1 && $3==\"{process}\" {{print $1}}'"
+            ).split()
             if len(pid) != 1:
                 raise RuntimeError(f"expected one {process} with parent PID 1 on {source}, found {pid}")
             killed = time.time()
             sh(client, container[source], f"kill -9 {pid[0]}")
-            wait_until(lambda: answering_node() == target, 60, f"failover {i + 1} to {target} did not answer",
-                       interval=0.05)
+            wait_until(
+                lambda: answering_node() == target, 60, f"failover {i + 1} to {target} did not answer", interval=0.05
+            )
             rto = time.time() - killed
             samples.append((source, target, rto))
             print(f"failover {i + 1:2d}: {source} -> {target}  RTO {rto:.2f} s", flush=True)

@@ -8,6 +8,7 @@ its subnet, so it moves to a free one).
 Each lab is made with oat's own Docker lab (the servers the suite uses: Debian 12, systemd,
 OpenSSH), measured, and removed, whatever happens.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,16 @@ from oat.record.evidence import Masker, Recorder  # noqa: E402
 
 
 def topology(count: int, name: str = "scale"):
-    return parse({"name": name, "networks": [{"name": "bench", "subnet": "10.231.90.0/24"}],
-                  "servers": [{"name": f"s{i:02d}", "role": "bench", "image": "server",
-                               "addresses": {"bench": f"10.231.90.{10 + i}"}} for i in range(count)]})
+    return parse(
+        {
+            "name": name,
+            "networks": [{"name": "bench", "subnet": "10.231.90.0/24"}],
+            "servers": [
+                {"name": f"s{i:02d}", "role": "bench", "image": "server", "addresses": {"bench": f"10.231.90.{10 + i}"}}
+                for i in range(count)
+            ],
+        }
+    )
 
 
 def rss_kib(pid: int) -> int:
@@ -64,19 +72,26 @@ def main() -> int:
         finally:
             lab.destroy()
         rows.append((count, took, sum(per_server) / len(per_server)))
-        print(f"{count:3d} servers: up in {took:6.1f} s ({took / count:.2f} s per server); "
-              f"idle RSS {rows[-1][2]:.1f} MiB per server", flush=True)
+        print(
+            f"{count:3d} servers: up in {took:6.1f} s ({took / count:.2f} s per server); "
+            f"idle RSS {rows[-1][2]:.1f} MiB per server",
+            flush=True,
+        )
     if len(rows) > 1:
         (n0, t0, _), (n1, t1, _) = rows[0], rows[-1]
-        print(f"growth: {(t1 - t0) / (n1 - n0):.2f} s per added server between {n0} and {n1} "
-              f"(linear if the per-server time stays flat); 32-server goal: up in < 60 s")
+        print(
+            f"growth: {(t1 - t0) / (n1 - n0):.2f} s per added server between {n0} and {n1} "
+            f"(linear if the per-server time stays flat); 32-server goal: up in < 60 s"
+        )
     # Isolation: the same 3-server lab while another run holds its subnet.
     first, alone = make(client, images, 3, name="scale")
     try:
         second, moved = make(client, images, 3, name="scale")
         try:
-            print(f"isolation: a 3-server lab up in {alone:.1f} s on its own subnet, {moved:.1f} s when moved "
-                  f"({', '.join(second.relocation.differences())}); extra {moved - alone:+.1f} s")
+            print(
+                f"isolation: a 3-server lab up in {alone:.1f} s on its own subnet, {moved:.1f} s when moved "
+                f"({', '.join(second.relocation.differences())}); extra {moved - alone:+.1f} s"
+            )
         finally:
             second.destroy()
     finally:

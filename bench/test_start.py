@@ -9,6 +9,7 @@ at the end, whatever happens.
 
     .venv/bin/python bench/test_start.py [N]        (N >= 20, default 20)
 """
+
 from __future__ import annotations
 
 import sys
@@ -22,5 +23,15 @@ PRODUCT = Product(ROOT / "lab" / "products" / "tengine.yaml")
 SELECTION = ["-m", "概要", "-k", "インストール or セットアップ or テスト起動が成功する"]
 
 if __name__ == "__main__":
-    sys.exit(time_command("tengine", SELECTION, "core", PRODUCT["core.test"], PRODUCT["core.test_success"], 20,
-                          "Test start (fire foo → bar stored, whole command)", "median < 2 s"))
+    sys.exit(
+        time_command(
+            "tengine",
+            SELECTION,
+            "core",
+            PRODUCT["core.test"],
+            PRODUCT["core.test_success"],
+            20,
+            "Test start (fire foo → bar stored, whole command)",
+            "median < 2 s",
+        )
+    )

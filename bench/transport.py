@@ -8,6 +8,7 @@ through testinfra's docker backend and through the inventory's SSH backend, prin
 median and p95 of each, and removes the lab. Whole-folder wall times through each transport
 are printed by bin/acceptance and bin/inventory-proof.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -42,20 +43,29 @@ def timed(run, rounds: int) -> list[float]:
 
 def line(name: str, values: list[float]) -> str:
     p95 = values[max(0, int(round(0.95 * len(values))) - 1)]
-    return (f"{name:<12} median {statistics.median(values) * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
-            f"min {values[0] * 1000:6.1f} ms  ({len(values)} commands)")
+    return (
+        f"{name:<12} median {statistics.median(values) * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
+        f"min {values[0] * 1000:6.1f} ms  ({len(values)} commands)"
+    )
 
 
 def main() -> int:
     rounds = max(int(sys.argv[1]) if len(sys.argv) > 1 else 50, 10)
     with tempfile.TemporaryDirectory(prefix="oat-bench-") as work:
         path = Path(work) / "inventory.yaml"
-        run_id = handover.up(ROOT, ["clweb"], path, disposable=False, recorder=Recorder(Masker()), progress=lambda m: None)
+        run_id = handover.up(
+            ROOT, ["clweb"], path, disposable=False, recorder=Recorder(Masker()), progress=lambda m: None
+        )
         try:
             container = f"oat-{run_id}-clweb-node1"
             docker_host = testinfra.get_host(f"docker://{container}")
-            lab = InventoryLab(inventory.load(path), load(ROOT / "lab/topologies/clweb.yaml"),
-                               Recorder(Masker()), run_id, Path(work) / "ssh")
+            lab = InventoryLab(
+                inventory.load(path),
+                load(ROOT / "lab/topologies/clweb.yaml"),
+                Recorder(Masker()),
+                run_id,
+                Path(work) / "ssh",
+            )
             ssh = lab.server("node1")
             ssh.check_alive()  # opens the one connection the rest reuse
             docker_times = timed(docker_host.backend.run, rounds)

@@ -12,6 +12,7 @@ read from pytest-bdd's own registry of step definitions (`step_function_context_
 its keyword, its pattern as written, the first paragraph of the function's docstring and
 where the function is defined (through decorators such as `oat.safety.disruptive`).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -39,10 +40,10 @@ class CatalogueError(Exception):
 
 @dataclass(frozen=True)
 class Sentence:
-    keyword: str       # 前提 / もし / ならば / any
-    pattern: str       # as written in the decorator (parse format, plain text or regex)
-    description: str   # the docstring's first paragraph on one line, or NO_DESCRIPTION
-    location: str      # file:line of the step function, relative to the root
+    keyword: str  # 前提 / もし / ならば / any
+    pattern: str  # as written in the decorator (parse format, plain text or regex)
+    description: str  # the docstring's first paragraph on one line, or NO_DESCRIPTION
+    location: str  # file:line of the step function, relative to the root
 
     def matches(self, text: str) -> bool:
         text = text.casefold()
@@ -51,8 +52,8 @@ class Sentence:
 
 @dataclass
 class Layer:
-    name: str          # 汎用, a document folder's name, or `steps`
-    source: str        # the glob its modules come from, relative to the root
+    name: str  # 汎用, a document folder's name, or `steps`
+    source: str  # the glob its modules come from, relative to the root
     files: list[Path]
     sentences: list[Sentence] = field(default_factory=list)
 
@@ -92,8 +93,9 @@ def load(root: Path | None = None, vocabulary: Path = VOCABULARY) -> list[Layer]
                     failures.append(str(exc))
                     continue
                 try:
-                    entries.extend((layer, context) for marker, context in list(registry.items())
-                                   if marker not in before)
+                    entries.extend(
+                        (layer, context) for marker, context in list(registry.items()) if marker not in before
+                    )
                 finally:
                     sys.modules.pop(module.__name__, None)
     finally:
@@ -107,8 +109,12 @@ def load(root: Path | None = None, vocabulary: Path = VOCABULARY) -> list[Layer]
         func = inspect.unwrap(context.step_func)
         path, line = _where(func)
         layer = layer_of.get(path, imported_by) if path else imported_by
-        sentence = Sentence(KEYWORDS.get(context.type, "any"), context.parser.name, _description(func),
-                            f"{_relative(path, root)}:{line}" if path else "(unknown)")
+        sentence = Sentence(
+            KEYWORDS.get(context.type, "any"),
+            context.parser.name,
+            _description(func),
+            f"{_relative(path, root)}:{line}" if path else "(unknown)",
+        )
         key = (layer.name, sentence)
         if key in seen:
             continue
@@ -122,8 +128,12 @@ def load(root: Path | None = None, vocabulary: Path = VOCABULARY) -> list[Layer]
         at = {}
         for s in layer.sentences:
             at.setdefault(s.location, []).append(s.pattern)
-        layer.sentences.sort(key=lambda s: (*_sort_key(s, root, position),
-                                            any(p != s.pattern and s.pattern.endswith(p) for p in at[s.location])))
+        layer.sentences.sort(
+            key=lambda s: (
+                *_sort_key(s, root, position),
+                any(p != s.pattern and s.pattern.endswith(p) for p in at[s.location]),
+            )
+        )
     return found
 
 
@@ -269,8 +279,12 @@ def render_markdown(found: list[Layer]) -> str:
     """A table per layer."""
     out = []
     for layer in found:
-        out += [f"### {layer.name} (`{layer.source}`)", "",
-                "| キーワード | 文 | 説明 | 定義 |", "| --- | --- | --- | --- |"]
+        out += [
+            f"### {layer.name} (`{layer.source}`)",
+            "",
+            "| キーワード | 文 | 説明 | 定義 |",
+            "| --- | --- | --- | --- |",
+        ]
         for s in layer.sentences:
             out.append(f"| {s.keyword} | `{_cell(s.pattern)}` | {_cell(s.description)} | `{s.location}` |")
         out.append("")

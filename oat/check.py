@@ -18,6 +18,7 @@ Exit status: 0 every step is defined, 1 a step is undefined or ambiguous, 2 bad 
 that is not there or not in the project's features/, a feature that does not parse, a steps
 module that cannot be imported: one line each, naming the file and line).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,19 +58,19 @@ class BadInput(Exception):
 
 @dataclass(frozen=True)
 class Definition:
-    keyword: str   # 前提 / もし / ならば / any
-    pattern: str   # as written in the decorator
+    keyword: str  # 前提 / もし / ならば / any
+    pattern: str  # as written in the decorator
     location: str  # file:line of the step function
 
 
 @dataclass
 class Problem:
-    where: str           # features/x/01.feature:12
-    keyword: str         # as written: 前提, もし, ならば, かつ, しかし
-    text: str            # the step as it runs (an outline's with its example's values)
-    written: str         # the step as written (an outline's with its <columns>)
-    type: str            # given / when / then (かつ and しかし take the step before's)
-    folder: str          # the feature folder (procedure)
+    where: str  # features/x/01.feature:12
+    keyword: str  # as written: 前提, もし, ならば, かつ, しかし
+    text: str  # the step as it runs (an outline's with its example's values)
+    written: str  # the step as written (an outline's with its <columns>)
+    type: str  # given / when / then (かつ and しかし take the step before's)
+    folder: str  # the feature folder (procedure)
     docstring: bool
     datatable: bool
     example: dict = field(default_factory=dict)  # an outline's row: column -> value
@@ -95,6 +96,7 @@ class Outcome:
 
 
 # --- the project and its paths ------------------------------------------------------------
+
 
 def resolve(paths: list[str], cwd: Path) -> tuple[Path, list[Path]]:
     """The project root and the absolute paths to check, each inside its features/."""
@@ -136,6 +138,7 @@ def _place(where: str) -> tuple[str, int]:
 
 # --- similarity and skeletons (plain functions of the text) --------------------------------
 
+
 def shape_of_step(text: str) -> str:
     """The step's words with each value (quoted, a <column>, a number) one blank, no spaces."""
     text = QUOTED.sub(VALUE, text)
@@ -165,7 +168,7 @@ def similarity(text: str, pattern: str) -> float:
 
 
 def _pairs(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def nearest(text: str, step_type: str, candidates: list[Definition], count: int = NEAREST) -> list[Definition]:
@@ -173,8 +176,10 @@ def nearest(text: str, step_type: str, candidates: list[Definition], count: int 
     `N 秒以内に` form counts with its plain form), a sentence of the step's own keyword first
     on a tie."""
     keyword = catalogue.KEYWORDS[step_type]
-    scored = sorted(candidates, key=lambda d: (-similarity(text, d.pattern), d.keyword not in (keyword, "any"),
-                                               d.location, d.pattern))
+    scored = sorted(
+        candidates,
+        key=lambda d: (-similarity(text, d.pattern), d.keyword not in (keyword, "any"), d.location, d.pattern),
+    )
     chosen, functions = [], set()
     for definition in scored:
         if definition.location in functions:
@@ -197,7 +202,7 @@ def skeleton_pattern(written: str, example: dict | None = None) -> tuple[str, li
     token = re.compile(f"{QUOTED.pattern}|{PARAMETER.pattern}|{NUMBER.pattern}")  # groups: 1 quoted, 2 column
     at = 0
     for match in token.finditer(written):
-        out.append(_literal(written[at:match.start()]))
+        out.append(_literal(written[at : match.start()]))
         column = match.group(2)
         if match.group(0).isdigit() or (column is not None and str(example.get(column, "")).isdigit()):
             numbers += 1
@@ -227,15 +232,18 @@ def skeleton(problem: Problem) -> str:
         params.append("docstring: str")
     if problem.datatable:
         params.append("datatable: list[list[str]]")
-    return "\n".join([
-        f"@{problem.type}(parsers.parse({pattern!r}))",
-        f"def _({', '.join(params)}):",
-        '    """TODO: what this step does, in one line (oat steps shows it)."""',
-        f"    raise NotImplementedError({f'{problem.where}: {problem.keyword} {problem.written}'!r})",
-    ])
+    return "\n".join(
+        [
+            f"@{problem.type}(parsers.parse({pattern!r}))",
+            f"def _({', '.join(params)}):",
+            '    """TODO: what this step does, in one line (oat steps shows it)."""',
+            f"    raise NotImplementedError({f'{problem.where}: {problem.keyword} {problem.written}'!r})",
+        ]
+    )
 
 
 # --- collecting through pytest -----------------------------------------------------------
+
 
 class Checker:
     """pytest plugin of the check: only the requested paths are collected; after collection,
@@ -319,19 +327,28 @@ class Checker:
                     continue
                 matches = [by_function[location] for location in sorted(by_function, key=_place)]
                 problem = Problem(
-                    where=f"{Project(self.root).shown(feature)}:{step.line_number}", keyword=step.keyword.strip(),
-                    text=step.name, written=written[step.line_number].name, type=step.type,
-                    folder=self._folder(feature), docstring=step.docstring is not None,
-                    datatable=step.datatable is not None, example=dict(example), matches=matches)
-                same = next((p for p in self.outcome.problems if (p.where, p.matches) == (problem.where, matches)),
-                            None)
+                    where=f"{Project(self.root).shown(feature)}:{step.line_number}",
+                    keyword=step.keyword.strip(),
+                    text=step.name,
+                    written=written[step.line_number].name,
+                    type=step.type,
+                    folder=self._folder(feature),
+                    docstring=step.docstring is not None,
+                    datatable=step.datatable is not None,
+                    example=dict(example),
+                    matches=matches,
+                )
+                same = next(
+                    (p for p in self.outcome.problems if (p.where, p.matches) == (problem.where, matches)), None
+                )
                 if same is not None:  # another row of an outline, with the same problem
                     same.rows += 1
                     continue
                 if problem.undefined:
                     problem.nearest = nearest(step.name, step.type, self._visible_to(item, fixturemanager))
-                    self.outcome.steps_files.setdefault(problem.folder, self._steps_file(session.config,
-                                                                                         problem.folder))
+                    self.outcome.steps_files.setdefault(
+                        problem.folder, self._steps_file(session.config, problem.folder)
+                    )
                 self.outcome.problems.append(problem)
         self.outcome.features, self.outcome.scenarios, self.outcome.steps = len(features), len(scenarios), len(seen)
         self.outcome.problems.sort(key=lambda p: _place(p.where))
@@ -340,8 +357,11 @@ class Checker:
         from pytest_bdd.steps import step_function_context_registry
 
         context = step_function_context_registry[func]
-        return Definition(catalogue.KEYWORDS.get(context.type, "any"), context.parser.name,
-                          catalogue.defined_at(context.step_func, self.root))
+        return Definition(
+            catalogue.KEYWORDS.get(context.type, "any"),
+            context.parser.name,
+            catalogue.defined_at(context.step_func, self.root),
+        )
 
     def _visible_to(self, item, fixturemanager) -> list[Definition]:
         """Every step definition the item's scenario can see (the same for a whole file)."""
@@ -368,14 +388,21 @@ class Checker:
         package = folder.replace("/", ".")
         imported = []
         if conftest.is_file():
-            imported = re.findall(rf"^from {re.escape(package)}\.steps\.(\w+) import", conftest.read_text(
-                encoding="utf-8"), flags=re.MULTILINE)
+            imported = re.findall(
+                rf"^from {re.escape(package)}\.steps\.(\w+) import",
+                conftest.read_text(encoding="utf-8"),
+                flags=re.MULTILINE,
+            )
         if imported:
-            return (f"Paste into a steps file of {folder}/steps/ that {folder}/conftest.py imports "
-                    f"({', '.join(f'{folder}/steps/{m}.py' for m in imported)}).")
+            return (
+                f"Paste into a steps file of {folder}/steps/ that {folder}/conftest.py imports "
+                f"({', '.join(f'{folder}/steps/{m}.py' for m in imported)})."
+            )
         module = Path(folder).name if Path(folder).name.isidentifier() else "steps"
-        lines = [f"Paste into {folder}/steps/{module}.py, and import it in {folder}/conftest.py:",
-                 f"    from {package}.steps.{module} import *  # noqa: F401,F403"]
+        lines = [
+            f"Paste into {folder}/steps/{module}.py, and import it in {folder}/conftest.py:",
+            f"    from {package}.steps.{module} import *  # noqa: F401,F403",
+        ]
         if not config.getini("pythonpath"):
             lines.append(f"(pytest.ini needs `pythonpath = .` for conftest.py to import {package}.steps)")
         return "\n".join(lines)
@@ -409,8 +436,11 @@ def _import_failure(exc: BaseException, root: Path, fallback: str) -> str:
         where = f"{Project(root).shown(exc.filename)}:{exc.lineno}"
         message = exc.msg
     else:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if _inside(Path(f.filename), root) and "site-packages" not in Path(f.filename).parts]
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if _inside(Path(f.filename), root) and "site-packages" not in Path(f.filename).parts
+        ]
         where = f"{Project(root).shown(frames[-1].filename)}:{frames[-1].lineno}" if frames else fallback
     return f"{where}: cannot be imported: {type(exc).__name__}: {message}"
 
@@ -426,8 +456,17 @@ def _inside(path: Path, root: Path) -> bool:
 def collect(root: Path, paths: list[Path]) -> Outcome:
     """Collect the paths in this process with pytest (--collect-only) and the Checker."""
     checker = Checker(root, paths)
-    args = [str(root / "features"), "--collect-only", "-q", "-p", "no:cacheprovider",
-            "-c", str(root / INI), "--rootdir", str(root)]
+    args = [
+        str(root / "features"),
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(root / INI),
+        "--rootdir",
+        str(root),
+    ]
     output, errors = io.StringIO(), io.StringIO()
     writes_bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
@@ -461,6 +500,7 @@ def _startup_failure(text: str, code: int) -> str:
 
 # --- the report ---------------------------------------------------------------------------
 
+
 def _pad(keyword: str) -> str:
     return keyword + " " * max(1, 8 - catalogue.display_width(keyword))
 
@@ -484,12 +524,13 @@ def render(outcome: Outcome) -> str:
         out += ["", "# Step definitions to start from, one per undefined sentence.", *snippets]
     undefined = sum(p.undefined for p in outcome.problems)
     ambiguous = len(outcome.problems) - undefined
-    verdict = ("every step is defined" if not outcome.problems
-               else f"{undefined} undefined, {ambiguous} ambiguous")
+    verdict = "every step is defined" if not outcome.problems else f"{undefined} undefined, {ambiguous} ambiguous"
     if out:
         out.append("")
-    out.append(f"oat check: {_count(outcome.features, 'feature file')}, {_count(outcome.scenarios, 'scenario')}, "
-               f"{_count(outcome.steps, 'step')}: {verdict} ({outcome.seconds:.1f} s, no lab)")
+    out.append(
+        f"oat check: {_count(outcome.features, 'feature file')}, {_count(outcome.scenarios, 'scenario')}, "
+        f"{_count(outcome.steps, 'step')}: {verdict} ({outcome.seconds:.1f} s, no lab)"
+    )
     return "\n".join(out) + "\n"
 
 
@@ -507,8 +548,13 @@ def _snippets(outcome: Outcome) -> list[str]:
             by_folder.setdefault(problem.folder, {}).setdefault(key, problem)
     for folder, chosen in sorted(by_folder.items()):
         used = sorted({p.type for p in chosen.values()} | {"parsers"})
-        out += ["", f"# --- {folder}", *(f"# {line}" for line in outcome.steps_files[folder].splitlines()), "",
-                f"from pytest_bdd import {', '.join(used)}"]
+        out += [
+            "",
+            f"# --- {folder}",
+            *(f"# {line}" for line in outcome.steps_files[folder].splitlines()),
+            "",
+            f"from pytest_bdd import {', '.join(used)}",
+        ]
         for problem in chosen.values():
             out += ["", "", skeleton(problem)]
     return out
@@ -516,10 +562,16 @@ def _snippets(outcome: Outcome) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="oat check", description="every step of the features, defined? Without a lab: nothing runs, nothing is "
-                                      "made. Exit 0: all defined, 1: a step undefined or ambiguous, 2: bad input")
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="feature files or folders (default: the features/ of the project of the current folder)")
+        prog="oat check",
+        description="every step of the features, defined? Without a lab: nothing runs, nothing is "
+        "made. Exit 0: all defined, 1: a step undefined or ambiguous, 2: bad input",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="feature files or folders (default: the features/ of the project of the current folder)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:

@@ -1,29 +1,30 @@
 """oat's lab housekeeping from the shell, and its own mutation check.
 
-    oat init DIR [--procedure NAME]        a new project: an example runbook (汎用 sentences), its
-        lab file, inventories in oat's and Ansible's format, a .gitignore; then `cd DIR && pytest`
-    python -m oat.cli list
-    python -m oat.cli remove RUN_ID | --all
-    python -m oat.cli mutants NAME ... | --all | --sample [--again] [--commit REV]
-        run the product defects in lab/mutants/: each first against the scenarios of the steps it
-        breaks, then its whole folders; resumes at the same commit (--again: run decided ones too)
-    python -m oat.cli mutants --table [--format text|markdown]   per documented step: its
-        post-condition, the checks that assert it, the mutants that break it and what caught each
-    python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
-        make the labs and hand them over as an inventory reached over SSH only (prints the run id);
-        --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
-    python -m oat.cli check [PATH ...]
-        every step of the features (default: the project's features/) defined? Without a lab;
-        each undefined step with its file:line, the nearest sentences and a step definition to
-        start from; exit 0 when all are defined, 1 when one is undefined or ambiguous, 2 on bad input
-    python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown|doc]
-        every step sentence a feature may use, by layer (汎用, then each document folder)
-    python -m oat.cli merge DIR [DIR ...] [--out DIR]
-        several shards' reports directories, one report (default reports/merged); exit 0 when
-        the merged verdict is 合格, 1 when not, 2 on bad input
-    python -m oat.cli history [DIR] [--last N]
-        each scenario's last runs (default reports/history), and those 不安定 on one commit
+oat init DIR [--procedure NAME]        a new project: an example runbook (汎用 sentences), its
+    lab file, inventories in oat's and Ansible's format, a .gitignore; then `cd DIR && pytest`
+python -m oat.cli list
+python -m oat.cli remove RUN_ID | --all
+python -m oat.cli mutants NAME ... | --all | --sample [--again] [--commit REV]
+    run the product defects in lab/mutants/: each first against the scenarios of the steps it
+    breaks, then its whole folders; resumes at the same commit (--again: run decided ones too)
+python -m oat.cli mutants --table [--format text|markdown]   per documented step: its
+    post-condition, the checks that assert it, the mutants that break it and what caught each
+python -m oat.cli up LAB [LAB ...] --inventory FILE [--disposable] [--copy-packages]
+    make the labs and hand them over as an inventory reached over SSH only (prints the run id);
+    --copy-packages: the inventory says packages: copy (oat's .debs copied to each server)
+python -m oat.cli check [PATH ...]
+    every step of the features (default: the project's features/) defined? Without a lab;
+    each undefined step with its file:line, the nearest sentences and a step definition to
+    start from; exit 0 when all are defined, 1 when one is undefined or ambiguous, 2 on bad input
+python -m oat.cli steps [--layer NAME] [--grep TEXT] [--format text|markdown|doc]
+    every step sentence a feature may use, by layer (汎用, then each document folder)
+python -m oat.cli merge DIR [DIR ...] [--out DIR]
+    several shards' reports directories, one report (default reports/merged); exit 0 when
+    the merged verdict is 合格, 1 when not, 2 on bad input
+python -m oat.cli history [DIR] [--last N]
+    each scenario's last runs (default reports/history), and those 不安定 on one commit
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,16 +51,22 @@ def hand_over(argv: list[str]) -> int:
     if "--inventory" not in args or args.index("--inventory") + 1 >= len(args):
         raise LabError("up needs --inventory FILE (where to write the inventory)")
     at = args.index("--inventory")
-    out, names = Path(args[at + 1]), args[:at] + args[at + 2:]
+    out, names = Path(args[at + 1]), args[:at] + args[at + 2 :]
     if not names:
         raise LabError("up needs the labs to make (e.g. clweb tengine)")
     root = project_root(Path.cwd())
     if root is None:
         raise LabError(f"up: no pytest.ini in {Path.cwd()} or above: run it inside the project whose labs to make")
     # `oat up` writes no report: the commands it runs are recorded in memory only.
-    run_id = handover.up(root, names, out, disposable, Recorder(Masker()),
-                         progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
-                         packages="copy" if copy else "existing")
+    run_id = handover.up(
+        root,
+        names,
+        out,
+        disposable,
+        Recorder(Masker()),
+        progress=lambda m: print(f"[oat] {m}", file=sys.stderr),
+        packages="copy" if copy else "existing",
+    )
     print(run_id)
     return 0
 
@@ -67,8 +74,12 @@ def hand_over(argv: list[str]) -> int:
 def init_project(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="oat init", description="make a new oat project in DIR")
     parser.add_argument("dir", metavar="DIR", help="the project's folder (new, or empty)")
-    parser.add_argument("--procedure", metavar="NAME", default="webserver",
-                        help="the example runbook's folder and lab name (default: webserver)")
+    parser.add_argument(
+        "--procedure",
+        metavar="NAME",
+        default="webserver",
+        help="the example runbook's folder and lab name (default: webserver)",
+    )
     args = parser.parse_args(argv)
     try:
         written = scaffold.init(Path(args.dir), args.procedure)
@@ -76,8 +87,10 @@ def init_project(argv: list[str]) -> int:
         print(f"oat: {exc}", file=sys.stderr)
         return exc.exit_code
     top = Path(args.dir)
-    print(f"[oat] made the project {top} ({len(written)} files): features/{args.procedure}/ (an example runbook), "
-          f"lab/topologies/{args.procedure}.yaml (its lab), inventory.yaml and inventory.ini (your servers)")
+    print(
+        f"[oat] made the project {top} ({len(written)} files): features/{args.procedure}/ (an example runbook), "
+        f"lab/topologies/{args.procedure}.yaml (its lab), inventory.yaml and inventory.ini (your servers)"
+    )
     print(f"[oat] next: cd {top} && pytest        (the report: {top / 'reports' / 'report.html'})")
     return 0
 
@@ -85,8 +98,9 @@ def init_project(argv: list[str]) -> int:
 def show_steps(argv: list[str]) -> int:
     """Print the step sentences by layer, filtered; exit 1 when a step module cannot be
     imported (one line each) or nothing matches."""
-    parser = argparse.ArgumentParser(prog="python -m oat.cli steps",
-                                     description="the step sentences a feature may use, by layer")
+    parser = argparse.ArgumentParser(
+        prog="python -m oat.cli steps", description="the step sentences a feature may use, by layer"
+    )
     parser.add_argument("--layer", metavar="NAME", help="only this layer (汎用 or generic, or a document folder)")
     parser.add_argument("--grep", metavar="TEXT", help="only sentences whose text, description or file contain TEXT")
     parser.add_argument("--format", choices=("text", "markdown", "doc"), default="text")
@@ -100,8 +114,9 @@ def show_steps(argv: list[str]) -> int:
     if not found:
         print("oat: no step sentence matches", file=sys.stderr)
         return 1
-    render = {"markdown": catalogue.render_markdown, "doc": catalogue.render_document}.get(args.format,
-                                                                                         catalogue.render_text)
+    render = {"markdown": catalogue.render_markdown, "doc": catalogue.render_document}.get(
+        args.format, catalogue.render_text
+    )
     print(render(found))
     return 0
 
@@ -112,8 +127,9 @@ MERGED = Path("reports") / "merged"
 def merge_shards(argv: list[str]) -> int:
     """Several shards' reports directories, one report: 0 when the merged verdict is 合格, 1 when
     not, 2 on bad input (one line naming the directory or file)."""
-    parser = argparse.ArgumentParser(prog="python -m oat.cli merge",
-                                     description="several shards' reports directories, one operator report")
+    parser = argparse.ArgumentParser(
+        prog="python -m oat.cli merge", description="several shards' reports directories, one operator report"
+    )
     parser.add_argument("dirs", nargs="+", metavar="DIR", help="a shard's reports directory (holds oat-run.json)")
     parser.add_argument("--out", metavar="DIR", default=str(MERGED), help=f"where to write (default {MERGED})")
     args = parser.parse_args(argv)
@@ -131,8 +147,10 @@ def merge_shards(argv: list[str]) -> int:
         return 2
     passed = merged["cover"]["passed"]
     count = len(merged["shards"])
-    print(f"[oat] merged {count} shard{'' if count == 1 else 's'} ({', '.join(s.name for s in merged['shards'])}): "
-          f"判定 {verdict_of(merged['cover']).word}: {counts_line(merged['cover']['counts'])}")
+    print(
+        f"[oat] merged {count} shard{'' if count == 1 else 's'} ({', '.join(s.name for s in merged['shards'])}): "
+        f"判定 {verdict_of(merged['cover']).word}: {counts_line(merged['cover']['counts'])}"
+    )
     for reason in merged["reasons"]:
         print(f"[oat]   {reason}")
     print(f"[oat] wrote {', '.join(str(p) for p in written)}")

@@ -14,6 +14,7 @@ NothingAtStake is raised inside a step: that step and its scenario fail with its
 error of the test, never a pass), and a run whose only failures are such errors exits 9
 (oat/plugin/stakes.py); any failed check among them makes it 1.
 """
+
 from __future__ import annotations
 
 
@@ -67,8 +68,9 @@ def at_stake(count: int, what: str) -> int:
     """What an invariant checker calls with the number of things it is about to check (`what`
     names them, plural, with where and when); raises NothingAtStake when there are none."""
     if count <= 0:
-        raise NothingAtStake(f"nothing at stake: 0 {what}, so the check would check nothing "
-                             "(an error of the test, not a pass)")
+        raise NothingAtStake(
+            f"nothing at stake: 0 {what}, so the check would check nothing (an error of the test, not a pass)"
+        )
     return count
 
 

@@ -4,6 +4,7 @@ One CA per run, made on the host; its key never leaves the host. Servers get cer
 issued for the names and addresses clients use (the floating IP included), so requests and
 the browser verify TLS the way a production client would, instead of turning checks off.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,16 +32,27 @@ class LabCA:
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         self.cert = (
             x509.CertificateBuilder()
-            .subject_name(subject).issuer_name(subject)
+            .subject_name(subject)
+            .issuer_name(subject)
             .public_key(self._key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=2))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .sign(self._key, hashes.SHA256())
         )
 
@@ -55,8 +67,7 @@ class LabCA:
         self.file = path
         return path
 
-    def issue(self, common_name: str, dns_names: list[str] = (), ips: list[str] = (),
-              client: bool = False) -> Issued:
+    def issue(self, common_name: str, dns_names: list[str] = (), ips: list[str] = (), client: bool = False) -> Issued:
         """A server certificate for the given names and addresses (or, `client`, a client
         certificate whose common name says who is calling)."""
         key = ec.generate_private_key(ec.SECP256R1())
@@ -74,14 +85,16 @@ class LabCA:
         if alt:
             builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
         cert = (
-            builder
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH if client
-                                                  else ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            builder.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH]),
+                critical=False,
+            )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .sign(self._key, hashes.SHA256())
         )
         return Issued(
             cert_pem=cert.public_bytes(serialization.Encoding.PEM),
-            key_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()),
+            key_pem=key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
         )

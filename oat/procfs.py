@@ -1,5 +1,6 @@
 """The host's processes by PID namespace, read from /proc: what a container's processes are,
 seen from outside it (even while it is frozen)."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ nginx, checked on the server and from a client beside it), its traceability, its
 an inventory in oat's format and in Ansible's, and a .gitignore for what a run writes. On a
 machine with oat and a Docker engine, `cd DIR && pytest` runs it green.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,16 +28,19 @@ def init(target: Path, procedure: str = "webserver") -> list[Path]:
     """Write the project into `target` (new, or an empty folder); the files it wrote."""
     target = Path(target)
     if not PROCEDURE.match(procedure):
-        raise ScaffoldError(f"'{procedure}' cannot name a procedure: lower-case letters, digits and -, "
-                            "starting with a letter (it names the feature folder and its lab)")
+        raise ScaffoldError(
+            f"'{procedure}' cannot name a procedure: lower-case letters, digits and -, "
+            "starting with a letter (it names the feature folder and its lab)"
+        )
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ScaffoldError(f"{target}: already exists and is not an empty folder: oat init makes a new project")
     written = []
     for source in sorted(TEMPLATE.rglob("*")):
         if not source.is_file() or "__pycache__" in source.parts:
             continue
-        relative = Path(*(RENAMED.get(part, part.replace(FOLDER, procedure))
-                          for part in source.relative_to(TEMPLATE).parts))
+        relative = Path(
+            *(RENAMED.get(part, part.replace(FOLDER, procedure)) for part in source.relative_to(TEMPLATE).parts)
+        )
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source.read_text(encoding="utf-8").replace(TOKEN, procedure), encoding="utf-8")

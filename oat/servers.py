@@ -11,6 +11,7 @@ testinfra's modules (host.service, host.package, host.file...) run their command
 Server's own testinfra backend, which records each: the report shows exactly what was run on
 which server, not just what a step function called.
 """
+
 from __future__ import annotations
 
 import base64
@@ -87,8 +88,7 @@ class Server:
             self._record(command, None, "", _failure(exc), time.monotonic() - started)
             self.check_alive()
             raise
-        self._record(command, result.rc, _text(result, "stdout"), _text(result, "stderr"),
-                     time.monotonic() - started)
+        self._record(command, result.rc, _text(result, "stdout"), _text(result, "stderr"), time.monotonic() - started)
         if result.rc != 0:
             self.check_alive()
         return result
@@ -106,10 +106,7 @@ class Server:
         if result.rc != 0:
             shown = self._backend.quote(command, *args)
             detail = (result.stderr or result.stdout).strip().splitlines()
-            raise CommandFailed(
-                f"{self.name}: `{shown}` exited {result.rc}"
-                + (f": {detail[-1]}" if detail else "")
-            )
+            raise CommandFailed(f"{self.name}: `{shown}` exited {result.rc}" + (f": {detail[-1]}" if detail else ""))
         return result.stdout
 
     # --- through the transport, in the operator's words ----------------------------------
@@ -144,8 +141,7 @@ class Server:
             self.check_alive()
             raise LabError(f"server '{self.name}': cannot read {path}: {_text(result, 'stderr').strip()}")
         data = base64.b64decode(result.stdout)
-        self._record(f"(read file) {shlex.quote(path)}", 0, _shown(data), "",
-                              time.monotonic() - started)
+        self._record(f"(read file) {shlex.quote(path)}", 0, _shown(data), "", time.monotonic() - started)
         return data
 
     def put_file(self, path: str, content: str | bytes, mode: int = 0o644) -> None:
@@ -155,17 +151,24 @@ class Server:
         data = content.encode() if isinstance(content, str) else content
         quoted, partial = shlex.quote(path), shlex.quote(f"{path}.oat-partial")
         started = time.monotonic()
-        steps = [f"mkdir -p \"$(dirname {quoted})\" && : > {partial}"]
-        steps += [f"printf %s {base64.b64encode(data[i:i + CHUNK]).decode()} | base64 -d >> {partial}"
-                  for i in range(0, len(data), CHUNK)]
+        steps = [f'mkdir -p "$(dirname {quoted})" && : > {partial}']
+        steps += [
+            f"printf %s {base64.b64encode(data[i : i + CHUNK]).decode()} | base64 -d >> {partial}"
+            for i in range(0, len(data), CHUNK)
+        ]
         steps.append(f"chmod {mode:o} {partial} && mv -f {partial} {quoted}")
         result = None
         for command in steps:
             result = self.raw(command)
             if result.rc != 0:
                 break
-        self._record(f"(write file) {quoted} mode {mode:o}", result.rc, _shown(data),
-                              _text(result, "stderr"), time.monotonic() - started)
+        self._record(
+            f"(write file) {quoted} mode {mode:o}",
+            result.rc,
+            _shown(data),
+            _text(result, "stderr"),
+            time.monotonic() - started,
+        )
         if result.rc != 0:
             self.check_alive()
             raise LabError(f"server '{self.name}': could not write {path}: {_text(result, 'stderr').strip()[-200:]}")
@@ -176,8 +179,13 @@ class Server:
         command; recorded as `shown`."""
         transport = " ".join(shlex.quote(arg) for arg in self.transport.argv(command, stdin=True))
         started = time.monotonic()
-        done = subprocess.run(f"set -o pipefail; {source} | {transport}", shell=True, executable="/bin/bash",
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            f"set -o pipefail; {source} | {transport}",
+            shell=True,
+            executable="/bin/bash",
+            capture_output=True,
+            text=True,
+        )
         self._record(shown, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
         if done.returncode != 0:
             raise LabError(f"server '{self.name}': `{shown}` exited {done.returncode}: {done.stderr.strip()[-200:]}")
@@ -194,8 +202,12 @@ class Server:
             state["text"] = self.raw("systemctl is-system-running").stdout.strip()
             return state["text"] in ("running", "degraded")
 
-        wait_until(booted, timeout, lambda: f"server '{self.name}' did not finish booting: "
-                                            f"systemd says '{state['text']}'", interval=0.5)
+        wait_until(
+            booted,
+            timeout,
+            lambda: f"server '{self.name}' did not finish booting: systemd says '{state['text']}'",
+            interval=0.5,
+        )
         if state["text"] == "degraded":
             failed = self.raw("systemctl --failed --no-legend --plain").stdout
             raise LabError(f"server '{self.name}' booted degraded; failed units: {failed.strip() or '?'}")
@@ -209,11 +221,20 @@ class Server:
             self.raw("systemctl reboot")
         except Exception:  # noqa: BLE001 - the connection may drop while the server goes down
             pass
-        wait_until(lambda: self._boot_stamp() not in (None, before), timeout,
-                   f"server '{self.name}' did not come back within its reboot timeout", interval=0.5)
+        wait_until(
+            lambda: self._boot_stamp() not in (None, before),
+            timeout,
+            f"server '{self.name}' did not come back within its reboot timeout",
+            interval=0.5,
+        )
         self.wait_booted(timeout)
-        self._record("systemctl reboot (then wait until the server has booted again)", 0,
-                              "booted", "", time.monotonic() - started)
+        self._record(
+            "systemctl reboot (then wait until the server has booted again)",
+            0,
+            "booted",
+            "",
+            time.monotonic() - started,
+        )
 
     def _boot_stamp(self) -> str | None:
         try:

@@ -8,6 +8,7 @@ only, a daemon connected to the DB its config names. `ss` is on every Debian ser
 for a service running as its own user inside a container without CAP_SYS_PTRACE. There the
 socket's owner (`-e`: uid) tells whose it is: the uid the named processes run as.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ class Socket:
     local: tuple[str, int]
     peer: tuple[str, int | None]
     processes: frozenset[str]  # process names (comm) holding the socket, when ss may see them
-    uid: int | None = None     # the socket's owner
+    uid: int | None = None  # the socket's owner
 
     def __str__(self) -> str:
         names = ",".join(sorted(self.processes)) or "?"
@@ -42,8 +43,9 @@ def parse(output: str) -> list[Socket]:
             continue
         local, peer = (_address(m) for m in addresses[:2])
         uid = _UID.search(line)
-        found.append(Socket(local, peer, frozenset(m["name"] for m in _USERS.finditer(line)),
-                            int(uid.group(1)) if uid else None))
+        found.append(
+            Socket(local, peer, frozenset(m["name"] for m in _USERS.finditer(line)), int(uid.group(1)) if uid else None)
+        )
     return found
 
 
@@ -79,7 +81,7 @@ def _uids(server, names) -> set[int]:
 def _address(match: re.Match) -> tuple[str, int | None]:
     host = match["host"].strip("[]").split("%", 1)[0]
     if host.startswith("::ffff:"):  # an IPv4 peer of a dual-stack socket
-        host = host[len("::ffff:"):]
+        host = host[len("::ffff:") :]
     port = match["port"]
     return host, None if port == "*" else int(port)
 

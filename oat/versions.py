@@ -1,5 +1,6 @@
 """The installed versions for the report: which versions of the products and of the third-party
 packages the procedures touched are installed on each server (lab/products/*.yaml `inventory`)."""
+
 from __future__ import annotations
 
 import shlex

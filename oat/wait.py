@@ -1,4 +1,5 @@
 """Bounded polls: every wait in the suite is a condition with a deadline and a message."""
+
 from __future__ import annotations
 
 import time

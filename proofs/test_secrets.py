@@ -12,6 +12,7 @@ under reports/ (the 試験成績書's XML parts too) and the terminal output for
 of those encodings, and for a distinctive fragment of each (a partial leak is a leak). One hit
 fails it. The values really were used: the runbook's own checks pass only with them.
 """
+
 from __future__ import annotations
 
 import html
@@ -46,8 +47,9 @@ def encodings(value: str) -> dict[str, str]:
     forms = {
         "as it is": value,
         "single-quoted for a shell": shlex.quote(value),
-        "backslash-escaped (printf %q)": "".join(c if c.isalnum() or c in "@%+=:,./-_" or ord(c) > 127 else "\\" + c
-                                                 for c in value),
+        "backslash-escaped (printf %q)": "".join(
+            c if c.isalnum() or c in "@%+=:,./-_" or ord(c) > 127 else "\\" + c for c in value
+        ),
         "double-quoted for a shell": value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$"),
         "SQL's doubled quotes": value.replace("'", "''"),
         "doubled double quotes": value.replace('"', '""'),
@@ -86,39 +88,77 @@ def test_no_secret_reaches_any_output(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(PROJECT, project)
     (project / "secrets.yaml").write_text(
-        "".join(f"{name}: {json.dumps(value, ensure_ascii=False)}\n"
-                for name, (value, _) in SECRETS.items() if name != "APP_PASSWORD"), encoding="utf-8")
+        "".join(
+            f"{name}: {json.dumps(value, ensure_ascii=False)}\n"
+            for name, (value, _) in SECRETS.items()
+            if name != "APP_PASSWORD"
+        ),
+        encoding="utf-8",
+    )
     env = {**os.environ, "OAT_SECRET_APP_PASSWORD": SECRETS["APP_PASSWORD"][0]}
     env.pop("PYTEST_ADDOPTS", None)
 
     # A runbook that uses only placeholders runs green, and grep -r of its project folder
     # (features, reports) finds no value, as a user would check it.
-    green = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "features/green"], cwd=project,
-                           env=env, capture_output=True, text=True, timeout=600)
+    green = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "features/green"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert green.returncode == 0, f"features/green exited {green.returncode}:\n{green.stdout[-3000:]}"
     _grep_finds_no_value(project)
 
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--keep-going", "-l", "-rA",
-                          "--tb=long", "-v"], cwd=project, env=env, capture_output=True, text=True, timeout=900)
-    merged = subprocess.run([sys.executable, "-m", "oat.cli", "merge", "reports", "--out", "reports/merged"],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--keep-going", "-l", "-rA", "--tb=long", "-v"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    merged = subprocess.run(
+        [sys.executable, "-m", "oat.cli", "merge", "reports", "--out", "reports/merged"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     terminal = run.stdout + run.stderr + merged.stdout + merged.stderr
     (tmp_path / "terminal.txt").write_text(terminal, encoding="utf-8")
 
     # The run did what it should: the placeholders' values were used (green passes on them),
     # and the failing steps failed (their outputs were made).
     cases = {case.get("name"): case for case in ET.parse(project / "reports/junit.xml").getroot().iter("testcase")}
-    outcome = {name: "failed" if case.find("failure") is not None else
-               "skipped" if case.find("skipped") is not None else "passed" for name, case in cases.items()}
-    assert outcome == {"test_秘密を使って設定する": "passed", "test_秘密を出力する": "passed",
-                       "test_秘密を使う確認が失敗する": "failed", "test_秘密を書いた表の確認が失敗する": "failed"}, (
-        f"unexpected outcomes {outcome} (exit {run.returncode}); terminal in {tmp_path / 'terminal.txt'}")
+    outcome = {
+        name: "failed"
+        if case.find("failure") is not None
+        else "skipped"
+        if case.find("skipped") is not None
+        else "passed"
+        for name, case in cases.items()
+    }
+    assert outcome == {
+        "test_秘密を使って設定する": "passed",
+        "test_秘密を出力する": "passed",
+        "test_秘密を使う確認が失敗する": "failed",
+        "test_秘密を書いた表の確認が失敗する": "failed",
+    }, f"unexpected outcomes {outcome} (exit {run.returncode}); terminal in {tmp_path / 'terminal.txt'}"
     assert run.returncode == 1, f"pytest exited {run.returncode}; terminal in {tmp_path / 'terminal.txt'}"
     assert merged.returncode == 1, f"the merge exited {merged.returncode}: {merged.stderr.strip()}"
 
     texts = outputs(project, terminal)
-    assert {"reports/report.html", "reports/junit.xml", "reports/cucumber.json", "reports/oat-run.json",
-            "reports/merged/report.html", "reports/merged/junit.xml"} <= set(texts), sorted(texts)
+    assert {
+        "reports/report.html",
+        "reports/junit.xml",
+        "reports/cucumber.json",
+        "reports/oat-run.json",
+        "reports/merged/report.html",
+        "reports/merged/junit.xml",
+    } <= set(texts), sorted(texts)
     assert any(name.startswith("reports/試験成績書.xlsx:") for name in texts)
     assert "********" in texts["reports/report.html"], "nothing was masked: did the secrets reach the evidence?"
     assert "{secret.DB_PASSWORD}" in texts["reports/report.html"], "the steps should show their placeholders"
@@ -134,6 +174,10 @@ def test_no_secret_reaches_any_output(tmp_path):
 
 
 def _grep_finds_no_value(project: Path) -> None:
-    found = subprocess.run(["grep", "-rlF", *sum((["-e", v] for v, _ in SECRETS.values()), []),
-                            "features", "reports"], cwd=project, capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-rlF", *sum((["-e", v] for v, _ in SECRETS.values()), []), "features", "reports"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
     assert found.returncode == 1 and not found.stdout, f"grep -r finds a secret in: {found.stdout.split()}"

@@ -1,6 +1,7 @@
 """Use case 000 (seeds/000): its own steps (features/tengine/steps) and what the procedure
 carries from step to step. The lab and the product facts (lab/products/tengine.yaml) come
 from this folder's name (oat/plugin/features.py)."""
+
 import pytest
 
 from features.tengine.steps.console import *  # noqa: F401,F403 - step definitions are fixtures

@@ -5,6 +5,7 @@ Everything the cluster stack is asked is product data (lab/products/NAME.yaml `c
 commands, files, configuration templates); what the answers mean is read by the stack's
 module (oat/cluster/pacemaker.py). Steps say what the document says and call this.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -39,7 +40,9 @@ class Cluster:
     def node(self, role: str) -> str:
         """The server name of a role of the cluster (運用系, 待機系)."""
         if role not in self.roles:
-            raise LabError(f"{self.product.path}: '{role}' is not a cluster role (cluster.nodes: {', '.join(self.roles)})")
+            raise LabError(
+                f"{self.product.path}: '{role}' is not a cluster role (cluster.nodes: {', '.join(self.roles)})"
+            )
         return self.nodes[self.roles.index(role)]
 
     def other(self, node: str) -> str:
@@ -54,8 +57,10 @@ class Cluster:
         spec = self.server(node).spec
         missing = [net for net in self.product["cluster.links"] if net not in spec.addresses]
         if missing:
-            raise LabError(f"{self.product.path}: cluster.links names {', '.join(missing)}, but server '{node}' "
-                           f"of lab '{self.lab.topology.name}' is only on {', '.join(spec.addresses)}")
+            raise LabError(
+                f"{self.product.path}: cluster.links names {', '.join(missing)}, but server '{node}' "
+                f"of lab '{self.lab.topology.name}' is only on {', '.join(spec.addresses)}"
+            )
         return [spec.addresses[net] for net in self.product["cluster.links"]]
 
     def command(self, key: str, **fields) -> str:
@@ -95,25 +100,33 @@ class Cluster:
                 return None
             return found["s"] if accept(found["s"]) else None
 
-        return wait_until(accepted, timeout, lambda: f"{problem}: {found.get('s')}\n{self.status_text(node)}",
-                          interval=interval)
+        return wait_until(
+            accepted, timeout, lambda: f"{problem}: {found.get('s')}\n{self.status_text(node)}", interval=interval
+        )
 
     def wait_for_group(self, node: str, timeout: float = 60) -> GroupState:
-        return self.wait_for_state(lambda s: s.node == node and s.healthy, timeout,
-                                   f"group '{self.group}' is not running on {node}", node)
+        return self.wait_for_state(
+            lambda s: s.node == node and s.healthy, timeout, f"group '{self.group}' is not running on {node}", node
+        )
 
     def wait_for_formation(self) -> None:
         """Every node online and a DC elected."""
+
         def formed() -> bool:
             try:
                 out = self.server(self.nodes[0]).run(self.command("status"))
             except LabError:  # still booting
                 return False
-            return out.rc == 0 and has_dc(out.stdout) and set(group_state(out.stdout, self.group).online) == set(self.nodes)
+            return (
+                out.rc == 0
+                and has_dc(out.stdout)
+                and set(group_state(out.stdout, self.group).online) == set(self.nodes)
+            )
 
         def why() -> str:
             return f"cluster '{self.product['cluster.name']}' did not form: " + " | ".join(
-                f"{n}: {self.status_text(n).splitlines()[:6]}" for n in self.nodes)
+                f"{n}: {self.status_text(n).splitlines()[:6]}" for n in self.nodes
+            )
 
         wait_until(formed, float(self.product["cluster.formation_timeout"]), why, interval=1.0)
 
@@ -124,8 +137,11 @@ class Cluster:
         cluster formed, then the base configuration (the group with fip and disk)."""
         self.check_floating_ip()
         files = self.product["cluster.files"]
-        conf = corosync_conf(self.product["cluster.name"], [(n, self.link_addresses(n)) for n in self.nodes],
-                             token_ms=int(self.product["cluster.token_ms"]))
+        conf = corosync_conf(
+            self.product["cluster.name"],
+            [(n, self.link_addresses(n)) for n in self.nodes],
+            token_ms=int(self.product["cluster.token_ms"]),
+        )
         first = self.server(self.nodes[0])
         first.check(self.command("keygen"))
         authkey = first.get_file(files["authkey"])
@@ -172,12 +188,15 @@ class Cluster:
         topology = self.lab.topology
         nets = [n for n in topology.networks.values() if fip in n.subnet]
         if not nets:
-            raise LabError(f"{self.product.path}: cluster.fip {fip} is in no network of lab '{topology.name}' "
-                           f"({', '.join(f'{n.name} {n.subnet}' for n in topology.networks.values())})")
+            raise LabError(
+                f"{self.product.path}: cluster.fip {fip} is in no network of lab '{topology.name}' "
+                f"({', '.join(f'{n.name} {n.subnet}' for n in topology.networks.values())})"
+            )
         taken = {a: s.name for s in topology.servers.values() for a in s.addresses.values()}
         if str(fip) in taken or str(fip) == nets[0].gateway:
-            raise LabError(f"{self.product.path}: cluster.fip {fip} is already the address of "
-                           f"{taken.get(str(fip), 'the gateway')}")
+            raise LabError(
+                f"{self.product.path}: cluster.fip {fip} is already the address of {taken.get(str(fip), 'the gateway')}"
+            )
 
     # --- operations -------------------------------------------------------------------
 
@@ -201,7 +220,11 @@ class Cluster:
         """Every applicable audit agrees with 'the group runs on NODE' and 'the nodes in
         DOWN are down' (CTS: after every fault and every move); one AssertionError lists
         every problem found."""
-        problems = [f"{audit.name}: {p}" for audit in audit_catalogue.ALL
-                    if audit.applies(self) for p in audit(self, node, down)]
+        problems = [
+            f"{audit.name}: {p}"
+            for audit in audit_catalogue.ALL
+            if audit.applies(self)
+            for p in audit(self, node, down)
+        ]
         gone = f", {', '.join(down)} down" if down else ""
         assert not problems, f"cluster audit (group expected on {node}{gone}): " + "; ".join(problems)

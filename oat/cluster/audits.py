@@ -6,6 +6,7 @@ They look at every node, not only the one a client reaches: a floating IP held t
 second copy of the application is exactly what a client would not notice. A node a fault
 took down (`down`) is checked for being really down, and left out of the others.
 """
+
 from __future__ import annotations
 
 
@@ -25,16 +26,19 @@ def _up(cluster, down) -> list[str]:
 
 class Membership(Audit):
     """Every node is online in the cluster, but those a fault took down, which are not."""
+
     name = "membership"
 
     def __call__(self, cluster, node, down=()):
         online = set(cluster.state().online)
-        return ([f"{n} is not online" for n in _up(cluster, down) if n not in online]
-                + [f"{n} is online although it was taken down" for n in down if n in online])
+        return [f"{n} is not online" for n in _up(cluster, down) if n not in online] + [
+            f"{n} is online although it was taken down" for n in down if n in online
+        ]
 
 
 class PoweredOff(Audit):
     """A node taken down by forced stop is powered off (its board says so)."""
+
     name = "forced stop"
 
     def applies(self, cluster):
@@ -46,6 +50,7 @@ class PoweredOff(Audit):
 
 class FloatingIp(Audit):
     """The floating IP is on the group's node and on no other."""
+
     name = "floating IP"
 
     def __call__(self, cluster, node, down=()):
@@ -59,6 +64,7 @@ class FloatingIp(Audit):
 
 class SharedDisk(Audit):
     """The shared disk is mounted on the group's node and on no other."""
+
     name = "shared disk"
 
     def __call__(self, cluster, node, down=()):
@@ -72,6 +78,7 @@ class SharedDisk(Audit):
 
 class GroupHealthy(Audit):
     """Every resource of the group is started, on the group's node."""
+
     name = "resources"
 
     def __call__(self, cluster, node, down=()):
@@ -83,6 +90,7 @@ class GroupHealthy(Audit):
 class Application(Audit):
     """The application the group starts runs on the group's node only (once the group holds
     the resource that starts it)."""
+
     name = "application"
 
     def applies(self, cluster):

@@ -3,6 +3,7 @@ runs on it): corosync.conf from the nodes' addresses, and the group's state read
 crm_mon's XML. Kept apart from running so it can be tested without a lab; the commands
 that produce and consume these are product data (lab/products/NAME.yaml `cluster.commands`).
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -12,14 +13,17 @@ from dataclasses import dataclass
 def corosync_conf(cluster_name: str, nodes: list[tuple[str, list[str]]], token_ms: int = 1000) -> str:
     """Two nodes with two_node quorum, each on one knet link per network given (the first is
     link 0: the interconnect first, the public LAN as the backup path); token in ms."""
+
     def node(i: int, name: str, addresses: list[str]) -> str:
         rings = "".join(f"        ring{link}_addr: {addr}\n" for link, addr in enumerate(addresses))
         return f"    node {{\n        name: {name}\n        nodeid: {i}\n{rings}    }}\n"
 
     entries = "".join(node(i, name, addrs) for i, (name, addrs) in enumerate(nodes, start=1))
     links = len(nodes[0][1]) if nodes else 1
-    interfaces = "".join(f"    interface {{\n        linknumber: {link}\n        knet_link_priority: {links - link}\n    }}\n"
-                         for link in range(links))
+    interfaces = "".join(
+        f"    interface {{\n        linknumber: {link}\n        knet_link_priority: {links - link}\n    }}\n"
+        for link in range(links)
+    )
     return (
         "totem {\n    version: 2\n"
         f"    cluster_name: {cluster_name}\n"
@@ -38,10 +42,10 @@ def corosync_conf(cluster_name: str, nodes: list[tuple[str, list[str]]], token_m
 
 @dataclass(frozen=True)
 class GroupState:
-    node: str | None          # where every member runs, or None
-    members: dict[str, str]   # resource -> "Started on NODE" / "Stopped"
-    online: list[str]         # online nodes
-    failures: list[str]       # failed operations still recorded
+    node: str | None  # where every member runs, or None
+    members: dict[str, str]  # resource -> "Started on NODE" / "Stopped"
+    online: list[str]  # online nodes
+    failures: list[str]  # failed operations still recorded
 
     @property
     def healthy(self) -> bool:
@@ -52,8 +56,10 @@ def group_state(crm_mon_xml: str, group: str) -> GroupState:
     """The group's state from `crm_mon --output-as=xml`."""
     root = ET.fromstring(crm_mon_xml)
     online = [n.get("name") for n in root.findall("nodes/node") if n.get("online") == "true"]
-    failures = [f"{f.get('op_key')} on {f.get('node')}: {f.get('exitreason') or f.get('exitstatus')}"
-                for f in root.iter("failure")]
+    failures = [
+        f"{f.get('op_key')} on {f.get('node')}: {f.get('exitreason') or f.get('exitstatus')}"
+        for f in root.iter("failure")
+    ]
     members: dict[str, str] = {}
     nodes: set[str] = set()
     for g in root.iter("group"):
@@ -66,8 +72,9 @@ def group_state(crm_mon_xml: str, group: str) -> GroupState:
                 nodes.update(on)
             else:
                 members[r.get("id")] = r.get("role") or "Stopped"
-    node = nodes.pop() if len(nodes) == 1 and members and all(
-        v.startswith("Started") for v in members.values()) else None
+    node = (
+        nodes.pop() if len(nodes) == 1 and members and all(v.startswith("Started") for v in members.values()) else None
+    )
     return GroupState(node, members, online, failures)
 
 

@@ -23,6 +23,7 @@ reads are templated (`{{ inventory_dir }}/keys/id` works).
   say the same (set them under all: vars); known_hosts is relative to the inventory file and
   is ~/.ssh/known_hosts by default, as for Ansible's ssh.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,14 @@ from oat.drivers.inventory import _SECRET_KEY, Entry, Inventory, LabEntry, Ssh, 
 from oat.errors import InventoryError
 from oat.model.topology import Topology
 
-PASSWORDS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_become_password",
-             "ansible_become_pass", "ansible_sudo_pass")
+PASSWORDS = (
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_become_password",
+    "ansible_become_pass",
+    "ansible_sudo_pass",
+)
 CONNECTIONS = ("ssh", "smart")
 INSTALL = "pip install 'oat[ansible]'"
 
@@ -63,28 +70,43 @@ def load(path: Path, kind: str) -> Inventory:
         values = _Values(path, host.name, variables.get_vars(host=host, include_hostvars=False), loader)
         secrets += values.secrets()
         hosts.append(_host(values, host))
-        for name, value in (("oat_disposable", values.flag("oat_disposable")),
-                            ("oat_known_hosts", values.path("oat_known_hosts", path.parent)),
-                            ("oat_packages", values.text("oat_packages") or "existing"),
-                            ("oat_rewrite_sources", values.flag("oat_rewrite_sources"))):
+        for name, value in (
+            ("oat_disposable", values.flag("oat_disposable")),
+            ("oat_known_hosts", values.path("oat_known_hosts", path.parent)),
+            ("oat_packages", values.text("oat_packages") or "existing"),
+            ("oat_rewrite_sources", values.flag("oat_rewrite_sources")),
+        ):
             first = wide.setdefault(name, (host.name, value))
             if first[1] != value:
-                raise InventoryError(f"{path}: host '{host.name}': {name} is {_said(value)} where host '{first[0]}' "
-                                     f"has {_said(first[1])}: it is said of the whole inventory (as oat's own "
-                                     f"format says it once): set it under all: vars")
+                raise InventoryError(
+                    f"{path}: host '{host.name}': {name} is {_said(value)} where host '{first[0]}' "
+                    f"has {_said(first[1])}: it is said of the whole inventory (as oat's own "
+                    f"format says it once): set it under all: vars"
+                )
     if not hosts:
         raise InventoryError(f"{path}: no host: the Ansible {kind.upper()} inventory names no host")
     packages = wide["oat_packages"][1]
     if packages not in ("existing", "copy"):
-        raise InventoryError(f"{path}: host '{wide['oat_packages'][0]}': oat_packages: '{packages}' is neither "
-                             "existing nor copy")
+        raise InventoryError(
+            f"{path}: host '{wide['oat_packages'][0]}': oat_packages: '{packages}' is neither existing nor copy"
+        )
     known_hosts = wide["oat_known_hosts"][1] or str(Path("~/.ssh/known_hosts").expanduser())
     if not Path(known_hosts).is_file():
-        raise InventoryError(f"{path}: oat_known_hosts: no file {known_hosts}: every host key is verified, so oat "
-                             "needs the hosts' keys (set oat_known_hosts under all: vars)")
-    return Inventory(path=path, disposable=wide["oat_disposable"][1], known_hosts=known_hosts, packages=packages,
-                     rewrite_sources=wide["oat_rewrite_sources"][1], labs={}, secrets=tuple(dict.fromkeys(secrets)),
-                     kind=kind, hosts=tuple(hosts))
+        raise InventoryError(
+            f"{path}: oat_known_hosts: no file {known_hosts}: every host key is verified, so oat "
+            "needs the hosts' keys (set oat_known_hosts under all: vars)"
+        )
+    return Inventory(
+        path=path,
+        disposable=wide["oat_disposable"][1],
+        known_hosts=known_hosts,
+        packages=packages,
+        rewrite_sources=wide["oat_rewrite_sources"][1],
+        labs={},
+        secrets=tuple(dict.fromkeys(secrets)),
+        kind=kind,
+        hosts=tuple(hosts),
+    )
 
 
 def lab(inventory: Inventory, topology: Topology) -> LabEntry:
@@ -97,30 +119,48 @@ def lab(inventory: Inventory, topology: Topology) -> LabEntry:
         if not mine or (fenced and topology.name not in host.groups):
             continue
         if len(mine) > 1:
-            raise InventoryError(f"{path}: host '{host.name}' is in groups {' and '.join(mine)}, each a role of lab "
-                                 f"'{topology.name}': a host has one role there")
+            raise InventoryError(
+                f"{path}: host '{host.name}' is in groups {' and '.join(mine)}, each a role of lab "
+                f"'{topology.name}': a host has one role there"
+            )
         specs = [s for s in topology.servers.values() if s.role == mine[0]]
         addresses = host.addresses or _default_address(path, host, next(iter(specs[0].addresses)))
         for net, subnet in host.networks.items():
             first = said.setdefault(net, (host.name, subnet))
             if first[1] != subnet:
-                raise InventoryError(f"{path}: host '{host.name}': oat_networks: {net} is {subnet} where host "
-                                     f"'{first[0]}' has {first[1]}: one subnet per network (set it under all: vars)")
+                raise InventoryError(
+                    f"{path}: host '{host.name}': oat_networks: {net} is {subnet} where host "
+                    f"'{first[0]}' has {first[1]}: one subnet per network (set it under all: vars)"
+                )
             networks[net] = subnet
-        servers.append(Entry(host.name, mine[0], addresses, host.ssh,
-                             infrastructure=all(s.infrastructure for s in specs), server=host.server))
+        servers.append(
+            Entry(
+                host.name,
+                mine[0],
+                addresses,
+                host.ssh,
+                infrastructure=all(s.infrastructure for s in specs),
+                server=host.server,
+            )
+        )
     if not servers:
-        raise InventoryError(f"{path}: no host is in a group named after a role of lab '{topology.name}' (the "
-                             f"features of features/{topology.name} need groups: {', '.join(roles)})")
+        raise InventoryError(
+            f"{path}: no host is in a group named after a role of lab '{topology.name}' (the "
+            f"features of features/{topology.name} need groups: {', '.join(roles)})"
+        )
     for server in servers:
         for net, address in server.addresses.items():
             subnet = networks.get(net) or (topology.networks[net].subnet if net in topology.networks else None)
             if subnet is None:
-                raise InventoryError(f"{path}: host '{server.name}': oat_addresses: no network '{net}' in lab "
-                                     f"'{topology.name}' or in oat_networks")
+                raise InventoryError(
+                    f"{path}: host '{server.name}': oat_addresses: no network '{net}' in lab "
+                    f"'{topology.name}' or in oat_networks"
+                )
             if ipaddress.IPv4Address(address) not in subnet:
-                raise InventoryError(f"{path}: host '{server.name}': {address} is not in {net}'s subnet {subnet}; "
-                                     f"say the subnet with oat_networks: {{{net}: SUBNET}}")
+                raise InventoryError(
+                    f"{path}: host '{server.name}': {address} is not in {net}'s subnet {subnet}; "
+                    f"say the subnet with oat_networks: {{{net}: SUBNET}}"
+                )
             networks.setdefault(net, subnet)
     return LabEntry(topology.name, networks, tuple(servers))
 
@@ -129,19 +169,24 @@ def _default_address(path: Path, host: Host, network: str) -> dict[str, str]:
     try:
         return {network: str(ipaddress.IPv4Address(host.ssh.host))}
     except ValueError:
-        raise InventoryError(f"{path}: host '{host.name}': ansible_host '{host.ssh.host}' is no IPv4 address; "
-                             f"give the address the procedure sees with oat_addresses: {{{network}: ADDRESS}}") from None
+        raise InventoryError(
+            f"{path}: host '{host.name}': ansible_host '{host.ssh.host}' is no IPv4 address; "
+            f"give the address the procedure sees with oat_addresses: {{{network}: ADDRESS}}"
+        ) from None
 
 
 def _host(values: _Values, host) -> Host:
     for name in PASSWORDS:
         if name in values.raw:
-            raise InventoryError(f"{values.where}: {name}: oat logs in with keys only and needs sudo without a "
-                                 "password (a key with a passphrase: load it into ssh-agent)")
+            raise InventoryError(
+                f"{values.where}: {name}: oat logs in with keys only and needs sudo without a "
+                "password (a key with a passphrase: load it into ssh-agent)"
+            )
     connection = values.text("ansible_connection")
     if connection and connection not in CONNECTIONS:
-        raise InventoryError(f"{values.where}: ansible_connection: '{connection}': oat reaches inventory hosts "
-                             "over ssh only")
+        raise InventoryError(
+            f"{values.where}: ansible_connection: '{connection}': oat reaches inventory hosts over ssh only"
+        )
     port = values.text("ansible_port", "ansible_ssh_port") or "22"
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise InventoryError(f"{values.where}: ansible_port: '{port}' is not a port number")
@@ -154,12 +199,23 @@ def _host(values: _Values, host) -> Host:
         key = str(Path(key).expanduser().resolve())
         if not Path(key).is_file():
             raise InventoryError(f"{values.where}: ansible_ssh_private_key_file: no file {key}")
-    ssh = Ssh(host=values.text("ansible_host", "ansible_ssh_host") or host.name, port=int(port),
-              user=values.text("ansible_user", "ansible_ssh_user"), key=key, sudo=sudo)
+    ssh = Ssh(
+        host=values.text("ansible_host", "ansible_ssh_host") or host.name,
+        port=int(port),
+        user=values.text("ansible_user", "ansible_ssh_user"),
+        key=key,
+        sudo=sudo,
+    )
     networks = {net: _subnet(values, net, subnet) for net, subnet in values.mapping("oat_networks").items()}
     addresses = {net: _address(values, net, address) for net, address in values.mapping("oat_addresses").items()}
-    return Host(host.name, tuple(g.name for g in host.get_groups() if g.name not in ("all", "ungrouped")), ssh,
-                values.text("oat_server"), addresses, networks)
+    return Host(
+        host.name,
+        tuple(g.name for g in host.get_groups() if g.name not in ("all", "ungrouped")),
+        ssh,
+        values.text("oat_server"),
+        addresses,
+        networks,
+    )
 
 
 def _subnet(values: _Values, net: str, subnet) -> ipaddress.IPv4Network:
@@ -185,6 +241,7 @@ class _Values:
 
     def __init__(self, path: Path, host: str, raw: dict, loader):
         from ansible.template import Templar
+
         self.raw = raw
         self.where = f"{path}: host '{host}'"
         self._templar = Templar(loader=loader, variables=raw)
@@ -195,8 +252,7 @@ class _Values:
                 try:
                     return self._templar.template(self.raw[name])
                 except Exception as exc:  # noqa: BLE001 - ansible-core's templating errors are of many kinds
-                    raise InventoryError(f"{self.where}: {name}: cannot be templated: "
-                                         f"{_one_line(exc)}") from None
+                    raise InventoryError(f"{self.where}: {name}: cannot be templated: {_one_line(exc)}") from None
         return None
 
     def text(self, *names: str) -> str:
@@ -205,6 +261,7 @@ class _Values:
 
     def flag(self, name: str) -> bool:
         from ansible.module_utils.parsing.convert_bool import boolean
+
         value = self.value(name)
         try:
             return False if value is None else boolean(value, strict=True)
@@ -252,8 +309,10 @@ def _parse(path: Path, kind: str):
             from ansible.plugins.loader import inventory_loader
             from ansible.vars.manager import VariableManager
     except ImportError:
-        raise InventoryError(f"{path}: is an Ansible {kind.upper()} inventory, which ansible-core reads, and it is "
-                             f"not installed: {INSTALL}") from None
+        raise InventoryError(
+            f"{path}: is an Ansible {kind.upper()} inventory, which ansible-core reads, and it is "
+            f"not installed: {INSTALL}"
+        ) from None
 
     class OneFormat(InventoryManager):
         """Only the plugin of the format oat chose, and its failure kept to be said in one line."""
@@ -272,6 +331,7 @@ def _parse(path: Path, kind: str):
                 except Exception as exc:
                     self.failure = exc
                     raise
+
             plugin.parse = parse_and_keep
             return [plugin]
 

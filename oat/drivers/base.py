@@ -2,6 +2,7 @@
 rest of oat alike, below the Server: the Transport a Server runs over, the command log it
 records into, the hardware a fault breaks, a server as the report shows it. The Driver
 interface itself is oat.drivers.driver (it hands out Servers)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,9 @@ class CommandLog(Protocol):
     The run's record (oat.record.evidence.Recorder) is one; whoever makes the driver (the
     plugin, the `oat` command) hands it one, so no driver knows the record."""
 
-    def record(self, server: str, command: str, exit_code: int | None, stdout: str, stderr: str,
-               duration: float, via: str = "") -> object: ...
+    def record(
+        self, server: str, command: str, exit_code: int | None, stdout: str, stderr: str, duration: float, via: str = ""
+    ) -> object: ...
 
     def secret(self, value: str) -> None:
         """A value never to be shown (an inventory's password): masked from now on."""
@@ -26,15 +28,16 @@ class CommandLog(Protocol):
 class ServerInfo:
     """A server as the report shows it: the document's name and role, and the real host."""
 
-    name: str                 # the document's (the topology's) name for it
+    name: str  # the document's (the topology's) name for it
     role: str
-    image: str                # the lab image it runs, or where it comes from (an inventory)
+    image: str  # the lab image it runs, or where it comes from (an inventory)
     addresses: dict[str, str]
-    container: str            # how oat reaches it: the container, or the SSH target
-    host: str = ""            # the real host: the container's name, or the inventory's host name
+    container: str  # how oat reaches it: the container, or the SSH target
+    host: str = ""  # the real host: the container's name, or the inventory's host name
 
 
 # --- the way in to one server --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Completed:
@@ -70,17 +73,23 @@ class Transport(ABC):
 
     def run(self, command: str, stdin: bytes | None = None, timeout: float | None = None) -> Completed:
         """Run `command` on the server; raises Unreachable when the way in fails."""
-        done = subprocess.run(self.argv(command, stdin is not None), input=stdin,
-                              stdin=None if stdin is not None else subprocess.DEVNULL,
-                              capture_output=True, timeout=timeout)
+        done = subprocess.run(
+            self.argv(command, stdin is not None),
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+        )
         return Completed(done.returncode, done.stdout, done.stderr)
 
 
 # --- the hardware a driver may let oat break -------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Holdings:
     """What one server holds at one instant (False/empty when it is off)."""
+
     addresses: frozenset[str]
     mounts: frozenset[str]
     processes: frozenset[str]

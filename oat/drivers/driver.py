@@ -5,6 +5,7 @@ A driver makes (or finds) its servers and destroys what it made; each Server it 
 runs over the driver's Transport (oat.drivers.base), so nothing above a driver needs to know
 how a server is reached. What a driver may lack (hardware to break, a kept lab to take over) is a method that raises one clear error, never something to probe for.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -77,5 +78,7 @@ class Driver(ABC):
 
     def hardware(self) -> Hardware:
         """The servers' hardware, for faults injected from outside them."""
-        raise LabError(f"lab '{self.topology.name}' ({self.kind}) is not a Docker lab: oat may not power off, freeze "
-                       "or unplug servers it did not make (faults are carried out on the Docker lab only)")
+        raise LabError(
+            f"lab '{self.topology.name}' ({self.kind}) is not a Docker lab: oat may not power off, freeze "
+            "or unplug servers it did not make (faults are carried out on the Docker lab only)"
+        )

@@ -25,6 +25,7 @@ in one line.
 An Ansible inventory (INI or YAML) is read too (oat.drivers.ansible_inventory): its groups
 are the roles, its hosts the servers.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -63,9 +64,9 @@ __all__ = ["InventoryError", "InventoryLab", "load"]  # InventoryError: oat.erro
 class Ssh:
     host: str = ""
     port: int = 22
-    user: str = "root"    # empty: ssh's own default (an Ansible host without ansible_user)
-    key: str = ""         # an identity file (absolute once loaded); empty: ssh's defaults and agent
-    alias: str = ""       # a Host of an ssh_config file instead of host/port/user/key
+    user: str = "root"  # empty: ssh's own default (an Ansible host without ansible_user)
+    key: str = ""  # an identity file (absolute once loaded); empty: ssh's defaults and agent
+    alias: str = ""  # a Host of an ssh_config file instead of host/port/user/key
     config: str = ""
     sudo: bool = False
 
@@ -77,7 +78,7 @@ class Entry:
     addresses: dict[str, str]
     ssh: Ssh
     infrastructure: bool = False
-    server: str = ""      # the topology server it is (`server:`, Ansible's oat_server); else by name
+    server: str = ""  # the topology server it is (`server:`, Ansible's oat_server); else by name
 
 
 @dataclass(frozen=True)
@@ -96,18 +97,21 @@ class Inventory:
     rewrite_sources: bool
     labs: dict[str, LabEntry]
     secrets: tuple[str, ...] = ()
-    kind: str = "oat"     # oat, or the Ansible inventory's format: ini, yaml
-    hosts: tuple = ()     # an Ansible inventory's hosts (ansible_inventory.Host), matched per lab
+    kind: str = "oat"  # oat, or the Ansible inventory's format: ini, yaml
+    hosts: tuple = ()  # an Ansible inventory's hosts (ansible_inventory.Host), matched per lab
 
     def lab(self, topology: Topology) -> LabEntry:
         """The inventory's servers for one feature folder's lab."""
         if self.kind != "oat":
             from oat.drivers import ansible_inventory
+
             self.labs[topology.name] = ansible_inventory.lab(self, topology)
         entry = self.labs.get(topology.name)
         if entry is None:
-            raise InventoryError(f"{self.path}: labs: no lab '{topology.name}' (the features of "
-                                 f"features/{topology.name} need its roles: {', '.join(_roles(topology))})")
+            raise InventoryError(
+                f"{self.path}: labs: no lab '{topology.name}' (the features of "
+                f"features/{topology.name} need its roles: {', '.join(_roles(topology))})"
+            )
         return entry
 
     def where(self, entry: Entry, lab: str) -> str:
@@ -130,6 +134,7 @@ def load(path: Path) -> Inventory:
     kind = kind_of(path)
     if kind != "oat":
         from oat.drivers import ansible_inventory
+
         return ansible_inventory.load(path, kind)
     data = yamlfile.read(path, "inventory", InventoryError)
     at = _At(path)
@@ -137,8 +142,9 @@ def load(path: Path) -> Inventory:
         raise at.error("", "must be a mapping with labs")
     unknown = set(data) - set(OWN_KEYS)
     if unknown:
-        raise at.error(sorted(unknown)[0], "unknown key (known: disposable, known_hosts, ssh, packages, "
-                                           "rewrite_sources, labs)")
+        raise at.error(
+            sorted(unknown)[0], "unknown key (known: disposable, known_hosts, ssh, packages, rewrite_sources, labs)"
+        )
     known_hosts = at.file(data, "known_hosts", required=False)
     packages = data.get("packages", "existing")
     if packages not in ("existing", "copy"):
@@ -150,10 +156,14 @@ def load(path: Path) -> Inventory:
     if not isinstance(labs, dict) or not labs:
         raise at.error("labs", "must name at least one lab (a feature folder, e.g. clweb) with its servers")
     return Inventory(
-        path=path, disposable=at.flag(data, "disposable"), known_hosts=known_hosts, packages=packages,
+        path=path,
+        disposable=at.flag(data, "disposable"),
+        known_hosts=known_hosts,
+        packages=packages,
         rewrite_sources=at.flag(data, "rewrite_sources"),
         labs={name: _lab(at, f"labs.{name}", name, raw, defaults, known_hosts) for name, raw in labs.items()},
-        secrets=tuple(_secrets(data)))
+        secrets=tuple(_secrets(data)),
+    )
 
 
 def kind_of(path: Path) -> str:
@@ -177,10 +187,13 @@ def kind_of(path: Path) -> str:
         if set(data) & set(OWN_KEYS):
             return "oat"
         if "plugin" in data:
-            raise InventoryError(f"{path}: plugin: an Ansible inventory plugin's configuration is not read; give a "
-                                 "static inventory (INI or YAML groups with hosts, children and vars)")
-        if data and all(v is None or (isinstance(v, dict) and set(v) <= {"hosts", "children", "vars"})
-                        for v in data.values()):
+            raise InventoryError(
+                f"{path}: plugin: an Ansible inventory plugin's configuration is not read; give a "
+                "static inventory (INI or YAML groups with hosts, children and vars)"
+            )
+        if data and all(
+            v is None or (isinstance(v, dict) and set(v) <= {"hosts", "children", "vars"}) for v in data.values()
+        ):
             return "yaml"
         return "oat"
     return "oat" if path.suffix.lower() in (".yaml", ".yml", ".json") else "ini"
@@ -213,19 +226,30 @@ def _lab(at, key: str, name: str, raw, defaults: dict, known_hosts: str) -> LabE
         says = item.get("server", "")
         if not isinstance(says, str):
             raise at.error(f"{where}.server", "must name one server of the lab's topology (e.g. node1)")
-        servers.append(Entry(server, role, {n: str(a) for n, a in addresses.items()}, _ssh(at, f"{where}.ssh", ssh, known_hosts),
-                             at.flag(item, "infrastructure", where), says.strip()))
+        servers.append(
+            Entry(
+                server,
+                role,
+                {n: str(a) for n, a in addresses.items()},
+                _ssh(at, f"{where}.ssh", ssh, known_hosts),
+                at.flag(item, "infrastructure", where),
+                says.strip(),
+            )
+        )
     return LabEntry(name, networks, tuple(servers))
 
 
 def _ssh(at, where: str, raw: dict, known_hosts: str) -> Ssh:
     for secret in ("password", "passphrase"):
         if secret in raw:
-            raise at.error(f"{where}.{secret}", "oat logs in with keys only (a key with a passphrase: "
-                                                "load it into ssh-agent)")
+            raise at.error(
+                f"{where}.{secret}", "oat logs in with keys only (a key with a passphrase: load it into ssh-agent)"
+            )
     unknown = set(raw) - {"host", "port", "user", "key", "alias", "config", "sudo"}
     if unknown:
-        raise at.error(f"{where}.{sorted(unknown)[0]}", "unknown key (known: host, port, user, key, alias, config, sudo)")
+        raise at.error(
+            f"{where}.{sorted(unknown)[0]}", "unknown key (known: host, port, user, key, alias, config, sudo)"
+        )
     sudo = raw.get("sudo", False)
     if not isinstance(sudo, bool):
         raise at.error(f"{where}.sudo", "must be true or false")
@@ -240,8 +264,13 @@ def _ssh(at, where: str, raw: dict, known_hosts: str) -> Ssh:
         port = int(raw.get("port", 22))
     except (TypeError, ValueError):
         raise at.error(f"{where}.port", f"'{raw.get('port')}' is not a port number") from None
-    return Ssh(host=str(raw["host"]), port=port, user=str(raw.get("user", "root")),
-               key=at.file(raw, "key", where, required=True), sudo=sudo)
+    return Ssh(
+        host=str(raw["host"]),
+        port=port,
+        user=str(raw.get("user", "root")),
+        key=at.file(raw, "key", where, required=True),
+        sudo=sudo,
+    )
 
 
 def _secrets(data) -> list[str]:
@@ -294,6 +323,7 @@ class _At:
 
 # --- the lab the steps see ---------------------------------------------------------------
 
+
 class SshTransport(Transport):
     """ssh to one server, as the inventory says (its alias in the run's ssh_config, or the
     inventory's own alias and config): host keys verified whatever the config says, one
@@ -308,10 +338,26 @@ class SshTransport(Transport):
     def argv(self, command: str, stdin: bool = False) -> list[str]:
         if self.sudo:
             command = f"sudo /bin/sh -c {shlex.quote(command)}"
-        return ["ssh", "-F", self.way.config, *self.way.options, "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=yes", "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
-                "-o", "ControlMaster=auto", "-o", f"ControlPersist={CONTROL_PERSIST}",
-                "-o", f"ControlPath={self.control_path}", self.way.alias, command]
+        return [
+            "ssh",
+            "-F",
+            self.way.config,
+            *self.way.options,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            f"ConnectTimeout={CONNECT_TIMEOUT}",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPersist={CONTROL_PERSIST}",
+            "-o",
+            f"ControlPath={self.control_path}",
+            self.way.alias,
+            command,
+        ]
 
     def run(self, command: str, stdin: bytes | None = None, timeout: float | None = None) -> Completed:
         done = super().run(command, stdin, timeout)
@@ -326,8 +372,17 @@ class InventoryLab(Driver):
 
     kind = "an inventory's servers"
 
-    def __init__(self, inventory: Inventory, topology: Topology, recorder: CommandLog, run_id: str, work: Path,
-                 debs: list[Deb] = (), progress=print, image_tag=None):
+    def __init__(
+        self,
+        inventory: Inventory,
+        topology: Topology,
+        recorder: CommandLog,
+        run_id: str,
+        work: Path,
+        debs: list[Deb] = (),
+        progress=print,
+        image_tag=None,
+    ):
         self.inventory = inventory
         self.recorder = recorder
         self.run_id = run_id
@@ -336,44 +391,72 @@ class InventoryLab(Driver):
         self._image_tag = image_tag
         entry = inventory.lab(topology)
         self.entry = entry
-        self.names = _match(inventory, entry, topology)   # topology name -> inventory entry
+        self.names = _match(inventory, entry, topology)  # topology name -> inventory entry
         self.topology = Topology(
-            name=topology.name, description=topology.description, source=str(inventory.path),
+            name=topology.name,
+            description=topology.description,
+            source=str(inventory.path),
             networks={n: Network(n, subnet) for n, subnet in entry.networks.items()},
-            servers={name: Spec(name=name, role=e.role, image="", addresses=e.addresses,
-                                description=e.name, infrastructure=e.infrastructure)
-                     for name, e in self.names.items()},
-            package_source=next((name for name, e in self.names.items()
-                                 if e.role == topology.servers[topology.package_source].role), None)
-            if topology.package_source else None)
+            servers={
+                name: Spec(
+                    name=name,
+                    role=e.role,
+                    image="",
+                    addresses=e.addresses,
+                    description=e.name,
+                    infrastructure=e.infrastructure,
+                )
+                for name, e in self.names.items()
+            },
+            package_source=next(
+                (name for name, e in self.names.items() if e.role == topology.servers[topology.package_source].role),
+                None,
+            )
+            if topology.package_source
+            else None,
+        )
         # The inventory's networks need not be the document's: the product facts that name an
         # address (a floating IP, a pg_hba entry) move with them, each keeping its host part.
-        self.relocation = Relocation({n: (topology.networks[n].subnet, subnet) for n, subnet in entry.networks.items()
-                                      if n in topology.networks and topology.networks[n].subnet != subnet},
-                                     why="はインベントリのネットワークにないため")
+        self.relocation = Relocation(
+            {
+                n: (topology.networks[n].subnet, subnet)
+                for n, subnet in entry.networks.items()
+                if n in topology.networks and topology.networks[n].subnet != subnet
+            },
+            why="はインベントリのネットワークにないため",
+        )
         self.config = Path(work) / f"{topology.name}.ssh_config"  # one per lab: labs share the run's folder
         self.config.parent.mkdir(parents=True, exist_ok=True)
         self.config.write_text(_ssh_config(inventory, self.names, run_id), encoding="utf-8")
         for secret in inventory.secrets:
             recorder.secret(secret)
-        self._servers = {name: Server(self.topology.servers[name],
-                                      SshTransport(self._target(name, e), _control_path(run_id), e.ssh.sudo), recorder)
-                         for name, e in self.names.items()}
+        self._servers = {
+            name: Server(
+                self.topology.servers[name],
+                SshTransport(self._target(name, e), _control_path(run_id), e.ssh.sudo),
+                recorder,
+            )
+            for name, e in self.names.items()
+        }
         self.package_source = LocalPackages(self) if inventory.packages == "copy" else ExistingPackages(self)
 
     def _target(self, name: str, entry: Entry) -> ssh_preflight.Target:
         """How ssh reaches the server: for its transport, and for the preflight's own connection."""
         if entry.ssh.alias:
-            return ssh_preflight.Target(entry.ssh.config, entry.ssh.alias,
-                                        ("-o", f"UserKnownHostsFile={self.inventory.known_hosts}")
-                                        if self.inventory.known_hosts else ())
+            return ssh_preflight.Target(
+                entry.ssh.config,
+                entry.ssh.alias,
+                ("-o", f"UserKnownHostsFile={self.inventory.known_hosts}") if self.inventory.known_hosts else (),
+            )
         return ssh_preflight.Target(str(self.config), _alias(name))
 
     # --- what the steps use (the Driver interface) ---------------------------------------
     def server(self, name: str) -> Server:
         if name not in self._servers:
             known = ", ".join(f"{n} ({e.name})" for n, e in self.names.items())
-            raise InventoryError(f"{self.inventory.path}: lab '{self.topology.name}' has no server '{name}' (known: {known})")
+            raise InventoryError(
+                f"{self.inventory.path}: lab '{self.topology.name}' has no server '{name}' (known: {known})"
+            )
         return self._servers[name]
 
     @property
@@ -387,13 +470,24 @@ class InventoryLab(Driver):
 
     def image_tag(self, image: str) -> str:
         if self._image_tag is None:
-            raise InventoryError(f"{self.inventory.path}: the step needs the lab image '{image}', and this run "
-                                 "has no Docker engine to take it from")
+            raise InventoryError(
+                f"{self.inventory.path}: the step needs the lab image '{image}', and this run "
+                "has no Docker engine to take it from"
+            )
         return self._image_tag(image)
 
     def describe(self) -> list[ServerInfo]:
-        return [ServerInfo(s.name, s.spec.role, f"inventory {self.inventory.path.name}", dict(s.spec.addresses),
-                           s.target, host=self.names[s.name].name) for s in self.servers]
+        return [
+            ServerInfo(
+                s.name,
+                s.spec.role,
+                f"inventory {self.inventory.path.name}",
+                dict(s.spec.addresses),
+                s.target,
+                host=self.names[s.name].name,
+            )
+            for s in self.servers
+        ]
 
     # --- lifecycle ----------------------------------------------------------------------
     def create(self) -> None:
@@ -427,8 +521,12 @@ class InventoryLab(Driver):
             # The master removes its socket after answering `-O exit`: wait for that, so a run
             # that has ended has no connection left behind.
             socket = Path(_expanded_control_path(ssh, target) or "/nonexistent")
-            wait_until(lambda: not socket.exists(), 10, f"the SSH connection to {target} did not close ({socket})",
-                       interval=0.05)
+            wait_until(
+                lambda: not socket.exists(),
+                10,
+                f"the SSH connection to {target} did not close ({socket})",
+                interval=0.05,
+            )
 
     def keep_instructions(self) -> str:
         return f"lab '{self.topology.name}': servers of {self.inventory.path} (nothing to remove)"
@@ -459,9 +557,16 @@ def _ssh_config(inventory: Inventory, names: dict[str, Entry], run_id: str) -> s
         lines += [f"Host {_alias(name)}", f"  HostName {entry.ssh.host}", f"  Port {entry.ssh.port}"]
         lines += [f"  User {entry.ssh.user}"] if entry.ssh.user else []
         lines += [f"  IdentityFile {entry.ssh.key}", "  IdentitiesOnly yes"] if entry.ssh.key else []
-        lines += [f"  UserKnownHostsFile {inventory.known_hosts}", "  StrictHostKeyChecking yes",
-                  "  BatchMode yes", f"  ConnectTimeout {CONNECT_TIMEOUT}", "  ControlMaster auto",
-                  f"  ControlPath {_control_path(run_id)}", f"  ControlPersist {CONTROL_PERSIST}", ""]
+        lines += [
+            f"  UserKnownHostsFile {inventory.known_hosts}",
+            "  StrictHostKeyChecking yes",
+            "  BatchMode yes",
+            f"  ConnectTimeout {CONNECT_TIMEOUT}",
+            "  ControlMaster auto",
+            f"  ControlPath {_control_path(run_id)}",
+            f"  ControlPersist {CONTROL_PERSIST}",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -481,8 +586,10 @@ def _match(inventory: Inventory, entry: LabEntry, topology: Topology) -> dict[st
             continue  # the lab's own helpers (its package source) may be absent
         if len(have) != len(wanted):
             servers = "server(s) with role" if inventory.kind == "oat" else "host(s) in group"
-            raise InventoryError(f"{inventory.path}: {inventory.where_lab(entry.name)}: {len(have) or 'no'} {servers} "
-                                 f"{role}; the procedure needs {len(wanted)} ({', '.join(wanted)})")
+            raise InventoryError(
+                f"{inventory.path}: {inventory.where_lab(entry.name)}: {len(have) or 'no'} {servers} "
+                f"{role}; the procedure needs {len(wanted)} ({', '.join(wanted)})"
+            )
         names.update(_pair(inventory, entry.name, role, wanted, have))
     return names
 
@@ -493,11 +600,13 @@ def _pair(inventory: Inventory, lab: str, role: str, wanted: list[str], have: li
     for server in (e for e in have if e.server):
         where = f"{inventory.path}: {inventory.where(server, lab)}: {key}: '{server.server}'"
         if server.server not in wanted:
-            raise InventoryError(f"{where} is no server of role {role} in lab '{lab}' (its servers of that role: "
-                                 f"{', '.join(wanted)})")
+            raise InventoryError(
+                f"{where} is no server of role {role} in lab '{lab}' (its servers of that role: {', '.join(wanted)})"
+            )
         if server.server in pairs:
-            raise InventoryError(f"{where} is said by {pairs[server.server].name} too (role {role}): one inventory "
-                                 f"server each")
+            raise InventoryError(
+                f"{where} is said by {pairs[server.server].name} too (role {role}): one inventory server each"
+            )
         pairs[server.server] = server
     for server in (e for e in have if not e.server and e.name in wanted and e.name not in pairs):
         pairs[server.name] = server
@@ -507,17 +616,21 @@ def _pair(inventory: Inventory, lab: str, role: str, wanted: list[str], have: li
         pairs[free[0]] = left[0]  # the one server of the role left for the one topology server left
     elif left:
         open_ = ", ".join(free) + ("" if len(free) == len(wanted) else " not yet taken")
-        raise InventoryError(f"{inventory.path}: {inventory.where(left[0], lab)}: role {role} has {len(wanted)} servers "
-                             f"in lab '{lab}' ({open_}) and nothing says which one {left[0].name} is: "
-                             f"set {key}: {free[0]} (or another of them) on it, or name it after one")
+        raise InventoryError(
+            f"{inventory.path}: {inventory.where(left[0], lab)}: role {role} has {len(wanted)} servers "
+            f"in lab '{lab}' ({open_}) and nothing says which one {left[0].name} is: "
+            f"set {key}: {free[0]} (or another of them) on it, or name it after one"
+        )
     return pairs
 
 
 def _why(problem: str) -> str:
     """A server that ssh logs in to, but that does not run commands as oat needs."""
     text = problem.lower()
-    for needle, said in (("a password is required", "sudo asks for a password"),
-                         ("a terminal is required", "sudo asks for a password")):
+    for needle, said in (
+        ("a password is required", "sudo asks for a password"),
+        ("a terminal is required", "sudo asks for a password"),
+    ):
         if needle in text:
             return f"{said}: {problem}"
     return problem
@@ -557,8 +670,9 @@ class LocalPackages(ExistingPackages):
         with tempfile.TemporaryDirectory(prefix="oat-index-") as tmp:
             for deb in self.lab.debs:
                 (Path(tmp) / deb.filename).write_bytes(deb.path.read_bytes())
-            self._index = subprocess.run(["dpkg-scanpackages", "--multiversion", "."], cwd=tmp,
-                                         capture_output=True, text=True, check=True).stdout
+            self._index = subprocess.run(
+                ["dpkg-scanpackages", "--multiversion", "."], cwd=tmp, capture_output=True, text=True, check=True
+            ).stdout
         for server in self.lab.servers:
             self._local_repository(server)
 
@@ -572,8 +686,9 @@ class LocalPackages(ExistingPackages):
             server.put_file(f"{LOCAL_REPO}/{deb.filename}", deb.path.read_bytes())
         server.put_file(f"{LOCAL_REPO}/Packages", self._index)
         if self.lab.inventory.rewrite_sources:
-            server.check("rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources"
-                         " && : > /etc/apt/sources.list")
+            server.check(
+                "rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources && : > /etc/apt/sources.list"
+            )
         # The repository is a folder oat wrote over the verified SSH channel: apt reads it
         # from the server's own disk, so it carries no signature of its own.
         server.put_file(LOCAL_SOURCE, f"Types: deb\nURIs: file:{LOCAL_REPO}\nSuites: ./\nTrusted: yes\n")

@@ -6,6 +6,7 @@ them on the lab's repo server, which also holds the third-party packages downloa
 image was built. The repo server indexes and signs the repository with its own key; the lab
 hands the public key to every server and makes the lab's repository its only apt source.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,10 +62,15 @@ def read_deb(path: Path) -> Deb:
     path = Path(path)
     if not path.is_file():
         raise LabError(f"{path}: no such .deb file")
-    out = subprocess.run(["dpkg-deb", "--show", "--showformat=${Package}\t${Version}\t${Architecture}", str(path)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["dpkg-deb", "--show", "--showformat=${Package}\t${Version}\t${Architecture}", str(path)],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0 or out.stdout.count("\t") != 2:
-        raise LabError(f"{path}: not a Debian package ({out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'dpkg-deb says nothing'})")
+        raise LabError(
+            f"{path}: not a Debian package ({out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'dpkg-deb says nothing'})"
+        )
     package, version, architecture = out.stdout.split("\t")
     return Deb(package, version, architecture, path)
 
@@ -90,14 +96,17 @@ def build(tree: Path, out_dir: Path, version: str | None = None) -> Deb:
             return build(copy, out_dir)
     fields = read_control(control)
     if VERSION_TOKEN in fields["Version"]:
-        raise LabError(f"{control}: Version is {VERSION_TOKEN} but no version was given "
-                       f"(list them in {tree.parent / (tree.name + '.versions')})")
+        raise LabError(
+            f"{control}: Version is {VERSION_TOKEN} but no version was given "
+            f"(list them in {tree.parent / (tree.name + '.versions')})"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     plain_version = fields["Version"].split(":", 1)[-1]  # Debian leaves the epoch out of file names
     out = out_dir / f"{fields['Package']}_{plain_version}_{fields['Architecture']}.deb"
     result = subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(tree), str(out)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
@@ -168,12 +177,7 @@ def _substitute(tree: Path, token: str, value: str) -> None:
 
 def apt_source(repo_host: str) -> str:
     """The deb822 source a lab server uses: the lab repository, signature checked."""
-    return (
-        "Types: deb\n"
-        f"URIs: http://{repo_host}/\n"
-        "Suites: ./\n"
-        f"Signed-By: {KEYRING}\n"
-    )
+    return f"Types: deb\nURIs: http://{repo_host}/\nSuites: ./\nSigned-By: {KEYRING}\n"
 
 
 class PackageSource:
@@ -201,7 +205,8 @@ class PackageSource:
 
     def configure(self, server) -> None:
         """Make the lab repository the server's only apt source (a closed network)."""
-        server.check("rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources"
-                     " && : > /etc/apt/sources.list")
+        server.check(
+            "rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources && : > /etc/apt/sources.list"
+        )
         server.put_file(KEYRING, self.public_key)
         server.put_file("/etc/apt/sources.list.d/oat-lab.sources", apt_source(self.repo.name))

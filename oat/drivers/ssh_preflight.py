@@ -11,6 +11,7 @@ so no ssh_config can loosen them). Its messages say which cause it was:
     127.0.0.1 port 2222: host key mismatch: the server offered ED25519 SHA256:…; /x/known_hosts:1 has RSA SHA256:… for [127.0.0.1]:2222 (…)
     127.0.0.1 port 2222: authentication refused for user root: the server did not accept the key /x/id (ED25519 SHA256:…) (…)
 """
+
 from __future__ import annotations
 
 import re
@@ -34,12 +35,34 @@ def check(target: Target, timeout: int) -> str | None:
     """None when ssh logs in and runs `true`; else one line: `HOST port PORT: cause`."""
     settings = effective(target)
     host, port = settings.get("hostname", target.alias), settings.get("port", "22")
-    command = ["ssh", "-v", "-F", target.config, *target.options, "-o", "BatchMode=yes",
-               "-o", "StrictHostKeyChecking=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none",
-               "-o", f"ConnectTimeout={timeout}", target.alias, "true"]
+    command = [
+        "ssh",
+        "-v",
+        "-F",
+        target.config,
+        *target.options,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "ControlMaster=no",
+        "-o",
+        "ControlPath=none",
+        "-o",
+        f"ConnectTimeout={timeout}",
+        target.alias,
+        "true",
+    ]
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                              timeout=3 * timeout + 30)
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=3 * timeout + 30,
+        )
     except subprocess.TimeoutExpired:
         return f"{host} port {port}: timed out: ssh had not finished after {3 * timeout + 30} s"
     if done.returncode == 0:
@@ -51,8 +74,13 @@ def check(target: Target, timeout: int) -> str | None:
 
 def effective(target: Target) -> dict[str, str]:
     """The settings ssh would use for the target (`ssh -G`: read, nothing is sent)."""
-    done = subprocess.run(["ssh", "-G", "-F", target.config, *target.options, target.alias],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+    done = subprocess.run(
+        ["ssh", "-G", "-F", target.config, *target.options, target.alias],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
     settings: dict[str, str] = {}
     for line in done.stdout.splitlines():
         key, _, value = line.partition(" ")
@@ -69,11 +97,12 @@ def cause(stderr: str, settings: dict[str, str], timeout: int) -> str:
     if "Connection refused" in stderr:
         return "connection refused (nothing listens on that port, or a firewall rejects it)"
     if "timed out during banner exchange" in stderr:
-        return (f"timed out after {timeout} s: connected, but no SSH greeting came (something else listens "
-                "there, or the server is overloaded)")
+        return (
+            f"timed out after {timeout} s: connected, but no SSH greeting came (something else listens "
+            "there, or the server is overloaded)"
+        )
     if re.search(r"(?i)connection timed out|operation timed out|timed out", stderr):
-        return (f"timed out after {timeout} s: no answer (a wrong address, or a firewall that drops the "
-                "packets)")
+        return f"timed out after {timeout} s: no answer (a wrong address, or a firewall that drops the packets)"
     if "Could not resolve hostname" in stderr:
         return f"host name not resolved{_last(stderr, ': ')}"
     if re.search(r"No route to host|Network is unreachable", stderr):
@@ -91,15 +120,20 @@ def _host_key(stderr: str, settings: dict[str, str]) -> str:
         name = changed.group(1) if changed else "the server"
         if offending:
             known = f"{offending.group(2)}:{offending.group(3)} has " + _fingerprint_at(
-                offending.group(2), int(offending.group(3)), offending.group(1))
+                offending.group(2), int(offending.group(3)), offending.group(1)
+            )
         else:
             known = f"{_known_hosts(settings)} has another key"
-        return (f"host key mismatch: the server offered {offered}; {known} for {name} (a reinstalled server, "
-                f"or someone in between: check which key is right; {NEVER_OFF})")
+        return (
+            f"host key mismatch: the server offered {offered}; {known} for {name} (a reinstalled server, "
+            f"or someone in between: check which key is right; {NEVER_OFF})"
+        )
     unknown = re.search(r"No \S+ host key is known for (\S+)", stderr)
     name = unknown.group(1) if unknown else "this host"
-    return (f"unknown host key: the server offered {offered}; {_known_hosts(settings)} has no key for {name} "
-            f"(check the fingerprint with the server's administrator, then add its key there; {NEVER_OFF})")
+    return (
+        f"unknown host key: the server offered {offered}; {_known_hosts(settings)} has no key for {name} "
+        f"(check the fingerprint with the server's administrator, then add its key there; {NEVER_OFF})"
+    )
 
 
 def _refused_login(stderr: str, settings: dict[str, str]) -> str:
@@ -137,8 +171,9 @@ def _fingerprint_at(path: str, line: int, kind: str) -> str:
         text = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()[line - 1]
     except (OSError, IndexError):
         return f"a {kind} key"
-    done = subprocess.run(["ssh-keygen", "-l", "-f", "/dev/stdin"], input=text + "\n", capture_output=True,
-                          text=True, errors="replace")
+    done = subprocess.run(
+        ["ssh-keygen", "-l", "-f", "/dev/stdin"], input=text + "\n", capture_output=True, text=True, errors="replace"
+    )
     found = re.search(r"(SHA256:\S+).*\((\S+)\)\s*$", done.stdout.strip())
     return f"{found.group(2)} {found.group(1)}" if found else f"a {kind} key"
 
@@ -150,6 +185,9 @@ def _known_hosts(settings: dict[str, str]) -> str:
 
 def _last(stderr: str, prefix: str) -> str:
     """The last line ssh said that is no debug output, after `prefix`."""
-    lines = [line.strip() for line in stderr.splitlines()
-             if line.strip() and not line.startswith("debug") and not line.startswith("OpenSSH_")]
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not line.startswith("debug") and not line.startswith("OpenSSH_")
+    ]
     return f"{prefix}{lines[-1]}" if lines else ""

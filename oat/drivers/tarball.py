@@ -1,5 +1,6 @@
 """Tar archives in memory, the form in which the engine copies files into containers (the
 Docker lab publishes its packages this way)."""
+
 from __future__ import annotations
 
 import io
@@ -16,4 +17,3 @@ def tar_of(files: dict[str, bytes], mode: int = 0o644) -> bytes:
             info.size, info.mode, info.mtime = len(data), mode, int(time.time())
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-

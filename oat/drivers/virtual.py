@@ -3,6 +3,7 @@ container engine (use case 000 basic course 7-9). The steps see them like any se
 commands run through `docker exec SERVER` on the platform server, over whatever transport
 reaches the platform (the Docker lab's, or SSH), and are recorded as evidence; they vanish
 with the platform server, so nothing outlives the lab."""
+
 from __future__ import annotations
 
 import shlex

@@ -4,6 +4,7 @@ It runs in a thread, at a fixed pace, each call with a short timeout; it stops w
 or after its time limit (a probe never outlives its run). The samples give the count of
 failed calls, the windows in which calls failed, and a timeline picture for the report.
 """
+
 from __future__ import annotations
 
 import threading
@@ -15,9 +16,9 @@ from html import escape
 
 @dataclass(frozen=True)
 class Sample:
-    at: float      # seconds since the probe started
+    at: float  # seconds since the probe started
     ok: bool
-    detail: str    # version/node answered, or the error
+    detail: str  # version/node answered, or the error
 
 
 class Probe:
@@ -70,8 +71,10 @@ def unavailable_seconds(samples: list[Sample]) -> float:
 
 def summary(samples: list[Sample]) -> str:
     failed = [s for s in samples if not s.ok]
-    lines = [f"API 呼び出し {len(samples)} 回、失敗 {len(failed)} 回"
-             f" (可用性 {100.0 * (len(samples) - len(failed)) / max(1, len(samples)):.2f} %)"]
+    lines = [
+        f"API 呼び出し {len(samples)} 回、失敗 {len(failed)} 回"
+        f" (可用性 {100.0 * (len(samples) - len(failed)) / max(1, len(samples)):.2f} %)"
+    ]
     for start, end, count in failure_windows(samples):
         lines.append(f"  失敗 {start:7.2f} 秒 〜 {end:7.2f} 秒 ({end - start:.2f} 秒間、{count} 回)")
     for s in failed[:3]:
@@ -93,7 +96,11 @@ def timeline_svg(samples: list[Sample], width: int = 900, height: int = 60) -> s
     for i in range(6):
         t = span * i / 5
         anchor = " text-anchor='end'" if i == 5 else ""  # the last label must not run off the edge
-        labels.append(f"<text x='{10 + t / span * (width - 20):.1f}' y='{height - 6}' font-size='10'{anchor}>{t:.1f}s</text>")
+        labels.append(
+            f"<text x='{10 + t / span * (width - 20):.1f}' y='{height - 6}' font-size='10'{anchor}>{t:.1f}s</text>"
+        )
     axis = "".join(labels)
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'"
-            f" aria-label='{escape(summary(samples).splitlines()[0])}'>{ticks}{axis}</svg>")
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'"
+        f" aria-label='{escape(summary(samples).splitlines()[0])}'>{ticks}{axis}</svg>"
+    )

@@ -8,6 +8,7 @@ A failed call is not a loss: the client logs in again and goes on. A number whos
 answer may or may not be there; only acknowledged ones count. And with none acknowledged
 just before the fault, nothing was at stake: `verdict` raises NothingAtStake rather than pass.
 """
+
 from __future__ import annotations
 
 import html
@@ -24,14 +25,15 @@ from oat.errors import at_stake
 @dataclass(frozen=True)
 class Forms:
     """Where the application's forms are and what their fields are called (product data)."""
-    base: str            # https://FLOATING-IP
-    login: str           # the login form's path
-    page: str            # the page holding the memo and its form
+
+    base: str  # https://FLOATING-IP
+    login: str  # the login form's path
+    page: str  # the page holding the memo and its form
     user_field: str
     pass_field: str
     memo_field: str
-    token_field: str     # the form's hidden anti-forgery token
-    node: str = ""       # a regular expression whose group 1 is the server that answered the page
+    token_field: str  # the form's hidden anti-forgery token
+    node: str = ""  # a regular expression whose group 1 is the server that answered the page
 
 
 @dataclass
@@ -84,8 +86,12 @@ class AppendClient:
                 session = requests.Session()
                 session.verify = self.ca_file
                 session.trust_env = False  # else REQUESTS_CA_BUNDLE (or a proxy) from the environment wins
-                answer = session.post(f.base + f.login, data={f.user_field: self.user, f.pass_field: self.secret},
-                                      allow_redirects=False, timeout=self.timeout)
+                answer = session.post(
+                    f.base + f.login,
+                    data={f.user_field: self.user, f.pass_field: self.secret},
+                    allow_redirects=False,
+                    timeout=self.timeout,
+                )
                 if answer.status_code not in (302, 303):
                     return False, f"login answered {answer.status_code}"
                 self._session = session
@@ -100,8 +106,12 @@ class AppendClient:
                 self.stale_reads.append((time.time(), node, missing))
             # One number per line: a memo that does not end a line yet (text typed before) gets one.
             appended = memo + ("\n" if memo and not memo.endswith("\n") else "") + f"{number}\n"
-            saved = self._session.post(f.base + f.page, data={f.token_field: token, f.memo_field: appended},
-                                       allow_redirects=False, timeout=self.timeout)
+            saved = self._session.post(
+                f.base + f.page,
+                data={f.token_field: token, f.memo_field: appended},
+                allow_redirects=False,
+                timeout=self.timeout,
+            )
             if saved.status_code in (302, 303) and "saved" in saved.headers.get("Location", ""):
                 self.saved_by[number] = (time.time(), node)
                 return True, f"saved by {node}"
@@ -119,28 +129,43 @@ class AppendClient:
 
     def acknowledged_before(self, moment: float, seconds: float, node: str = "") -> list[int]:
         """The numbers acknowledged in the `seconds` before `moment` (by `node`, when given)."""
-        return [n for n in self.acknowledged if n in self.saved_by
-                and moment - seconds <= self.saved_by[n][0] <= moment and node in ("", self.saved_by[n][1])]
+        return [
+            n
+            for n in self.acknowledged
+            if n in self.saved_by
+            and moment - seconds <= self.saved_by[n][0] <= moment
+            and node in ("", self.saved_by[n][1])
+        ]
 
-    def verdict(self, final_memo: str, fault_at: float | None = None, seconds: float = 5.0, node: str = "") -> list[int]:
+    def verdict(
+        self, final_memo: str, fault_at: float | None = None, seconds: float = 5.0, node: str = ""
+    ) -> list[int]:
         """The acknowledged numbers lost; NothingAtStake when no save was acknowledged at all or,
         given the fault's moment, none in the `seconds` before it (by `node`, when given)."""
         at_stake(len(self.acknowledged), "saves acknowledged to the append client")
         if fault_at is not None:
             by = f" by {node}" if node else ""
-            at_stake(len(self.acknowledged_before(fault_at, seconds, node)),
-                     f"saves acknowledged{by} in the {seconds:g} s before the fault")
+            at_stake(
+                len(self.acknowledged_before(fault_at, seconds, node)),
+                f"saves acknowledged{by} in the {seconds:g} s before the fault",
+            )
         return self.lost(final_memo)
 
     def explain(self, lost: list[int]) -> str:
         """Where each lost number was acknowledged, and the first read that lacked one."""
+
         def clock(at: float) -> str:
             return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 10) % 10}"
-        said = ", ".join(f"{n} (saved {clock(self.saved_by[n][0])} by {self.saved_by[n][1]})"
-                         for n in lost[:10] if n in self.saved_by)
+
+        said = ", ".join(
+            f"{n} (saved {clock(self.saved_by[n][0])} by {self.saved_by[n][1]})"
+            for n in lost[:10]
+            if n in self.saved_by
+        )
         first = self.stale_reads[0] if self.stale_reads else None
-        seen = (f"; first read without them: {clock(first[0])} from {first[1]} (missing {first[2][:10]})"
-                if first else "")
+        seen = (
+            f"; first read without them: {clock(first[0])} from {first[1]} (missing {first[2][:10]})" if first else ""
+        )
         return said + seen
 
     def samples(self):

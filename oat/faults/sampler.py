@@ -2,6 +2,7 @@
 each node holds: the floating IP, the shared disk's mount, the application's process. A
 sample where any of them is on two nodes at once is a split brain; the seconds they add up
 to must be 0."""
+
 from __future__ import annotations
 
 import threading
@@ -57,8 +58,11 @@ class ActiveSampler:
             active = {}
             for node in self.nodes:
                 held = self.hardware.holdings(node)
-                active[node] = (self.fip in held.addresses, self.mount in held.mounts,
-                                any(p.startswith(self.process) for p in held.processes))
+                active[node] = (
+                    self.fip in held.addresses,
+                    self.mount in held.mounts,
+                    any(p.startswith(self.process) for p in held.processes),
+                )
             self.samples.append(Sample(started, active))
             self._stop.wait(max(0.0, self.interval - (time.time() - started)))
 
@@ -75,9 +79,12 @@ class ActiveSampler:
         return total
 
     def violations(self) -> list[str]:
-        return [f"{time.strftime('%H:%M:%S', time.localtime(s.at))}.{int(s.at * 10) % 10}: "
-                f"{', '.join(s.doubled())} on {', '.join(n for n, h in s.active.items() if any(h))}"
-                for s in self.samples if s.doubled()]
+        return [
+            f"{time.strftime('%H:%M:%S', time.localtime(s.at))}.{int(s.at * 10) % 10}: "
+            f"{', '.join(s.doubled())} on {', '.join(n for n, h in s.active.items() if any(h))}"
+            for s in self.samples
+            if s.doubled()
+        ]
 
     def mean_interval(self) -> float:
         if len(self.samples) < 2:

@@ -29,6 +29,7 @@ The probe types (provider keys, tolerance keys):
 A probe whose subject the scenario does not have (no sampler in a scenario without one) is
 listed as not applicable, never as held.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,7 @@ REQUIRED = object()  # a provider key without a default
 
 @dataclass(frozen=True)
 class Kind:
-    provider: Mapping[str, object]   # key -> default (REQUIRED: none)
+    provider: Mapping[str, object]  # key -> default (REQUIRED: none)
     tolerance: Mapping[str, object]
 
 
@@ -73,9 +74,9 @@ class SteadyStateLost(AssertionError):
 class Probe:
     name: str
     type: str
-    provider: Mapping[str, object]   # with the defaults filled in
+    provider: Mapping[str, object]  # with the defaults filled in
     tolerance: Mapping[str, object]
-    key: str                         # where it is declared: steady_state.probes[N]
+    key: str  # where it is declared: steady_state.probes[N]
 
 
 def _fetch(url: str, ca_file: str | None, timeout: float) -> tuple[int, str]:
@@ -88,10 +89,11 @@ def _fetch(url: str, ca_file: str | None, timeout: float) -> tuple[int, str]:
 @dataclass
 class Subject:
     """What the probes look at in this scenario; None for what it does not have."""
+
     ca_file: str | None = None
-    cluster: object | None = None    # oat.cluster.Cluster
-    sampler: object | None = None    # oat.faults.sampler.ActiveSampler
-    writer: object | None = None     # oat.faults.client.AppendClient
+    cluster: object | None = None  # oat.cluster.Cluster
+    sampler: object | None = None  # oat.faults.sampler.ActiveSampler
+    writer: object | None = None  # oat.faults.client.AppendClient
     fetch: Callable[[str, str | None, float], tuple[int, str]] = field(default=_fetch)
 
 
@@ -106,6 +108,7 @@ class Finding:
 
 
 # --- the probes: each returns what it saw that breaks it, or None ------------------------
+
 
 def _https(probe: Probe, subject: Subject) -> str | None:
     url, expected, text = probe.provider["url"], probe.tolerance["status"], probe.tolerance["text"]
@@ -148,16 +151,22 @@ def _writer(probe: Probe, subject: Subject) -> str | None:
     if saved and time.time() - max(saved) <= fresh:
         return None
     last = client.calls[-1]
-    return (f"no save acknowledged in the last {fresh:g} s ({len(client.calls)} calls, {len(saved)} saved; "
-            f"last: {last[2]}, {time.time() - last[0]:.1f} s ago)")
+    return (
+        f"no save acknowledged in the last {fresh:g} s ({len(client.calls)} calls, {len(saved)} saved; "
+        f"last: {last[2]}, {time.time() - last[0]:.1f} s ago)"
+    )
 
 
 _PROBES: dict[str, tuple[str, Callable[[Probe, Subject], str | None]]] = {
-    "https": ("ca_file", _https), "cluster-audits": ("cluster", _audits),
-    "sampler": ("sampler", _sampler), "writer": ("writer", _writer)}
+    "https": ("ca_file", _https),
+    "cluster-audits": ("cluster", _audits),
+    "sampler": ("sampler", _sampler),
+    "writer": ("writer", _writer),
+}
 
 
 # --- the hypothesis -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SteadyState:
@@ -173,8 +182,9 @@ class SteadyState:
         try:
             data = product[KEY]
         except (KeyError, LabError):
-            raise ProductError(f"{where}: key '{KEY}' is missing: the product declares no steady-state "
-                               f"hypothesis ({KEY}.probes)") from None
+            raise ProductError(
+                f"{where}: key '{KEY}' is missing: the product declares no steady-state hypothesis ({KEY}.probes)"
+            ) from None
         entries = data.get("probes") if isinstance(data, Mapping) else None
         if not isinstance(entries, list) or not entries:
             raise ProductError(f"{where}: {KEY}.probes: a list of probes (name, provider) expected")
@@ -211,16 +221,27 @@ class SteadyState:
     def before(self, subject: Subject, fault: str, note: Note | None = None) -> list[Finding]:
         """The hypothesis before `fault`; SteadyStateNotMet (エラー) when it does not hold.
         `note` is given a title and the findings, one line per probe, held or not."""
-        return self._judged(subject, note, BEFORE, lambda failures: SteadyStateNotMet(
-            f"steady state did not hold before {fault}, so the fault was not injected: {failures}"))
+        return self._judged(
+            subject,
+            note,
+            BEFORE,
+            lambda failures: SteadyStateNotMet(
+                f"steady state did not hold before {fault}, so the fault was not injected: {failures}"
+            ),
+        )
 
     def after(self, subject: Subject, fault: str, note: Note | None = None) -> list[Finding]:
         """The hypothesis after recovery from `fault`; SteadyStateLost (不合格) when it does not hold."""
-        return self._judged(subject, note, AFTER, lambda failures: SteadyStateLost(
-            f"steady state not restored after {fault}: {failures}"))
+        return self._judged(
+            subject,
+            note,
+            AFTER,
+            lambda failures: SteadyStateLost(f"steady state not restored after {fault}: {failures}"),
+        )
 
-    def _judged(self, subject: Subject, note: Note | None, title: str,
-                error: Callable[[str], Exception]) -> list[Finding]:
+    def _judged(
+        self, subject: Subject, note: Note | None, title: str, error: Callable[[str], Exception]
+    ) -> list[Finding]:
         held, findings = self.holds(subject)
         if note is not None:
             note(title, evidence(findings))
@@ -252,21 +273,26 @@ def _probe(product, where, key: str, entry) -> Probe:
     provider = dict(entry.get("provider") or {})
     kind_name = provider.pop("type", None)
     if kind_name not in KINDS:
-        raise ProductError(f"{where}: {key}.provider.type: unknown probe type {kind_name!r} "
-                           f"(known: {', '.join(KINDS)})")
+        raise ProductError(
+            f"{where}: {key}.provider.type: unknown probe type {kind_name!r} (known: {', '.join(KINDS)})"
+        )
     kind = KINDS[kind_name]
     given = {"provider": provider, "tolerance": dict(entry.get("tolerance") or {})}
     filled = {}
     for part, defaults in (("provider", kind.provider), ("tolerance", kind.tolerance)):
         extra = sorted(set(given[part]) - set(defaults))
         if extra:
-            raise ProductError(f"{where}: {key}.{part}.{extra[0]}: unknown key (a {kind_name} probe's {part} has: "
-                               f"{', '.join(defaults) or 'nothing'})")
+            raise ProductError(
+                f"{where}: {key}.{part}.{extra[0]}: unknown key (a {kind_name} probe's {part} has: "
+                f"{', '.join(defaults) or 'nothing'})"
+            )
         missing = [name for name, default in defaults.items() if default is REQUIRED and name not in given[part]]
         if missing:
             raise ProductError(f"{where}: {key}.{part}.{missing[0]} is missing")
-        filled[part] = {name: _expanded(product, where, f"{key}.{part}.{name}", given[part].get(name, default))
-                        for name, default in defaults.items()}
+        filled[part] = {
+            name: _expanded(product, where, f"{key}.{part}.{name}", given[part].get(name, default))
+            for name, default in defaults.items()
+        }
     return Probe(str(entry["name"]), kind_name, filled["provider"], filled["tolerance"], key)
 
 

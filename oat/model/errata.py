@@ -5,6 +5,7 @@ command goes through it: a listed command is first run as written and must fail 
 erratum no longer stands and the step says so), then the correction runs. Every erratum
 applied is kept for the report.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,10 +45,20 @@ class Errata:
                 if not item.get(key):
                     raise LabError(f"{self.path}: [{i}].{key} is missing")
             if item.get("script_fix") and "{script}" not in str(item.get("dry_run", "")):
-                raise LabError(f"{self.path}: [{i}].dry_run (how to run the script as written, with {{script}}) is missing")
-            self.entries.append(Erratum(item["documented"], item["corrected"], item["where"], item["why"],
-                                        dict(item.get("script_fix") or {}), str(item.get("dry_run", "")),
-                                        str(item.get("dry_run_says", ""))))
+                raise LabError(
+                    f"{self.path}: [{i}].dry_run (how to run the script as written, with {{script}}) is missing"
+                )
+            self.entries.append(
+                Erratum(
+                    item["documented"],
+                    item["corrected"],
+                    item["where"],
+                    item["why"],
+                    dict(item.get("script_fix") or {}),
+                    str(item.get("dry_run", "")),
+                    str(item.get("dry_run_says", "")),
+                )
+            )
         self.applied: list[Applied] = []
 
     def find(self, documented: str) -> Erratum | None:
@@ -62,7 +73,8 @@ class Errata:
         if as_written.rc == 0:
             raise AssertionError(
                 f"{self.path.name}: `{command}` worked as written on {server.name}: the erratum "
-                f"({erratum.where}) no longer stands; remove it")
+                f"({erratum.where}) no longer stands; remove it"
+            )
         self._keep(erratum, server.name, as_written)
         return server.check(erratum.corrected)
 
@@ -80,8 +92,10 @@ class Errata:
         server.run("rm -f %s" % probe)
         says = fixes[0].dry_run_says
         if as_written.rc == 0 or (says and says not in as_written.stdout + as_written.stderr):
-            raise AssertionError(f"{path} worked as written on {server.name} (exit {as_written.rc}"
-                                 f"{', without ' + repr(says) if says else ''}): the script erratum no longer stands")
+            raise AssertionError(
+                f"{path} worked as written on {server.name} (exit {as_written.rc}"
+                f"{', without ' + repr(says) if says else ''}): the script erratum no longer stands"
+            )
         for erratum in fixes:
             self._keep(erratum, server.name, as_written)
         return self.corrected(text)

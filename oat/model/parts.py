@@ -5,6 +5,7 @@ A part is found on the lab's servers by role: a topology server's `role` is one 
 part's `roles` (by default the part's own name). So the procedure says "the DB server" or
 "運用系" and the lab (or the inventory) decides which server that is.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,8 @@ class Part:
     config: str = ""  # its configuration file, when it has one
     # The live connections its config file names: (peer part, dotted key of host, of port).
     connections: tuple[tuple[str, str, str], ...] = ()
-    version: str = ""          # the version the procedure installs ("": what the source has)
-    update_version: str = ""   # the version an update procedure brings
+    version: str = ""  # the version the procedure installs ("": what the source has)
+    update_version: str = ""  # the version an update procedure brings
 
 
 class Parts:
@@ -53,25 +54,37 @@ class Parts:
         if name not in parts:
             raise LabError(f"{self.product.path}: unknown part '{name}' (known: {', '.join(parts)})")
         data = self.product[f"parts.{name}"]
-        return Part(name=name, roles=tuple(data.get("roles", (name,))), package=data["package"], service=data["service"],
-                    processes=tuple(data.get("processes", ())), ports=tuple(data.get("ports", ())),
-                    version_package=data.get("version_package", data["package"]),
-                    setup=tuple(data.get("setup", ())), also_stop=tuple(data.get("also_stop", ())),
-                    config=data.get("config", ""),
-                    connections=tuple((peer, c["host"], c["port"]) for peer, c in data.get("connections", {}).items()),
-                    version=str(data.get("version", "")), update_version=str(data.get("update_version", "")))
+        return Part(
+            name=name,
+            roles=tuple(data.get("roles", (name,))),
+            package=data["package"],
+            service=data["service"],
+            processes=tuple(data.get("processes", ())),
+            ports=tuple(data.get("ports", ())),
+            version_package=data.get("version_package", data["package"]),
+            setup=tuple(data.get("setup", ())),
+            also_stop=tuple(data.get("also_stop", ())),
+            config=data.get("config", ""),
+            connections=tuple((peer, c["host"], c["port"]) for peer, c in data.get("connections", {}).items()),
+            version=str(data.get("version", "")),
+            update_version=str(data.get("update_version", "")),
+        )
 
     def servers(self, name: str, role: str | None = None) -> list:
         """The servers of the lab that hold this part (at least one): all of them, or those of
         one of its roles."""
         roles = self.part(name).roles
         if role is not None and role not in roles:
-            raise LabError(f"{self.product.path}: part '{name}' is not on role '{role}' (its roles: {', '.join(roles)})")
+            raise LabError(
+                f"{self.product.path}: part '{name}' is not on role '{role}' (its roles: {', '.join(roles)})"
+            )
         wanted = roles if role is None else (role,)
         found = [self.lab.server(s.name) for s in self.lab.topology.procedure_servers if s.role in wanted]
         found += [s for s in self.virtual if s.spec.role in wanted]
         if not found:
-            raise LabError(f"lab '{self.lab.topology.name}' has no server with role {' or '.join(repr(r) for r in wanted)}")
+            raise LabError(
+                f"lab '{self.lab.topology.name}' has no server with role {' or '.join(repr(r) for r in wanted)}"
+            )
         return found
 
     def address(self, role: str) -> str:
@@ -82,20 +95,25 @@ class Parts:
         """The gateway address of one of the lab's networks (the host's side of it)."""
         networks = self.lab.topology.networks
         if network not in networks:
-            raise LabError(f"lab '{self.lab.topology.name}' has no network '{network}' (networks: {', '.join(networks)})")
+            raise LabError(
+                f"lab '{self.lab.topology.name}' has no network '{network}' (networks: {', '.join(networks)})"
+            )
         return networks[network].gateway
 
     def server_name(self, role: str) -> str:
         """The name of the one server of the lab with a role."""
         found = [s for s in self.lab.topology.servers.values() if s.role == role]
         if len(found) != 1:
-            raise LabError(f"lab '{self.lab.topology.name}' has {len(found)} servers with role '{role}'; "
-                           f"exactly one is needed here")
+            raise LabError(
+                f"lab '{self.lab.topology.name}' has {len(found)} servers with role '{role}'; "
+                f"exactly one is needed here"
+            )
         return found[0].name
 
     def render(self, text: str) -> str:
         """Fill {{ dotted.key }} from the product data, {{ address:ROLE }},
         {{ server:ROLE }} and {{ gateway:NETWORK }} from the lab."""
+
         def value(match: re.Match) -> str:
             key = match.group(1)
             if key.startswith("gateway:"):
@@ -105,6 +123,7 @@ class Parts:
             if key.startswith("server:"):
                 return self.server_name(key.split(":", 1)[1])
             return str(self.product[key])
+
         return _PLACEHOLDER.sub(value, str(text))
 
     def template(self, name: str) -> str:
@@ -132,9 +151,16 @@ class Parts:
 
     def files(self, name: str) -> list[dict]:
         """What the part's setup writes into files: path, content, mode and owner (if set)."""
-        return [{"path": self.render(a["file"]), "content": self.template(a["template"]),
-                 "mode": int(a.get("mode", 0o644)), "owner": a.get("owner", "")}
-                for a in self.part(name).setup if "file" in a]
+        return [
+            {
+                "path": self.render(a["file"]),
+                "content": self.template(a["template"]),
+                "mode": int(a.get("mode", 0o644)),
+                "owner": a.get("owner", ""),
+            }
+            for a in self.part(name).setup
+            if "file" in a
+        ]
 
     def write_file(self, name: str, server, path: str) -> None:
         """Write one of the part's files again from its template (undo an operator's edit)."""

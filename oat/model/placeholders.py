@@ -11,6 +11,7 @@ So a runbook names servers, never addresses, and runs unchanged on the lab, a re
 and an inventory. Only these shapes are placeholders: shell's `${…}`, awk's `{print $1}` or a
 JSON object are left as they are.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,13 +37,16 @@ def check_servers(text: str, topology, place: str) -> None:
         spec = _spec(topology, match.group("word"), match.group(0), place)
         network = match.group("network")
         if network and network not in spec.addresses:
-            raise PlaceholderError(f"{place}: {match.group(0)}: server '{spec.name}' is not on network '{network}' "
-                                   f"(its networks: {', '.join(spec.addresses)})")
+            raise PlaceholderError(
+                f"{place}: {match.group(0)}: server '{spec.name}' is not on network '{network}' "
+                f"(its networks: {', '.join(spec.addresses)})"
+            )
 
 
 def expand_servers(text: str, topology, hostname: Callable[[str], str], place: str) -> str:
     """`text` with each server placeholder replaced by what it stands for on `topology` (the
     lab as it runs: relocated, or an inventory's); `hostname(name)` asks a server its name."""
+
     def value(match: re.Match) -> str:
         if match.group("word") == "secret":
             return match.group(0)
@@ -68,7 +72,11 @@ def _spec(topology, word: str, written: str, place: str):
     if named:
         # A placeholder becomes one word of a command's text: it cannot mean every server of a
         # role, as a step's server field does (the step runs once per server, the text once).
-        raise PlaceholderError(f"{place}: {written}: role '{word}' of lab '{topology.name}' has {len(named)} servers "
-                               f"({', '.join(s.name for s in named)}): name one of them")
-    raise PlaceholderError(f"{place}: {written} names no server or role of lab '{topology.name}' "
-                           f"(servers: {', '.join(servers)}; roles: {', '.join(roles)})")
+        raise PlaceholderError(
+            f"{place}: {written}: role '{word}' of lab '{topology.name}' has {len(named)} servers "
+            f"({', '.join(s.name for s in named)}): name one of them"
+        )
+    raise PlaceholderError(
+        f"{place}: {written} names no server or role of lab '{topology.name}' "
+        f"(servers: {', '.join(servers)}; roles: {', '.join(roles)})"
+    )

@@ -2,6 +2,7 @@
 
 Steps read `product["cluster.fip"]`; a missing key is a one-line error naming file and key.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,5 +44,6 @@ class Product:
             elif isinstance(node, list):
                 for item in node:
                     walk(item)
+
         walk(self._data)
         return found

@@ -13,6 +13,7 @@ Every project, this repository included, has the same layout:
 The lab images' recipes are oat's own (oat/drivers/docker/recipes); the project's package set
 (every Debian package its lab files list) goes into its package source's image.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,7 +61,6 @@ class Project:
     @property
     def work(self) -> Path:
         return self.root / ".oat"
-
 
     def runs_features(self, path: Path) -> bool:
         """Does running `path` run features: it is the features folder, inside it, or above it

@@ -7,6 +7,7 @@ names an address of a moved network (the topology, the product facts, the files 
 from them) is translated through one `Relocation`; the report says which addresses the run
 used and which differ from the document's.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,6 +44,7 @@ class Relocation:
                     offset = int(address) - int(old.network_address)
                     return f"{ipaddress.IPv4Address(int(new.network_address) + offset)}{match.group(2) or ''}"
             return match.group(0)
+
         return _ADDRESS.sub(moved, text)
 
     def value(self, value):
@@ -64,6 +66,8 @@ def relocate(topology: Topology, moves: dict[str, ipaddress.IPv4Network]) -> tup
     """The topology with some networks on other subnets (same prefix length)."""
     relocation = Relocation({name: (topology.networks[name].subnet, subnet) for name, subnet in moves.items()})
     networks = {name: Network(net.name, moves.get(name, net.subnet)) for name, net in topology.networks.items()}
-    servers = {name: dataclasses.replace(s, addresses={n: relocation.text(a) for n, a in s.addresses.items()})
-               for name, s in topology.servers.items()}
+    servers = {
+        name: dataclasses.replace(s, addresses={n: relocation.text(a) for n, a in s.addresses.items()})
+        for name, s in topology.servers.items()
+    }
     return dataclasses.replace(topology, networks=networks, servers=servers), relocation

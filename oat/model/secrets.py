@@ -12,6 +12,7 @@ A value comes from the environment (`OAT_SECRET_REPL_PASSWORD`), else from the p
 secrets file (`secrets.yaml` beside pytest.ini, or `--secrets FILE`): a YAML mapping of
 declared names to values. The environment wins, so CI can set what a developer keeps in a file.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,15 @@ class Secrets:
     where: str = "pytest.ini (oat_secrets)"
 
     @classmethod
-    def load(cls, declared: Iterable[str], file: Path | None, *, file_required: bool = False,
-             environ: Mapping[str, str] | None = None, where: str = "pytest.ini (oat_secrets)") -> Secrets:
+    def load(
+        cls,
+        declared: Iterable[str],
+        file: Path | None,
+        *,
+        file_required: bool = False,
+        environ: Mapping[str, str] | None = None,
+        where: str = "pytest.ini (oat_secrets)",
+    ) -> Secrets:
         """The declared names, and the value of each that is set (environment, then file)."""
         environ = os.environ if environ is None else environ
         names = tuple(dict.fromkeys(n.strip() for n in declared if n.strip()))
@@ -62,11 +70,15 @@ class Secrets:
         """The value of a declared, set secret; else a one-line SecretError naming `place`."""
         prefix = f"{place}: " if place else ""
         if name not in self.declared:
-            raise SecretError(f"{prefix}{{secret.{name}}} names no declared secret: declare '{name}' in "
-                              f"{self.where}" + (f" (declared: {', '.join(self.declared)})" if self.declared else ""))
+            raise SecretError(
+                f"{prefix}{{secret.{name}}} names no declared secret: declare '{name}' in "
+                f"{self.where}" + (f" (declared: {', '.join(self.declared)})" if self.declared else "")
+            )
         if name not in self.values:
-            raise SecretError(f"{prefix}secret '{name}' is not set: set the environment variable {ENV_PREFIX}{name}"
-                              + (f" or put '{name}' in {self.file}" if self.file else ""))
+            raise SecretError(
+                f"{prefix}secret '{name}' is not set: set the environment variable {ENV_PREFIX}{name}"
+                + (f" or put '{name}' in {self.file}" if self.file else "")
+            )
         return self.values[name]
 
     def expand(self, text: str, place: str = "") -> str:

@@ -9,6 +9,7 @@ address of each of its servers (`addresses`). Only where one value must come out
 host, `address`) does a role of several servers stop the step. `check_destination` keeps
 traffic on loopback and the lab's own networks.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -28,8 +29,10 @@ def specs(lab, word: str) -> list:
     named = [spec for spec in known.values() if spec.role == word]
     if named:
         return named
-    raise TargetError(f"'{word}' is neither a server nor a role of lab '{lab.topology.name}' "
-                      f"(servers: {', '.join(known) or 'none'}; roles: {', '.join(roles(lab)) or 'none'})")
+    raise TargetError(
+        f"'{word}' is neither a server nor a role of lab '{lab.topology.name}' "
+        f"(servers: {', '.join(known) or 'none'}; roles: {', '.join(roles(lab)) or 'none'})"
+    )
 
 
 def servers(lab, word: str) -> list:
@@ -44,8 +47,10 @@ def server(lab, word: str):
     on a role runs on each of its servers (`servers`, oat.vocabulary.checks.each)."""
     found = servers(lab, word)
     if len(found) > 1:
-        raise TargetError(f"role '{word}' of lab '{lab.topology.name}' has {len(found)} servers "
-                          f"({', '.join(s.name for s in found)}): name one of them")
+        raise TargetError(
+            f"role '{word}' of lab '{lab.topology.name}' has {len(found)} servers "
+            f"({', '.join(s.name for s in found)}): name one of them"
+        )
     return found[0]
 
 
@@ -88,5 +93,7 @@ def check_destination(lab, host: str, what: str) -> str:
     if ip is not None and (ip.is_loopback or any(ip in subnet for subnet in subnets(lab))):
         return host
     networks = ", ".join(str(s) for s in subnets(lab))
-    raise TargetError(f"{what}: '{host}' is not a server or role of lab '{lab.topology.name}' nor an address of "
-                      f"its networks ({networks}) or loopback: nothing is sent there")
+    raise TargetError(
+        f"{what}: '{host}' is not a server or role of lab '{lab.topology.name}' nor an address of "
+        f"its networks ({networks}) or loopback: nothing is sent there"
+    )

@@ -4,6 +4,7 @@ A topology names everything a procedure talks about (server names, roles, addres
 the step code stays free of product and lab specifics. Validation errors name the file and
 the key, in one line.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -88,9 +89,7 @@ class Topology:
             return self.servers[name]
         except KeyError:
             known = ", ".join(self.servers)
-            raise TopologyError(
-                f"unknown server '{name}' in lab '{self.name}' (known: {known})"
-            ) from None
+            raise TopologyError(f"unknown server '{name}' in lab '{self.name}' (known: {known})") from None
 
     @property
     def procedure_servers(self) -> list[Server]:

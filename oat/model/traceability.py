@@ -20,6 +20,7 @@ The mapping is data kept next to the features (features/FOLDER/traceability.yaml
         text: …
         not_applicable: why the lab cannot do it
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Mapping:
-    folder: str          # the feature folder it belongs to (tengine, clweb)
+    folder: str  # the feature folder it belongs to (tengine, clweb)
     document: str
     title: str
     items: tuple[Item, ...]
@@ -62,10 +63,22 @@ def load(path: Path) -> Mapping:
     items = []
     for i, entry in enumerate(data["items"]):
         where = f"{path}: items[{i}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("ref"), str) or not isinstance(entry.get("text"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("ref"), str)
+            or not isinstance(entry.get("text"), str)
+        ):
             raise LabError(f"{where}: needs the strings ref and text")
-        unknown = set(entry) - {"ref", "text", "scenarios", "steps", "not_applicable", "expected", "section",
-                                "no_post_condition"}
+        unknown = set(entry) - {
+            "ref",
+            "text",
+            "scenarios",
+            "steps",
+            "not_applicable",
+            "expected",
+            "section",
+            "no_post_condition",
+        }
         if unknown:
             raise LabError(f"{where}: unknown key {sorted(unknown)[0]}")
         lists = {}
@@ -81,11 +94,19 @@ def load(path: Path) -> Mapping:
                 raise LabError(f"{where}.{key}: expected a string")
         if entry.get("expected") and entry.get("no_post_condition"):
             raise LabError(f"{where}: either expected or no_post_condition, not both")
-        items.append(Item(entry["ref"], entry["text"], lists["scenarios"], lists["steps"],
-                          str(entry.get("not_applicable") or ""), entry.get("expected", ""),
-                          str(entry.get("section") or ""), entry.get("no_post_condition", "")))
-    return Mapping(path.parent.name, str(data.get("document", "")), str(data.get("title", "")),
-                   tuple(items), str(path))
+        items.append(
+            Item(
+                entry["ref"],
+                entry["text"],
+                lists["scenarios"],
+                lists["steps"],
+                str(entry.get("not_applicable") or ""),
+                entry.get("expected", ""),
+                str(entry.get("section") or ""),
+                entry.get("no_post_condition", ""),
+            )
+        )
+    return Mapping(path.parent.name, str(data.get("document", "")), str(data.get("title", "")), tuple(items), str(path))
 
 
 def check_against_features(mapping: Mapping, feature_files: list[Path]) -> list[str]:
@@ -109,7 +130,7 @@ def scenarios_of(feature_files: list[Path]) -> dict[str, list[str]]:
     for path in feature_files:
         current = None
         for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if (m := _SCENARIO.match(line)):
+            if m := _SCENARIO.match(line):
                 current = scenarios.setdefault(m.group(1), [])
             elif current is not None and (m := _STEP.match(line)):
                 current.append(m.group(1))

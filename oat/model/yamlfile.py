@@ -1,4 +1,5 @@
 """Reading the project's YAML data files with one-line errors that name the file."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -9,6 +9,7 @@ A patch starts with `# key: value` lines before its diff:
 
 lab/mutants/sample.txt names the fast sample (`oat mutants --sample`): a few cheap mutants.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,7 +46,7 @@ def header_of(path: Path) -> dict[str, str]:
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.startswith("--- ") or line.startswith("diff "):
             break
-        if (m := _HEADER.match(line)):
+        if m := _HEADER.match(line):
             header[m["key"]] = m["value"]
     return header
 
@@ -65,8 +66,7 @@ def load(path: Path, features: Path = ROOT / "features") -> Mutant:
     for folder in folders:
         if not (features / folder).is_dir():
             raise LabError(f"{path}: features: no feature folder '{folder}'")
-    return Mutant(path.stem, header["defect"], header["kind"], folders, path,
-                  tuple(items(header.get("refs", ""), ";")))
+    return Mutant(path.stem, header["defect"], header["kind"], folders, path, tuple(items(header.get("refs", ""), ";")))
 
 
 def all_mutants(names: list[str] | None = None, folder: Path = MUTANTS) -> list[Mutant]:

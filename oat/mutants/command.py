@@ -8,6 +8,7 @@ outcome is saved as soon as it is decided, so a stopped run started again at the
 goes on where it left off: a mutant already killed or survived there with the same patch is
 skipped (--again runs it anyway). Exit 0 when every chosen mutant is killed, 1 when not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,21 +22,30 @@ from oat.mutants.results import KILLED, Outcome
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m oat.cli mutants",
-                                     description="run the product defects in lab/mutants/, or print their table")
+    parser = argparse.ArgumentParser(
+        prog="python -m oat.cli mutants", description="run the product defects in lab/mutants/, or print their table"
+    )
     parser.add_argument("names", nargs="*", metavar="NAME", help="the mutants to run (lab/mutants/NAME.patch)")
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--all", action="store_true", help="run every mutant")
-    chosen.add_argument("--sample", action="store_true",
-                        help=f"run the fast sample ({catalog.SAMPLE.relative_to(catalog.ROOT)})")
-    chosen.add_argument("--table", action="store_true",
-                        help="per documented step: its post-condition, its checks, the mutants that break it "
-                             "and what the last run decided of each")
+    chosen.add_argument(
+        "--sample", action="store_true", help=f"run the fast sample ({catalog.SAMPLE.relative_to(catalog.ROOT)})"
+    )
+    chosen.add_argument(
+        "--table",
+        action="store_true",
+        help="per documented step: its post-condition, its checks, the mutants that break it "
+        "and what the last run decided of each",
+    )
     parser.add_argument("--format", choices=("text", "markdown"), default=None, help="the table's format (text)")
     parser.add_argument("--again", action="store_true", help="run the mutants already decided at this commit too")
-    parser.add_argument("--commit", metavar="REV", default="HEAD",
-                        help="the suite's commit to apply the mutants to (default HEAD: the run pins it at its "
-                             "start; give it to resume a stopped run after new commits)")
+    parser.add_argument(
+        "--commit",
+        metavar="REV",
+        default="HEAD",
+        help="the suite's commit to apply the mutants to (default HEAD: the run pins it at its "
+        "start; give it to resume a stopped run after new commits)",
+    )
     args = parser.parse_args(argv)
     if args.format and not args.table:
         parser.error("--format goes with --table")
@@ -51,8 +61,14 @@ def main(argv: list[str]) -> int:
     return run(mutants, runner.commit_of(args.commit), again=args.again)
 
 
-def run(mutants: list[Mutant], commit: str, again: bool = False, path: Path = results.RESULT,
-        one: Callable[[Mutant, str], Outcome] = runner.run, say: Callable[[str], None] = print) -> int:
+def run(
+    mutants: list[Mutant],
+    commit: str,
+    again: bool = False,
+    path: Path = results.RESULT,
+    one: Callable[[Mutant, str], Outcome] = runner.run,
+    say: Callable[[str], None] = print,
+) -> int:
     """Run each mutant not yet decided at this commit, saving each outcome at once in `path`;
     print what caught each, the 検出力 and the run time."""
     started = time.monotonic()
@@ -62,7 +78,9 @@ def run(mutants: list[Mutant], commit: str, again: bool = False, path: Path = re
     for mutant in mutants:
         outcome = last.get(mutant.name)
         if not again and results.decided(outcome, mutant, commit):
-            say(f"{outcome.verdict:<9} {mutant.name}: already decided at {commit[:7]} with this patch (--again runs it)")
+            say(
+                f"{outcome.verdict:<9} {mutant.name}: already decided at {commit[:7]} with this patch (--again runs it)"
+            )
         else:
             outcome = one(mutant, commit)
             results.record(outcome, path, keep=known)
@@ -70,8 +88,10 @@ def run(mutants: list[Mutant], commit: str, again: bool = False, path: Path = re
             say(line(outcome))
         outcomes.append(outcome)
     killed = sum(o.verdict == KILLED for o in outcomes)
-    say(f"[oat] 検出力: {len(outcomes)} 件中 {killed} 件検出 (at {commit[:7]}; {ran} run, "
-        f"{len(outcomes) - ran} already decided); run time {time.monotonic() - started:.0f} s")
+    say(
+        f"[oat] 検出力: {len(outcomes)} 件中 {killed} 件検出 (at {commit[:7]}; {ran} run, "
+        f"{len(outcomes) - ran} already decided); run time {time.monotonic() - started:.0f} s"
+    )
     say(f"[oat] saved in {path} (the report's 検出力 and `--table` show it)")
     return 0 if killed == len(outcomes) else 1
 
@@ -81,6 +101,8 @@ def line(outcome: Outcome) -> str:
     where = f" in {outcome.seconds:.0f} s ({outcome.phase})" if outcome.phase else f" in {outcome.seconds:.0f} s"
     if outcome.verdict == KILLED:
         flag = " [killed elsewhere: not a check of its refs]" if outcome.elsewhere else ""
-        return (f"killed    {outcome.name} ({outcome.kind}){where} by 「{outcome.scenario}」 / 「{outcome.step}」: "
-                f"{outcome.cause}{flag}")
+        return (
+            f"killed    {outcome.name} ({outcome.kind}){where} by 「{outcome.scenario}」 / 「{outcome.step}」: "
+            f"{outcome.cause}{flag}"
+        )
     return f"{outcome.verdict:<9} {outcome.name} ({outcome.kind}){where}: {outcome.cause or 'every scenario passed'}"

@@ -2,6 +2,7 @@
 the checks that assert it, the mutants that break it (their `# refs:`) and what the last run
 decided of each. `oat mutants --table` prints it (text or markdown); the report's 検出力
 section shows the same table for the folders it ran."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,16 +18,18 @@ WORDS = {KILLED: "検出", SURVIVED: "見逃し", ERROR: "エラー", NOT_RUN: N
 ELSEWHERE = "検出・範囲外"  # killed, but by a step that is no check of the sentence it breaks
 PHASES = {targets.TARGETED: "対象シナリオ", targets.FOLDER: "フォルダ全体"}
 GAP = "期待結果も、事後条件がない理由もない (traceability.yaml に expected か no_post_condition を書く)"
-LEGEND = (f"{ELSEWHERE}: 変異が破る手順の確認ではないステップが検出した (検出には数える)。"
-          f"{PHASES[targets.TARGETED]}: その手順のシナリオ (と前提として実行したシナリオ) だけの実行で検出")
+LEGEND = (
+    f"{ELSEWHERE}: 変異が破る手順の確認ではないステップが検出した (検出には数える)。"
+    f"{PHASES[targets.TARGETED]}: その手順のシナリオ (と前提として実行したシナリオ) だけの実行で検出"
+)
 
 
 @dataclass
 class Coverage:
     folder: str
     ref: str
-    expected: str          # the post-condition sentence ("" when the step states none)
-    why_none: str          # why there is no post-condition to break ("" when there is one, or no reason is given)
+    expected: str  # the post-condition sentence ("" when the step states none)
+    why_none: str  # why there is no post-condition to break ("" when there is one, or no reason is given)
     checks: list[str]
     mutants: list[Outcome]  # each with the verdict of its last run on its patch as it is, or NOT_RUN
 
@@ -41,8 +44,9 @@ def coverage(root: Path = catalog.ROOT) -> list[Coverage]:
     last = results.saved(folder / "result.json")
     breaking: dict[tuple[str, str], list[Outcome]] = {}
     for mutant in catalog.all_mutants(folder=folder) if folder.is_dir() else []:
-        outcome = results.current(last.get(mutant.name), mutant) or Outcome(mutant.name, mutant.kind,
-                                                                            mutant.defect, NOT_RUN)
+        outcome = results.current(last.get(mutant.name), mutant) or Outcome(
+            mutant.name, mutant.kind, mutant.defect, NOT_RUN
+        )
         if outcome.verdict == KILLED and not outcome.phase:  # saved before runs said where it was caught
             outcome.elsewhere = _elsewhere(root / "features", mutant, outcome)
         for name in mutant.features:
@@ -52,11 +56,23 @@ def coverage(root: Path = catalog.ROOT) -> list[Coverage]:
     for path in sorted((root / "features").glob("*/traceability.yaml")):
         mapping = traceability.load(path)
         for item in mapping.items:
-            why = (f"実施不可: {item.not_applicable}" if item.not_applicable else
-                   f"事後条件を述べない手順: {item.no_post_condition}" if item.no_post_condition else "")
-            rows.append(Coverage(mapping.folder, item.ref, item.expected, why,
-                                 targets.checks_for(root / "features", mapping.folder, item),
-                                 breaking.get((mapping.folder, item.ref), [])))
+            why = (
+                f"実施不可: {item.not_applicable}"
+                if item.not_applicable
+                else f"事後条件を述べない手順: {item.no_post_condition}"
+                if item.no_post_condition
+                else ""
+            )
+            rows.append(
+                Coverage(
+                    mapping.folder,
+                    item.ref,
+                    item.expected,
+                    why,
+                    targets.checks_for(root / "features", mapping.folder, item),
+                    breaking.get((mapping.folder, item.ref), []),
+                )
+            )
     return rows
 
 
@@ -69,9 +85,15 @@ def _elsewhere(features: Path, mutant: catalog.Mutant, outcome: Outcome) -> bool
 
 def cells(row: Coverage) -> dict:
     """A row as every table shows it (terminal, markdown, the report): plain words."""
-    return {"folder": row.folder, "ref": row.ref, "sentence": row.expected or row.why_none or GAP,
-            "states": bool(row.expected), "covered": row.covered, "checks": row.checks,
-            "mutants": [{"name": o.name, "result": result_word(o), "by": caught_by(o)} for o in row.mutants]}
+    return {
+        "folder": row.folder,
+        "ref": row.ref,
+        "sentence": row.expected or row.why_none or GAP,
+        "states": bool(row.expected),
+        "covered": row.covered,
+        "checks": row.checks,
+        "mutants": [{"name": o.name, "result": result_word(o), "by": caught_by(o)} for o in row.mutants],
+    }
 
 
 def result_word(outcome: Outcome) -> str:
@@ -93,9 +115,11 @@ def totals(rows: list[Coverage]) -> str:
     elsewhere = [r for r in stated if r.covered and not any(o.verdict == KILLED and not o.elsewhere for o in r.mutants)]
     none = [r for r in rows if r.why_none]
     gaps = [r for r in rows if not r.expected and not r.why_none]
-    return (f"事後条件を述べる手順 {len(stated)} 件のうち、検出された変異があるもの {len(covered)} 件"
-            f" (範囲外での検出だけのもの {len(elsewhere)} 件); 述べない手順 {len(none)} 件"
-            + (f"; 期待結果も理由もない手順 {len(gaps)} 件" if gaps else ""))
+    return (
+        f"事後条件を述べる手順 {len(stated)} 件のうち、検出された変異があるもの {len(covered)} 件"
+        f" (範囲外での検出だけのもの {len(elsewhere)} 件); 述べない手順 {len(none)} 件"
+        + (f"; 期待結果も理由もない手順 {len(gaps)} 件" if gaps else "")
+    )
 
 
 def coverage_text(rows: list[Coverage]) -> str:
@@ -121,11 +145,30 @@ def coverage_markdown(rows: list[Coverage]) -> str:
     for row in map(cells, rows):
         if row["folder"] != folder:
             folder = row["folder"]
-            out += ["", f"### {folder}", "", "| | 手順 | 事後条件 | 確認 | 変異と結果 |", "| --- | --- | --- | --- | --- |"]
-        mutants = "<br>".join(f"{m['name']}: **{m['result']}**" + (f" — {m['by']}" if m["by"] else "")
-                              for m in row["mutants"]) or ("なし" if row["states"] else "")
-        out.append("| " + " | ".join(_cell(text) for text in (
-            "○" if row["covered"] else "×", row["ref"], row["sentence"], "<br>".join(row["checks"]), mutants)) + " |")
+            out += [
+                "",
+                f"### {folder}",
+                "",
+                "| | 手順 | 事後条件 | 確認 | 変異と結果 |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+        mutants = "<br>".join(
+            f"{m['name']}: **{m['result']}**" + (f" — {m['by']}" if m["by"] else "") for m in row["mutants"]
+        ) or ("なし" if row["states"] else "")
+        out.append(
+            "| "
+            + " | ".join(
+                _cell(text)
+                for text in (
+                    "○" if row["covered"] else "×",
+                    row["ref"],
+                    row["sentence"],
+                    "<br>".join(row["checks"]),
+                    mutants,
+                )
+            )
+            + " |"
+        )
     out += ["", totals(rows), "", LEGEND]
     return "\n".join(out).lstrip("\n")
 
@@ -147,5 +190,12 @@ def for_report(project_root: Path, folders: list[str]) -> dict | None:
     if not mine:
         return None
     rows = [row for row in coverage(Path(project_root)) if row.folder in folders]
-    return {**last, "outcomes": mine, "total": len(mine), "killed": sum(o["verdict"] == KILLED for o in mine),
-            "table": [cells(row) for row in rows], "totals": totals(rows), "legend": LEGEND}
+    return {
+        **last,
+        "outcomes": mine,
+        "total": len(mine),
+        "killed": sum(o["verdict"] == KILLED for o in mine),
+        "table": [cells(row) for row in rows],
+        "totals": totals(rows),
+        "legend": LEGEND,
+    }

@@ -3,6 +3,7 @@ mutant, with the suite's commit it was applied to and the digest of its patch. A
 holds for that commit and that patch: a later run at the same commit skips a mutant already
 killed or survived with the same patch (a stopped run goes on where it left off), and the
 report's 検出力 shows each mutant's last outcome while its patch is unchanged."""
+
 from __future__ import annotations
 
 import fcntl
@@ -26,15 +27,15 @@ class Outcome:
     name: str
     kind: str
     defect: str
-    verdict: str           # killed | survived | error
-    scenario: str = ""     # the first scenario that failed
-    step: str = ""         # and its failed step
-    cause: str = ""        # the step's one-line cause, or why the mutant could not be run
+    verdict: str  # killed | survived | error
+    scenario: str = ""  # the first scenario that failed
+    step: str = ""  # and its failed step
+    cause: str = ""  # the step's one-line cause, or why the mutant could not be run
     seconds: float = 0.0
-    version: str = ""      # the commit the mutant was applied to, short
-    commit: str = ""       # and in full: what a resumed run compares
-    patch: str = ""        # the digest of the patch it was decided on
-    phase: str = ""        # the run that decided it: targeted (its refs' scenarios) or folder
+    version: str = ""  # the commit the mutant was applied to, short
+    commit: str = ""  # and in full: what a resumed run compares
+    patch: str = ""  # the digest of the patch it was decided on
+    phase: str = ""  # the run that decided it: targeted (its refs' scenarios) or folder
     elsewhere: bool = False  # killed by a step that is no check of the documented steps it breaks
 
     @classmethod
@@ -51,8 +52,12 @@ def saved(path: Path = RESULT) -> dict[str, Outcome]:
 
 def decided(outcome: Outcome | None, mutant: Mutant, commit: str) -> bool:
     """Does the saved outcome already decide the mutant at this commit, for its patch as it is?"""
-    return (outcome is not None and outcome.verdict in DECIDED and outcome.commit == commit
-            and outcome.patch == mutant.digest)
+    return (
+        outcome is not None
+        and outcome.verdict in DECIDED
+        and outcome.commit == commit
+        and outcome.patch == mutant.digest
+    )
 
 
 def current(outcome: Outcome | None, mutant: Mutant) -> Outcome | None:
@@ -72,8 +77,12 @@ def record(outcome: Outcome, path: Path = RESULT, keep: set[str] | None = None) 
         if keep is not None:
             outcomes = {name: o for name, o in outcomes.items() if name in keep}
         ordered = sorted(outcomes.values(), key=lambda o: o.name)
-        data = {**summary(ordered), "version": ", ".join(dict.fromkeys(o.version for o in ordered)),
-                "finished": time.time(), "seconds": sum(o.seconds for o in ordered)}
+        data = {
+            **summary(ordered),
+            "version": ", ".join(dict.fromkeys(o.version for o in ordered)),
+            "finished": time.time(),
+            "seconds": sum(o.seconds for o in ordered),
+        }
         partial = path.with_name(f".{path.name}.{os.getpid()}")
         partial.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         partial.replace(path)

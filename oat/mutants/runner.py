@@ -11,6 +11,7 @@ first failed scenario and step say what caught it, and whether that step is a ch
 refs (else the kill is flagged: caught elsewhere). It survives when every scenario passes.
 A failure of oat's own code (a TypeError…) kills nothing: that run is an error.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,32 +31,41 @@ from oat.mutants.results import ERROR, KILLED, SURVIVED, Outcome
 
 # Failures of oat's own code, not observations of the product.
 # A check with nothing at stake (oat.errors.NothingAtStake) observed nothing either.
-HARNESS_ERRORS = re.compile(r"^(TypeError|AttributeError|NameError|ImportError|ModuleNotFoundError|KeyError|"
-                            r"IndexError|SyntaxError|UnboundLocalError)\b|^nothing at stake:")
+HARNESS_ERRORS = re.compile(
+    r"^(TypeError|AttributeError|NameError|ImportError|ModuleNotFoundError|KeyError|"
+    r"IndexError|SyntaxError|UnboundLocalError)\b|^nothing at stake:"
+)
 
 
 def commit_of(rev: str = "HEAD") -> str:
     """The full commit a revision names in this repository; an unknown one is named."""
-    found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
     if found.returncode != 0:
         raise LabError(f"no commit '{rev}' in {ROOT}")
     return found.stdout.strip()
 
 
-def run(mutant: Mutant, commit: str, python: str = sys.executable,
-        say: Callable[[str], None] = print) -> Outcome:
+def run(mutant: Mutant, commit: str, python: str = sys.executable, say: Callable[[str], None] = print) -> Outcome:
     """Copy the commit, apply the patch, run the phases, and read what caught it."""
     started = time.monotonic()
-    outcome = Outcome(mutant.name, mutant.kind, mutant.defect, ERROR, version=commit[:7], commit=commit,
-                      patch=mutant.digest)
+    outcome = Outcome(
+        mutant.name, mutant.kind, mutant.defect, ERROR, version=commit[:7], commit=commit, patch=mutant.digest
+    )
     with tempfile.TemporaryDirectory(prefix=f"oat-mutant-{mutant.name}-") as work:
         tree = Path(work) / "tree"
         tree.mkdir()
-        subprocess.run(f"git -C {shlex.quote(str(ROOT))} archive {shlex.quote(commit)} "
-                       f"| tar -x -C {shlex.quote(str(tree))}", shell=True, check=True)
-        applied = subprocess.run(["patch", "-p1", "--forward", "--batch", "-i", str(mutant.patch)],
-                                 cwd=tree, capture_output=True, text=True)
+        subprocess.run(
+            f"git -C {shlex.quote(str(ROOT))} archive {shlex.quote(commit)} | tar -x -C {shlex.quote(str(tree))}",
+            shell=True,
+            check=True,
+        )
+        applied = subprocess.run(
+            ["patch", "-p1", "--forward", "--batch", "-i", str(mutant.patch)], cwd=tree, capture_output=True, text=True
+        )
         if applied.returncode != 0:
             outcome.cause = f"the patch does not apply: {(applied.stdout + applied.stderr).strip().splitlines()[-1:]}"
         else:
@@ -70,15 +80,31 @@ def run(mutant: Mutant, commit: str, python: str = sys.executable,
 def _run_phases(mutant: Mutant, tree: Path, outcome: Outcome, python: str, say: Callable[[str], None]) -> None:
     features = tree / "features"
     for phase in targets.plan(features, mutant):
-        what = (f"{len(phase.scenarios)} scenario(s) of its refs and their set-up" if phase.keyword
-                else "features/" + ", features/".join(phase.folders))
+        what = (
+            f"{len(phase.scenarios)} scenario(s) of its refs and their set-up"
+            if phase.keyword
+            else "features/" + ", features/".join(phase.folders)
+        )
         say(f"[oat] mutant {mutant.name}: {phase.name}: {what}")
         selection = ["-k", phase.keyword] if phase.keyword else []
         report = f"reports/cucumber-{phase.name}.json"
         result = subprocess.run(
-            [python, "-m", "pytest", *(f"features/{f}" for f in phase.folders), *selection, "-x", "-q",
-             "-p", "no:cacheprovider", f"--cucumberjson={report}"],
-            cwd=tree, capture_output=True, text=True)
+            [
+                python,
+                "-m",
+                "pytest",
+                *(f"features/{f}" for f in phase.folders),
+                *selection,
+                "-x",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--cucumberjson={report}",
+            ],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+        )
         outcome.phase = phase.name
         if result.returncode == 0:
             outcome.verdict = SURVIVED  # so far: the next phase may still kill it

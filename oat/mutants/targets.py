@@ -4,6 +4,7 @@ assert their post-condition.
 
 A run selects those scenarios with pytest's -k; oat.plugin.procedure then runs the earlier
 scenarios of their folder first, as their set-up, as it does for any selection."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,10 @@ from oat.mutants.catalog import Mutant
 
 INDEPENDENT = "独立"  # the tag of a scenario that makes its own set-up (oat.plugin.procedure)
 TARGETED, FOLDER = "targeted", "folder"  # a run's phases: the refs' scenarios, then the whole folders
-_SCENARIO = re.compile(r"^\s*(シナリオアウトライン|シナリオテンプレート|シナリオテンプレ|テンプレ|シナリオ|Scenario Outline|"
-                       r"Scenario)\s*:\s*(?P<name>.+?)\s*$")
+_SCENARIO = re.compile(
+    r"^\s*(シナリオアウトライン|シナリオテンプレート|シナリオテンプレ|テンプレ|シナリオ|Scenario Outline|"
+    r"Scenario)\s*:\s*(?P<name>.+?)\s*$"
+)
 _FEATURE = re.compile(r"^\s*(機能|フィーチャ|Feature)\s*:")
 _TAGS = re.compile(r"^\s*@")
 _STEP = re.compile(r"^\s*(?P<keyword>前提|もし|ならば|かつ|しかし|\*)\s*(?P<text>\S.*?)\s*$")
@@ -27,10 +30,10 @@ _WORD = re.compile(r"^[\w.\-/]+$")  # what a -k expression takes as one word
 @dataclass(frozen=True)
 class Scenario:
     folder: str
-    file: str          # the feature file's name (01_install.feature)
+    file: str  # the feature file's name (01_install.feature)
     line: int
-    name: str          # as written
-    test: str          # the test's name in pytest (test_…), what -k matches
+    name: str  # as written
+    test: str  # the test's name in pytest (test_…), what -k matches
     tags: frozenset[str] = frozenset()  # its own and its feature's
 
     @property
@@ -41,9 +44,9 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Phase:
-    name: str                      # TARGETED or FOLDER
+    name: str  # TARGETED or FOLDER
     folders: tuple[str, ...]
-    keyword: str = ""              # the -k expression ("": every scenario of the folders)
+    keyword: str = ""  # the -k expression ("": every scenario of the folders)
     scenarios: tuple[str, ...] = ()  # the targeted scenarios, as written
 
 
@@ -62,8 +65,9 @@ def scenarios(features: Path, folder: str) -> list[Scenario]:
                 continue
             if (m := _SCENARIO.match(line)) and m.group("name") not in names:
                 names[m.group("name")] = test = _test_name(m.group("name"), set(names.values()))
-                found.append(Scenario(folder, path.name, number, m.group("name"), test,
-                                      feature_tags | {tag[1:] for tag in tags}))
+                found.append(
+                    Scenario(folder, path.name, number, m.group("name"), test, feature_tags | {tag[1:] for tag in tags})
+                )
             elif _FEATURE.match(line):
                 feature_tags = frozenset(tag[1:] for tag in tags)
             if line.strip() and not line.lstrip().startswith("#"):
@@ -75,8 +79,9 @@ def _test_name(scenario: str, taken: set[str]) -> str:
     """pytest-bdd's name for a scenario's test: its word characters, leading digits dropped,
     lower case, then _1, _2 … while the file already has the name."""
     stem = re.sub(r"^\d+_*", "", re.sub(r"\W", "", scenario.replace(" ", "_"))).lower()
-    return next(name for name in (f"test_{stem}{f'_{n}' if n else ''}" for n in range(len(taken) + 1))
-                if name not in taken)
+    return next(
+        name for name in (f"test_{stem}{f'_{n}' if n else ''}" for n in range(len(taken) + 1)) if name not in taken
+    )
 
 
 def documented_steps(features: Path, mutant: Mutant) -> list[tuple[str, traceability.Item]]:
@@ -88,8 +93,10 @@ def documented_steps(features: Path, mutant: Mutant) -> list[tuple[str, traceabi
             found += [(folder, item) for item in traceability.load(path).items if item.ref in mutant.refs]
     missing = [ref for ref in mutant.refs if not any(item.ref == ref for _, item in found)]
     if missing:
-        raise LabError(f"{mutant.patch}: refs: no documented step '{missing[0]}' in the traceability of "
-                       f"{', '.join(mutant.features)}")
+        raise LabError(
+            f"{mutant.patch}: refs: no documented step '{missing[0]}' in the traceability of "
+            f"{', '.join(mutant.features)}"
+        )
     return found
 
 
@@ -103,8 +110,15 @@ def plan(features: Path, mutant: Mutant) -> list[Phase]:
     wanted = [s for s in every if (s.folder, s.name) in named]
     if not wanted or {s for s in every if not s.independent} <= set(with_set_up(every, wanted)):
         return [whole]
-    return [Phase(TARGETED, tuple(dict.fromkeys(s.folder for s in wanted)), keyword_expression(every, wanted),
-                  tuple(s.name for s in wanted)), whole]
+    return [
+        Phase(
+            TARGETED,
+            tuple(dict.fromkeys(s.folder for s in wanted)),
+            keyword_expression(every, wanted),
+            tuple(s.name for s in wanted),
+        ),
+        whole,
+    ]
 
 
 def with_set_up(every: list[Scenario], wanted: list[Scenario]) -> list[Scenario]:
@@ -113,8 +127,11 @@ def with_set_up(every: list[Scenario], wanted: list[Scenario]) -> list[Scenario]
     needed = {s for s in wanted}
     for target in wanted:
         if not target.independent:
-            needed |= {s for s in every if s.folder == target.folder and not s.independent
-                       and (s.file, s.line) < (target.file, target.line)}
+            needed |= {
+                s
+                for s in every
+                if s.folder == target.folder and not s.independent and (s.file, s.line) < (target.file, target.line)
+            }
     return [s for s in every if s in needed]
 
 
@@ -124,8 +141,16 @@ def keyword_expression(every: list[Scenario], wanted: list[Scenario]) -> str:
     leaves out the tests whose name merely contains the wanted one."""
     clauses = []
     for target in wanted:
-        longer = sorted({s.test for s in every if s.folder == target.folder and s.file == target.file
-                         and s.test != target.test and target.test in s.test})
+        longer = sorted(
+            {
+                s.test
+                for s in every
+                if s.folder == target.folder
+                and s.file == target.file
+                and s.test != target.test
+                and target.test in s.test
+            }
+        )
         words = [target.folder, target.file, target.test]
         bad = [word for word in words + longer if not _WORD.match(word)]
         if bad:
@@ -141,7 +166,7 @@ def checks_of(features: Path, folder: str, names: tuple[str, ...]) -> list[str]:
     for path in sorted((features / folder).glob("*.feature")):
         current, asserting = None, False
         for line in path.read_text(encoding="utf-8").splitlines():
-            if (m := _SCENARIO.match(line)):
+            if m := _SCENARIO.match(line):
                 current, asserting = m.group("name"), False
                 continue
             if current not in names or not (m := _STEP.match(line)):
@@ -167,9 +192,11 @@ def within_refs(features: Path, mutant: Mutant, scenario: str, step: str) -> boo
     of a documented step the mutant breaks, in one of that step's scenarios?"""
     m = _STEP.match(step)
     text = m.group("text") if m else step
-    return any(any(_like(name, scenario) for name in item.scenarios)
-               and any(_like(check, text) for check in checks_for(features, folder, item))
-               for folder, item in documented_steps(features, mutant))
+    return any(
+        any(_like(name, scenario) for name in item.scenarios)
+        and any(_like(check, text) for check in checks_for(features, folder, item))
+        for folder, item in documented_steps(features, mutant)
+    )
 
 
 def _like(written: str, seen: str) -> bool:

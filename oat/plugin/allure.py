@@ -13,6 +13,7 @@ adds what its own reports show:
 - masking: every text written to DIR (names, parameters, messages, traces, text attachments,
   captured output) goes through the run's masker first, as every other output does.
 """
+
 from __future__ import annotations
 
 import time
@@ -38,8 +39,14 @@ except ImportError:  # the extra is not installed: --alluredir says how to get i
     AllureLifecycle = None
 
 INSTALL = "pip install 'oat[allure]'"
-STATUS = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.ERROR: "broken", Outcome.CANNOT: "skipped",
-          Outcome.WAIVED: "skipped", Outcome.NOT_RUN: "skipped"}  # Allure's statuses (allure_commons Status)
+STATUS = {
+    Outcome.PASSED: "passed",
+    Outcome.FAILED: "failed",
+    Outcome.ERROR: "broken",
+    Outcome.CANNOT: "skipped",
+    Outcome.WAIVED: "skipped",
+    Outcome.NOT_RUN: "skipped",
+}  # Allure's statuses (allure_commons Status)
 lifecycle_key = pytest.StashKey[object]()
 LABEL = "判定"  # the label with the word the other outputs show for the scenario's outcome
 
@@ -47,8 +54,12 @@ LABEL = "判定"  # the label with the word the other outputs show for the scena
 def pytest_addoption(parser):
     if AllureLifecycle is None:  # allure-pytest-bdd adds the option itself when it is installed
         parser.getgroup("oat").addoption(
-            "--alluredir", dest="allure_report_dir", metavar="DIR", default=None,
-            help=f"write Allure results to DIR (needs allure-pytest-bdd: {INSTALL})")
+            "--alluredir",
+            dest="allure_report_dir",
+            metavar="DIR",
+            default=None,
+            help=f"write Allure results to DIR (needs allure-pytest-bdd: {INSTALL})",
+        )
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd made its listener
@@ -59,8 +70,10 @@ def pytest_configure(config):
         raise pytest.UsageError(f"oat: --alluredir needs allure-pytest-bdd: {INSTALL}")
     listener = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, PytestBDDListener)), None)
     if listener is None:
-        raise pytest.UsageError("oat: --alluredir: allure-pytest-bdd is installed but not loaded "
-                                "(-p no:allure_pytest_bdd?); its plugin writes the results")
+        raise pytest.UsageError(
+            "oat: --alluredir: allure-pytest-bdd is installed but not loaded "
+            "(-p no:allure_pytest_bdd?); its plugin writes the results"
+        )
     lifecycle = listener.lifecycle
     lifecycle.__class__ = MaskedLifecycle  # the one object every result and attachment goes through
     lifecycle.mask = config.stash[recorder_key].mask  # the run's masker, with the secrets learnt later too
@@ -68,6 +81,7 @@ def pytest_configure(config):
 
 
 if AllureLifecycle is not None:
+
     class MaskedLifecycle(AllureLifecycle):
         """allure-python's lifecycle with every text masked before it is written."""
 
@@ -80,28 +94,53 @@ if AllureLifecycle is not None:
             super().write_test_case(uuid=uuid)
 
         def attach_data(self, uuid, body, name=None, attachment_type=None, extension=None, parent_uuid=None):
-            super().attach_data(uuid, _masked_body(body, attachment_type, self.mask), name=self.mask(name),
-                                attachment_type=attachment_type, extension=extension, parent_uuid=parent_uuid)
+            super().attach_data(
+                uuid,
+                _masked_body(body, attachment_type, self.mask),
+                name=self.mask(name),
+                attachment_type=attachment_type,
+                extension=extension,
+                parent_uuid=parent_uuid,
+            )
 
         def attach_file(self, uuid, source, name=None, attachment_type=None, extension=None, parent_uuid=None):
             if _is_text(attachment_type):  # read, masked, written as data
                 with open(source, "rb") as file:
-                    return self.attach_data(uuid, file.read(), name=name, attachment_type=attachment_type,
-                                            extension=extension, parent_uuid=parent_uuid)
-            return super().attach_file(uuid, source, name=self.mask(name), attachment_type=attachment_type,
-                                       extension=extension, parent_uuid=parent_uuid)
+                    return self.attach_data(
+                        uuid,
+                        file.read(),
+                        name=name,
+                        attachment_type=attachment_type,
+                        extension=extension,
+                        parent_uuid=parent_uuid,
+                    )
+            return super().attach_file(
+                uuid,
+                source,
+                name=self.mask(name),
+                attachment_type=attachment_type,
+                extension=extension,
+                parent_uuid=parent_uuid,
+            )
 
         def global_attach_data(self, uuid, body, name=None, attachment_type=None, extension=None):
-            super().global_attach_data(uuid, _masked_body(body, attachment_type, self.mask), name=self.mask(name),
-                                       attachment_type=attachment_type, extension=extension)
+            super().global_attach_data(
+                uuid,
+                _masked_body(body, attachment_type, self.mask),
+                name=self.mask(name),
+                attachment_type=attachment_type,
+                extension=extension,
+            )
 
         def global_attach_file(self, uuid, source, name=None, attachment_type=None, extension=None):
             if _is_text(attachment_type):
                 with open(source, "rb") as file:
-                    return self.global_attach_data(uuid, file.read(), name=name, attachment_type=attachment_type,
-                                                   extension=extension)
-            return super().global_attach_file(uuid, source, name=self.mask(name), attachment_type=attachment_type,
-                                              extension=extension)
+                    return self.global_attach_data(
+                        uuid, file.read(), name=name, attachment_type=attachment_type, extension=extension
+                    )
+            return super().global_attach_file(
+                uuid, source, name=self.mask(name), attachment_type=attachment_type, extension=extension
+            )
 
         def write_container(self, uuid=None):
             with self.update_container(uuid=uuid) as container:
@@ -117,16 +156,29 @@ if AllureLifecycle is not None:
             from allure_commons._core import plugin_manager
 
             file_name = ATTACHMENT_PATTERN.format(prefix=uuid4(), ext=attachment_type.extension)
-            plugin_manager.hook.report_attached_data(body=_masked_body(body, attachment_type, self.mask),
-                                                     file_name=file_name)
-            executable.attachments.append(Attachment(name=self.mask(name), source=file_name,
-                                                     type=attachment_type.mime_type))
+            plugin_manager.hook.report_attached_data(
+                body=_masked_body(body, attachment_type, self.mask), file_name=file_name
+            )
+            executable.attachments.append(
+                Attachment(name=self.mask(name), source=file_name, type=attachment_type.mime_type)
+            )
 
 
 def _is_text(attachment_type) -> bool:
     mime = getattr(attachment_type, "mime_type", attachment_type) or ""
-    return not str(mime).startswith(("image/png", "image/jp", "image/gif", "image/bmp", "image/tiff", "video/",
-                                     "application/zip", "application/pdf", "application/vnd"))
+    return not str(mime).startswith(
+        (
+            "image/png",
+            "image/jp",
+            "image/gif",
+            "image/bmp",
+            "image/tiff",
+            "video/",
+            "application/zip",
+            "application/pdf",
+            "application/vnd",
+        )
+    )
 
 
 def _masked_body(body, attachment_type, mask):
@@ -159,6 +211,7 @@ def _masked(value, mask):
 
 
 # --- what oat adds to each scenario's result --------------------------------------------------
+
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside allure-pytest-bdd's: after it judged
 def pytest_runtest_makereport(item, call):
@@ -200,13 +253,20 @@ def _attach_evidence(lifecycle, allure_step, step) -> None:
     for command in step.commands:
         code = "例外" if command.exit_code is None else command.exit_code
         name = f"{command.server}: $ {command.command}"
-        name = (name if len(name) <= 100 else name[:100] + " …") + ("" if command.exit_code == 0 else f" (終了コード {code})")
-        body = "\n".join([
-            f"サーバ: {command.server}" + (f" ({command.via})" if command.via else ""),
-            f"$ {command.command}",
-            f"終了コード: {code} ・ 所要時間: {seconds(command.duration)}",
-            "--- 標準出力 ---", command.stdout or "(なし)",
-            "--- 標準エラー出力 ---", command.stderr or "(なし)"])
+        name = (name if len(name) <= 100 else name[:100] + " …") + (
+            "" if command.exit_code == 0 else f" (終了コード {code})"
+        )
+        body = "\n".join(
+            [
+                f"サーバ: {command.server}" + (f" ({command.via})" if command.via else ""),
+                f"$ {command.command}",
+                f"終了コード: {code} ・ 所要時間: {seconds(command.duration)}",
+                "--- 標準出力 ---",
+                command.stdout or "(なし)",
+                "--- 標準エラー出力 ---",
+                command.stderr or "(なし)",
+            ]
+        )
         lifecycle.attach_to(allure_step, body, name, AttachmentType.TEXT)
     for attachment in step.attachments:
         if attachment.kind == "png":
@@ -231,12 +291,16 @@ def _not_started(lifecycle, item, report, scenario) -> None:
         folders = ()
     outcome = outcome_of(scenario["outcome"])
     if outcome in LEFT_OUT:
-        why = (f"{outcome.word}: 同じラボで先に実行した「{scenario['blocked_by']}」が失敗したため"
-               if scenario.get("blocked_by") else f"{outcome.word}: {scenario.get('reason', '')}")
+        why = (
+            f"{outcome.word}: 同じラボで先に実行した「{scenario['blocked_by']}」が失敗したため"
+            if scenario.get("blocked_by")
+            else f"{outcome.word}: {scenario.get('reason', '')}"
+        )
         details = StatusDetails(message=why)
     else:
-        details = StatusDetails(message=(scenario.get("failure") or {}).get("headline") or outcome.word,
-                                trace=report.longreprtext)
+        details = StatusDetails(
+            message=(scenario.get("failure") or {}).get("headline") or outcome.word, trace=report.longreprtext
+        )
     now = round(time.time() * 1000)
     with lifecycle.schedule_test_case(uuid=uuid4()) as result:
         result.name, result.fullName = scenario["label"], full_name
@@ -245,7 +309,12 @@ def _not_started(lifecycle, item, report, scenario) -> None:
         result.historyId = md5(full_name)
         result.status, result.statusDetails = STATUS[outcome], details
         result.start = result.stop = now
-        result.labels.extend([Label(name="framework", value="pytest-bdd"), Label(name="feature", value=feature.name),
-                              Label(name=LABEL, value=outcome.word)])
+        result.labels.extend(
+            [
+                Label(name="framework", value="pytest-bdd"),
+                Label(name="feature", value=feature.name),
+                Label(name=LABEL, value=outcome.word),
+            ]
+        )
         uuid = result.uuid
     lifecycle.write_test_case(uuid=uuid)

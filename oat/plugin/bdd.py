@@ -5,6 +5,7 @@ This is the one module of oat that reads pytest-bdd's private registries: pytest
 public way to ask which scenario a test item runs (before it runs), nor to reach the scenario
 data its cucumber.json is written from. Every other module asks here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,8 +49,9 @@ def carry_cucumber_data(report) -> dict | None:
     if context is not None:  # on a worker: travel with the report
         report.bdd_scenario, report.bdd_name = context.scenario, context.name
     elif getattr(report, "bdd_scenario", None) is not None:  # arrived from a worker
-        context = test_report_context_registry[report] = ReportContext(scenario=report.bdd_scenario,
-                                                                        name=report.bdd_name)
+        context = test_report_context_registry[report] = ReportContext(
+            scenario=report.bdd_scenario, name=report.bdd_name
+        )
     return None if context is None else context.scenario
 
 

@@ -7,6 +7,7 @@ So a new runbook needs no Python: `features/NAME/*.feature`, its traceability.ya
 topology (or an inventory entry) named NAME. A folder with product steps of its own imports
 them in its conftest.py (features/clweb/steps, features/tengine/steps).
 """
+
 from __future__ import annotations
 
 import types
@@ -55,6 +56,7 @@ def pytest_configure(config):
 
 def pytest_addhooks(pluginmanager):
     from oat.plugin import hooks
+
     pluginmanager.add_hookspecs(hooks)
 
 
@@ -112,10 +114,12 @@ def product(procedure, per_procedure, recorder, lab, pytestconfig):
     as the lab uses them (a network moved to a free subnet moves its addresses here too)."""
     products = project_of(pytestconfig).products
     if not (products / f"{procedure}.yaml").exists():
-        raise LabError(f"procedure '{procedure}' has product steps but no product file "
-                       f"{products / (procedure + '.yaml')}")
-    return per_procedure.get("product", procedure, lambda: masked_product(
-        recorder, products / f"{procedure}.yaml").on(lab.relocation))
+        raise LabError(
+            f"procedure '{procedure}' has product steps but no product file {products / (procedure + '.yaml')}"
+        )
+    return per_procedure.get(
+        "product", procedure, lambda: masked_product(recorder, products / f"{procedure}.yaml").on(lab.relocation)
+    )
 
 
 @pytest.fixture
@@ -133,8 +137,10 @@ def parts(procedure, per_procedure, product, lab) -> Parts:
 @pytest.fixture
 def documents(procedure, per_procedure, pytestconfig) -> Errata:
     """The document's errata (features/<folder>/errata.yaml; none if the file is absent)."""
+
     def load() -> Errata:
         errata = Errata(project_of(pytestconfig).features / procedure / "errata.yaml")
         pytestconfig.stash[errata_key].append(errata)
         return errata
+
     return per_procedure.get("errata", procedure, load)

@@ -9,6 +9,7 @@
 - `--reuse-lab RUN_ID` runs the selected scenarios on a lab kept that way, as it was left:
   nothing is made, and the lab stays when the run ends.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,20 +42,43 @@ labs_key = pytest.StashKey["Labs"]()
 
 def pytest_addoption(parser):
     group = parser.getgroup("oat", "oat lab")
-    group.addoption("--reuse-lab", metavar="RUN_ID", default=None,
-                    help="run the selected scenarios on the lab an earlier run kept (--keep-lab), as it was left")
-    group.addoption("--keep-lab", action="store_true",
-                    help="keep the lab's servers after the run (prints how to enter and remove them)")
-    group.addoption("--inventory", metavar="FILE", default=None,
-                    help="run on the servers an inventory lists, over SSH, instead of a Docker lab")
-    group.addoption("--engine", metavar="URL", default=None,
-                    help="the Docker engine the labs live on: unix:///PATH, tcp://HOST:PORT (TLS, verified), "
-                         "ssh://USER@HOST or a docker context name (default: DOCKER_HOST, else the local socket)")
-    group.addoption("--engines", metavar="A,B,...", default=None,
-                    help="one engine per pytest-xdist worker: worker gwN takes the Nth modulo their number "
-                         "(without xdist: the first)")
-    group.addoption("--engine-certs", metavar="DIR", default=None,
-                    help="ca.pem, cert.pem and key.pem for a tcp:// engine (default: DOCKER_CERT_PATH)")
+    group.addoption(
+        "--reuse-lab",
+        metavar="RUN_ID",
+        default=None,
+        help="run the selected scenarios on the lab an earlier run kept (--keep-lab), as it was left",
+    )
+    group.addoption(
+        "--keep-lab",
+        action="store_true",
+        help="keep the lab's servers after the run (prints how to enter and remove them)",
+    )
+    group.addoption(
+        "--inventory",
+        metavar="FILE",
+        default=None,
+        help="run on the servers an inventory lists, over SSH, instead of a Docker lab",
+    )
+    group.addoption(
+        "--engine",
+        metavar="URL",
+        default=None,
+        help="the Docker engine the labs live on: unix:///PATH, tcp://HOST:PORT (TLS, verified), "
+        "ssh://USER@HOST or a docker context name (default: DOCKER_HOST, else the local socket)",
+    )
+    group.addoption(
+        "--engines",
+        metavar="A,B,...",
+        default=None,
+        help="one engine per pytest-xdist worker: worker gwN takes the Nth modulo their number "
+        "(without xdist: the first)",
+    )
+    group.addoption(
+        "--engine-certs",
+        metavar="DIR",
+        default=None,
+        help="ca.pem, cert.pem and key.pem for a tcp:// engine (default: DOCKER_CERT_PATH)",
+    )
 
 
 def pytest_configure(config):
@@ -78,15 +102,20 @@ def _refuse_a_lost_project(config) -> None:
     if config.inipath is None and here is not None and Path(config.rootpath) != here:
         raise pytest.UsageError(
             f"oat: pytest took {config.rootpath} as the project, not {here} (its pytest.ini): an option's "
-            "value that is a path outside the project misleads it; write the option with = (--inventory=FILE)")
+            "value that is a path outside the project misleads it; write the option with = (--inventory=FILE)"
+        )
 
 
 def _choose_engine(config) -> None:
     """--engine, or this xdist worker's one of --engines, set for the whole process."""
     worker = getattr(config, "workerinput", {}).get("workerid") or os.environ.get("PYTEST_XDIST_WORKER")
     try:
-        engine = engines.for_worker(config.getoption("engine", None), config.getoption("engines", None), worker,
-                                    certs=config.getoption("engine_certs", None))
+        engine = engines.for_worker(
+            config.getoption("engine", None),
+            config.getoption("engines", None),
+            worker,
+            certs=config.getoption("engine_certs", None),
+        )
     except LabError as exc:
         raise pytest.UsageError(f"oat: {exc}") from None  # one line, exit 4, before anything runs
     if engine is not None:
@@ -126,7 +155,9 @@ def pytest_collection_finish(session):
 
 
 FAULT_TAG = "障害試験"
-NOT_OURS = "障害試験は oat が作ったラボのハードウェア (電源、CPU、ケーブル) に障害を起こす。インベントリのサーバには行わない"
+NOT_OURS = (
+    "障害試験は oat が作ったラボのハードウェア (電源、CPU、ケーブル) に障害を起こす。インベントリのサーバには行わない"
+)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -144,8 +175,11 @@ def pytest_bdd_before_scenario(request, feature, scenario):
     """The safety net: on servers not disposable, a disruptive step in a scenario that lacks
     the tag fails instead of running (a tagged one never gets here)."""
     labs = request.config.stash[labs_key]
-    refuse(f"its scenario must carry the tag @{DISRUPTIVE_TAG} to be left out on {labs.inventory.path} "
-           "(not disposable)" if labs.inventory is not None and not labs.inventory.disposable else None)
+    refuse(
+        f"its scenario must carry the tag @{DISRUPTIVE_TAG} to be left out on {labs.inventory.path} (not disposable)"
+        if labs.inventory is not None and not labs.inventory.disposable
+        else None
+    )
 
 
 def pytest_unconfigure(config):
@@ -157,6 +191,7 @@ def pytest_unconfigure(config):
 
 def progress_printer(config):
     """Print lab progress on the terminal even while pytest captures output."""
+
     def show(message: str) -> None:
         capture = config.pluginmanager.getplugin("capturemanager")
         reporter = config.pluginmanager.getplugin("terminalreporter")
@@ -166,6 +201,7 @@ def progress_printer(config):
                 reporter.write_line(line)
         else:
             print(line, flush=True)
+
     return show
 
 
@@ -187,8 +223,10 @@ class Labs:
         except LabError as exc:
             raise pytest.UsageError(f"oat: {exc}") from None  # one line, exit 4, before anything runs
         if self.reuse and self.inventory is not None:
-            raise pytest.UsageError("oat: --reuse-lab takes a lab oat kept on a Docker engine; with --inventory "
-                                    "the servers are already yours to run on again")
+            raise pytest.UsageError(
+                "oat: --reuse-lab takes a lab oat kept on a Docker engine; with --inventory "
+                "the servers are already yours to run on again"
+            )
         self._images: Images | None = None
         self._debs: list | None = None
         self._labs: dict[str, Driver] = {}
@@ -214,8 +252,9 @@ class Labs:
     def engine(self) -> str:
         """Where the labs' servers are, as the reports name it."""
         if self.inventory is not None:
-            return (f"インベントリ {self.inventory.path} (SSH, "
-                    f"disposable: {'yes' if self.inventory.disposable else 'no'})")
+            return (
+                f"インベントリ {self.inventory.path} (SSH, disposable: {'yes' if self.inventory.disposable else 'no'})"
+            )
         version = self.connect().version().get("Version", "?")
         return f"Docker Engine {version} ({labmod.engine_address()})"
 
@@ -245,15 +284,30 @@ class Labs:
             self._debs = build_once(self.project.packages, self.project.work / "packages")
         debs = self._debs + [self._deb(topology, path) for path in topology.debs()]
         if self.inventory is not None:
-            lab = InventoryLab(self.inventory, topology, self.recorder, self.run_id,
-                               self.project.work / "inventory" / self.run_id,
-                               debs=debs, progress=self.progress, image_tag=self.image_tag)
+            lab = InventoryLab(
+                self.inventory,
+                topology,
+                self.recorder,
+                self.run_id,
+                self.project.work / "inventory" / self.run_id,
+                debs=debs,
+                progress=self.progress,
+                image_tag=self.image_tag,
+            )
         else:
             client = self.connect()
             if self._images is None:  # one image set per run
                 self._images = self._make_images(client)
-            lab = labmod.Lab(topology, client, self._images, self.recorder,
-                             self.run_id, debs=debs, progress=self.progress, kept=self.keep)
+            lab = labmod.Lab(
+                topology,
+                client,
+                self._images,
+                self.recorder,
+                self.run_id,
+                debs=debs,
+                progress=self.progress,
+                kept=self.keep,
+            )
         started = time.monotonic()
         setup_from = len(self.recorder.setup_commands)
         if self.reuse:
@@ -265,18 +319,20 @@ class Labs:
             except BaseException:
                 lab.destroy()  # a half-made lab is removed before the error is reported
                 raise
-        self.summaries.append({
-            "name": topology.name,
-            "description": topology.description,
-            "run_id": self.run_id,
-            "networks": {n.name: str(n.subnet) for n in lab.topology.networks.values()},
-            # where the run's addresses differ from the document's (another run held them)
-            "relocated": lab.relocation.differences(),
-            "servers": [vars(info) for info in lab.describe()],
-            "build_seconds": time.monotonic() - started,
-            "engine": self.engine,
-            "setup_commands": self.recorder.setup_commands[setup_from:],
-        })
+        self.summaries.append(
+            {
+                "name": topology.name,
+                "description": topology.description,
+                "run_id": self.run_id,
+                "networks": {n.name: str(n.subnet) for n in lab.topology.networks.values()},
+                # where the run's addresses differ from the document's (another run held them)
+                "relocated": lab.relocation.differences(),
+                "servers": [vars(info) for info in lab.describe()],
+                "build_seconds": time.monotonic() - started,
+                "engine": self.engine,
+                "setup_commands": self.recorder.setup_commands[setup_from:],
+            }
+        )
         return lab
 
     def _make_images(self, client) -> Images:
@@ -301,7 +357,6 @@ class Labs:
             else:
                 lab.destroy()
                 self.progress(lab.destroyed())
-
 
     def _take_inventory(self, lab: Driver, packages: list[str]) -> None:
         """The versions the procedures left installed, for the report's cover: the packages

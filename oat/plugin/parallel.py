@@ -5,6 +5,7 @@ what is spread over the workers (each worker makes the labs of its own folders).
 `--dist load` or `loadfile` alone would hand 02_configure.feature to a worker that never ran
 01_install.feature (`sed: can't read /etc/nginx/nginx.conf`).
 """
+
 from __future__ import annotations
 
 import pytest

@@ -8,6 +8,7 @@
   value, the server's address as the lab runs it (moved, or the inventory's), its host name.
   The step's title in every output keeps the placeholder.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,8 +58,9 @@ def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, ste
         if isinstance(value, str) and "{" in value:
             step_func_args[key] = expand(value)
         elif key == "datatable" and isinstance(value, list):
-            step_func_args[key] = [[expand(cell) if isinstance(cell, str) and "{" in cell else cell for cell in row]
-                                   for row in value]
+            step_func_args[key] = [
+                [expand(cell) if isinstance(cell, str) and "{" in cell else cell for cell in row] for row in value
+            ]
 
 
 def _expander(request, place: str):
@@ -67,9 +69,11 @@ def _expander(request, place: str):
     def expand(text: str) -> str:
         if placeholders.find_servers(text):  # first: a secret's value is never read for placeholders
             lab = request.getfixturevalue("lab")
-            text = placeholders.expand_servers(text, lab.topology, lambda name: _hostname(request.config, lab, name),
-                                               place)
+            text = placeholders.expand_servers(
+                text, lab.topology, lambda name: _hostname(request.config, lab, name), place
+            )
         return secrets.expand(text, place)
+
     return expand
 
 

@@ -14,6 +14,7 @@ first, as its set-up (the report marks them 前提として実行); on a lab kep
 scenario that brings the lab to what it needs by its own 前提 steps carries the tag @独立 and
 runs alone.
 """
+
 from __future__ import annotations
 
 import time
@@ -27,15 +28,16 @@ from oat.record.outcome import Outcome
 
 BLOCKED = Outcome.NOT_RUN
 INDEPENDENT = "独立"  # tag: the scenario's own 前提 steps make what it needs
-first_failure_key = pytest.StashKey[dict]()   # feature folder -> (label, outcome word) of its first failed scenario
-deselected_key = pytest.StashKey[list]()      # items left out by -k / -m
-
+first_failure_key = pytest.StashKey[dict]()  # feature folder -> (label, outcome word) of its first failed scenario
+deselected_key = pytest.StashKey[list]()  # items left out by -k / -m
 
 
 def pytest_addoption(parser):
     parser.getgroup("oat").addoption(
-        "--keep-going", action="store_true",
-        help=f"run a folder's later scenarios after one has failed (by default they are reported as {BLOCKED.word})")
+        "--keep-going",
+        action="store_true",
+        help=f"run a folder's later scenarios after one has failed (by default they are reported as {BLOCKED.word})",
+    )
 
 
 def pytest_configure(config):
@@ -74,6 +76,7 @@ def pytest_collection_modifyitems(config, items):
             return (len(folders), "", 0, everything.index(item))
         folder, (name, line), *_ = found[0]
         return (folders.index(folder), name, line, 0)
+
     items[:] = sorted(everything, key=order)
     left_out[:] = [item for item in left_out if id(item) not in wanted]
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -102,8 +105,15 @@ def _positions(items) -> list[tuple[str, tuple[str, int], str, str, bool]]:
         if template is None:
             continue
         path = Path(template.feature.filename)
-        found.append((path.parent.name, (path.name, template.line_number), template.name,
-                      f"{path.parent.name}/{path.name}", item.get_closest_marker(INDEPENDENT) is not None))
+        found.append(
+            (
+                path.parent.name,
+                (path.name, template.line_number),
+                template.name,
+                f"{path.parent.name}/{path.name}",
+                item.get_closest_marker(INDEPENDENT) is not None,
+            )
+        )
     return found
 
 
@@ -115,8 +125,12 @@ def pytest_runtest_setup(item):
     first = item.config.stash[first_failure_key].get(found[0])
     if first:
         label, word = first
-        leave_out(item, BLOCKED, f"{BLOCKED.word}: 同じラボで先に実行したシナリオ「{label}」が{word}だったため",
-                  blocked_by=label)
+        leave_out(
+            item,
+            BLOCKED,
+            f"{BLOCKED.word}: 同じラボで先に実行したシナリオ「{label}」が{word}だったため",
+            blocked_by=label,
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -130,9 +144,16 @@ def pytest_runtest_makereport(item, call):
     left_out = item.stash.get(left_out_key, None)
     if left_out and report.when == "setup":
         # Plain data, like the report plugin's: it reaches the controller under pytest-xdist.
-        report.oat_scenario = {"folder": folder, "scenario": written, "label": _label(item, written),
-                               "name": _label(item, written), "started": time.time(), "duration": 0.0,
-                               "steps": [], **left_out}
+        report.oat_scenario = {
+            "folder": folder,
+            "scenario": written,
+            "label": _label(item, written),
+            "name": _label(item, written),
+            "started": time.time(),
+            "duration": 0.0,
+            "steps": [],
+            **left_out,
+        }
     elif report.failed and report.when in ("setup", "call"):  # a waived failure is no longer failed here
         ran = item.stash.get(scenario_key, None)  # the label as run, once its steps started
         word = Outcome.of(getattr(report, "oat_outcome", None) or Outcome.FAILED).word

@@ -3,6 +3,7 @@
 A team's project and this repository are laid out alike (oat.model.project), so the plugin
 looks for features, labs, products and packages there, never inside oat's own tree.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ page is oat.render.page's, made from that record as `oat merge` makes a merged o
 usual `--html=PATH --self-contained-html` names where it goes (pytest-html, when installed,
 writes nothing).
 """
+
 from __future__ import annotations
 
 import base64
@@ -72,8 +73,13 @@ def pytest_configure(config):
     _config = config
     config.stash[started_key] = time.time()
     config.stash[errata_key] = []
-    config.stash[run_key] = {"results": [], "outcomes": [], "errors": [], "version": "unknown",
-                             "from_workers": {key: [] for key in SHARED}}
+    config.stash[run_key] = {
+        "results": [],
+        "outcomes": [],
+        "errors": [],
+        "version": "unknown",
+        "from_workers": {key: [] for key in SHARED},
+    }
     # The page is oat's: pytest-html, if installed, sees no path and writes nothing.
     html = getattr(config.option, "htmlpath", None)
     config.option.htmlpath = None
@@ -98,18 +104,36 @@ def pytest_addoption(parser, pluginmanager):
     if importlib.util.find_spec("pytest_html") is None or pluginmanager.is_blocked("html"):
         # pytest-html's options, so that the command lines that name the report keep working.
         group = parser.getgroup("terminal reporting")
-        group.addoption("--html", dest="htmlpath", metavar="PATH", default=None,
-                        help="write the operator report (report.html) here (oat)")
-        group.addoption("--self-contained-html", action="store_true",
-                        help="accepted for pytest-html's command lines: oat's report is always one file")
-    parser.addini("oat_history", default=str(history.CAP),
-                  help=f"how many runs reports/history keeps (default {history.CAP}; 0: keep every run)")
+        group.addoption(
+            "--html",
+            dest="htmlpath",
+            metavar="PATH",
+            default=None,
+            help="write the operator report (report.html) here (oat)",
+        )
+        group.addoption(
+            "--self-contained-html",
+            action="store_true",
+            help="accepted for pytest-html's command lines: oat's report is always one file",
+        )
+    parser.addini(
+        "oat_history",
+        default=str(history.CAP),
+        help=f"how many runs reports/history keeps (default {history.CAP}; 0: keep every run)",
+    )
     parser.getgroup("oat").addoption(
-        "--workbook", dest="workbook_path", metavar="PATH", default=None,
-        help="write the 試験成績書 (xlsx) here (default for the features: reports/試験成績書.xlsx)")
+        "--workbook",
+        dest="workbook_path",
+        metavar="PATH",
+        default=None,
+        help="write the 試験成績書 (xlsx) here (default for the features: reports/試験成績書.xlsx)",
+    )
     parser.getgroup("oat").addoption(
-        "--tester", metavar="NAME", default=None,
-        help=f"who runs the tests: the 試験成績書's 実施者 (default: ${TESTER_VARIABLE}, else the OS user)")
+        "--tester",
+        metavar="NAME",
+        default=None,
+        help=f"who runs the tests: the 試験成績書's 実施者 (default: ${TESTER_VARIABLE}, else the OS user)",
+    )
 
 
 TESTER_VARIABLE = "OAT_TESTER"
@@ -142,12 +166,14 @@ def _suite_version(root: Path) -> str:
     except PackageNotFoundError:
         oat = "(not installed)"
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=5
+        )
         if out.returncode != 0 or Path(out.stdout.strip()).resolve() != root.resolve():
             return oat  # not a repository of its own (a folder inside another one's tree, or none)
-        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=5
+        )
         return f"{oat} ({root.name} {out.stdout.strip()})" if out.stdout.strip() else oat
     except (OSError, subprocess.SubprocessError):
         return oat
@@ -155,16 +181,17 @@ def _suite_version(root: Path) -> str:
 
 # --- following the Gherkin steps -------------------------------------------------------
 
+
 def pytest_bdd_before_scenario(request, feature, scenario):
     recorder = request.config.stash[recorder_key]
     recorder.start_scenario([(s.keyword, s.name) for s in scenario.steps], key=request.node.nodeid)
     # The traceability tables name scenarios as written (an outline's name with its <...>).
-    written = next((t.name for t in feature.scenarios.values() if t.line_number == scenario.line_number),
-                   scenario.name)
+    written = next((t.name for t in feature.scenarios.values() if t.line_number == scenario.line_number), scenario.name)
     request.node.stash[scenario_key] = (Path(feature.filename).parent.name, written, scenario.name)
     request.node.stash[step_types_key] = ([s.type for s in scenario.steps], time.time())
-    request.node.stash[step_inputs_key] = [(s.docstring, s.datatable.raw() if s.datatable else None)
-                                           for s in scenario.steps]
+    request.node.stash[step_inputs_key] = [
+        (s.docstring, s.datatable.raw() if s.datatable else None) for s in scenario.steps
+    ]
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func):
@@ -188,7 +215,7 @@ def _gather_failure_context(request, recorder, step) -> None:
         return
     # The servers the failed step worked on; a check that ran nothing itself looks at what
     # the steps before it ran (the "when" whose outcome it checks).
-    worked = next((s.commands for s in reversed(recorder.steps[:recorder.steps.index(step) + 1]) if s.commands), [])
+    worked = next((s.commands for s in reversed(recorder.steps[: recorder.steps.index(step) + 1]) if s.commands), [])
     servers = list(dict.fromkeys(c.server for c in reversed(worked)))[:2]
     if servers and "lab" in request.fixturenames:
         for name in servers:
@@ -203,8 +230,9 @@ def _gather_failure_context(request, recorder, step) -> None:
     for context in chromium.contexts:
         for page in context.pages:
             try:
-                recorder.attach("png", f"{FAILURE_CONTEXT} ブラウザの画面 ({page.url})",
-                                page.screenshot(full_page=True), step=step)
+                recorder.attach(
+                    "png", f"{FAILURE_CONTEXT} ブラウザの画面 ({page.url})", page.screenshot(full_page=True), step=step
+                )
             except Exception:  # noqa: BLE001 - a page closing under us is no reason to hide the failure
                 continue
 
@@ -223,6 +251,7 @@ def _index(scenario, step) -> int:
 
 
 # --- into the report -------------------------------------------------------------------
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -252,12 +281,18 @@ def pytest_runtest_makereport(item, call):
     types, began = item.stash.get(step_types_key, ([], time.time()))
     inputs = item.stash.get(step_inputs_key, [])
     report.oat_scenario = {
-        "folder": folder, "scenario": written, "label": label, "started": began,
-        "outcome": report.oat_outcome, "name": item.stash.get(scenario_key, (folder, written, label))[2],
+        "folder": folder,
+        "scenario": written,
+        "label": label,
+        "started": began,
+        "outcome": report.oat_outcome,
+        "name": item.stash.get(scenario_key, (folder, written, label))[2],
         "duration": report.duration,
         "tester": tester(item.config)[0],
-        "steps": [_step_data(s, types[i] if i < len(types) else "", *(inputs[i] if i < len(inputs) else ()))
-                  for i, s in enumerate(recorder.steps)],
+        "steps": [
+            _step_data(s, types[i] if i < len(types) else "", *(inputs[i] if i < len(inputs) else ()))
+            for i, s in enumerate(recorder.steps)
+        ],
     }
     if report.failed:
         report.oat_scenario["output"] = _output(report)
@@ -302,10 +337,18 @@ def _before_its_steps(item, report) -> None:
     label = f"{written} [{callspec.id}]" if callspec is not None else written
     cause = next((line.strip() for line in reversed(report.longreprtext.strip().splitlines()) if line.strip()), "")
     headline = f"{Outcome.ERROR.word}: シナリオの準備 (最初のステップの前) — 原因: {cause.removeprefix('E ').strip()}"
-    report.oat_scenario = {"folder": folder, "scenario": written, "label": label, "name": label, "started": time.time(),
-                           "outcome": Outcome.ERROR.value, "duration": report.duration, "steps": [],
-                           "output": _output(report),
-                           "failure": {"headline": headline, "html": f'<div class="oat-failure">{escape(headline)}</div>'}}
+    report.oat_scenario = {
+        "folder": folder,
+        "scenario": written,
+        "label": label,
+        "name": label,
+        "started": time.time(),
+        "outcome": Outcome.ERROR.value,
+        "duration": report.duration,
+        "steps": [],
+        "output": _output(report),
+        "failure": {"headline": headline, "html": f'<div class="oat-failure">{escape(headline)}</div>'},
+    }
     waiving.waive(item, report)
     item.stash[outcome_key] = report.oat_outcome
 
@@ -314,10 +357,17 @@ def _step_data(step, kind: str, docstring: str | None = None, table: list | None
     """A step as plain data (it crosses from xdist workers): what the reports show of it, with
     the docstring and table it was written with (the 試験成績書's 入力値). Screenshots are
     `shots`; the other attachments (texts, the suite's own SVG charts) `attachments`."""
-    data = {"title": step.title, "type": kind, "status": step.status, "duration": step.duration,
-            "error": step.error, "commands": [vars(c) for c in step.commands],
-            "shots": [{"name": a.name, "png": base64.b64encode(a.content).decode()}
-                      for a in step.attachments if a.kind == "png"]}
+    data = {
+        "title": step.title,
+        "type": kind,
+        "status": step.status,
+        "duration": step.duration,
+        "error": step.error,
+        "commands": [vars(c) for c in step.commands],
+        "shots": [
+            {"name": a.name, "png": base64.b64encode(a.content).decode()} for a in step.attachments if a.kind == "png"
+        ],
+    }
     others = [{"kind": a.kind, "name": a.name, "content": a.content} for a in step.attachments if a.kind != "png"]
     if others:
         data["attachments"] = others
@@ -329,6 +379,7 @@ def _step_data(step, kind: str, docstring: str | None = None, table: list | None
 
 
 # --- the whole run, also across pytest-xdist workers -------------------------------------
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_logreport(report):
@@ -374,9 +425,14 @@ def pytest_sessionfinish(session):
     if book and config.stash[run_key]["outcomes"]:
         started = time.perf_counter()
         summary = _summary(config)
-        workbook.write(Path(book), cover=summary["cover"], traced=summary["traced"],
-                       results=config.stash[run_key]["results"], labs=summary["labs"],
-                       measurements=summary["measurements"])
+        workbook.write(
+            Path(book),
+            cover=summary["cover"],
+            traced=summary["traced"],
+            results=config.stash[run_key]["results"],
+            labs=summary["labs"],
+            measurements=summary["measurements"],
+        )
         _say_cost(config, "試験成績書", Path(book), time.perf_counter() - started)
 
 
@@ -384,15 +440,21 @@ def _write_page(config, html: Path, exitstatus: int) -> None:
     """The run record (oat-run.json, beside the page), then the page made from it as it was
     written: what `oat merge` reads of this run is what its own page shows."""
     labs = config.stash.get(labs_key, None)
-    record = merge.write_run(html.parent / merge.RUN_FILE, summary=_summary(config),
-                             results=config.stash[run_key]["results"], run_id=labs.run_id if labs else "",
-                             exitstatus=exitstatus, folders=_folders(config),
-                             waivers=[w.data() for w in _waiver_book(config).waivers.entries])
+    record = merge.write_run(
+        html.parent / merge.RUN_FILE,
+        summary=_summary(config),
+        results=config.stash[run_key]["results"],
+        run_id=labs.run_id if labs else "",
+        exitstatus=exitstatus,
+        folders=_folders(config),
+        waivers=[w.data() for w in _waiver_book(config).waivers.entries],
+    )
     run = config.stash[run_key]
     mine = {(r["folder"], r.get("name", r["label"])) for r in run["results"]}
     runs = run.get("history", [])
-    html.write_text(render_page(merge.single(merge.read_run(record)), (history.view(runs, only=mine), len(runs))),
-                    encoding="utf-8")
+    html.write_text(
+        render_page(merge.single(merge.read_run(record)), (history.view(runs, only=mine), len(runs))), encoding="utf-8"
+    )
 
 
 def _append_history(config) -> None:
@@ -409,9 +471,14 @@ def _append_history(config) -> None:
         cap = int(config.getini("oat_history"))
     except ValueError:
         cap = history.CAP
-    record = history.record(run_id=labs.run_id if labs else "", started=cover["started"], ended=cover["ended"],
-                            commit=history.commit_of(project_of(config).root), verdict=cover["verdict"],
-                            results=run["results"])
+    record = history.record(
+        run_id=labs.run_id if labs else "",
+        started=cover["started"],
+        ended=cover["ended"],
+        commit=history.commit_of(project_of(config).root),
+        verdict=cover["verdict"],
+        results=run["results"],
+    )
     try:
         history.append(where, record, cap)
         run["history"] = history.load(where)
@@ -437,7 +504,8 @@ def _say_cost(config, what: str, path: Path, spent: float) -> None:
     total = max(time.time() - config.stash[started_key], 1e-6)
     config.get_terminal_writer().line(
         f"[oat] {what}: {path} ({path.stat().st_size / 1e6:.2f} MB); writing it took "
-        f"{spent:.2f} s of the run's {total:.1f} s ({100 * spent / total:.1f} %)")
+        f"{spent:.2f} s of the run's {total:.1f} s ({100 * spent / total:.1f} %)"
+    )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -453,9 +521,11 @@ def _local(config) -> dict:
     """This process's labs, applied errata and measurements."""
     labs = config.stash.get(labs_key, None)
     recorder = config.stash.get(recorder_key, None)
-    return {"labs": labs.summaries if labs else [],
-            "errata": [r for errata in config.stash.get(errata_key, []) for r in errata_rows(errata.applied)],
-            "measurements": recorder.measurements if recorder else []}
+    return {
+        "labs": labs.summaries if labs else [],
+        "errata": [r for errata in config.stash.get(errata_key, []) for r in errata_rows(errata.applied)],
+        "measurements": recorder.measurements if recorder else [],
+    }
 
 
 def _shared(config) -> dict:
@@ -486,10 +556,17 @@ def _verdict(config) -> dict:
     run = config.stash[run_key]
     stop = config.stash.get(interrupted_key, None)
     stopped = config.stash.get(stopped_key, None)
-    judged = judge(run["outcomes"], interrupted=[f"中断: {stop['signal']} ({clock(stop['at'])})"] if stop else [],
-                   errors=[*run["errors"], *([f"実行が止まりました: {stopped}"] if stopped else [])])
-    return {"verdict": judged.verdict.value, "passed": judged.passed, "reasons": list(judged.reasons),
-            "interrupted": stop}
+    judged = judge(
+        run["outcomes"],
+        interrupted=[f"中断: {stop['signal']} ({clock(stop['at'])})"] if stop else [],
+        errors=[*run["errors"], *([f"実行が止まりました: {stopped}"] if stopped else [])],
+    )
+    return {
+        "verdict": judged.verdict.value,
+        "passed": judged.passed,
+        "reasons": list(judged.reasons),
+        "interrupted": stop,
+    }
 
 
 def _waiver_book(config) -> waiving.Book:
@@ -510,8 +587,11 @@ def _summarize(config) -> dict:
     run, shared = config.stash[run_key], _shared(config)
     # The documents of the folders this run set out to carry out, not every one the project has.
     features = project_of(config).features
-    mappings = [traceability.load(features / folder / "traceability.yaml") for folder in _folders(config)
-                if (features / folder / "traceability.yaml").is_file()]
+    mappings = [
+        traceability.load(features / folder / "traceability.yaml")
+        for folder in _folders(config)
+        if (features / folder / "traceability.yaml").is_file()
+    ]
     book = _waiver_book(config)
     traced = [(m, book.waivers.apply(m, trace.trace(m, run["results"]))) for m in mappings]
     refs = {}
@@ -520,14 +600,26 @@ def _summarize(config) -> dict:
             for label, _, _ in row.evidence:
                 refs.setdefault(label, []).append(row.item.ref)
     all_rows = [row for _, rows in traced for row in rows]
-    failures = [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"]["html"],
-                 "outcome": r["outcome"]} for r in run["results"] if r.get("failure") and Outcome.of(r["outcome"]).failing]
-    blocked = [(r["label"], r["blocked_by"]) for r in run["results"]
-               if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")]
+    failures = [
+        {"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"]["html"], "outcome": r["outcome"]}
+        for r in run["results"]
+        if r.get("failure") and Outcome.of(r["outcome"]).failing
+    ]
+    blocked = [
+        (r["label"], r["blocked_by"])
+        for r in run["results"]
+        if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")
+    ]
     cover = {
-        **_verdict(config), "counts": counts(o for _, o in run["outcomes"]), "started": config.stash[started_key],
-        "ended": time.time(), "version": run["version"], "failures": failures,
-        "environment": _environment(shared["labs"]), "blocked": blocked, "mutants": mutation.for_report(project_of(config).root, _folders(config)),
+        **_verdict(config),
+        "counts": counts(o for _, o in run["outcomes"]),
+        "started": config.stash[started_key],
+        "ended": time.time(),
+        "version": run["version"],
+        "failures": failures,
+        "environment": _environment(shared["labs"]),
+        "blocked": blocked,
+        "mutants": mutation.for_report(project_of(config).root, _folders(config)),
         "trace_counts": trace.counts(all_rows) if all_rows else {},
         "waivers": waivers_table(book.waivers, run["results"], traced, book.unknown),
         "tester": "{} ({})".format(*tester(config)),
@@ -551,8 +643,12 @@ def pytest_terminal_summary(terminalreporter, config):
     """The verdict and the counts in one line, `[oat] 判定 不合格: 合格 3 ・ 不合格 1 ・ …`; then
     the waivers' lines and the scenarios the history finds 不安定."""
     run = config.stash.get(run_key, None)
-    if (run is None or hasattr(config, "workerinput") or config.option.collectonly
-            or not (run["results"] or runs_features(config))):
+    if (
+        run is None
+        or hasattr(config, "workerinput")
+        or config.option.collectonly
+        or not (run["results"] or runs_features(config))
+    ):
         return
     cover = _summary(config)["cover"]
     stop = cover.get("interrupted")

@@ -9,6 +9,7 @@
   pytest-bdd's scenario (cucumber.json). So the terminal, junit.xml, cucumber.json and
   report.html never see a secret; the commands and attachments were masked when recorded.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,14 +28,24 @@ SECRETS_FILE = "secrets.yaml"
 
 
 def pytest_addoption(parser):
-    parser.addini("oat_secrets", type="linelist", default=[],
-                  help="the project's secrets by name; features use {secret.NAME}, values come from "
-                       "OAT_SECRET_NAME or the secrets file")
-    parser.addini("oat_secrets_file", default=SECRETS_FILE,
-                  help=f"the secrets file, relative to pytest.ini (default: {SECRETS_FILE}; keep it out of git)")
+    parser.addini(
+        "oat_secrets",
+        type="linelist",
+        default=[],
+        help="the project's secrets by name; features use {secret.NAME}, values come from "
+        "OAT_SECRET_NAME or the secrets file",
+    )
+    parser.addini(
+        "oat_secrets_file",
+        default=SECRETS_FILE,
+        help=f"the secrets file, relative to pytest.ini (default: {SECRETS_FILE}; keep it out of git)",
+    )
     parser.getgroup("oat").addoption(
-        "--secrets", metavar="FILE", default=None,
-        help="the file of the secrets' values (a YAML mapping NAME: value; default: oat_secrets_file)")
+        "--secrets",
+        metavar="FILE",
+        default=None,
+        help="the file of the secrets' values (a YAML mapping NAME: value; default: oat_secrets_file)",
+    )
 
 
 @pytest.hookimpl(trylast=True)  # after oat.plugin.lab made the recorder and its masker
@@ -48,8 +59,10 @@ def pytest_configure(config):
         raise pytest.UsageError(f"oat: {exc}") from None
     for name, value in secrets.values.items():
         if len(value) < MIN_LENGTH:
-            raise pytest.UsageError(f"oat: secret '{name}' is shorter than {MIN_LENGTH} characters: "
-                                    "too short to be told apart from other text and masked")
+            raise pytest.UsageError(
+                f"oat: secret '{name}' is shorter than {MIN_LENGTH} characters: "
+                "too short to be told apart from other text and masked"
+            )
         config.stash[recorder_key].mask.add(value)
     config.stash[secrets_key] = secrets
 
@@ -78,4 +91,3 @@ def mask_report(report, mask) -> None:
         masked = mask.data(scenario)
         scenario.clear()
         scenario.update(masked)
-

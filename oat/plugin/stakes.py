@@ -6,6 +6,7 @@ tells it apart from a product defect: 9 when every failed test of the run failed
 as soon as any other failure is among them (a failed check says more than a missing stake).
 Under pytest-xdist the mark travels on the test's report to the controller, which decides.
 """
+
 from __future__ import annotations
 
 import pytest

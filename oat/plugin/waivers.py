@@ -10,6 +10,7 @@
   output agrees, instead of a failed test in junit.xml under an exit status changed afterwards.
 - A waiver that names nothing of the project is a warning line at the end, and in the report.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,9 +49,12 @@ book_key = pytest.StashKey[Book]()
 
 def pytest_addoption(parser):
     parser.getgroup("oat").addoption(
-        "--waivers", metavar="FILE", default=None,
+        "--waivers",
+        metavar="FILE",
+        default=None,
         help=f"the waiver file: failures accepted, each with reason, approver and expiry "
-             f"(default: {waivers.FILE} beside pytest.ini, when there is one)")
+        f"(default: {waivers.FILE} beside pytest.ini, when there is one)",
+    )
 
 
 def pytest_configure(config):
@@ -105,13 +109,13 @@ def waive(item, report) -> None:
     if not found:
         return
     text = " / ".join(w.text for w in found)
-    scenario.update(outcome=Outcome.WAIVED.value, waived=outcome.value,
-                    waiver={"text": text, "entries": [w.data() for w in found]})
+    scenario.update(
+        outcome=Outcome.WAIVED.value, waived=outcome.value, waiver={"text": text, "entries": [w.data() for w in found]}
+    )
     report.oat_outcome = Outcome.WAIVED.value
     cause = scenario.get("failure", {}).get("headline") or report.longreprtext.strip().splitlines()[-1:]
     report.outcome = "skipped"
-    report.longrepr = (str(item.path), (item.location[1] or 0) + 1,
-                       f"{Outcome.WAIVED.word}: {''.join(cause)} — {text}")
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"{Outcome.WAIVED.word}: {''.join(cause)} — {text}")
 
 
 def pytest_report_teststatus(report, config):
@@ -133,6 +137,8 @@ def lines(config, results: list[dict]) -> list[str]:
         elif waiver:
             found.append(f"[oat] {r['folder']}/{r['label']}: {waiver['text']}")
     for w in book.unknown:
-        found.append(f"[oat] warning: {book.waivers.path}: entry {w.number} ({w.item}) names no scenario or "
-                     "documented step of the project: it waives nothing")
+        found.append(
+            f"[oat] warning: {book.waivers.path}: entry {w.number} ({w.item}) names no scenario or "
+            "documented step of the project: it waives nothing"
+        )
     return found

@@ -4,6 +4,7 @@ TLS is always verified: requests gets the CA file; Chromium gets a private NSS d
 (a HOME of its own) in which the lab CA is the trusted authority. Nothing turns
 certificate checks off.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -22,11 +23,21 @@ from oat.plugin.lab import labs_key
 from oat.plugin.project import project_of
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--no-pings", "--disable-domain-reliability",
-                 "--disable-client-side-phishing-detection", "--disable-default-apps",
-                 "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
+]
 # Nowhere to go but the lab. Chromium on its own asks Google's services (autofill, accounts,
 # updates): DNS lookups measured on the host's interface in every run. Everything but
 # loopback and the lab's own subnets goes to a proxy that is not there, so nothing is
@@ -45,8 +56,10 @@ def lab_subnets(topologies: Path, inventory=None) -> list[str]:
     if inventory is not None:
         return sorted({str(subnet) for lab in inventory.labs.values() for subnet in lab.networks.values()})
     # A lab moved off its document's subnets (another run held them) lands in the pool.
-    return sorted({str(network.subnet) for path in topologies.glob("*.yaml")
-                   for network in load(path).networks.values()} | {str(POOL)})
+    return sorted(
+        {str(network.subnet) for path in topologies.glob("*.yaml") for network in load(path).networks.values()}
+        | {str(POOL)}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -73,16 +86,22 @@ def browser(lab_ca, pytestconfig):
     home = Path(tempfile.mkdtemp(prefix="oat-chromium-"))
     nssdb = home / ".pki" / "nssdb"
     nssdb.mkdir(parents=True)
-    for argv in (["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"],
-                 ["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "oat-lab-ca", "-t", "C,,", "-i", str(lab_ca.file)]):
+    for argv in (
+        ["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"],
+        ["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "oat-lab-ca", "-t", "C,,", "-i", str(lab_ca.file)],
+    ):
         done = subprocess.run(argv, capture_output=True, text=True)
         if done.returncode != 0:
             raise LabError(f"certutil could not trust the lab CA: {done.stderr.strip()}")
     with sync_playwright() as pw:
         # Chromium reads its trust store from $HOME/.pki/nssdb.
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(lab_subnets(
-            project_of(pytestconfig).topologies, pytestconfig.stash[labs_key].inventory)),
-                                      env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=chromium_args(
+                lab_subnets(project_of(pytestconfig).topologies, pytestconfig.stash[labs_key].inventory)
+            ),
+            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        )
         pytestconfig.stash[browser_key] = chromium
         try:
             yield chromium

@@ -4,6 +4,7 @@ The Recorder follows the Gherkin steps of the running scenario (fed by pytest-bd
 so each command lands under the step that ran it. Masking happens when a command is
 recorded: an unmasked secret is never stored, so no report or log can leak it.
 """
+
 from __future__ import annotations
 
 import time
@@ -108,8 +109,9 @@ class Recorder:
         finally:
             self.current = current
 
-    def record(self, server: str, command: str, exit_code, stdout: str, stderr: str, duration: float,
-               via: str = "") -> Command:
+    def record(
+        self, server: str, command: str, exit_code, stdout: str, stderr: str, duration: float, via: str = ""
+    ) -> Command:
         entry = Command(
             server=server,
             command=self.mask(command),

@@ -10,6 +10,7 @@ From them, view() gives per scenario the last runs' outcomes and durations, and 
 the same commit: the same code, two results. A run whose project is not a git repository has
 no commit, and its results are never compared this way.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,8 @@ from pathlib import Path
 from oat.record.outcome import Outcome
 
 DIRECTORY = "history"
-CAP = 50          # runs kept
-SHOWN = 10        # runs shown per scenario
+CAP = 50  # runs kept
+SHOWN = 10  # runs shown per scenario
 FORMAT = 1
 UNSTABLE = "不安定"
 _NOT_PASSED = (Outcome.FAILED, Outcome.ERROR, Outcome.WAIVED)  # a waived failure failed all the same
@@ -39,12 +40,14 @@ def commit_of(root: Path) -> str:
     """The commit the project's files are at: HEAD, plus a digest of the uncommitted changes
     to tracked files (two runs on different edits are not the same code). "" outside git."""
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                              text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10
+        )
         if head.returncode != 0 or not head.stdout.strip():
             return ""
-        diff = subprocess.run(["git", "-C", str(root), "diff", "HEAD", "--no-ext-diff", "--binary"],
-                              capture_output=True, timeout=30)
+        diff = subprocess.run(
+            ["git", "-C", str(root), "diff", "HEAD", "--no-ext-diff", "--binary"], capture_output=True, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     commit = head.stdout.strip()
@@ -55,11 +58,24 @@ def commit_of(root: Path) -> str:
 
 def record(*, run_id: str, started: float, ended: float, commit: str, verdict: str, results: list[dict]) -> dict:
     """The compact record of one run: its scenarios' outcomes and durations."""
-    return {"format": FORMAT, "run_id": run_id, "started": started, "ended": ended, "commit": commit,
-            "verdict": verdict,
-            "scenarios": [{"folder": r["folder"], "scenario": r["scenario"], "label": r.get("name", r["label"]),
-                           "outcome": str(r["outcome"]), "duration": round(float(r.get("duration", 0.0)), 3)}
-                          for r in results]}
+    return {
+        "format": FORMAT,
+        "run_id": run_id,
+        "started": started,
+        "ended": ended,
+        "commit": commit,
+        "verdict": verdict,
+        "scenarios": [
+            {
+                "folder": r["folder"],
+                "scenario": r["scenario"],
+                "label": r.get("name", r["label"]),
+                "outcome": str(r["outcome"]),
+                "duration": round(float(r.get("duration", 0.0)), 3),
+            }
+            for r in results
+        ],
+    }
 
 
 def append(directory: Path, data: dict, cap: int = CAP) -> Path:
@@ -85,8 +101,10 @@ def load(directory: Path) -> list[dict]:
     """The runs recorded in `directory`, oldest first (files that are not records are skipped)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise HistoryError(f"{directory}: no run history here (every run of the features appends to "
-                           f"{DIRECTORY}/ beside its report.html)")
+        raise HistoryError(
+            f"{directory}: no run history here (every run of the features appends to "
+            f"{DIRECTORY}/ beside its report.html)"
+        )
     runs = []
     for path in _files(directory):
         try:
@@ -136,8 +154,9 @@ def view(runs: list[dict], shown: int = SHOWN, only: set[tuple[str, str]] | None
             if only is not None and key not in only:
                 continue
             line = lines.setdefault(key, Line(*key))
-            line.runs.append(Run(float(run.get("started", 0.0)), str(run.get("commit", "")), outcome,
-                                 float(s.get("duration", 0.0))))
+            line.runs.append(
+                Run(float(run.get("started", 0.0)), str(run.get("commit", "")), outcome, float(s.get("duration", 0.0)))
+            )
     for line in lines.values():
         by_commit: dict[str, set[Outcome]] = {}
         for r in line.runs:

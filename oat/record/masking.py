@@ -9,6 +9,7 @@ Two kinds of secret are masked:
   `PASSWORD '…'`, `user:secret@host`, private keys), whatever their quoting: the whole quoted
   value is masked, never a neighbouring span.
 """
+
 from __future__ import annotations
 
 import html
@@ -54,20 +55,26 @@ def forms(value: str) -> set[str]:
     Each form stands for the whole value, so replacing it masks the value and nothing
     beside it."""
     found = {value}
-    found.add(shlex.quote(value))                                   # 'it'"'"'s'
-    found.add(value.replace("'", "'\"'\"'"))                        # the same, inside '…'
-    found.add(re.sub(r"""(["\\$`])""", r"\\\1", value))            # inside "…" in a shell
-    found.add(re.sub(r"""([^\w@%+=:,./-])""", r"\\\1", value))     # backslash-escaped word
-    found.add(value.replace("'", "''"))                             # SQL: 'it''s'
-    found.add(value.replace('"', '""'))                             # SQL identifiers, CSV
+    found.add(shlex.quote(value))  # 'it'"'"'s'
+    found.add(value.replace("'", "'\"'\"'"))  # the same, inside '…'
+    found.add(re.sub(r"""(["\\$`])""", r"\\\1", value))  # inside "…" in a shell
+    found.add(re.sub(r"""([^\w@%+=:,./-])""", r"\\\1", value))  # backslash-escaped word
+    found.add(value.replace("'", "''"))  # SQL: 'it''s'
+    found.add(value.replace('"', '""'))  # SQL identifiers, CSV
     found.add(value.replace("'", "\\'"))
     for url in (quote(value, safe=""), quote(value), quote_plus(value)):
         found.update({url, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), url)})
     for text in (value, *list(found)):  # HTML/XML of every form above (a command shown in a page)
         found.add(html.escape(text, quote=False))
         escaped = html.escape(text, quote=True)
-        found.update({escaped, escaped.replace("&#x27;", "&#39;"), escaped.replace("&#x27;", "&apos;"),
-                      escaped.replace("&quot;", "&#34;")})
+        found.update(
+            {
+                escaped,
+                escaped.replace("&#x27;", "&#39;"),
+                escaped.replace("&#x27;", "&apos;"),
+                escaped.replace("&quot;", "&#34;"),
+            }
+        )
     for text in list(found):  # JSON and Python's repr of every form above
         found.add(json.dumps(text, ensure_ascii=False)[1:-1])
         found.add(json.dumps(text)[1:-1])

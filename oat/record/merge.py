@@ -21,6 +21,7 @@ report.html, 試験成績書.xlsx, junit.xml and cucumber.json (`oat merge`, in 
 Bad input (a directory without oat-run.json, JSON or XML that cannot be read, a file that is
 not what it should be, the same run given twice) is a MergeError: one line naming the file.
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,8 +38,14 @@ from oat.record.outcome import Outcome, Verdict, counts_line, judge, verdict_of
 from oat.record.timewords import clock
 
 RUN_FILE = "oat-run.json"
-FORMAT = 2            # oat-run.json's layout; a reader refuses another one (2: oat.record.outcome's ids and verdicts)
-EXIT_WORDS = {1: "不合格またはエラー", 2: "中断", 3: "内部エラーまたはラボの準備失敗", 4: "使い方の誤り", 5: "テストなし"}
+FORMAT = 2  # oat-run.json's layout; a reader refuses another one (2: oat.record.outcome's ids and verdicts)
+EXIT_WORDS = {
+    1: "不合格またはエラー",
+    2: "中断",
+    3: "内部エラーまたはラボの準備失敗",
+    4: "使い方の誤り",
+    5: "テストなし",
+}
 
 
 class MergeError(Exception):
@@ -47,19 +54,33 @@ class MergeError(Exception):
 
 # --- what every run writes ------------------------------------------------------------------
 
-def write_run(path: Path, *, summary: dict, results: list[dict], run_id: str, exitstatus: int,
-              folders: list[str], waivers: list[dict] = ()) -> Path:
+
+def write_run(
+    path: Path,
+    *,
+    summary: dict,
+    results: list[dict],
+    run_id: str,
+    exitstatus: int,
+    folders: list[str],
+    waivers: list[dict] = (),
+) -> Path:
     """oat-run.json: the run's summary (cover, traceability, labs, errata, measurements) and
     every scenario's data, as the report and the 試験成績書 were made from them.
 
     folders: the feature folders the run set out to carry out (a merge counts their 未実施
     documented steps against the verdict); waivers: the run's waivers (Waiver.data())."""
     data = {
-        "format": FORMAT, "run_id": run_id, "exitstatus": int(exitstatus), "folders": sorted(set(folders)),
+        "format": FORMAT,
+        "run_id": run_id,
+        "exitstatus": int(exitstatus),
+        "folders": sorted(set(folders)),
         "waivers": list(waivers),
         "cover": summary["cover"],
         "traceability": [mapping_data(mapping, rows) for mapping, rows in summary["traced"]],
-        "labs": summary["labs"], "errata": summary["errata"], "measurements": summary["measurements"],
+        "labs": summary["labs"],
+        "errata": summary["errata"],
+        "measurements": summary["measurements"],
         "results": results,
     }
     path = Path(path)
@@ -77,12 +98,23 @@ def _plain(value):
 
 def mapping_data(mapping: traceability.Mapping, rows: list[trace.Row]) -> dict:
     """A document's traceability as plain data: its items, each with this run's result."""
-    return {"folder": mapping.folder, "document": mapping.document, "title": mapping.title,
-            "source": mapping.source,
-            "items": [{**asdict(row.item), "status": row.status, "reason": row.reason,
-                       "evidence": [[label, outcome, [list(step) for step in steps]]
-                                    for label, outcome, steps in row.evidence]}
-                      for row in rows]}
+    return {
+        "folder": mapping.folder,
+        "document": mapping.document,
+        "title": mapping.title,
+        "source": mapping.source,
+        "items": [
+            {
+                **asdict(row.item),
+                "status": row.status,
+                "reason": row.reason,
+                "evidence": [
+                    [label, outcome, [list(step) for step in steps]] for label, outcome, steps in row.evidence
+                ],
+            }
+            for row in rows
+        ],
+    }
 
 
 _ITEM_FIELDS = {f.name for f in fields(traceability.Item)}
@@ -90,23 +122,37 @@ _ITEM_FIELDS = {f.name for f in fields(traceability.Item)}
 
 def mapping_from(data: dict) -> traceability.Mapping:
     """mapping_data() read back (an item's keys that this oat's Item does not have are left out)."""
-    items = tuple(traceability.Item(**{key: tuple(value) if isinstance(value, list) else value
-                                       for key, value in item.items() if key in _ITEM_FIELDS})
-                  for item in data["items"])
-    return traceability.Mapping(data["folder"], data.get("document", ""), data.get("title", ""), items,
-                                data.get("source", ""))
+    items = tuple(
+        traceability.Item(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in item.items()
+                if key in _ITEM_FIELDS
+            }
+        )
+        for item in data["items"]
+    )
+    return traceability.Mapping(
+        data["folder"], data.get("document", ""), data.get("title", ""), items, data.get("source", "")
+    )
 
 
 def rows_from(data: dict) -> list[trace.Row]:
     """mapping_data()'s items read back with their result in the run."""
     items = mapping_from(data).items
-    return [trace.Row(item, found.get("status", trace.NOT_DONE.value), found.get("reason", ""),
-                      [(label, outcome, [tuple(step) for step in steps])
-                       for label, outcome, steps in found.get("evidence", [])])
-            for item, found in zip(items, data["items"], strict=True)]
+    return [
+        trace.Row(
+            item,
+            found.get("status", trace.NOT_DONE.value),
+            found.get("reason", ""),
+            [(label, outcome, [tuple(step) for step in steps]) for label, outcome, steps in found.get("evidence", [])],
+        )
+        for item, found in zip(items, data["items"], strict=True)
+    ]
 
 
 # --- reading the shards ---------------------------------------------------------------------
+
 
 @dataclass
 class Shard:
@@ -155,7 +201,9 @@ def _read_one(path: Path, name: str) -> Shard:
     run = read_run(run_file)
     junit_file = path / "junit.xml"
     if not junit_file.is_file():
-        raise MergeError(f"{path}: no junit.xml in it (the shard's reports directory holds junit.xml and cucumber.json)")
+        raise MergeError(
+            f"{path}: no junit.xml in it (the shard's reports directory holds junit.xml and cucumber.json)"
+        )
     try:
         junit = ET.parse(junit_file).getroot()
     except (ET.ParseError, OSError) as exc:
@@ -164,7 +212,9 @@ def _read_one(path: Path, name: str) -> Shard:
         raise MergeError(f"{junit_file}: not a JUnit report (its root is <{junit.tag}>)")
     cucumber_file = path / "cucumber.json"
     if not cucumber_file.is_file():
-        raise MergeError(f"{path}: no cucumber.json in it (the shard's reports directory holds junit.xml and cucumber.json)")
+        raise MergeError(
+            f"{path}: no cucumber.json in it (the shard's reports directory holds junit.xml and cucumber.json)"
+        )
     cucumber = _json(cucumber_file)
     if not isinstance(cucumber, list) or not all(isinstance(f, dict) for f in cucumber):
         raise MergeError(f"{cucumber_file}: not a Cucumber report (expected a list of features)")
@@ -182,9 +232,13 @@ def single(run: dict) -> dict:
     """One run's record (read_run) as combine() gives a merged one, without shards: what
     oat.render.page renders. Its traceability is read back as the run judged it."""
     return {
-        "cover": run["cover"], "run_id": run["run_id"], "results": run["results"],
+        "cover": run["cover"],
+        "run_id": run["run_id"],
+        "results": run["results"],
         "traced": [(mapping_from(doc), rows_from(doc)) for doc in run["traceability"]],
-        "labs": run["labs"], "errata": run["errata"], "measurements": run["measurements"],
+        "labs": run["labs"],
+        "errata": run["errata"],
+        "measurements": run["measurements"],
     }
 
 
@@ -207,15 +261,24 @@ def _check_run(run, where: Path) -> None:
         raise MergeError(f"{where}: not an oat run (expected an object)")
     if run.get("format") != FORMAT:
         raise MergeError(f"{where}: format {run.get('format')!r}, this oat reads format {FORMAT}")
-    for key, kind in (("run_id", str), ("folders", list), ("cover", dict), ("traceability", list),
-                      ("labs", list), ("errata", list), ("measurements", list), ("results", list)):
+    for key, kind in (
+        ("run_id", str),
+        ("folders", list),
+        ("cover", dict),
+        ("traceability", list),
+        ("labs", list),
+        ("errata", list),
+        ("measurements", list),
+        ("results", list),
+    ):
         if not isinstance(run.get(key), kind):
             raise MergeError(f"{where}: {key}: expected {'an object' if kind is dict else 'a ' + kind.__name__}")
     for key in ("verdict", "passed", "counts", "started", "ended", "version"):
         if key not in run["cover"]:
             raise MergeError(f"{where}: cover.{key} is missing")
     if not isinstance(run["cover"]["counts"], dict) or not all(
-            isinstance(run["cover"][k], (int, float)) for k in ("started", "ended")):
+        isinstance(run["cover"][k], (int, float)) for k in ("started", "ended")
+    ):
         raise MergeError(f"{where}: cover: counts must be an object, started and ended times")
     for i, result in enumerate(run["results"]):
         if not isinstance(result, dict) or any(not isinstance(result.get(k), str) for k in _RESULT_KEYS):
@@ -223,7 +286,11 @@ def _check_run(run, where: Path) -> None:
         if not isinstance(result.get("steps", []), list) or not isinstance(result.get("failure", {}), dict):
             raise MergeError(f"{where}: results[{i}]: steps must be a list and failure an object")
     for i, doc in enumerate(run["traceability"]):
-        if not isinstance(doc, dict) or not isinstance(doc.get("folder"), str) or not isinstance(doc.get("items"), list):
+        if (
+            not isinstance(doc, dict)
+            or not isinstance(doc.get("folder"), str)
+            or not isinstance(doc.get("items"), list)
+        ):
             raise MergeError(f"{where}: traceability[{i}]: needs folder and items")
         for j, item in enumerate(doc["items"]):
             if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("ref", "text")):
@@ -232,10 +299,8 @@ def _check_run(run, where: Path) -> None:
 
 # --- one run from several --------------------------------------------------------------------
 
-RANK_CLAIMS = {trace.FAILED: 0, trace.ERROR: 1, trace.WAIVED: 2, trace.DONE: 3,
-               trace.NOT_DONE: 4, trace.CANNOT: 5}
-RANK_PARTS = {trace.FAILED: 0, trace.ERROR: 1, trace.NOT_DONE: 2, trace.WAIVED: 3,
-              trace.CANNOT: 4, trace.DONE: 5}
+RANK_CLAIMS = {trace.FAILED: 0, trace.ERROR: 1, trace.WAIVED: 2, trace.DONE: 3, trace.NOT_DONE: 4, trace.CANNOT: 5}
+RANK_PARTS = {trace.FAILED: 0, trace.ERROR: 1, trace.NOT_DONE: 2, trace.WAIVED: 3, trace.CANNOT: 4, trace.DONE: 5}
 
 
 def trace_union(mapping: traceability.Mapping, results: list[dict]) -> list[trace.Row]:
@@ -291,10 +356,13 @@ def combine(shards: list[Shard]) -> dict:
             mapping = mapping_from(doc)
             first = mappings.setdefault(mapping.folder, (mapping, shard.name))
             if first[0].items != mapping.items:
-                notes.append(f"手順書 {mapping.folder} の対応表がシャード {shard.name} と {first[1]} で異なります"
-                             f" ({first[1]} のものを使いました)")
-    book = waiving.Waivers(None, tuple(dict.fromkeys(waiving.from_data(w) for s in shards
-                                                     for w in s.run.get("waivers", []))))
+                notes.append(
+                    f"手順書 {mapping.folder} の対応表がシャード {shard.name} と {first[1]} で異なります"
+                    f" ({first[1]} のものを使いました)"
+                )
+    book = waiving.Waivers(
+        None, tuple(dict.fromkeys(waiving.from_data(w) for s in shards for w in s.run.get("waivers", [])))
+    )
     traced, outside = [], []
     for folder, (mapping, _) in sorted(mappings.items()):
         (traced if folder in scope else outside).append((mapping, book.apply(mapping, trace_union(mapping, results))))
@@ -306,23 +374,31 @@ def combine(shards: list[Shard]) -> dict:
         said = f"シャード {shard.name} の判定は{verdict.word}です ({counts_line(cover['counts'])})"
         if verdict is Verdict.INTERRUPTED:
             stop = cover.get("interrupted") or {}
-            interrupted.append(f"シャード {shard.name} は中断されました ({stop.get('signal', '?')}、"
-                               f"{clock(stop['at']) if stop.get('at') else '?'})")
+            interrupted.append(
+                f"シャード {shard.name} は中断されました ({stop.get('signal', '?')}、"
+                f"{clock(stop['at']) if stop.get('at') else '?'})"
+            )
         elif verdict is Verdict.FAILED:
             failures.append(said)
         elif verdict is Verdict.ERROR:
             errors.append(said)
         elif shard.run.get("exitstatus", 0) != 0:
             code = shard.run["exitstatus"]
-            errors.append(f"シャード {shard.name} の実行が正常に終わっていません (終了コード {code}: "
-                          f"{EXIT_WORDS.get(code, '不明')})")
+            errors.append(
+                f"シャード {shard.name} の実行が正常に終わっていません (終了コード {code}: "
+                f"{EXIT_WORDS.get(code, '不明')})"
+            )
     left = [row for row in rows if row.status == trace.NOT_DONE and row.item.scenarios]
     if left:
-        errors.append(f"実行対象のフォルダ ({'、'.join(sorted(m.folder for m, _ in traced))}) の手順書の手順 "
-                      f"{len(left)} 件が{trace.NOT_DONE.word}です: " + "、".join(row.item.ref for row in left[:10])
-                      + (" …" if len(left) > 10 else ""))
-    judged = judge([(r["label"], r["outcome"]) for r in results], interrupted=interrupted, failures=failures,
-                   errors=errors)
+        errors.append(
+            f"実行対象のフォルダ ({'、'.join(sorted(m.folder for m, _ in traced))}) の手順書の手順 "
+            f"{len(left)} 件が{trace.NOT_DONE.word}です: "
+            + "、".join(row.item.ref for row in left[:10])
+            + (" …" if len(left) > 10 else "")
+        )
+    judged = judge(
+        [(r["label"], r["outcome"]) for r in results], interrupted=interrupted, failures=failures, errors=errors
+    )
     reasons = list(judged.reasons) if not judged.passed else []
 
     counts: dict[str, int] = {}
@@ -336,42 +412,73 @@ def combine(shards: list[Shard]) -> dict:
     versions = list(dict.fromkeys(s.run["cover"]["version"] for s in shards))
     mutants = [s.run["cover"]["mutants"] for s in shards if s.run["cover"].get("mutants")]
     cover = {
-        "verdict": judged.verdict.value, "passed": judged.passed, "reasons": reasons,
-        "interrupted": next((s.run["cover"].get("interrupted") for s in shards
-                             if s.verdict is Verdict.INTERRUPTED), None),
+        "verdict": judged.verdict.value,
+        "passed": judged.passed,
+        "reasons": reasons,
+        "interrupted": next(
+            (s.run["cover"].get("interrupted") for s in shards if s.verdict is Verdict.INTERRUPTED), None
+        ),
         "counts": counts,
         "started": min(s.run["cover"]["started"] for s in shards),
         "ended": max(s.run["cover"]["ended"] for s in shards),
-        "version": versions[0] if len(versions) == 1 else
-        "、".join(f"{s.run['cover']['version']} ({s.name})" for s in shards),
-        "failures": [{"label": r["label"], "refs": refs.get(r["label"], []), "html": r["failure"].get("html", ""),
-                      "outcome": r["outcome"]} for r in results if r.get("failure") and Outcome.of(r["outcome"]).failing],
+        "version": versions[0]
+        if len(versions) == 1
+        else "、".join(f"{s.run['cover']['version']} ({s.name})" for s in shards),
+        "failures": [
+            {
+                "label": r["label"],
+                "refs": refs.get(r["label"], []),
+                "html": r["failure"].get("html", ""),
+                "outcome": r["outcome"],
+            }
+            for r in results
+            if r.get("failure") and Outcome.of(r["outcome"]).failing
+        ],
         "environment": {f"シャード {s.name}": _environment(s) for s in shards},
-        "blocked": [(r["label"], r["blocked_by"]) for r in results
-                    if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")],
+        "blocked": [
+            (r["label"], r["blocked_by"])
+            for r in results
+            if Outcome.of(r["outcome"]) == Outcome.NOT_RUN and r.get("blocked_by")
+        ],
         "mutants": max(mutants, key=lambda m: m.get("finished") or 0) if mutants else None,
         "trace_counts": trace.counts(rows) if rows else {},
         "waivers": waiving.table(book, results, traced, []),
     }
     return {
-        "cover": cover, "traced": traced, "outside": outside, "results": results, "reasons": reasons,
-        "conflicts": _conflicts(results), "notes": notes, "shards": shards,
-        "labs": [dict(lab, description=f"{lab.get('description', '')} — シャード {s.name}", shard=s.name)
-                 for s in shards for lab in s.run["labs"]],
+        "cover": cover,
+        "traced": traced,
+        "outside": outside,
+        "results": results,
+        "reasons": reasons,
+        "conflicts": _conflicts(results),
+        "notes": notes,
+        "shards": shards,
+        "labs": [
+            dict(lab, description=f"{lab.get('description', '')} — シャード {s.name}", shard=s.name)
+            for s in shards
+            for lab in s.run["labs"]
+        ],
         "errata": [dict(e, server=f"{e.get('server', '')} 〔{s.name}〕") for s in shards for e in s.run["errata"]],
-        "measurements": [dict(m, label=f"{m.get('label', '')} 〔{s.name}〕") for s in shards
-                         for m in s.run["measurements"]],
+        "measurements": [
+            dict(m, label=f"{m.get('label', '')} 〔{s.name}〕") for s in shards for m in s.run["measurements"]
+        ],
     }
 
 
 def _environment(shard: Shard) -> str:
     """実施環境 of one shard in one line: its labs (networks, run), then its own environment."""
-    labs = [f"ラボ {lab['name']} (ラン {lab.get('run_id', '?')}: "
-            + ", ".join(f"{n} {s}" for n, s in lab.get("networks", {}).items()) + ")"
-            + (f" {lab['engine']}" if lab.get("engine") else "")
-            for lab in shard.run["labs"]]
-    own = [f"{name}: {value}" for name, value in shard.run["cover"].get("environment", {}).items()
-           if not (labs and name == "サーバの提供元")]  # the labs name their engine
+    labs = [
+        f"ラボ {lab['name']} (ラン {lab.get('run_id', '?')}: "
+        + ", ".join(f"{n} {s}" for n, s in lab.get("networks", {}).items())
+        + ")"
+        + (f" {lab['engine']}" if lab.get("engine") else "")
+        for lab in shard.run["labs"]
+    ]
+    own = [
+        f"{name}: {value}"
+        for name, value in shard.run["cover"].get("environment", {}).items()
+        if not (labs and name == "サーバの提供元")
+    ]  # the labs name their engine
     return " ・ ".join(labs + own) or "—"
 
 
@@ -380,8 +487,11 @@ def _conflicts(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
     claims: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for r in results:
         claims.setdefault((r["folder"], r["scenario_label"]), []).append((r["shard"], r["outcome"]))
-    return [(f"{folder}/{label}", found) for (folder, label), found in claims.items()
-            if len({outcome for _, outcome in found}) > 1]
+    return [
+        (f"{folder}/{label}", found)
+        for (folder, label), found in claims.items()
+        if len({outcome for _, outcome in found}) > 1
+    ]
 
 
 # --- the shards' JUnit and Cucumber reports, merged -----------------------------------------
@@ -419,10 +529,12 @@ def merge_junit(shards: list[Shard]) -> ET.Element:
 def _suite_counts(suite: ET.Element) -> dict[str, int]:
     """The suite's own totals (pytest writes them), else counted from its test cases."""
     cases = suite.findall("testcase")
-    counted = {"tests": len(cases),
-               "failures": sum(1 for c in cases if c.find("failure") is not None),
-               "errors": sum(1 for c in cases if c.find("error") is not None),
-               "skipped": sum(1 for c in cases if c.find("skipped") is not None)}
+    counted = {
+        "tests": len(cases),
+        "failures": sum(1 for c in cases if c.find("failure") is not None),
+        "errors": sum(1 for c in cases if c.find("error") is not None),
+        "skipped": sum(1 for c in cases if c.find("skipped") is not None),
+    }
     found = {}
     for key in JUNIT_TOTALS:
         try:

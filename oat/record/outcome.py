@@ -21,6 +21,7 @@ The verdict of a run (judge) is computed here only, for a run and for merged sha
     エラー    else, anything is エラー or 未実施, the run stopped on an error, or nothing ran
     合格      else: every scenario is 合格, 実施不可 or 免除
 """
+
 from __future__ import annotations
 
 import re
@@ -60,10 +61,22 @@ class Outcome(StrEnum):
         return cls(value)
 
 
-_WORDS = {Outcome.PASSED: "合格", Outcome.FAILED: "不合格", Outcome.ERROR: "エラー", Outcome.CANNOT: "実施不可",
-          Outcome.WAIVED: "免除", Outcome.NOT_RUN: "未実施"}
-_SYMBOLS = {Outcome.PASSED: "○", Outcome.FAILED: "×", Outcome.ERROR: "!", Outcome.CANNOT: "−",
-            Outcome.WAIVED: "△", Outcome.NOT_RUN: "・"}
+_WORDS = {
+    Outcome.PASSED: "合格",
+    Outcome.FAILED: "不合格",
+    Outcome.ERROR: "エラー",
+    Outcome.CANNOT: "実施不可",
+    Outcome.WAIVED: "免除",
+    Outcome.NOT_RUN: "未実施",
+}
+_SYMBOLS = {
+    Outcome.PASSED: "○",
+    Outcome.FAILED: "×",
+    Outcome.ERROR: "!",
+    Outcome.CANNOT: "−",
+    Outcome.WAIVED: "△",
+    Outcome.NOT_RUN: "・",
+}
 _BY_WORD = {word: outcome for outcome, word in _WORDS.items()}
 
 
@@ -121,8 +134,13 @@ class Judgement:
         return self.verdict is Verdict.PASSED
 
 
-def judge(outcomes: Sequence[tuple[str, str]], *, interrupted: Sequence[str] = (), failures: Sequence[str] = (),
-          errors: Sequence[str] = ()) -> Judgement:
+def judge(
+    outcomes: Sequence[tuple[str, str]],
+    *,
+    interrupted: Sequence[str] = (),
+    failures: Sequence[str] = (),
+    errors: Sequence[str] = (),
+) -> Judgement:
     """The verdict (rules in this module's doc) and why, in Japanese lines.
 
     outcomes: (label, outcome id or word) of every scenario (or test) the run counted;

@@ -1,4 +1,5 @@
 """Durations and clock times as the record's reasons and every report write them (秒, 分, local time)."""
+
 from __future__ import annotations
 
 import time

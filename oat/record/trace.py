@@ -1,5 +1,6 @@
 """Each step of a document with its status in one run: the document's traceability
 (oat.model.traceability) judged against the scenarios the run recorded."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +10,14 @@ from oat.record.outcome import Outcome
 from oat.record.outcome import counts as outcome_counts
 
 # A documented step's status in a run (oat.record.outcome's words).
-DONE, FAILED, ERROR, NOT_DONE, CANNOT, WAIVED = (Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.NOT_RUN,
-                                                 Outcome.CANNOT, Outcome.WAIVED)
+DONE, FAILED, ERROR, NOT_DONE, CANNOT, WAIVED = (
+    Outcome.PASSED,
+    Outcome.FAILED,
+    Outcome.ERROR,
+    Outcome.NOT_RUN,
+    Outcome.CANNOT,
+    Outcome.WAIVED,
+)
 
 
 @dataclass
@@ -48,12 +55,19 @@ def trace(mapping: Mapping, results: list[dict]) -> list[Row]:
             outcome = Outcome.of(result["outcome"])
             if outcome in (CANNOT, NOT_DONE):
                 evidence.append((result["label"], result["outcome"], []))
-                found.append((outcome, result.get("reason", "") if outcome == CANNOT
-                               else f"「{result.get('blocked_by', '?')}」が失敗したため未実施"))
+                found.append(
+                    (
+                        outcome,
+                        result.get("reason", "")
+                        if outcome == CANNOT
+                        else f"「{result.get('blocked_by', '?')}」が失敗したため未実施",
+                    )
+                )
                 continue
             steps = [s for s in result["steps"] if not item.steps or any(t in s["title"] for t in item.steps)]
-            evidence.append((result["label"], result["outcome"],
-                             [(s["title"], s["status"], s["duration"]) for s in steps]))
+            evidence.append(
+                (result["label"], result["outcome"], [(s["title"], s["status"], s["duration"]) for s in steps])
+            )
             statuses = {Outcome.of(s["status"]) for s in steps}
             failed = next((o for o in (FAILED, ERROR) if o in statuses), None)
             if failed is None and not steps and outcome.failing:

@@ -21,6 +21,7 @@ entry names one item, a scenario or a documented step, as InSpec's waivers name 
 - A malformed file (not YAML, not a list, a missing field, a bad date, an unknown key) is a
   WaiverError naming the file, the entry and the field.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,13 +49,13 @@ class WaiverError(FeatureError):
 
 @dataclass(frozen=True)
 class Waiver:
-    number: int      # the entry's place in the file, from 1
-    kind: str        # "scenario" or "step"
+    number: int  # the entry's place in the file, from 1
+    kind: str  # "scenario" or "step"
     folder: str
-    name: str        # the scenario (as written or as run), or the step's ref or 試験項目番号
+    name: str  # the scenario (as written or as run), or the step's ref or 試験項目番号
     reason: str
     approver: str
-    expires: str     # YYYY-MM-DD, the last day the waiver holds
+    expires: str  # YYYY-MM-DD, the last day the waiver holds
     numbered: bool = False  # a step named by its 試験項目番号 (name: the number)
 
     @property
@@ -73,8 +74,11 @@ class Waiver:
         return dt.date.fromisoformat(self.expires) < today
 
     def covers_scenario(self, result: dict) -> bool:
-        return (self.kind == "scenario" and self.folder == result["folder"]
-                and self.name in (result["scenario"], result.get("name", result["label"]), result["label"]))
+        return (
+            self.kind == "scenario"
+            and self.folder == result["folder"]
+            and self.name in (result["scenario"], result.get("name", result["label"]), result["label"])
+        )
 
     def covers_item(self, mapping: traceability.Mapping, index: int) -> bool:
         if self.kind != "step" or self.folder != mapping.folder:
@@ -89,8 +93,9 @@ class Waiver:
 
 def from_data(data: dict) -> Waiver:
     """Waiver.data() read back (it crosses from xdist workers and is kept in oat-run.json)."""
-    return Waiver(**{key: data[key] for key in ("number", "kind", "folder", "name", "reason", "approver", "expires",
-                                                "numbered")})
+    return Waiver(
+        **{key: data[key] for key in ("number", "kind", "folder", "name", "reason", "approver", "expires", "numbered")}
+    )
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,10 @@ class Waivers:
             return None
         first = late[0]
         more = f" (and {len(late) - 1} more: {', '.join(f'entry {w.number}' for w in late[1:])})" if late[1:] else ""
-        return WaiverError(f"{self.path}: entry {first.number} ({first.item}): expired on {first.expires} "
-                           f"(approved by {first.approver}): renew or remove it{more}")
+        return WaiverError(
+            f"{self.path}: entry {first.number} ({first.item}): expired on {first.expires} "
+            f"(approved by {first.approver}): renew or remove it{more}"
+        )
 
     def unknown(self, scenarios: dict[str, Iterable[str]], mappings: dict[str, traceability.Mapping]) -> list[Waiver]:
         """The waivers that name nothing of the project: `scenarios` folder -> the scenario names
@@ -165,40 +172,67 @@ def unneeded(waivers: list[Waiver]) -> str:
     return "合格したため免除は不要です: " + "、".join(f"{w.item} (エントリ {w.number})" for w in waivers)
 
 
-def status(waiver: Waiver, results: list[dict], rows: list[tuple[traceability.Mapping, list[trace.Row]]],
-           unknown: list[Waiver]) -> str:
+def status(
+    waiver: Waiver, results: list[dict], rows: list[tuple[traceability.Mapping, list[trace.Row]]], unknown: list[Waiver]
+) -> str:
     """What a waiver did in a run, in one Japanese phrase (the report's table of waivers)."""
     if waiver in unknown:
         return "対象なし (プロジェクトにない項目)"
-    used = [r for r in results if Outcome.of(r["outcome"]) == Outcome.WAIVED
-            and any(from_data(d) == waiver for d in r.get("waiver", {}).get("entries", []))]
-    used_rows = [row for mapping, found in rows for i, row in enumerate(found)
-                 if waiver.covers_item(mapping, i) and row.status == Outcome.WAIVED]
+    used = [
+        r
+        for r in results
+        if Outcome.of(r["outcome"]) == Outcome.WAIVED
+        and any(from_data(d) == waiver for d in r.get("waiver", {}).get("entries", []))
+    ]
+    used_rows = [
+        row
+        for mapping, found in rows
+        for i, row in enumerate(found)
+        if waiver.covers_item(mapping, i) and row.status == Outcome.WAIVED
+    ]
     if used or used_rows:
         return f"適用 ({len(used) or len(used_rows)} 件)"
     passed = [r for r in results if waiver.covers_scenario(r) and Outcome.of(r["outcome"]) == Outcome.PASSED]
-    passed_rows = [row for mapping, found in rows for i, row in enumerate(found)
-                   if waiver.covers_item(mapping, i) and row.status == Outcome.PASSED]
+    passed_rows = [
+        row
+        for mapping, found in rows
+        for i, row in enumerate(found)
+        if waiver.covers_item(mapping, i) and row.status == Outcome.PASSED
+    ]
     if passed or passed_rows:
         return "不要 (合格)"
     return "このランでは対象外"
 
 
-def table(waivers: Waivers, results: list[dict], rows: list[tuple[traceability.Mapping, list[trace.Row]]],
-          unknown: list[Waiver]) -> list[dict]:
+def table(
+    waivers: Waivers,
+    results: list[dict],
+    rows: list[tuple[traceability.Mapping, list[trace.Row]]],
+    unknown: list[Waiver],
+) -> list[dict]:
     """Every waiver of the file as the report's cover lists it: what it names, why, who
     approved it, until when, what it did in this run, and the failures it waived."""
     found = []
     for waiver in waivers.entries:
-        waived = [f"{r['label']}: {r.get('failure', {}).get('headline', '')}".rstrip(": ") for r in results
-                  if Outcome.of(r["outcome"]) == Outcome.WAIVED
-                  and any(from_data(d) == waiver for d in r.get("waiver", {}).get("entries", []))]
-        found.append({**waiver.data(), "file": str(waivers.path or ""), "status": status(waiver, results, rows, unknown),
-                      "waived": waived})
+        waived = [
+            f"{r['label']}: {r.get('failure', {}).get('headline', '')}".rstrip(": ")
+            for r in results
+            if Outcome.of(r["outcome"]) == Outcome.WAIVED
+            and any(from_data(d) == waiver for d in r.get("waiver", {}).get("entries", []))
+        ]
+        found.append(
+            {
+                **waiver.data(),
+                "file": str(waivers.path or ""),
+                "status": status(waiver, results, rows, unknown),
+                "waived": waived,
+            }
+        )
     return found
 
 
 # --- reading the file ------------------------------------------------------------------------
+
 
 class _Loader(yaml.SafeLoader):
     """YAML with dates kept as text: an expiry is read here, so a bad one names its entry."""
@@ -213,8 +247,10 @@ def _read(path: Path) -> list[Waiver]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise WaiverError(f"{path}: expected a list of waivers (- scenario: FOLDER/NAME or - step: FOLDER/REF, "
-                          "with reason, approver and expires)")
+        raise WaiverError(
+            f"{path}: expected a list of waivers (- scenario: FOLDER/NAME or - step: FOLDER/REF, "
+            "with reason, approver and expires)"
+        )
     return [_entry(path, number, entry) for number, entry in enumerate(data, 1)]
 
 
@@ -226,19 +262,24 @@ def _entry(path: Path, number: int, entry) -> Waiver:
     named = f" ({kinds[0]} {entry[kinds[0]]})" if len(kinds) == 1 and isinstance(entry[kinds[0]], str) else ""
     unknown = [str(k) for k in entry if k not in (*KINDS, *FIELDS)]
     if unknown:
-        raise WaiverError(f"{where}{named}: unknown key '{unknown[0]}' (a waiver has scenario or step, "
-                          f"{', '.join(FIELDS)})")
+        raise WaiverError(
+            f"{where}{named}: unknown key '{unknown[0]}' (a waiver has scenario or step, {', '.join(FIELDS)})"
+        )
     if len(kinds) != 1:
-        raise WaiverError(f"{where}: needs exactly one of scenario (FOLDER/SCENARIO) or step (FOLDER/REF or "
-                          "FOLDER-NNN)" + (", not both" if len(kinds) > 1 else ""))
+        raise WaiverError(
+            f"{where}: needs exactly one of scenario (FOLDER/SCENARIO) or step (FOLDER/REF or "
+            "FOLDER-NNN)" + (", not both" if len(kinds) > 1 else "")
+        )
     kind = kinds[0]
     target = entry[kind]
     if not isinstance(target, str) or not target.strip():
         raise WaiverError(f"{where}: {kind}: expected text (FOLDER/{'SCENARIO' if kind == 'scenario' else 'REF'})")
     folder, name = _target(kind, target.strip())
     if not folder:
-        raise WaiverError(f"{where}{named}: {kind}: '{target}' names no feature folder (expected "
-                          + ("FOLDER/SCENARIO)" if kind == "scenario" else "FOLDER/REF or the 試験項目番号 FOLDER-NNN)"))
+        raise WaiverError(
+            f"{where}{named}: {kind}: '{target}' names no feature folder (expected "
+            + ("FOLDER/SCENARIO)" if kind == "scenario" else "FOLDER/REF or the 試験項目番号 FOLDER-NNN)")
+        )
     values = {}
     for key in ("reason", "approver"):
         value = entry.get(key)

@@ -1,11 +1,18 @@
 """Small SVG charts for the report's measurements (no plotting library: one offline file)."""
+
 from __future__ import annotations
 
 from html import escape
 
 
-def bar_chart_svg(bars: list[tuple[str, float]], unit: str, target: float | None = None,
-                  width: int = 640, bar_height: int = 22, targets: list[float | None] | None = None) -> str:
+def bar_chart_svg(
+    bars: list[tuple[str, float]],
+    unit: str,
+    target: float | None = None,
+    width: int = 640,
+    bar_height: int = 22,
+    targets: list[float | None] | None = None,
+) -> str:
     """Horizontal bars with their value written beside; a dashed line marks the target. With
     `targets` (one per bar: each fault has its own objective) each bar has its own dashed
     mark, unless they are all the same; a bar over its target is red."""
@@ -29,17 +36,23 @@ def bar_chart_svg(bars: list[tuple[str, float]], unit: str, target: float | None
             f"<text x='{label_w - 6}' y='{y + bar_height * 0.7:.1f}' font-size='12' text-anchor='end'>{escape(label)}</text>"
             f"<rect x='{label_w}' y='{y}' width='{max(x(value) - label_w, 1):.1f}' height='{bar_height}'"
             f" fill='{'#cf222e' if over else '#2f81f7'}'/>"
-            f"<text x='{x(value) + 4:.1f}' y='{y + bar_height * 0.7:.1f}' font-size='12'>{value:.2f} {escape(unit)}</text>")
+            f"<text x='{x(value) + 4:.1f}' y='{y + bar_height * 0.7:.1f}' font-size='12'>{value:.2f} {escape(unit)}</text>"
+        )
         if mark is not None and common is None:
-            parts.append(f"<line x1='{x(mark):.1f}' y1='{y - 3}' x2='{x(mark):.1f}' y2='{y + bar_height + 3}'"
-                         f" stroke='#555' stroke-width='2' stroke-dasharray='3 2'><title>目標 {mark:g} {escape(unit)}"
-                         "</title></line>")
+            parts.append(
+                f"<line x1='{x(mark):.1f}' y1='{y - 3}' x2='{x(mark):.1f}' y2='{y + bar_height + 3}'"
+                f" stroke='#555' stroke-width='2' stroke-dasharray='3 2'><title>目標 {mark:g} {escape(unit)}"
+                "</title></line>"
+            )
     if common is not None:
         parts.append(
             f"<line x1='{x(common):.1f}' y1='4' x2='{x(common):.1f}' y2='{height - 18}' stroke='#555'"
             f" stroke-dasharray='4 3'/><text x='{x(common):.1f}' y='{height - 4}' font-size='11'"
-            f" text-anchor='middle'>目標 {common:g} {escape(unit)}</text>")
+            f" text-anchor='middle'>目標 {common:g} {escape(unit)}</text>"
+        )
     elif any(t is not None for t in targets):
         parts.append(f"<text x='{label_w}' y='{height - 4}' font-size='11'>破線: それぞれの目標</text>")
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'"
-            f" aria-label='{escape(unit)}'>{''.join(parts)}</svg>")
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'"
+        f" aria-label='{escape(unit)}'>{''.join(parts)}</svg>"
+    )

@@ -8,6 +8,7 @@ against `two_actives_target` (0 when a record predates it), and `lost` of `ackno
 (None: not read back). Each becomes one Against: the measured value, the objective and whether
 it was met (None: no objective, or nothing measured).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ RECOVERY = "復旧時間 (RTO)"
 class Against:
     what: str
     measured: str
-    objective: str     # "" when there is none
+    objective: str  # "" when there is none
     met: bool | None
 
     @property
@@ -50,7 +51,7 @@ def recovery(m: dict) -> Against:
 @dataclass(frozen=True)
 class Fault:
     recovery: Against
-    unavailable: Against | None   # None: a record from before unavailability was kept
+    unavailable: Against | None  # None: a record from before unavailability was kept
     two_actives: Against
     lost: Against
 
@@ -62,11 +63,19 @@ def fault(m: dict) -> Fault:
     """A fault's recovery, unavailability, time with two actives and acknowledged saves lost."""
     unavailable = None
     if m.get("unavailable") is not None:
-        unavailable = Against("停止時間", f"{m['unavailable']:.1f} 秒", _within(m.get("unavailable_target")),
-                              _judged(m["unavailable"], m.get("unavailable_target")))
+        unavailable = Against(
+            "停止時間",
+            f"{m['unavailable']:.1f} 秒",
+            _within(m.get("unavailable_target")),
+            _judged(m["unavailable"], m.get("unavailable_target")),
+        )
     limit = m.get("two_actives_target", 0.0)
     lost = m.get("lost")
-    return Fault(recovery(m), unavailable,
-                 Against("両系同時稼働", f"{m['two_actives']:.1f} 秒", f"{limit:g} 秒", m["two_actives"] <= limit),
-                 Against("保存データの消失", "未確認" if lost is None else f"{lost} 件", "0 件",
-                         None if lost is None else lost == 0))
+    return Fault(
+        recovery(m),
+        unavailable,
+        Against("両系同時稼働", f"{m['two_actives']:.1f} 秒", f"{limit:g} 秒", m["two_actives"] <= limit),
+        Against(
+            "保存データの消失", "未確認" if lost is None else f"{lost} 件", "0 件", None if lost is None else lost == 0
+        ),
+    )

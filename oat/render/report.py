@@ -3,6 +3,7 @@
 Pure functions of recorded data (oat.record.evidence), so they are tested without a lab. Every
 value is escaped: command output is untrusted text.
 """
+
 from __future__ import annotations
 
 import base64
@@ -142,10 +143,11 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
             f"<p>ラン ID {escape(lab['run_id'])} ・ ネットワーク "
             f"{escape(', '.join(f'{n} {s}' for n, s in lab['networks'].items()))} ・ "
             f"構築 {_seconds(lab['build_seconds'])}</p>"
-            + "".join(f'<p class="oat-relocated">手順書と異なるアドレス: {escape(line)}</p>'
-                      for line in lab.get("relocated", []))
-            +
-            '<table class="oat-lab"><tr><th>サーバ (手順書)</th><th>実ホスト</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
+            + "".join(
+                f'<p class="oat-relocated">手順書と異なるアドレス: {escape(line)}</p>'
+                for line in lab.get("relocated", [])
+            )
+            + '<table class="oat-lab"><tr><th>サーバ (手順書)</th><th>実ホスト</th><th>役割</th><th>イメージ</th><th>アドレス</th>'
             f"<th>インストール済みのバージョン</th><th>接続先 (コンテナ / SSH)</th></tr>{rows}</table>"
         )
         if lab.get("setup_commands"):
@@ -159,8 +161,17 @@ def render_lab(labs: list[dict], started: float, ended: float) -> str:
 
 def errata_rows(applied) -> list[dict]:
     """oat.model.errata's applied errata as plain rows (they cross from xdist workers as JSON)."""
-    return [{"where": a.erratum.where, "documented": a.erratum.documented, "corrected": a.erratum.corrected,
-             "why": a.erratum.why, "server": a.server, "as_written": a.as_written} for a in applied]
+    return [
+        {
+            "where": a.erratum.where,
+            "documented": a.erratum.documented,
+            "corrected": a.erratum.corrected,
+            "why": a.erratum.why,
+            "server": a.server,
+            "as_written": a.as_written,
+        }
+        for a in applied
+    ]
 
 
 def render_errata(applied: list[dict]) -> str:
@@ -173,8 +184,10 @@ def render_errata(applied: list[dict]) -> str:
     for items in grouped.values():
         first = items[0]
         met = "<br>".join(escape(f"{row['server']}: {row['as_written']}") for row in items)
-        rows.append(f"<tr><td>{escape(first['where'])}</td><td><code>{escape(first['documented'])}</code></td>"
-                    f"<td>{met}</td><td><code>{escape(first['corrected'])}</code></td><td>{escape(first['why'])}</td></tr>")
+        rows.append(
+            f"<tr><td>{escape(first['where'])}</td><td><code>{escape(first['documented'])}</code></td>"
+            f"<td>{met}</td><td><code>{escape(first['corrected'])}</code></td><td>{escape(first['why'])}</td></tr>"
+        )
     return (
         "<h2>正誤表 (手順書のとおりに動かなかったコマンド)</h2>"
         '<table class="oat-lab"><tr><th>手順書の箇所</th><th>手順書の記載</th><th>記載どおりの実行結果</th>'
@@ -190,35 +203,50 @@ def render_cover(cover: dict) -> str:
         f'<div class="oat-verdict oat-{verdict.value}">判定: {verdict.word}</div>',
     ]
     if verdict is not Verdict.PASSED and cover.get("reasons"):
-        lines.append(f'<div class="oat-failure oat-reasons"><b>{verdict.word}の理由</b><ul>'
-                     + "".join(f"<li>{escape(r)}</li>" for r in cover["reasons"]) + "</ul></div>")
+        lines.append(
+            f'<div class="oat-failure oat-reasons"><b>{verdict.word}の理由</b><ul>'
+            + "".join(f"<li>{escape(r)}</li>" for r in cover["reasons"])
+            + "</ul></div>"
+        )
     lines += [
         '<table class="oat-lab oat-nums"><tr><th>シナリオ</th><th>件数</th></tr>'
-        + "".join(f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in counts.items()) + "</table>",
+        + "".join(f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in counts.items())
+        + "</table>",
         f"<p>開始 {_clock(cover['started'])} ・ 終了 {_clock(cover['ended'])} ・ "
         f"所要時間 {_seconds(cover['ended'] - cover['started'])} ・ oat {escape(cover['version'])}</p>",
     ]
     if cover.get("environment"):
-        lines.append('<table class="oat-lab"><tr><th colspan="2">実施環境</th></tr>' + "".join(
-            f"<tr><td>{escape(name)}</td><td>{escape(value)}</td></tr>"
-            for name, value in cover["environment"].items()) + "</table>")
+        lines.append(
+            '<table class="oat-lab"><tr><th colspan="2">実施環境</th></tr>'
+            + "".join(
+                f"<tr><td>{escape(name)}</td><td>{escape(value)}</td></tr>"
+                for name, value in cover["environment"].items()
+            )
+            + "</table>"
+        )
     if cover.get("trace_counts"):
         lines.append(f"<p>手順書の手順: {escape(counts_line(cover['trace_counts']))}</p>")
         missing = cover["trace_counts"].get(trace.NOT_DONE.word, 0)
         if missing:
-            lines.append(f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
-                         "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>")
+            lines.append(
+                f'<p class="oat-bad"><b>手順書の手順のうち {missing} 件が未実施です</b>'
+                "(判定は実行したシナリオの結果。未実施の手順はトレーサビリティを参照)</p>"
+            )
     if cover.get("mutants"):
         lines.append(render_mutants(cover["mutants"]))
     for failure in cover.get("failures", []):
         word = Outcome.of(failure.get("outcome", Outcome.FAILED)).word
-        lines.append(f"<h3>{word}: {escape(failure['label'])}"
-                     + (f" (手順書: {escape('、'.join(failure['refs']))})" if failure.get("refs") else "")
-                     + f"</h3>{failure['html']}")
+        lines.append(
+            f"<h3>{word}: {escape(failure['label'])}"
+            + (f" (手順書: {escape('、'.join(failure['refs']))})" if failure.get("refs") else "")
+            + f"</h3>{failure['html']}"
+        )
     if cover.get("blocked"):
-        lines.append(f"<h3>{Outcome.NOT_RUN.word}: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
-                     + "".join(f"<li>{escape(label)} ← 「{escape(by)}」の失敗</li>" for label, by in cover["blocked"])
-                     + "</ul>")
+        lines.append(
+            f"<h3>{Outcome.NOT_RUN.word}: 先の失敗のあと同じラボで続くシナリオ ({len(cover['blocked'])} 件)</h3><ul>"
+            + "".join(f"<li>{escape(label)} ← 「{escape(by)}」の失敗</li>" for label, by in cover["blocked"])
+            + "</ul>"
+        )
     if cover.get("waivers"):
         lines.append(render_waivers(cover["waivers"]))
     return "".join(lines)
@@ -230,10 +258,14 @@ def render_waivers(waivers: list[dict]) -> str:
     rows = "".join(
         f"<tr><td>{escape(w['item'])}</td><td>{escape(w['reason'])}</td><td>{escape(w['approver'])}</td>"
         f"<td>{escape(w['expires'])}</td><td>{escape(w['status'])}</td>"
-        f"<td>{'<br>'.join(escape(x) for x in w.get('waived', []))}</td></tr>" for w in waivers)
-    return (f"<h3>{Outcome.WAIVED.word} (免除ファイル: {escape(waivers[0].get('file', ''))})</h3>"
-            '<table class="oat-lab oat-waivers"><tr><th>対象</th><th>理由</th><th>承認者</th><th>期限</th>'
-            f"<th>このランでは</th><th>免除した失敗</th></tr>{rows}</table>")
+        f"<td>{'<br>'.join(escape(x) for x in w.get('waived', []))}</td></tr>"
+        for w in waivers
+    )
+    return (
+        f"<h3>{Outcome.WAIVED.word} (免除ファイル: {escape(waivers[0].get('file', ''))})</h3>"
+        '<table class="oat-lab oat-waivers"><tr><th>対象</th><th>理由</th><th>承認者</th><th>期限</th>'
+        f"<th>このランでは</th><th>免除した失敗</th></tr>{rows}</table>"
+    )
 
 
 def render_mutants(result: dict) -> str:
@@ -242,10 +274,13 @@ def render_mutants(result: dict) -> str:
     survivors = [o for o in result["outcomes"] if o["verdict"] != "killed"]
     cls = ' class="oat-bad"' if survivors else ""
     when = _clock(result["finished"]) if result.get("finished") else "?"
-    return (f"<p{cls}><b>検出力: {result['total']} 件中 {result['killed']} 件検出</b> "
-            f"(欠陥を 1 つずつ注入した製品で実行、{escape(when)}、oat {escape(str(result.get('version', '?')))})"
-            + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors) + "</p>"
-            + _mutation_table(result))
+    return (
+        f"<p{cls}><b>検出力: {result['total']} 件中 {result['killed']} 件検出</b> "
+        f"(欠陥を 1 つずつ注入した製品で実行、{escape(when)}、oat {escape(str(result.get('version', '?')))})"
+        + "".join(f"<br>見逃し: {escape(o['name'])} — {escape(o['defect'])}" for o in survivors)
+        + "</p>"
+        + _mutation_table(result)
+    )
 
 
 def _mutation_table(result: dict) -> str:
@@ -256,13 +291,19 @@ def _mutation_table(result: dict) -> str:
         f'<tr><td class="oat-{"passed" if row["covered"] else "failed"}">{"○" if row["covered"] else "×"}</td>'
         f"<td>{escape(row['folder'])} {escape(row['ref'])}</td><td>{escape(row['sentence'])}</td>"
         f"<td>{'<br>'.join(escape(check) for check in row['checks'])}</td><td>"
-        + "<br>".join(f"{escape(m['name'])}: <b>{escape(m['result'])}</b>" + (f" — {escape(m['by'])}" if m["by"] else "")
-                      for m in row["mutants"])
-        + ("なし" if row["states"] and not row["mutants"] else "") + "</td></tr>"
-        for row in result["table"])
-    return ('<table class="oat-lab oat-mutants"><tr><th></th><th>手順書の手順</th><th>事後条件</th>'
-            f"<th>確認するステップ</th><th>変異と結果</th></tr>{body}</table>"
-            f"<p>{escape(result.get('totals', ''))}<br><small>{escape(result.get('legend', ''))}</small></p>")
+        + "<br>".join(
+            f"{escape(m['name'])}: <b>{escape(m['result'])}</b>" + (f" — {escape(m['by'])}" if m["by"] else "")
+            for m in row["mutants"]
+        )
+        + ("なし" if row["states"] and not row["mutants"] else "")
+        + "</td></tr>"
+        for row in result["table"]
+    )
+    return (
+        '<table class="oat-lab oat-mutants"><tr><th></th><th>手順書の手順</th><th>事後条件</th>'
+        f"<th>確認するステップ</th><th>変異と結果</th></tr>{body}</table>"
+        f"<p>{escape(result.get('totals', ''))}<br><small>{escape(result.get('legend', ''))}</small></p>"
+    )
 
 
 def render_traceability(mapping: traceability.Mapping, rows: list[trace.Row]) -> str:
@@ -276,15 +317,19 @@ def render_traceability(mapping: traceability.Mapping, rows: list[trace.Row]) ->
             f"<li>{escape(label)}<ul>"
             + "".join(f"<li>{Outcome.of(status).word} ・ {escape(title)}</li>" for title, status, _ in steps)
             + "</ul></li>"
-            for label, _, steps in row.evidence)
+            for label, _, steps in row.evidence
+        )
         status = Outcome.of(row.status)
         body.append(
             f"<tr><td>{escape(row.item.ref)}</td><td>{escape(row.item.text)}</td>"
             f'<td class="oat-{status.value}">{status.word}</td>'
-            f"<td>{escape(row.reason)}<ul>{evidence}</ul></td></tr>")
-    return (f"<h3>{escape(mapping.title)} <small>({escape(mapping.document)})</small></h3>"
-            '<table class="oat-lab oat-trace"><tr><th>手順書の手順</th><th>内容</th><th>結果</th>'
-            f"<th>実施したシナリオとステップ</th></tr>{''.join(body)}</table>")
+            f"<td>{escape(row.reason)}<ul>{evidence}</ul></td></tr>"
+        )
+    return (
+        f"<h3>{escape(mapping.title)} <small>({escape(mapping.document)})</small></h3>"
+        '<table class="oat-lab oat-trace"><tr><th>手順書の手順</th><th>内容</th><th>結果</th>'
+        f"<th>実施したシナリオとステップ</th></tr>{''.join(body)}</table>"
+    )
 
 
 def render_measurements(measurements: list[dict]) -> str:
@@ -297,29 +342,43 @@ def render_measurements(measurements: list[dict]) -> str:
         values = sorted(m["value"] for m in rto)
         median = statistics.median(values)
         judged = [measured.recovery(m) for m in rto]
-        missed = [f"{escape(m['label'])} ({escape(a.measured)}、目標 {escape(a.objective)})"
-                  for m, a in zip(rto, judged, strict=True) if a.met is False]
+        missed = [
+            f"{escape(m['label'])} ({escape(a.measured)}、目標 {escape(a.objective)})"
+            for m, a in zip(rto, judged, strict=True)
+            if a.met is False
+        ]
         met = sum(a.met is True for a in judged)
-        parts.append("<h3>フェイルオーバーの RTO (kill -9 から最初の正しい HTTPS 応答まで)</h3>"
-                     + bar_chart_svg([(m["label"], m["value"]) for m in rto], "秒",
-                                     targets=[m.get("target") for m in rto])
-                     + f"<p>{len(values)} 回 ・ 最小 {values[0]:.2f} 秒 ・ 中央値 {median:.2f} 秒"
-                     f" ・ 最大 {values[-1]:.2f} 秒"
-                     + (f" ・ 目標復旧時間を{measured.MET} {met} / {sum(a.met is not None for a in judged)} 回"
-                        if any(a.met is not None for a in judged) else "")
-                     + "".join(f'<br><span class="oat-failed">{measured.MISSED}: {line}</span>' for line in missed)
-                     + "</p>")
+        parts.append(
+            "<h3>フェイルオーバーの RTO (kill -9 から最初の正しい HTTPS 応答まで)</h3>"
+            + bar_chart_svg([(m["label"], m["value"]) for m in rto], "秒", targets=[m.get("target") for m in rto])
+            + f"<p>{len(values)} 回 ・ 最小 {values[0]:.2f} 秒 ・ 中央値 {median:.2f} 秒"
+            f" ・ 最大 {values[-1]:.2f} 秒"
+            + (
+                f" ・ 目標復旧時間を{measured.MET} {met} / {sum(a.met is not None for a in judged)} 回"
+                if any(a.met is not None for a in judged)
+                else ""
+            )
+            + "".join(f'<br><span class="oat-failed">{measured.MISSED}: {line}</span>' for line in missed)
+            + "</p>"
+        )
     for m in measurements:
         if m["kind"] == "availability":
-            parts.append(f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
-                         f"<div>{m['svg']}</div><pre>{escape(m['text'])}</pre>")
+            parts.append(
+                f"<h3>{escape(m['label'])}: 可用性 {m['value']:.2f} %</h3>"
+                f"<div>{m['svg']}</div><pre>{escape(m['text'])}</pre>"
+            )
     faults = [m for m in measurements if m["kind"] == "fault"]
     if faults:
         parts.append(render_faults(faults))
     timed = [m for m in measurements if m["kind"] == "seconds"]
     if timed:
-        parts.append("<h3>所要時間</h3>" + bar_chart_svg([(f"{i}", m["value"]) for i, m in enumerate(timed, 1)], "秒")
-                     + "<ol>" + "".join(f"<li>{escape(m['label'])}: {m['value']:.2f} 秒</li>" for m in timed) + "</ol>")
+        parts.append(
+            "<h3>所要時間</h3>"
+            + bar_chart_svg([(f"{i}", m["value"]) for i, m in enumerate(timed, 1)], "秒")
+            + "<ol>"
+            + "".join(f"<li>{escape(m['label'])}: {m['value']:.2f} 秒</li>" for m in timed)
+            + "</ol>"
+        )
     return "".join(parts)
 
 
@@ -337,19 +396,26 @@ def render_faults(faults: list[dict]) -> str:
     rows = []
     for m in faults:
         row = measured.fault(m)
-        rows.append(f"<tr><td>{escape(m['label'])}</td>{_against(row.recovery)}"
-                    + (_against(row.unavailable) if row.unavailable else "<td>—</td>")
-                    + f"{_against(row.two_actives)}<td>{m['acknowledged']} 件</td>{_against(row.lost)}"
-                    f"<td>{m.get('svg', '')}</td></tr>")
+        rows.append(
+            f"<tr><td>{escape(m['label'])}</td>{_against(row.recovery)}"
+            + (_against(row.unavailable) if row.unavailable else "<td>—</td>")
+            + f"{_against(row.two_actives)}<td>{m['acknowledged']} 件</td>{_against(row.lost)}"
+            f"<td>{m.get('svg', '')}</td></tr>"
+        )
     timed = [(m, m["rto"] if m.get("rto") is not None else m.get("unrecovered")) for m in faults]
     timed = [(m, value) for m, value in timed if value is not None]
-    chart = bar_chart_svg([(m["label"], value) for m, value in timed], "秒",
-                          targets=[m.get("target") for m, _ in timed]) if timed else ""
-    return ("<h3>障害試験 (障害から生き残った系の最初の正しい HTTPS 応答までの RTO、停止時間、両系同時稼働、"
-            "保存データの消失: それぞれ目標と比べて)</h3>"
-            f"{chart}<table class=\"oat-lab\"><tr><th>障害</th><th>RTO (目標復旧時間)</th><th>停止時間 (上限)</th>"
-            "<th>両系同時稼働 (上限)</th><th>保存成功</th><th>消失</th>"
-            f"<th>クライアントの可用性 (緑: 保存成功、赤: 失敗)</th></tr>{''.join(rows)}</table>")
+    chart = (
+        bar_chart_svg([(m["label"], value) for m, value in timed], "秒", targets=[m.get("target") for m, _ in timed])
+        if timed
+        else ""
+    )
+    return (
+        "<h3>障害試験 (障害から生き残った系の最初の正しい HTTPS 応答までの RTO、停止時間、両系同時稼働、"
+        "保存データの消失: それぞれ目標と比べて)</h3>"
+        f'{chart}<table class="oat-lab"><tr><th>障害</th><th>RTO (目標復旧時間)</th><th>停止時間 (上限)</th>'
+        "<th>両系同時稼働 (上限)</th><th>保存成功</th><th>消失</th>"
+        f"<th>クライアントの可用性 (緑: 保存成功、赤: 失敗)</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _clip(text: str, limit: int = 20000) -> str:

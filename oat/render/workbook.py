@@ -15,6 +15,7 @@ A pure function of the run's plain data (the same dicts the HTML report is made 
 is tested without a lab. Commands were masked when recorded; the texts here are written as
 strings only (never as formulas) and stripped of what a spreadsheet cannot hold.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,32 +44,68 @@ from oat.render import measured
 
 # The 判定 words (oat.record.outcome's), in the order the counts list them.
 WORDS = tuple(outcome.word for outcome in Outcome)
-PASS, FAIL, ERROR, CANNOT, WAIVED, NOT_DONE = (Outcome.PASSED.word, Outcome.FAILED.word, Outcome.ERROR.word,
-                                               Outcome.CANNOT.word, Outcome.WAIVED.word, Outcome.NOT_RUN.word)
+PASS, FAIL, ERROR, CANNOT, WAIVED, NOT_DONE = (
+    Outcome.PASSED.word,
+    Outcome.FAILED.word,
+    Outcome.ERROR.word,
+    Outcome.CANNOT.word,
+    Outcome.WAIVED.word,
+    Outcome.NOT_RUN.word,
+)
 CHECKED = (Outcome.PASSED, Outcome.FAILED, Outcome.WAIVED)  # a documented step whose checks ran and gave a result
 LEFT_OUT = (Outcome.NOT_RUN, Outcome.CANNOT)  # a scenario whose steps did not run
 # The words of records written before oat.record.outcome (an earlier run's oat-run.json, merged).
-_EARLIER = {"成功": Outcome.PASSED, "失敗": Outcome.FAILED, "未実行": Outcome.NOT_RUN, "blocked": Outcome.NOT_RUN,
-            "skipped": Outcome.CANNOT}
+_EARLIER = {
+    "成功": Outcome.PASSED,
+    "失敗": Outcome.FAILED,
+    "未実行": Outcome.NOT_RUN,
+    "blocked": Outcome.NOT_RUN,
+    "skipped": Outcome.CANNOT,
+}
 STEP_COLOURS = {Outcome.PASSED: "1A7F37", Outcome.FAILED: "CF222E", Outcome.ERROR: "BC4C00", Outcome.WAIVED: "0969DA"}
-FILLS = {PASS: "DAFBE1", FAIL: "FFD8D3", ERROR: "FFE2C2", CANNOT: "FFF1C2", WAIVED: "DDF4FF", NOT_DONE: "FFD8D3",
-         Verdict.INTERRUPTED.word: "EAEEF2"}
+FILLS = {
+    PASS: "DAFBE1",
+    FAIL: "FFD8D3",
+    ERROR: "FFE2C2",
+    CANNOT: "FFF1C2",
+    WAIVED: "DDF4FF",
+    NOT_DONE: "FFD8D3",
+    Verdict.INTERRUPTED.word: "EAEEF2",
+}
 # The item sheet's columns: (heading, the heading under it when it groups several, width in
 # characters). Two header rows: 種目 over 大項目 and 中項目, エビデンス over its text (with the
 # screenshots) and the link to its sheet (LibreOffice shows a linked cell on one line only).
 ITEM_COLUMNS = [
-    ("No", "", 10), ("種目", "大項目", 14), ("種目", "中項目", 15), ("テスト概要", "", 20), ("前提条件", "", 26),
-    ("手順", "", 34), ("入力値", "", 20), ("期待結果", "", 30), ("判定", "", 8), ("実施日", "", 11),
-    ("実施者", "", 10), ("エビデンス", "内容", 40), ("エビデンス", "シート", 8), ("備考", "", 26)]
+    ("No", "", 10),
+    ("種目", "大項目", 14),
+    ("種目", "中項目", 15),
+    ("テスト概要", "", 20),
+    ("前提条件", "", 26),
+    ("手順", "", 34),
+    ("入力値", "", 20),
+    ("期待結果", "", 30),
+    ("判定", "", 8),
+    ("実施日", "", 11),
+    ("実施者", "", 10),
+    ("エビデンス", "内容", 40),
+    ("エビデンス", "シート", 8),
+    ("備考", "", 26),
+]
 COLUMN = {under or name: number for number, (name, under, _) in enumerate(ITEM_COLUMNS, 1)}
 HEADER_ROWS = 2
-EVIDENCE_COLUMNS = [("No", 5), ("ステップ / コマンド", 60), ("結果・サーバ", 14), ("終了コード", 9),
-                    ("所要時間", 10), ("出力 (標準出力・標準エラー出力)", 80)]
+EVIDENCE_COLUMNS = [
+    ("No", 5),
+    ("ステップ / コマンド", 60),
+    ("結果・サーバ", 14),
+    ("終了コード", 9),
+    ("所要時間", 10),
+    ("出力 (標準出力・標準エラー出力)", 80),
+]
 CELL_LIMIT = 4000  # characters of one output in a cell; the HTML report keeps the whole text
-SHOT_WIDTH = 720   # pixels of a screenshot on its sheet
-ROW_PIXELS = 20    # a default row's height, to leave room under a picture
-LINE_POINTS = 13   # the height of one line of text in a row
-ROW_LIMIT = 409    # points: the tallest row a spreadsheet allows
+SHOT_WIDTH = 720  # pixels of a screenshot on its sheet
+ROW_PIXELS = 20  # a default row's height, to leave room under a picture
+LINE_POINTS = 13  # the height of one line of text in a row
+ROW_LIMIT = 409  # points: the tallest row a spreadsheet allows
 THUMB_WIDTH, THUMB_HEIGHT = 280, 180  # pixels at most of a screenshot in an item's エビデンス cell
 EVIDENCE_LINES = 24  # lines of an item's エビデンス text; its sheet has the rest
 
@@ -78,8 +115,9 @@ HEAD = PatternFill("solid", fgColor="DDE3EA")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def write(path: Path, *, cover: dict, traced: list, results: list[dict], labs: list[dict],
-          measurements: list[dict]) -> Path:
+def write(
+    path: Path, *, cover: dict, traced: list, results: list[dict], labs: list[dict], measurements: list[dict]
+) -> Path:
     """Write the workbook; returns its path.
 
     cover: {"passed", "counts", "started", "ended", "version", "environment": {name: value},
@@ -128,17 +166,25 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
     counts = "、".join(f"{name} {n}" for name, n in cover["counts"].items()) or "実行したシナリオなし"
     row = _pair(ws, row, "シナリオ", counts)
     if cover.get("trace_counts"):
-        row = _pair(ws, row, "手順書の手順", "、".join(
-            f"{word(k)} {v}" for k, v in cover["trace_counts"].items()))
-    row = _pair(ws, row, "実施期間", f"{_clock(cover['started'])} 〜 {_clock(cover['ended'])}"
-                f" ({_seconds(cover['ended'] - cover['started'])})")
+        row = _pair(ws, row, "手順書の手順", "、".join(f"{word(k)} {v}" for k, v in cover["trace_counts"].items()))
+    row = _pair(
+        ws,
+        row,
+        "実施期間",
+        f"{_clock(cover['started'])} 〜 {_clock(cover['ended'])} ({_seconds(cover['ended'] - cover['started'])})",
+    )
     if cover.get("tester"):
         row = _pair(ws, row, "実施者", cover["tester"])
     row = _pair(ws, row, "試験スイート", f"oat {cover['version']}")
     if cover.get("mutants"):
         found = cover["mutants"]
-        row = _pair(ws, row, "検出力", f"{found['total']} 件中 {found['killed']} 件検出 (lab/mutants の欠陥を 1 つずつ"
-                    f"注入した製品で実行、oat {found.get('version', '?')})")
+        row = _pair(
+            ws,
+            row,
+            "検出力",
+            f"{found['total']} 件中 {found['killed']} 件検出 (lab/mutants の欠陥を 1 つずつ"
+            f"注入した製品で実行、oat {found.get('version', '?')})",
+        )
     for name, value in cover.get("environment", {}).items():
         row = _pair(ws, row, name, value)
     for lab in labs:
@@ -150,20 +196,36 @@ def _cover(ws: Worksheet, cover: dict, labs: list[dict], measurements: list[dict
         row += 1
     else:
         first = row + 1
-        row = _table(ws, row, ["種類", "項目", "値", "目標", "判定", "補足"],
-                     [line for m in measurements for line in _measured(m)])
+        row = _table(
+            ws,
+            row,
+            ["種類", "項目", "値", "目標", "判定", "補足"],
+            [line for m in measurements for line in _measured(m)],
+        )
         for cell in (ws.cell(r, 5) for r in range(first, row)):  # 達成 green, 未達 red
             if cell.value in (measured.MET, measured.MISSED):
                 cell.fill = PatternFill("solid", fgColor=FILLS[PASS if cell.value == measured.MET else FAIL])
 
     row = _heading(ws, row + 1, "サーバ構成")
-    server_rows = [[s["name"], s.get("host") or s.get("container", ""), s.get("role", ""),
-                    ", ".join(f"{n}: {a}" for n, a in s.get("addresses", {}).items()),
-                    lab["name"], "\n".join(f"{p} {v}" for p, v in s.get("packages", {}).items())]
-                   for lab in labs for s in lab.get("servers", [])]
+    server_rows = [
+        [
+            s["name"],
+            s.get("host") or s.get("container", ""),
+            s.get("role", ""),
+            ", ".join(f"{n}: {a}" for n, a in s.get("addresses", {}).items()),
+            lab["name"],
+            "\n".join(f"{p} {v}" for p, v in s.get("packages", {}).items()),
+        ]
+        for lab in labs
+        for s in lab.get("servers", [])
+    ]
     if server_rows:
-        _table(ws, row, ["サーバ (手順書)", "実ホスト", "役割", "アドレス", "ラボ", "インストール済みのバージョン"],
-               server_rows)
+        _table(
+            ws,
+            row,
+            ["サーバ (手順書)", "実ホスト", "役割", "アドレス", "ラボ", "インストール済みのバージョン"],
+            server_rows,
+        )
     else:
         ws.cell(row, 1, "このランではサーバを用意していません")
     _print_setup(ws, landscape=False)
@@ -197,8 +259,10 @@ def _measured(m: dict) -> list[list]:
     if m["kind"] == "fault":
         row = measured.fault(m)
         notes = {row.recovery.what: note, row.lost.what: f"保存成功 {m['acknowledged']} 件"}
-        return [[kind, f"{m['label']}: {a.what}", a.measured, a.objective, a.verdict, notes.get(a.what, "")]
-                for a in row.all()]
+        return [
+            [kind, f"{m['label']}: {a.what}", a.measured, a.objective, a.verdict, notes.get(a.what, "")]
+            for a in row.all()
+        ]
     if m["kind"] == "rto":
         a = measured.recovery(m)
         return [[kind, m["label"], a.measured, a.objective, a.verdict, note]]
@@ -215,6 +279,7 @@ def _target(m: dict) -> str:
 
 # --- 集計 ------------------------------------------------------------------------------------
 
+
 def _summary(ws: Worksheet, traced: list, results: list[dict], labs: list[dict]) -> None:
     """網羅率 and the counts per 判定, per document and per server."""
     _widths(ws, [38, 16, 10, *[9] * len(WORDS), 16, 12])
@@ -224,28 +289,52 @@ def _summary(ws: Worksheet, traced: list, results: list[dict], labs: list[dict])
     verdicts = _count(word(row.status) for row in rows)
     checked = _checked(verdicts)
     row = _heading(ws, 3, "網羅率")
-    row = _table(ws, row, ["項目", "件数・割合"], [
-        ["手順書の手順 (試験項目)", len(rows)],
-        [f"実施した手順 ({' + '.join(o.word for o in CHECKED)})", checked],
-        ["網羅率 (実施した手順 / 手順書の手順)", _rate(checked, len(rows))],
-        [f"網羅率 ({CANNOT}を除く)", _rate(checked, len(rows) - verdicts[CANNOT])],
-    ])
+    row = _table(
+        ws,
+        row,
+        ["項目", "件数・割合"],
+        [
+            ["手順書の手順 (試験項目)", len(rows)],
+            [f"実施した手順 ({' + '.join(o.word for o in CHECKED)})", checked],
+            ["網羅率 (実施した手順 / 手順書の手順)", _rate(checked, len(rows))],
+            [f"網羅率 ({CANNOT}を除く)", _rate(checked, len(rows) - verdicts[CANNOT])],
+        ],
+    )
     scenarios = _count(_scenario_result(r) for r in results)
     row = _heading(ws, row + 1, "判定別の件数")
-    row = _table(ws, row, ["判定", "試験項目", "シナリオ"],
-                 [[name, verdicts[name], scenarios[name]] for name in WORDS]
-                 + [["計", len(rows), len(results)]])
+    row = _table(
+        ws,
+        row,
+        ["判定", "試験項目", "シナリオ"],
+        [[name, verdicts[name], scenarios[name]] for name in WORDS] + [["計", len(rows), len(results)]],
+    )
     row = _heading(ws, row + 1, "手順書別")
     per_document = []
     for mapping, found in traced:
         counted = _count(word(r.status) for r in found)
-        per_document.append([mapping.title or mapping.document, mapping.folder, len(found),
-                             *counted.values(), _rate(_checked(counted), len(found))])
-    row = _table(ws, row, ["手順書", "フォルダ", "試験項目", *WORDS, "網羅率"],
-                 per_document or [["このランの手順書はありません", "", 0, *_count([]).values(), "—"]])
+        per_document.append(
+            [
+                mapping.title or mapping.document,
+                mapping.folder,
+                len(found),
+                *counted.values(),
+                _rate(_checked(counted), len(found)),
+            ]
+        )
+    row = _table(
+        ws,
+        row,
+        ["手順書", "フォルダ", "試験項目", *WORDS, "網羅率"],
+        per_document or [["このランの手順書はありません", "", 0, *_count([]).values(), "—"]],
+    )
     row = _heading(ws, row + 1, "サーバ別 (コマンドを実行したシナリオ)")
-    _table(ws, row, ["サーバ (手順書)", "実ホスト", "ラボ", *WORDS, "コマンド", "終了コード≠0"],
-           _servers(results, labs) or [["このランではサーバでコマンドを実行していません", "", "", *_count([]).values(), 0, 0]])
+    _table(
+        ws,
+        row,
+        ["サーバ (手順書)", "実ホスト", "ラボ", *WORDS, "コマンド", "終了コード≠0"],
+        _servers(results, labs)
+        or [["このランではサーバでコマンドを実行していません", "", "", *_count([]).values(), 0, 0]],
+    )
     _print_setup(ws, landscape=True)
 
 
@@ -291,13 +380,21 @@ def _servers(results: list[dict], labs: list[dict]) -> list[list]:
         for key in touched:
             found[key]["verdicts"][_scenario_result(result)] += 1
     keys = [k for k in order if k in found] + sorted(k for k in found if k not in hosts)
-    return [[server, hosts.get((lab, shard, server), ""), f"{lab} 〔{shard}〕" if shard else lab,
-             *found[(lab, shard, server)]["verdicts"].values(),
-             found[(lab, shard, server)]["commands"], found[(lab, shard, server)]["nonzero"]]
-            for lab, shard, server in keys]
+    return [
+        [
+            server,
+            hosts.get((lab, shard, server), ""),
+            f"{lab} 〔{shard}〕" if shard else lab,
+            *found[(lab, shard, server)]["verdicts"].values(),
+            found[(lab, shard, server)]["commands"],
+            found[(lab, shard, server)]["nonzero"],
+        ]
+        for lab, shard, server in keys
+    ]
 
 
 # --- 試験項目 ------------------------------------------------------------------------------
+
 
 def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs: list[dict]) -> None:
     _item_header(ws)
@@ -308,15 +405,26 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
         prefix = mapping.folder  # a project's folders are unique; documents' names need not be
         for n, trace_row in enumerate(rows, 1):
             item = trace_row.item
-            ran = [by_label[(mapping.folder, label)] for label, _, _ in trace_row.evidence
-                   if (mapping.folder, label) in by_label]
+            ran = [
+                by_label[(mapping.folder, label)]
+                for label, _, _ in trace_row.evidence
+                if (mapping.folder, label) in by_label
+            ]
             picked = {label: {title for title, _, _ in steps} for label, _, steps in trace_row.evidence}
             result = word(trace_row.status)
             given = [s for r in ran for s in r["steps"] if s.get("type") == "given"]
-            when = [s for r in ran for s in r["steps"]
-                    if s.get("type") == "when" and s["title"] in picked.get(r["label"], ())]
-            checks = [s["title"] for r in ran for s in r["steps"]
-                      if s.get("type") == "then" and s["title"] in picked.get(r["label"], ())]
+            when = [
+                s
+                for r in ran
+                for s in r["steps"]
+                if s.get("type") == "when" and s["title"] in picked.get(r["label"], ())
+            ]
+            checks = [
+                s["title"]
+                for r in ran
+                for s in r["steps"]
+                if s.get("type") == "then" and s["title"] in picked.get(r["label"], ())
+            ]
             acted = [r for r in ran if outcome_of(r.get("outcome")) not in LEFT_OUT]  # who carried it out, and when
             started = [r["started"] for r in acted if r.get("started")]
             values = {
@@ -324,9 +432,9 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
                 "大項目": f"{mapping.title} / {item.section}" if item.section else mapping.title,
                 "中項目": item.ref,
                 "テスト概要": item.text,
-                "前提条件": _lines([s["title"] for s in given] + [_earlier(r, results[:place[id(r)]]) for r in ran]),
+                "前提条件": _lines([s["title"] for s in given] + [_earlier(r, results[: place[id(r)]]) for r in ran]),
                 "手順": "\n".join(f"{i}. {title}" for i, title in enumerate(dict.fromkeys(s["title"] for s in when), 1))
-                        or item.text,
+                or item.text,
                 "入力値": _lines(v for s in given + when for v in _inputs(s)),
                 "期待結果": item.expected or _lines(checks),
                 "判定": result,
@@ -342,8 +450,13 @@ def _items(ws: Worksheet, traced: list, results: list[dict], sheets: dict, labs:
             status = ws.cell(row, COLUMN["判定"])
             status.fill = PatternFill("solid", fgColor=FILLS[result])
             status.font = Font(bold=True)
-            shots = [shot for r in ran for s in r["steps"] if s["title"] in picked.get(r["label"], ())
-                     for shot in s.get("shots", [])]
+            shots = [
+                shot
+                for r in ran
+                for s in r["steps"]
+                if s["title"] in picked.get(r["label"], ())
+                for shot in s.get("shots", [])
+            ]
             _thumbnails(ws, row, COLUMN["内容"], shots, sheets[id(ran[0])] if ran else "")
             if ran:
                 link = ws.cell(row, COLUMN["シート"])
@@ -425,7 +538,7 @@ def _evidence_text(ran: list[dict], picked: dict, sheets: dict) -> str:
                 lines.append(f"  画面: {shot['name']}")
     if len(lines) > EVIDENCE_LINES:
         rest = len(lines) - EVIDENCE_LINES + 1
-        lines = lines[:EVIDENCE_LINES - 1] + [f"… ほか {rest} 行は {', '.join(sheets[id(r)] for r in ran)}"]
+        lines = lines[: EVIDENCE_LINES - 1] + [f"… ほか {rest} 行は {', '.join(sheets[id(r)] for r in ran)}"]
     return "\n".join(lines)
 
 
@@ -456,8 +569,11 @@ def _thumbnails(ws: Worksheet, row: int, col: int, shots: list[dict], sheet: str
             break
         image.width, image.height = width, height
         image.anchor = OneCellAnchor(
-            _from=AnchorMarker(col=col - 1, colOff=pixels_to_EMU(4), row=row - 1, rowOff=pixels_to_EMU(round(top * 4 / 3))),
-            ext=XDRPositiveSize2D(pixels_to_EMU(width), pixels_to_EMU(height)))
+            _from=AnchorMarker(
+                col=col - 1, colOff=pixels_to_EMU(4), row=row - 1, rowOff=pixels_to_EMU(round(top * 4 / 3))
+            ),
+            ext=XDRPositiveSize2D(pixels_to_EMU(width), pixels_to_EMU(height)),
+        )
         ws.add_image(image)
         top += height * 3 / 4 + 4
         room -= height * 3 / 4 + 4
@@ -471,17 +587,24 @@ def _thumbnails(ws: Worksheet, row: int, col: int, shots: list[dict], sheet: str
 
 # --- evidence ------------------------------------------------------------------------------
 
+
 def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
     _widths(ws, [w for _, w in EVIDENCE_COLUMNS])
     outcome = word(result["outcome"])
     ws["A1"] = f"エビデンス {ws.title}: {result['label']}"
     ws["A1"].font = Font(size=13, bold=True)
-    ws["A2"] = f"結果 {outcome} ・ 実施日時 {_clock(result['started']) if result.get('started') else '—'} ・ {environment}"
+    ws["A2"] = (
+        f"結果 {outcome} ・ 実施日時 {_clock(result['started']) if result.get('started') else '—'} ・ {environment}"
+    )
     ws["A2"].fill = PatternFill("solid", fgColor=FILLS[outcome])
     if result.get("failure") or result.get("blocked_by") or result.get("reason"):
-        ws["A3"] = (result["failure"]["headline"] if result.get("failure")
-                    else f"{NOT_DONE}: 同じラボで先に実行した「{result['blocked_by']}」が失敗したため"
-                    if result.get("blocked_by") else f"{CANNOT}: {result['reason']}")
+        ws["A3"] = (
+            result["failure"]["headline"]
+            if result.get("failure")
+            else f"{NOT_DONE}: 同じラボで先に実行した「{result['blocked_by']}」が失敗したため"
+            if result.get("blocked_by")
+            else f"{CANNOT}: {result['reason']}"
+        )
         ws["A3"].font = Font(bold=True, color="CF222E")
     if (result.get("waiver") or {}).get("text"):
         ws["A4"] = f"{WAIVED}: {result['waiver']['text']}"
@@ -491,8 +614,14 @@ def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
     for number, step in enumerate(result["steps"], 1):
         status = outcome_of(step["status"])
         colour = STEP_COLOURS.get(status, "8C959F")
-        values = [number, step["title"], status.word, "",
-                  _seconds(step["duration"]) if status != Outcome.NOT_RUN else "", step.get("error", "")]
+        values = [
+            number,
+            step["title"],
+            status.word,
+            "",
+            _seconds(step["duration"]) if status != Outcome.NOT_RUN else "",
+            step.get("error", ""),
+        ]
         for col, value in enumerate(values, 1):
             cell = _put(ws, row, col, value)
             cell.border, cell.alignment = BOX, WRAP
@@ -502,14 +631,22 @@ def _evidence(ws: Worksheet, result: dict, environment: str) -> None:
         row += 1
         for cmd in step.get("commands", []):
             output = "\n".join(part for part in (cmd.get("stdout", ""), cmd.get("stderr", "")) if part)
-            values = ["", f"$ {cmd['command']}", "\n".join(filter(None, (cmd["server"], cmd.get("via")))),
-                      "例外" if cmd.get("exit_code") is None else cmd["exit_code"],
-                      _seconds(cmd["duration"]), output or "(出力なし)"]
+            values = [
+                "",
+                f"$ {cmd['command']}",
+                "\n".join(filter(None, (cmd["server"], cmd.get("via")))),
+                "例外" if cmd.get("exit_code") is None else cmd["exit_code"],
+                _seconds(cmd["duration"]),
+                output or "(出力なし)",
+            ]
             for col, value in enumerate(values, 1):
                 cell = _put(ws, row, col, value)
                 cell.border, cell.alignment = BOX, WRAP
-                cell.font = Font(name="Noto Sans Mono CJK JP", size=9,
-                                 color="CF222E" if col == 4 and cmd.get("exit_code") != 0 else "000000")
+                cell.font = Font(
+                    name="Noto Sans Mono CJK JP",
+                    size=9,
+                    color="CF222E" if col == 4 and cmd.get("exit_code") != 0 else "000000",
+                )
             _fit_height(ws, row)
             row += 1
         for shot in step.get("shots", []):
@@ -530,6 +667,7 @@ def _picture(ws: Worksheet, row: int, png_base64: str) -> int:
 
 
 # --- cells ---------------------------------------------------------------------------------
+
 
 def _put(ws: Worksheet, row: int, col: int, value):
     """A cell holding `value` as data: text is clipped, stripped of control characters and
@@ -624,6 +762,7 @@ def _print_setup(ws: Worksheet, landscape: bool) -> None:
 
 
 # --- words ---------------------------------------------------------------------------------
+
 
 def _environment(result: dict, labs: list[dict], brief: bool = False) -> str:
     """Where a scenario ran: the lab of its feature folder (or every lab when none matches)."""

@@ -20,6 +20,7 @@ does not answer (it is rebooting), means "not yet"; a TargetError (a word the la
 know), a FeatureError (a step missing before this one) or a NothingAtStake (oat.errors.at_stake:
 nothing to check) fails at once, since time cannot fix it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -63,17 +64,20 @@ def sentence(text: str, types: dict | None = None) -> parsers.parse:
 
 def check(text: str, types: dict | None = None):
     """Register a check function as the ならば step `text` and as `N 秒以内に` + `text`."""
+
     def decorator(func):
         # stacklevel 2: pytest-bdd puts the step's fixture in the module calling check(),
         # not in this one.
         then(sentence(text, types), stacklevel=2)(func)
         then(sentence(WITHIN + text, types), stacklevel=2)(within(func))
         return func
+
     return decorator
 
 
 def within(func):
     """The check `func` as a bounded poll: it takes `seconds` first, then func's own arguments."""
+
     @functools.wraps(func)  # the catalogue and pytest-bdd read the check through __wrapped__
     def waiting(seconds, **kwargs):
         last = {"failure": "not checked yet"}

@@ -7,6 +7,7 @@ event a runbook checks. `… の末尾を記録する` remembers where the file 
 oat.vocabulary.remembered), and `… に記録した後で "…" が追記されている` reads only what comes after:
 the bytes past that size, or the whole file when it was since replaced (another inode, as a
 rotation makes) or truncated. A line from before the mark never counts."""
+
 from __future__ import annotations
 
 import re
@@ -37,25 +38,31 @@ def _kind(server, path: str) -> str:
 @check('"{server:q}" にファイル "{path:q}" がある')
 def file_exists(lab, server, path):
     """A regular file (or a link to one) exists at this path on the server."""
+
     def exists(s):
         assert s.host.file(path).is_file, f"{s.name}: {path} is {_kind(s, path)}, expected a file"
+
     each(lab, server, exists)
 
 
 @check('"{server:q}" にファイル "{path:q}" がない')
 def file_absent(lab, server, path):
     """Nothing exists at this path on the server (no file, folder or link)."""
+
     def absent(s):
         found = s.host.file(path)
         assert not (found.exists or found.is_symlink), f"{s.name}: {path} is {_kind(s, path)}, expected nothing"
+
     each(lab, server, absent)
 
 
 @check('"{server:q}" にフォルダ "{path:q}" がある')
 def folder_exists(lab, server, path):
     """A folder (or a link to one) exists at this path on the server."""
+
     def exists(s):
         assert s.host.file(path).is_directory, f"{s.name}: {path} is {_kind(s, path)}, expected a folder"
+
     each(lab, server, exists)
 
 
@@ -67,20 +74,26 @@ def _grep(server, path: str, text: str):
 @check('"{server:q}" のファイル "{path:q}" に "{text}" が含まれる')
 def file_contains(lab, server, path, text):
     """The file's text contains this text (grep -F) on the server."""
+
     def contains(s):
         found = _grep(s, path, text)
-        assert found.rc != 2, f"{s.name}: {path} cannot be read ({excerpt(found.stderr)}), expected it to contain '{text}'"
+        assert found.rc != 2, (
+            f"{s.name}: {path} cannot be read ({excerpt(found.stderr)}), expected it to contain '{text}'"
+        )
         assert found.rc == 0, f"{s.name}: {path} does not contain '{text}'"
+
     each(lab, server, contains)
 
 
 @check('"{server:q}" のファイル "{path:q}" に "{text}" が含まれない')
 def file_lacks(lab, server, path, text):
     """The file exists and its text does not contain this text (grep -F) on the server."""
+
     def lacks(s):
         found = _grep(s, path, text)
         assert found.rc != 2, f"{s.name}: {path} cannot be read ({excerpt(found.stderr)})"
         assert found.rc == 1, f"{s.name}: {path} contains '{text}', expected not: line {excerpt(found.stdout)}"
+
     each(lab, server, lacks)
 
 
@@ -95,6 +108,7 @@ def file_mode(lab, server, path, mode):
         found = s.host.file(path)
         assert found.exists, f"{s.name}: {path} is {_kind(s, path)}, expected mode {wanted:04o}"
         assert found.mode == wanted, f"{s.name}: {path} has mode {found.mode:04o}, expected {wanted:04o}"
+
     each(lab, server, has_mode)
 
 
@@ -108,13 +122,16 @@ def file_owner(lab, server, path, owner):
         assert found.exists, f"{s.name}: {path} is {_kind(s, path)}, expected it owned by {owner}"
         seen = f"{found.user}:{found.group}"
         assert found.user == user and (not group or found.group == group), (
-            f"{s.name}: {path} is owned by {seen}, expected {owner}")
+            f"{s.name}: {path} is owned by {seen}, expected {owner}"
+        )
+
     each(lab, server, owned)
 
 
 @check('"{server:q}" の "{path:q}" が "{target:q}" へのシンボリックリンクである')
 def symlink_to(lab, server, path, target):
     """The path is a symbolic link to this target (as written, or resolving to the same place) on the server."""
+
     def links(s):
         found = s.host.file(path)
         assert found.is_symlink, f"{s.name}: {path} is {_kind(s, path)}, expected a symbolic link to {target}"
@@ -123,6 +140,7 @@ def symlink_to(lab, server, path, target):
             return
         resolved = {s.run("readlink -m -- %s", p).stdout.strip() for p in (path, target)}
         assert len(resolved) == 1, f"{s.name}: {path} is a symbolic link to {written}, expected {target}"
+
     each(lab, server, links)
 
 
@@ -155,13 +173,16 @@ def remember_file_end(lab, remembered, server, path):
 
 # What comes after the mark (from byte %s), the first line with the text; else the number of
 # bytes after the mark, then the last line before it that has the text (from its first %s bytes).
-_AFTER = ("tail -c +%s -- %s | grep -a -F -m 1 -e %s && exit 0; "
-          "tail -c +%s -- %s | wc -c; head -c %s -- %s | grep -a -F -e %s | tail -n 1; exit 1")
+_AFTER = (
+    "tail -c +%s -- %s | grep -a -F -m 1 -e %s && exit 0; "
+    "tail -c +%s -- %s | wc -c; head -c %s -- %s | grep -a -F -e %s | tail -n 1; exit 1"
+)
 
 
 @check('"{server:q}" のファイル "{path:q}" に記録した後で "{text}" が追記されている')
 def file_appended(lab, remembered, server, path, text):
     """A line with this text was written to the file after its end was remembered (a line from before never counts)."""
+
     def appended(s):
         mark = remembered.file_end(path, s.name)
         now = _end(s, path)
@@ -174,8 +195,16 @@ def file_appended(lab, remembered, server, path, text):
             return
         lines = found.stdout.splitlines()
         count, before = (lines[0].strip() if lines else "?"), (lines[1] if len(lines) > 1 else "")
-        since = ("since it was replaced or truncated" if whole else
-                 "since its end was remembered" if mark.inode is not None else "since it was created")
-        raise AssertionError(f"{s.name}: {path} has no line with '{text}' written {since} ({count} bytes since)"
-                             + (f"; it has one from before: {excerpt(before)}" if before else ""))
+        since = (
+            "since it was replaced or truncated"
+            if whole
+            else "since its end was remembered"
+            if mark.inode is not None
+            else "since it was created"
+        )
+        raise AssertionError(
+            f"{s.name}: {path} has no line with '{text}' written {since} ({count} bytes since)"
+            + (f"; it has one from before: {excerpt(before)}" if before else "")
+        )
+
     each(lab, server, appended)

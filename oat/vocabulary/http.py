@@ -14,6 +14,7 @@
 
 `もし "URL" を取得する` keeps the answer (`http_response`) for the next steps.
 """
+
 from __future__ import annotations
 
 import time
@@ -49,8 +50,9 @@ class Response:
 @pytest.fixture
 def http_response() -> Response:
     """The answer of the scenario's last fetch step (this default says none has run yet)."""
-    raise LabError('no URL has been fetched in this scenario yet: a step like もし "URL" を取得する '
-                   "must come before this one")
+    raise LabError(
+        'no URL has been fetched in this scenario yet: a step like もし "URL" を取得する must come before this one'
+    )
 
 
 def lab_url(lab, url: str) -> str:
@@ -77,14 +79,16 @@ def lab_urls(lab, url: str) -> list[str]:
         return [lab_url(lab, url)]
     netloc = urlsplit(url).netloc
     at = netloc.rfind(host)  # the host as written, after any user:password@
-    return [lab_url(lab, url.replace(netloc, netloc[:at] + spec.name + netloc[at + len(host):], 1))
-            for spec in specs(lab, host)]
+    return [
+        lab_url(lab, url.replace(netloc, netloc[:at] + spec.name + netloc[at + len(host) :], 1))
+        for spec in specs(lab, host)
+    ]
 
 
 def _host(netloc: str) -> str:
     hostport = netloc.rpartition("@")[2]
     if hostport.startswith("["):
-        return hostport[1:hostport.index("]")]
+        return hostport[1 : hostport.index("]")]
     return hostport.rpartition(":")[0] if ":" in hostport else hostport
 
 
@@ -110,8 +114,15 @@ def fetch(lab, recorder, url: str, verify) -> Response:
         raise AssertionError(f"GET {real}: no answer ({excerpt(one_line(exc), 200)})") from None
     head = "\n".join(f"{k}: {v}" for k, v in reply.headers.items())
     body = _body(reply)
-    recorder.record(where, shown, 0, f"HTTP {reply.status_code} {reply.reason}\n{head}\n\n{body[:BODY_SHOWN]}",
-                    "", time.monotonic() - started, via=via)
+    recorder.record(
+        where,
+        shown,
+        0,
+        f"HTTP {reply.status_code} {reply.reason}\n{head}\n\n{body[:BODY_SHOWN]}",
+        "",
+        time.monotonic() - started,
+        via=via,
+    )
     return Response(real, reply.status_code, reply.reason, reply.headers, body)
 
 
@@ -157,22 +168,25 @@ def response_status(http_response, status):
     """The kept answer has this HTTP status."""
     assert http_response.status == status, (
         f"{http_response.url} answered HTTP {http_response.status} {http_response.reason}, expected {status}: "
-        f"{http_response.first_line()}")
+        f"{http_response.first_line()}"
+    )
 
 
 @then(sentence('応答の本文に "{text}" が含まれる'))
 def response_body_contains(http_response, text):
     """The kept answer's body contains this text."""
     assert text in http_response.text, (
-        f"the body from {http_response.url} (HTTP {http_response.status}) lacks '{text}': {http_response.first_line()}")
+        f"the body from {http_response.url} (HTTP {http_response.status}) lacks '{text}': {http_response.first_line()}"
+    )
 
 
 @then(sentence('応答のヘッダ "{name:q}" が "{value}" である'))
 def response_header(http_response, name, value):
     """The kept answer has this header with exactly this value."""
     seen = http_response.headers.get(name)
-    assert seen == value, (f"{http_response.url}: header {name} is "
-                           f"{repr(seen) if seen is not None else 'absent'}, expected '{value}'")
+    assert seen == value, (
+        f"{http_response.url}: header {name} is {repr(seen) if seen is not None else 'absent'}, expected '{value}'"
+    )
 
 
 @check('"{url:q}" が HTTP ステータス {status:d} を返す')
@@ -186,6 +200,7 @@ def url_answers_status(request, lab, recorder, url, status):
             problems.append(one_line(exc))
             continue
         if answer.status != status:
-            problems.append(f"{answer.url} answered HTTP {answer.status} {answer.reason}, expected {status}: "
-                            f"{answer.first_line()}")
+            problems.append(
+                f"{answer.url} answered HTTP {answer.status} {answer.reason}, expected {status}: {answer.first_line()}"
+            )
     assert not problems, "; ".join(problems)

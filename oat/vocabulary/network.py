@@ -14,6 +14,7 @@ its primary, an application to its DB); reachability only says that one could be
 A role of several servers means each of them, as source and as target: every pair must hold,
 and the failure has one part per pair that does not.
 """
+
 from __future__ import annotations
 
 from oat import sockets
@@ -46,8 +47,14 @@ def reachable(lab, source, target, port):
     targets = _targets(lab, target)
 
     def reaches(s):
-        _every_target(s.name, targets, lambda name, host: None if s.host.addr(host).port(port).is_reachable
-                      else f"cannot reach {_shown(name, host, port)}")
+        _every_target(
+            s.name,
+            targets,
+            lambda name, host: (
+                None if s.host.addr(host).port(port).is_reachable else f"cannot reach {_shown(name, host, port)}"
+            ),
+        )
+
     each(lab, source, reaches)
 
 
@@ -57,8 +64,16 @@ def unreachable(lab, source, target, port):
     targets = _targets(lab, target)
 
     def blocked(s):
-        _every_target(s.name, targets, lambda name, host: None if not s.host.addr(host).port(port).is_reachable
-                      else f"reaches {_shown(name, host, port)}, expected no connection")
+        _every_target(
+            s.name,
+            targets,
+            lambda name, host: (
+                None
+                if not s.host.addr(host).port(port).is_reachable
+                else f"reaches {_shown(name, host, port)}, expected no connection"
+            ),
+        )
+
     each(lab, source, blocked)
 
 
@@ -66,8 +81,10 @@ def _peers(lab, target: str, source) -> list[tuple[str, set[str]]]:
     """(as shown, the addresses a connection to it has as peer) of each server the target means."""
     if not is_known(lab, target):
         return [(target, set(LOOPBACK) if target == "localhost" else {target.strip("[]")})]
-    return [(spec.name, {*spec.addresses.values(), *(LOOPBACK if spec.name == source.name else ())})
-            for spec in specs(lab, target)]
+    return [
+        (spec.name, {*spec.addresses.values(), *(LOOPBACK if spec.name == source.name else ())})
+        for spec in specs(lab, target)
+    ]
 
 
 def _connections(server, peers: set[str], port: int) -> tuple[list[sockets.Socket], list[sockets.Socket]]:
@@ -84,22 +101,39 @@ def _listed(found: list[sockets.Socket]) -> str:
 @check('"{source:q}" から "{target:q}" の TCP ポート {port:d} への接続が確立している')
 def connected_to(lab, source, target, port):
     """The source server holds an established TCP connection to the target's port (ss on the source)."""
+
     def holds(s):
         def verdict(name, peers):
             found, to_port = _connections(s, peers, port)
-            return None if found else (f"no established TCP connection to {name} ({', '.join(sorted(peers))}) "
-                                       f"port {port}; its connections to port {port}: {_listed(to_port)}")
+            return (
+                None
+                if found
+                else (
+                    f"no established TCP connection to {name} ({', '.join(sorted(peers))}) "
+                    f"port {port}; its connections to port {port}: {_listed(to_port)}"
+                )
+            )
+
         _every_target(s.name, _peers(lab, target, s), verdict)
+
     each(lab, source, holds)
 
 
 @check('"{source:q}" から "{target:q}" の TCP ポート {port:d} への接続が確立していない')
 def not_connected_to(lab, source, target, port):
     """The source server holds no established TCP connection to the target's port (ss on the source)."""
+
     def holds_none(s):
         def verdict(name, peers):
             found, _ = _connections(s, peers, port)
-            return None if not found else (f"{len(found)} established TCP connection(s) to {name} port {port}, "
-                                           f"expected none: {_listed(found)}")
+            return (
+                None
+                if not found
+                else (
+                    f"{len(found)} established TCP connection(s) to {name} port {port}, expected none: {_listed(found)}"
+                )
+            )
+
         _every_target(s.name, _peers(lab, target, s), verdict)
+
     each(lab, source, holds_none)

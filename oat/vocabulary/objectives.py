@@ -9,6 +9,7 @@ A declaration holds for the rest of its scenario (put it in the 背景 for every
 feature), never for the next one: a scenario selected alone (-k) must be judged as in the
 whole run. The steps that measure a fault read `Objectives.of(product, declared_objectives)`.
 """
+
 from __future__ import annotations
 
 import parse

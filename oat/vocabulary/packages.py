@@ -1,5 +1,6 @@
 """Debian packages: installed with apt from the lab's package source (the only source a lab
 server has), checked with testinfra's host.package (dpkg's own record)."""
+
 from __future__ import annotations
 
 from pytest_bdd import when
@@ -26,24 +27,31 @@ def install_package(lab, server, name):
 @check('"{server:q}" にパッケージ "{name:q}" がインストールされている')
 def package_installed(lab, server, name):
     """The package is installed on the server (any version)."""
+
     def installed(s):
         assert s.host.package(name).is_installed, f"{s.name}: package {name} is not installed"
+
     each(lab, server, installed)
 
 
 @check('"{server:q}" にパッケージ "{name:q}" のバージョン "{version:q}" がインストールされている')
 def package_version_installed(lab, server, name, version):
     """This version of the package (as dpkg writes it) is installed on the server."""
+
     def installed(s):
         package = s.host.package(name)
         assert package.is_installed and package.version == version, (
-            f"{s.name}: package {name} is {_seen(s, name)}, expected version {version}")
+            f"{s.name}: package {name} is {_seen(s, name)}, expected version {version}"
+        )
+
     each(lab, server, installed)
 
 
 @check('"{server:q}" にパッケージ "{name:q}" がインストールされていない')
 def package_absent(lab, server, name):
     """The package is not installed on the server (removed or never installed)."""
+
     def absent(s):
         assert not s.host.package(name).is_installed, f"{s.name}: package {name} is {_seen(s, name)}, expected none"
+
     each(lab, server, absent)

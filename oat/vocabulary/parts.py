@@ -5,6 +5,7 @@ part, and the product file says what that part is (package, unit, processes, por
 A role is written as the topology names it ("運用系", "DB") or as "ROLE サーバ"
 ("DB サーバ"); "両系" is every server of the part (both sides of a cluster).
 """
+
 from __future__ import annotations
 
 import yaml
@@ -25,7 +26,8 @@ def apt_install(server, package: str, version: str = "") -> None:
     server.check("apt-get install %s" % (f"{package}={version}" if version else package))
     installed = server.host.package(package)
     assert installed.is_installed and (not version or installed.version == version), (
-        f"{server.name}: {package} {version} expected, dpkg has {installed.version if installed.is_installed else 'none'}")
+        f"{server.name}: {package} {version} expected, dpkg has {installed.version if installed.is_installed else 'none'}"
+    )
 
 
 @when(parsers.parse("{role:Role}に {part} をインストールする", extra_types=ROLE))
@@ -52,7 +54,9 @@ def part_updated(parts, role, part):
     spec = parts.part(part)
     for server in parts.servers(part, role):
         found = server.host.package(spec.package).version
-        assert found == spec.update_version, f"{spec.package} on {server.name} is {found}, expected {spec.update_version}"
+        assert found == spec.update_version, (
+            f"{spec.package} on {server.name} is {found}, expected {spec.update_version}"
+        )
 
 
 @when(parsers.parse("{role:Role}の {part} をセットアップする", extra_types=ROLE))
@@ -93,8 +97,9 @@ def _stop(parts, role, part: str) -> None:
 
 def _listens(server, port: int, processes) -> bool:
     """The part listens on the port on an address other than loopback (where clients reach it)."""
-    return any(s.local[1] == port and not s.local[0].startswith(("127.", "[::1]"))
-               for s in listening(server, processes))
+    return any(
+        s.local[1] == port and not s.local[0].startswith(("127.", "[::1]")) for s in listening(server, processes)
+    )
 
 
 @then(parsers.parse("{role:Role}で {part} のプロセスが起動し、ポートで待ち受けている", extra_types=ROLE))
@@ -104,13 +109,17 @@ def part_running(parts, role, part):
     """The unit is running, its processes exist, and it listens on its ports."""
     spec = parts.part(part)
     for server in parts.servers(part, role):
-        wait_until(lambda: server.host.service(spec.service).is_running, 60,
-                   f"{spec.service} is not running on {server.name}")
+        wait_until(
+            lambda: server.host.service(spec.service).is_running, 60, f"{spec.service} is not running on {server.name}"
+        )
         for process in spec.processes:
             assert server.run("pgrep -x %s", process).rc == 0, f"no {process} process on {server.name}"
         for port in spec.ports:
-            wait_until(lambda: _listens(server, port, spec.processes), 60,
-                       f"{server.name}: {'/'.join(spec.processes)} listens on no TCP port {port} ({part})")
+            wait_until(
+                lambda: _listens(server, port, spec.processes),
+                60,
+                f"{server.name}: {'/'.join(spec.processes)} listens on no TCP port {port} ({part})",
+            )
 
 
 @then(parsers.parse("{role:Role}で {part} のプロセスが停止している", extra_types=ROLE))
@@ -130,7 +139,9 @@ def _assert_not_running(parts, role, part: str, states: tuple[str, ...]) -> None
     spec = parts.part(part)
     for server in parts.servers(part, role):
         state = server.run("systemctl is-active %s", spec.service).stdout.strip()
-        assert state in states, f"{spec.service} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
+        assert state in states, (
+            f"{spec.service} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
+        )
         problems = leftovers(server, spec.service)  # "stopped" by its names alone misses a child of another name
         assert not problems, f"{server.name}: {spec.service} is '{state}' but " + "; and ".join(problems)
         for process in spec.processes:
@@ -162,7 +173,9 @@ def part_disabled(parts, role, part):
         assert found == "disabled", f"{service} on {server.name} is '{found}', expected 'disabled'"
 
 
-@then(parsers.parse("{role:Role}で {part} の設定ファイルはセットアップで書いた内容と権限のままである", extra_types=ROLE))
+@then(
+    parsers.parse("{role:Role}で {part} の設定ファイルはセットアップで書いた内容と権限のままである", extra_types=ROLE)
+)
 def files_as_set_up(parts, role, part):
     """Every file the part's setup wrote still has that content, mode and owner."""
     written = parts.files(part)
@@ -173,12 +186,15 @@ def files_as_set_up(parts, role, part):
             held = server.host.file(want["path"])
             assert held.exists, f"{want['path']} is missing on {server.name}"
             assert held.content_string == want["content"], (
-                f"{want['path']} on {server.name} no longer holds what the setup wrote")
+                f"{want['path']} on {server.name} no longer holds what the setup wrote"
+            )
             assert held.mode == want["mode"], (
-                f"{want['path']} on {server.name} has mode {held.mode:04o}, the setup set {want['mode']:04o}")
+                f"{want['path']} on {server.name} has mode {held.mode:04o}, the setup set {want['mode']:04o}"
+            )
             owner = f"{held.user}:{held.group}"
             assert not want["owner"] or owner == want["owner"], (
-                f"{want['path']} on {server.name} is owned by {owner}, the setup set {want['owner']}")
+                f"{want['path']} on {server.name} is owned by {owner}, the setup set {want['owner']}"
+            )
 
 
 @then(parsers.parse("{role:Role}で {part} が設定ファイルに書かれた接続先に接続している", extra_types=ROLE))
@@ -193,18 +209,28 @@ def connected_as_configured(parts, role, part):
         for peer, host_key, port_key in spec.connections:
             host, port = str(_dig(config, host_key, spec.config)), int(_dig(config, port_key, spec.config))
             expected = parts.address(peer)
-            assert host == expected, f"{spec.config} on {server.name} names {host} for the {peer}, whose address is {expected}"
+            assert host == expected, (
+                f"{spec.config} on {server.name} names {host} for the {peer}, whose address is {expected}"
+            )
             found = {}
 
             def reaches() -> bool:
                 found["all"] = connected(server, spec.processes)
                 return any(s.peer == (host, port) for s in found["all"])
 
-            wait_until(reaches, 30, lambda: f"{'/'.join(spec.processes)} on {server.name} holds no connection to "
-                                            f"the {peer} at {host}:{port} ({spec.config}); it holds: "
-                                            f"{'; '.join(map(str, found['all'])) or 'none'}")
+            wait_until(
+                reaches,
+                30,
+                lambda: (
+                    f"{'/'.join(spec.processes)} on {server.name} holds no connection to "
+                    f"the {peer} at {host}:{port} ({spec.config}); it holds: "
+                    f"{'; '.join(map(str, found['all'])) or 'none'}"
+                ),
+            )
             astray = [str(s) for s in found["all"] if s.peer[1] == port and s.peer[0] != host]
-            assert not astray, f"{server.name}: {part} also reaches port {port} elsewhere than {host}: {'; '.join(astray)}"
+            assert not astray, (
+                f"{server.name}: {part} also reaches port {port} elsewhere than {host}: {'; '.join(astray)}"
+            )
 
 
 def _dig(config: dict, dotted: str, path: str):

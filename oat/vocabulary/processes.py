@@ -2,6 +2,7 @@
 characters), read with testinfra's host.process; and by a text of their command line (`ps -eo
 pid,args`: the program and its arguments, or what the process wrote there, as a PostgreSQL
 backend's "postgres: walreceiver streaming 0/3000148")."""
+
 from __future__ import annotations
 
 from oat.vocabulary.checks import check, each, excerpt
@@ -30,37 +31,48 @@ def _parent(process) -> str:
 @check('"{server:q}" でプロセス "{name:q}" が動いている')
 def process_runs(lab, server, name):
     """At least one process of this name runs on the server."""
+
     def runs(s):
         assert _named(s, name), f"{s.name}: no process named '{name}' runs"
+
     each(lab, server, runs)
 
 
 @check('"{server:q}" でプロセス "{name:q}" が動いていない')
 def process_absent(lab, server, name):
     """No process of this name runs on the server."""
+
     def absent(s):
         found = _named(s, name)
         assert not found, f"{s.name}: {len(found)} process(es) named '{name}' run, expected none: pid {_pids(found)}"
+
     each(lab, server, absent)
 
 
 @check('"{server:q}" でプロセス "{name:q}" が {count:d} 個動いている')
 def process_count(lab, server, name, count):
     """Exactly this many processes of this name run on the server."""
+
     def counted(s):
         found = _named(s, name)
-        assert len(found) == count, (f"{s.name}: {len(found)} process(es) named '{name}' run, expected {count}: "
-                                     f"pid {_pids(found)}")
+        assert len(found) == count, (
+            f"{s.name}: {len(found)} process(es) named '{name}' run, expected {count}: pid {_pids(found)}"
+        )
+
     each(lab, server, counted)
 
 
 @check('"{server:q}" で親プロセスの ID が {ppid:d} のプロセス "{name:q}" が動いている')
 def process_with_parent(lab, server, ppid, name):
     """A process of this name whose parent has this PID runs on the server (1: started by init)."""
+
     def child(s):
         if not s.host.process.filter(comm=name, ppid=ppid):
-            raise AssertionError(f"{s.name}: no process named '{name}' has parent PID {ppid}; "
-                                 f"those that run: pid {_pids(_named(s, name))}")
+            raise AssertionError(
+                f"{s.name}: no process named '{name}' has parent PID {ppid}; "
+                f"those that run: pid {_pids(_named(s, name))}"
+            )
+
     each(lab, server, child)
 
 
@@ -82,16 +94,22 @@ def _listed(found: list[tuple[int, str]]) -> str:
 @check('"{server:q}" でコマンドラインに "{text}" を含むプロセスが動いている')
 def command_line_runs(lab, server, text):
     """A process whose command line (ps -eo args) contains this text runs on the server."""
+
     def runs(s):
         assert _command_lines(s, text), f"{s.name}: no process runs with '{text}' in its command line"
+
     each(lab, server, runs)
 
 
 @check('"{server:q}" でコマンドラインに "{text}" を含むプロセスが動いていない')
 def command_line_absent(lab, server, text):
     """No process whose command line (ps -eo args) contains this text runs on the server."""
+
     def absent(s):
         found = _command_lines(s, text)
-        assert not found, (f"{s.name}: {len(found)} process(es) run with '{text}' in their command line, "
-                           f"expected none: {_listed(found)}")
+        assert not found, (
+            f"{s.name}: {len(found)} process(es) run with '{text}' in their command line, "
+            f"expected none: {_listed(found)}"
+        )
+
     each(lab, server, absent)

@@ -7,6 +7,7 @@ scenario's feature folder can check what its lab must still hold after a fault (
 cluster's audits: one active node, the floating IP in one place). `servers` are the
 rebooted Servers, `fault` one line saying what was done.
 """
+
 from __future__ import annotations
 
 from pytest_bdd import when

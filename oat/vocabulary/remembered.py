@@ -7,6 +7,7 @@ What a feature folder's steps remember lasts for the folder's later scenarios to
 one procedure, its scenarios in order), so a value taken before an update in one scenario can
 be read back after it in the next. Each server keeps its own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from oat.errors import FeatureError
 @dataclass(frozen=True)
 class Output:
     """A command's standard output (stripped), remembered under a name on one server."""
+
     name: str
     server: str
     command: str
@@ -29,6 +31,7 @@ class Output:
 @dataclass(frozen=True)
 class FileEnd:
     """Where a file ended on one server: its size in bytes and its inode (None: no file then)."""
+
     path: str
     server: str
     size: int
@@ -38,9 +41,10 @@ class FileEnd:
 @dataclass
 class Remembered:
     """What the steps of one procedure (feature folder) remembered, by server."""
-    outputs: dict[tuple[str, str], Output] = field(default_factory=dict)      # (name, server)
-    file_ends: dict[tuple[str, str], FileEnd] = field(default_factory=dict)   # (path, server)
-    cursors: dict[str, str] = field(default_factory=dict)                     # server -> cursor, "" for none yet
+
+    outputs: dict[tuple[str, str], Output] = field(default_factory=dict)  # (name, server)
+    file_ends: dict[tuple[str, str], FileEnd] = field(default_factory=dict)  # (path, server)
+    cursors: dict[str, str] = field(default_factory=dict)  # server -> cursor, "" for none yet
 
     def keep_output(self, name: str, server: str, command: str, value: str) -> None:
         self.outputs[(name, server)] = Output(name, server, command, value)
@@ -58,20 +62,28 @@ class Remembered:
             return taken[0]
         where = ", ".join(o.server for o in taken)
         raise FeatureError(
-            f"no output remembered as '{name}' on {server}" + (f" (remembered on {where}: name one of them)" if taken else
-                                                              f": a step like \"{server}\" でコマンド \"…\" の出力を "
-                                                              f"\"{name}\" として記録する must come first"))
+            f"no output remembered as '{name}' on {server}"
+            + (
+                f" (remembered on {where}: name one of them)"
+                if taken
+                else f': a step like "{server}" でコマンド "…" の出力を "{name}" として記録する must come first'
+            )
+        )
 
     def file_end(self, path: str, server: str) -> FileEnd:
         if (path, server) not in self.file_ends:
-            raise FeatureError(f"the end of {path} on {server} was not remembered: a step like "
-                               f"\"{server}\" のファイル \"{path}\" の末尾を記録する must come first")
+            raise FeatureError(
+                f"the end of {path} on {server} was not remembered: a step like "
+                f'"{server}" のファイル "{path}" の末尾を記録する must come first'
+            )
         return self.file_ends[(path, server)]
 
     def cursor(self, server: str) -> str:
         if server not in self.cursors:
-            raise FeatureError(f"the journal's position on {server} was not remembered: a step like "
-                               f"\"{server}\" のジャーナルの位置を記録する must come first")
+            raise FeatureError(
+                f"the journal's position on {server} was not remembered: a step like "
+                f'"{server}" のジャーナルの位置を記録する must come first'
+            )
         return self.cursors[server]
 
 

@@ -1,6 +1,7 @@
 """The typed field {role:Role} of step sentences that name servers by their role, unquoted:
 "運用系", "DB サーバ" (the server of role DB), or "両系" (every server of the part or
 cluster the sentence is about; the field is then None)."""
+
 from __future__ import annotations
 
 import parse
@@ -16,4 +17,3 @@ def role_word(text: str) -> str | None:
 
 
 ROLE = {"Role": role_word}
-

@@ -1,6 +1,7 @@
 """Steps about the lab's servers as a whole: that they exist, their (virtual) hardware, their
 OS, the network between them, and rebooting the servers of a role. Checked on the servers
 themselves with testinfra."""
+
 from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
@@ -63,7 +64,7 @@ def os_is_installed(lab, os_name):
     problems = []
     for server in lab.topology.procedure_servers:
         s = lab.server(server.name)
-        pretty = s.check(". /etc/os-release && echo \"$PRETTY_NAME\"").strip()
+        pretty = s.check('. /etc/os-release && echo "$PRETTY_NAME"').strip()
         if pretty != os_name:
             problems.append(f"{s.name}: OS is '{pretty}'")
     assert not problems, f"expected '{os_name}': " + "; ".join(problems)
@@ -101,8 +102,9 @@ def servers_reach_each_other_by_name(lab):
     for source, s, target in pairs(lab):
         resolved = s.run("getent hosts %s", target.name).stdout.split()
         if not resolved or resolved[0] != target.address:
-            problems.append(f"{source.name} resolves {target.name} to {resolved[:1] or 'nothing'}, "
-                            f"expected {target.address}")
+            problems.append(
+                f"{source.name} resolves {target.name} to {resolved[:1] or 'nothing'}, expected {target.address}"
+            )
         elif s.run("ping -c 1 -W 2 %s", target.name).rc != 0:
             problems.append(f"{source.name} cannot ping {target.name} ({target.address})")
     assert not problems, "; ".join(problems)
@@ -116,8 +118,10 @@ def ssh_answers_everywhere(lab):
         # The SSH banner proves sshd answers, not only that the port is open.
         banner = s.run("timeout 5 bash -c 'exec 3<>/dev/tcp/%s/22 && head -n 1 <&3'" % target.name)
         if not banner.stdout.startswith("SSH-2.0-"):
-            problems.append(f"{source.name} gets no SSH banner from {target.name}: "
-                            f"{(banner.stderr or banner.stdout).strip()[:80] or 'no answer'}")
+            problems.append(
+                f"{source.name} gets no SSH banner from {target.name}: "
+                f"{(banner.stderr or banner.stdout).strip()[:80] or 'no answer'}"
+            )
     assert not problems, "; ".join(problems)
 
 

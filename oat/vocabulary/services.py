@@ -10,6 +10,7 @@ name running: the unit is inactive, no process has its name, no port is open. `�
 cgroup.procs under /sys/fs/cgroup, sub-groups included) must hold no process, and the unit's
 User= (when it is not root) must run none.
 """
+
 from __future__ import annotations
 
 from pytest_bdd import when
@@ -61,19 +62,22 @@ def _state(server, question: str, unit: str) -> str:
 @check('"{server:q}" でサービス "{unit:q}" が起動している')
 def service_running(lab, server, unit):
     """The systemd unit is active (running) on the server."""
+
     def running(s):
         state = _state(s, "is-active", unit)
         assert state == "active", f"{s.name}: service {unit} is '{state}', expected 'active'"
+
     each(lab, server, running)
 
 
 @check('"{server:q}" でサービス "{unit:q}" が停止している')
 def service_stopped(lab, server, unit):
     """The systemd unit is not active on the server (inactive, failed or unknown)."""
+
     def stopped(s):
         state = _state(s, "is-active", unit)
-        assert state in NOT_ACTIVE, (
-            f"{s.name}: service {unit} is '{state}', expected 'inactive' (stopped)")
+        assert state in NOT_ACTIVE, f"{s.name}: service {unit} is '{state}', expected 'inactive' (stopped)"
+
     each(lab, server, stopped)
 
 
@@ -106,11 +110,13 @@ def _listed(processes: list[str], limit: int = 3) -> str:
 @check('"{server:q}" でサービス "{unit:q}" が完全に停止している')
 def service_stopped_completely(lab, server, unit):
     """The systemd unit is not active, its control group holds no process, and its User= (unless root) runs none."""
+
     def stopped(s):
         state = _state(s, "is-active", unit)
         assert state in NOT_ACTIVE, f"{s.name}: service {unit} is '{state}', expected 'inactive' (stopped)"
         problems = leftovers(s, unit)
         assert not problems, f"{s.name}: service {unit} is '{state}' but " + "; and ".join(problems)
+
     each(lab, server, stopped)
 
 
@@ -133,16 +139,22 @@ def leftovers(s, unit: str) -> list[str]:
 @check('"{server:q}" でサービス "{unit:q}" の自動起動が有効である')
 def service_enabled(lab, server, unit):
     """The systemd unit starts at boot on the server (systemctl is-enabled: enabled)."""
+
     def enabled(s):
         state = _state(s, "is-enabled", unit)
-        assert state in ("enabled", "enabled-runtime"), f"{s.name}: service {unit} is '{state}' at boot, expected 'enabled'"
+        assert state in ("enabled", "enabled-runtime"), (
+            f"{s.name}: service {unit} is '{state}' at boot, expected 'enabled'"
+        )
+
     each(lab, server, enabled)
 
 
 @check('"{server:q}" でサービス "{unit:q}" の自動起動が無効である')
 def service_disabled(lab, server, unit):
     """The systemd unit does not start at boot on the server (systemctl is-enabled: disabled)."""
+
     def disabled(s):
         state = _state(s, "is-enabled", unit)
         assert state == "disabled", f"{s.name}: service {unit} is '{state}' at boot, expected 'disabled'"
+
     each(lab, server, disabled)

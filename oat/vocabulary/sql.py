@@ -12,6 +12,7 @@ breaks); `の結果が次のとおりである:` a table whose first row is the 
 the rows in order (write ORDER BY where the order is not given). A role of several servers
 runs the SQL on each, and each must answer.
 """
+
 from __future__ import annotations
 
 import csv
@@ -58,8 +59,9 @@ def client_named(name: str) -> tuple[str, dict]:
     if not name:
         return next(iter(known.items()))
     if name not in known:
-        raise FeatureError(f"'{name}' is not an SQL client of oat (known: {', '.join(known)}; "
-                           f"{CLIENTS.name} lists them)")
+        raise FeatureError(
+            f"'{name}' is not an SQL client of oat (known: {', '.join(known)}; {CLIENTS.name} lists them)"
+        )
     return name, known[name]
 
 
@@ -76,8 +78,10 @@ def rows(entry: dict, output: str) -> list[list[str]]:
 def _query(s, name: str, entry: dict, database: str, sql: str) -> list[list[str]]:
     """Run the SQL on server s; its rows, column names first. An AssertionError when it fails."""
     result = s.run(command(entry, database, sql))
-    assert result.rc == 0, (f"{s.name}: SQL \"{_short(sql)}\" in {name} database {database} failed "
-                            f"(exit {result.rc}): {excerpt(result.stderr or result.stdout)}")
+    assert result.rc == 0, (
+        f'{s.name}: SQL "{_short(sql)}" in {name} database {database} failed '
+        f"(exit {result.rc}): {excerpt(result.stderr or result.stdout)}"
+    )
     return rows(entry, result.stdout)
 
 
@@ -97,8 +101,11 @@ def sql_answers(lab, server, client, database, sql, expected):
     def answers(s):
         found = _query(s, name, entry, database, sql)[1:]
         text = "\n".join("|".join(row) for row in found)
-        assert text == expected.strip(), (f"{s.name}: SQL \"{_short(sql)}\" in {name} database {database} answered "
-                                          f"{_shown(found)}, expected '{expected.strip()}'")
+        assert text == expected.strip(), (
+            f'{s.name}: SQL "{_short(sql)}" in {name} database {database} answered '
+            f"{_shown(found)}, expected '{expected.strip()}'"
+        )
+
     each(lab, server, answers)
 
 
@@ -112,8 +119,11 @@ def sql_rows(lab, server, client, database, sql, datatable):
 
     def same(s):
         found = _query(s, name, entry, database, sql)
-        assert found == wanted, (f"{s.name}: SQL \"{_short(sql)}\" in {name} database {database} answered "
-                                 f"{_table(found)}, expected {_table(wanted)} ({_difference(found, wanted)})")
+        assert found == wanted, (
+            f'{s.name}: SQL "{_short(sql)}" in {name} database {database} answered '
+            f"{_table(found)}, expected {_table(wanted)} ({_difference(found, wanted)})"
+        )
+
     each(lab, server, same)
 
 

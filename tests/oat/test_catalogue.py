@@ -1,5 +1,6 @@
 """The step catalogue (`python -m oat.cli steps`): layers, keywords, descriptions, where each
 step is defined, the filters, and a module that cannot be imported."""
+
 from __future__ import annotations
 
 import textwrap
@@ -104,7 +105,10 @@ def test_layers_come_in_order_generic_then_each_document_then_the_old_place(proj
     root, _ = project
     found = catalogue.load(root, root / "oat" / "vocabulary")
     assert [(l.name, l.source) for l in found] == [
-        ("汎用", "oat/vocabulary/*.py"), ("demo", "features/demo/steps/*.py"), ("steps", "steps/*.py")]
+        ("汎用", "oat/vocabulary/*.py"),
+        ("demo", "features/demo/steps/*.py"),
+        ("steps", "steps/*.py"),
+    ]
     assert [s.pattern for s in _sentences(found, "demo")] == ["デモの画面が表示される"]
     assert [s.pattern for s in _sentences(found, "steps")] == ["古い場所の手順を実行する"]
 
@@ -127,9 +131,13 @@ def test_a_check_registered_twice_lists_both_sentences_at_its_definition(project
     root, generic = project
     found = _sentences(catalogue.load(root, root / "oat" / "vocabulary"), "汎用")
     checks = [s for s in found if s.pattern.endswith("全てのサーバが起動している")]
-    assert sorted(s.pattern for s in checks) == ["{seconds:d} 秒以内に全てのサーバが起動している", "全てのサーバが起動している"]
+    assert sorted(s.pattern for s in checks) == [
+        "{seconds:d} 秒以内に全てのサーバが起動している",
+        "全てのサーバが起動している",
+    ]
     assert {(s.keyword, s.description, s.location) for s in checks} == {
-        ("ならば", "Every server is up.", f"oat/vocabulary/common.py:{_line(generic, '@check(')}")}
+        ("ならば", "Every server is up.", f"oat/vocabulary/common.py:{_line(generic, '@check(')}")
+    }
     # In the order of the file.
     lines = [int(s.location.rpartition(":")[2]) for s in found]
     assert lines == sorted(lines)
@@ -158,8 +166,12 @@ def test_text_and_markdown(project):
     assert text[1] == "  前提    サーバが用意されている"
     assert text[2].strip().startswith("The lab's servers exist and answer.  [oat/vocabulary/common.py:")
     markdown = catalogue.render_markdown(found).splitlines()
-    assert markdown[:4] == ["### 汎用 (`oat/vocabulary/*.py`)", "", "| キーワード | 文 | 説明 | 定義 |",
-                            "| --- | --- | --- | --- |"]
+    assert markdown[:4] == [
+        "### 汎用 (`oat/vocabulary/*.py`)",
+        "",
+        "| キーワード | 文 | 説明 | 定義 |",
+        "| --- | --- | --- | --- |",
+    ]
     assert any(row.startswith("| any | `(?P<part>\\S+) を停止する` | (no description) |") for row in markdown)
 
 
@@ -188,11 +200,14 @@ def test_the_command(project, monkeypatch, capsys):
     assert cli.main(["steps"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == ("oat: features/demo/steps/broken.py:1: cannot be imported: ModuleNotFoundError: "
-                            "No module named 'no_such_module_here'\n")
+    assert captured.err == (
+        "oat: features/demo/steps/broken.py:1: cannot be imported: ModuleNotFoundError: "
+        "No module named 'no_such_module_here'\n"
+    )
 
 
 # The real repository.
+
 
 @pytest.fixture(scope="module")
 def repo_layers():
@@ -208,11 +223,15 @@ def test_every_repository_step_has_a_description(repo_layers):
     """All steps without a docstring, in one message."""
     missing = catalogue.missing_descriptions(repo_layers)
     if missing:
-        pytest.fail(f"{len(missing)} step(s) without a docstring:\n" + "\n".join(
-            f"  {s.location}  {s.keyword} {s.pattern}" for s in missing), pytrace=False)
+        pytest.fail(
+            f"{len(missing)} step(s) without a docstring:\n"
+            + "\n".join(f"  {s.location}  {s.keyword} {s.pattern}" for s in missing),
+            pytrace=False,
+        )
 
 
 def test_the_catalogue_in_docs_is_the_generated_one(repo_layers):
     written = (catalogue.ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
     assert written == catalogue.render_document(repo_layers) + "\n", (
-        "docs/catalogue.md is out of date: oat steps --format doc > docs/catalogue.md")
+        "docs/catalogue.md is out of date: oat steps --format doc > docs/catalogue.md"
+    )

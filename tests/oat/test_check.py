@@ -4,6 +4,7 @@ The command runs as a user runs it (`python -m oat.cli check` in the project's f
 process with no reachable Docker engine), on projects made here with their own pytest.ini and
 features/ folder; the text functions behind its suggestions are checked directly.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,7 @@ STEPS = '''\
 # pings the engine and removes labs of dead runs), so that the run of a project whose steps use
 # no server touches no Docker engine on this machine. Any other connection would still fail:
 # DOCKER_HOST names no engine.
-NO_ENGINE_PLUGIN = '''\
+NO_ENGINE_PLUGIN = """\
 from oat.plugin import lab
 
 
@@ -55,7 +56,7 @@ def _prepare(self, folders):
 
 
 lab.Labs.prepare = _prepare
-'''
+"""
 
 
 def _write(path: Path, text: str) -> Path:
@@ -69,8 +70,9 @@ def project(tmp_path) -> Path:
     _write(tmp_path / "pytest.ini", "[pytest]\npythonpath = .\n")
     _write(tmp_path / "features" / "demo" / "01_demo.feature", FEATURE)
     _write(tmp_path / "features" / "demo" / "steps" / "demo.py", STEPS)
-    _write(tmp_path / "features" / "demo" / "conftest.py",
-           "from features.demo.steps.demo import *  # noqa: F401,F403\n")
+    _write(
+        tmp_path / "features" / "demo" / "conftest.py", "from features.demo.steps.demo import *  # noqa: F401,F403\n"
+    )
     _write(tmp_path / "no_engine.py", NO_ENGINE_PLUGIN)
     return tmp_path
 
@@ -82,14 +84,26 @@ def _env() -> dict[str, str]:
 
 
 def oat_check(cwd: Path, *paths: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "oat.cli", "check", *paths], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "oat.cli", "check", *paths],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_pytest(project: Path) -> subprocess.CompletedProcess:
     env = {**_env(), "PYTHONPATH": str(project)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no_engine", "-p", "no:cacheprovider", "features"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no_engine", "-p", "no:cacheprovider", "features"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _snippet(output: str) -> str:
@@ -106,16 +120,22 @@ def test_an_undefined_step_then_its_snippet_pasted_and_filled_in_passes(project)
     out = result.stdout
     head = 'features/demo/01_demo.feature:6: ならば 値 "ab" を 3 回つなげると "ababab" になる (undefined)'
     assert head in out.splitlines(), out
-    after = out.splitlines()[out.splitlines().index(head) + 1:][:3]
-    assert after[0].startswith("    nearest: ") and all(re.search(r"  \[[\w/.]+\.py:\d+\]$", line) for line in after), out
+    after = out.splitlines()[out.splitlines().index(head) + 1 :][:3]
+    assert after[0].startswith("    nearest: ") and all(re.search(r"  \[[\w/.]+\.py:\d+\]$", line) for line in after), (
+        out
+    )
     given_at = _line(project / "features" / "demo" / "steps" / "demo.py", "@given(")
     assert any(f'値 "{{value}}" を用意する  [features/demo/steps/demo.py:{given_at}]' in line for line in after), out
-    assert "# Paste into a steps file of features/demo/steps/ that features/demo/conftest.py imports " \
-           "(features/demo/steps/demo.py)." in out
+    assert (
+        "# Paste into a steps file of features/demo/steps/ that features/demo/conftest.py imports "
+        "(features/demo/steps/demo.py)." in out
+    )
     snippet = _snippet(out)
     assert snippet.startswith("from pytest_bdd import parsers, then\n"), snippet
-    assert "@then(parsers.parse('値 \"{arg1}\" を {n:d} 回つなげると \"{arg2}\" になる'))\n" \
-           "def _(arg1: str, n: int, arg2: str):\n" in snippet, snippet
+    assert (
+        '@then(parsers.parse(\'値 "{arg1}" を {n:d} 回つなげると "{arg2}" になる\'))\n'
+        "def _(arg1: str, n: int, arg2: str):\n" in snippet
+    ), snippet
     assert "raise NotImplementedError(" in snippet
     assert out.splitlines()[-1].startswith("oat check: 1 feature file, 1 scenario, 2 steps: 1 undefined, 0 ambiguous")
 
@@ -125,7 +145,8 @@ def test_an_undefined_step_then_its_snippet_pasted_and_filled_in_passes(project)
     defined = oat_check(project)
     assert defined.returncode == 0, defined.stdout + defined.stderr
     assert defined.stdout.splitlines()[-1].startswith(
-        "oat check: 1 feature file, 1 scenario, 2 steps: every step is defined"), defined.stdout
+        "oat check: 1 feature file, 1 scenario, 2 steps: every step is defined"
+    ), defined.stdout
     unfinished = run_pytest(project)
     assert unfinished.returncode == 1 and "NotImplementedError" in unfinished.stdout, unfinished.stdout
 
@@ -151,8 +172,11 @@ def _line(path: Path, text: str) -> int:
 
 
 def test_an_ambiguous_step_names_every_definition(project):
-    steps = _write(project / "features" / "demo" / "steps" / "demo.py", STEPS.replace(
-        "import given, parsers", "import given, parsers, then") + textwrap.indent(textwrap.dedent('''
+    steps = _write(
+        project / "features" / "demo" / "steps" / "demo.py",
+        STEPS.replace("import given, parsers", "import given, parsers, then")
+        + textwrap.indent(
+            textwrap.dedent('''
 
 
         @then(parsers.parse('値 "{value}" を {n:d} 回つなげると "{text}" になる'))
@@ -163,38 +187,54 @@ def test_an_ambiguous_step_names_every_definition(project):
         @then(parsers.parse('{what} "{value}" を {n:d} 回つなげると "{text}" になる'))
         def joined_too(what, value, n, text):
             """Joined as well."""
-        '''), "    "))
+        '''),
+            "    ",
+        ),
+    )
     first, second = _line(steps, "@then(parsers.parse('値"), _line(steps, "@then(parsers.parse('{what}")
     result = oat_check(project)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == ('features/demo/01_demo.feature:6: ならば 値 "ab" を 3 回つなげると "ababab" になる '
-                        f"(ambiguous: features/demo/steps/demo.py:{first}, features/demo/steps/demo.py:{second})")
-    assert lines[1] == f'    ならば  値 "{{value}}" を {{n:d}} 回つなげると "{{text}}" になる  [features/demo/steps/demo.py:{first}]'
+    assert lines[0] == (
+        'features/demo/01_demo.feature:6: ならば 値 "ab" を 3 回つなげると "ababab" になる '
+        f"(ambiguous: features/demo/steps/demo.py:{first}, features/demo/steps/demo.py:{second})"
+    )
+    assert (
+        lines[1]
+        == f'    ならば  値 "{{value}}" を {{n:d}} 回つなげると "{{text}}" になる  [features/demo/steps/demo.py:{first}]'
+    )
     assert "NotImplementedError" not in result.stdout  # no snippet: the sentence exists, twice
 
 
 def test_steps_of_another_folder_are_not_seen(project):
     """As a run looks them up: only the 汎用 sentences and the folder's own."""
-    _write(project / "features" / "other" / "conftest.py", textwrap.dedent('''\
+    _write(
+        project / "features" / "other" / "conftest.py",
+        textwrap.dedent('''\
         from pytest_bdd import parsers, then
 
 
         @then(parsers.parse('値 "{value}" を {n:d} 回つなげると "{text}" になる'))
         def joined(value, n, text):
             """Joined, elsewhere."""
-        '''))
+        '''),
+    )
     result = oat_check(project, "features/demo")
     assert result.returncode == 1
     assert "(undefined)" in result.stdout and "features/other" not in result.stdout
 
 
-@pytest.mark.parametrize(("args", "line"), [
-    (["features/nope"], "oat: features/nope: no such file or folder"),
-    (["pytest.ini"], "oat: pytest.ini: not in the project's features folder ({root}/features)"),
-    (["features/demo/steps/demo.py"], "oat: features/demo/steps/demo.py: not a feature file of a folder "
-                                      "features/<procedure>/"),
-])
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["features/nope"], "oat: features/nope: no such file or folder"),
+        (["pytest.ini"], "oat: pytest.ini: not in the project's features folder ({root}/features)"),
+        (
+            ["features/demo/steps/demo.py"],
+            "oat: features/demo/steps/demo.py: not a feature file of a folder features/<procedure>/",
+        ),
+    ],
+)
 def test_bad_paths_are_one_line_and_exit_2(project, args, line):
     result = oat_check(project, *args)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", line.format(root=project) + "\n")
@@ -203,8 +243,10 @@ def test_bad_paths_are_one_line_and_exit_2(project, args, line):
 def test_outside_a_project(tmp_path):
     result = oat_check(tmp_path)
     assert result.returncode == 2
-    assert result.stderr == f"oat: no pytest.ini in {tmp_path} or above: run oat check inside a project, " \
-                            "or name its features\n"
+    assert (
+        result.stderr == f"oat: no pytest.ini in {tmp_path} or above: run oat check inside a project, "
+        "or name its features\n"
+    )
 
 
 def test_a_feature_that_does_not_parse_is_one_line_naming_its_file_and_line(project):
@@ -222,15 +264,19 @@ def test_a_steps_module_that_cannot_be_imported_is_one_line(project):
     steps.write_text(steps.read_text(encoding="utf-8") + "\nundefined_name()\n", encoding="utf-8")
     result = oat_check(project)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == (f"oat: features/demo/steps/demo.py:{_line(steps, 'undefined_name')}: cannot be imported: "
-                             "NameError: name 'undefined_name' is not defined\n")
+    assert result.stderr == (
+        f"oat: features/demo/steps/demo.py:{_line(steps, 'undefined_name')}: cannot be imported: "
+        "NameError: name 'undefined_name' is not defined\n"
+    )
 
 
 def test_secrets_need_no_values_but_must_be_declared(project):
     _write(project / "pytest.ini", "[pytest]\npythonpath = .\noat_secrets =\n    DB_PASSWORD\n")
     feature = project / "features" / "demo" / "01_demo.feature"
-    feature.write_text(feature.read_text(encoding="utf-8").replace('値 "ab" を用意する', '値 "{secret.DB_PASSWORD}" を用意する'),
-                       encoding="utf-8")
+    feature.write_text(
+        feature.read_text(encoding="utf-8").replace('値 "ab" を用意する', '値 "{secret.DB_PASSWORD}" を用意する'),
+        encoding="utf-8",
+    )
     assert oat_check(project).returncode == 1  # the undefined step only: no value needed to check
     feature.write_text(feature.read_text(encoding="utf-8").replace("DB_PASSWORD", "DB_PASS"), encoding="utf-8")
     result = oat_check(project)
@@ -258,27 +304,39 @@ def test_collecting_only_prepares_no_lab():
         def __getattr__(self, name):
             raise AssertionError(f"a collect-only run reached {name}")
 
-    session = SimpleNamespace(config=SimpleNamespace(option=SimpleNamespace(collectonly=True), stash=Untouchable()),
-                              items=Untouchable())
+    session = SimpleNamespace(
+        config=SimpleNamespace(option=SimpleNamespace(collectonly=True), stash=Untouchable()), items=Untouchable()
+    )
     assert lab.pytest_collection_finish(session) is None
 
 
 # The text behind the suggestions.
 
+
 def _problem(written: str, type_: str = "when", keyword: str = "もし", **kwargs) -> Problem:
-    return Problem(where="features/x/01.feature:12", keyword=keyword, text=written, written=written, type=type_,
-                   folder="features/x", **{"docstring": False, "datatable": False, **kwargs})
+    return Problem(
+        where="features/x/01.feature:12",
+        keyword=keyword,
+        text=written,
+        written=written,
+        type=type_,
+        folder="features/x",
+        **{"docstring": False, "datatable": False, **kwargs},
+    )
 
 
 def test_quoted_values_become_text_fields_and_numbers_number_fields():
     assert check.skeleton_pattern('"web" で 30 秒待ってから "a b" を 2 回送る') == (
         '"{arg1}" で {n:d} 秒待ってから "{arg2}" を {n2:d} 回送る',
-        [("arg1", "str"), ("n", "int"), ("arg2", "str"), ("n2", "int")])
+        [("arg1", "str"), ("n", "int"), ("arg2", "str"), ("n2", "int")],
+    )
     # A number inside a word or a version stays text; braces are doubled for parse.
     assert check.skeleton_pattern("web1 に v1.2 を {x} で入れる")[0] == "web1 に v1.2 を {{x}} で入れる"
     # An outline's columns: a number field when the example's value is one.
     assert check.skeleton_pattern('<秒> 秒以内に "<名前>" と <種類> がある', {"秒": "5", "名前": "a", "種類": "b"}) == (
-        '{n:d} 秒以内に "{arg1}" と {arg2} がある', [("n", "int"), ("arg1", "str"), ("arg2", "str")])
+        '{n:d} 秒以内に "{arg1}" と {arg2} がある',
+        [("n", "int"), ("arg1", "str"), ("arg2", "str")],
+    )
 
 
 def test_the_skeleton_is_python_that_pytest_bdd_reads(tmp_path):
@@ -290,7 +348,8 @@ def test_the_skeleton_is_python_that_pytest_bdd_reads(tmp_path):
         "    raise NotImplementedError('features/x/01.feature:12: かつ \"web\" で 3 回待つ')",
     ]
     from pytest_bdd import parsers
-    namespace = {"given": lambda parser: (lambda func: (parser, func)), "parsers": parsers}
+
+    namespace = {"given": lambda parser: lambda func: (parser, func), "parsers": parsers}
     exec(compile(code, "snippet", "exec"), namespace)  # noqa: S102 - the text printed is Python
     parser, func = namespace["_"]
     assert parser.parse_arguments('"db" で 12 回待つ') == {"arg1": "db", "n": 12}
@@ -300,12 +359,21 @@ def test_the_nearest_sentences_come_first_one_per_step_function():
     candidates = [
         Definition("もし", '"{server:q}" でサービス "{unit:q}" を再起動する', "oat/vocabulary/services.py:49"),
         Definition("ならば", '"{server:q}" でサービス "{unit:q}" が起動している', "oat/vocabulary/services.py:61"),
-        Definition("ならば", '{seconds:d} 秒以内に "{server:q}" でサービス "{unit:q}" が起動している',
-                   "oat/vocabulary/services.py:61"),
+        Definition(
+            "ならば",
+            '{seconds:d} 秒以内に "{server:q}" でサービス "{unit:q}" が起動している',
+            "oat/vocabulary/services.py:61",
+        ),
         Definition("もし", '"{url:q}" を取得する', "oat/vocabulary/http.py:130"),
         Definition("ならば", "HTTP ステータスが {status:d} である", "oat/vocabulary/http.py:142"),
     ]
     found = check.nearest('"web" でサービス "nginx" を再起動した', "when", candidates)
-    assert [d.location for d in found] == ["oat/vocabulary/services.py:49", "oat/vocabulary/services.py:61",
-                                           "oat/vocabulary/http.py:130"]
-    assert check.similarity('"web" でサービス "nginx" を再起動する', '"{server:q}" でサービス "{unit:q}" を再起動する') == 1.0
+    assert [d.location for d in found] == [
+        "oat/vocabulary/services.py:49",
+        "oat/vocabulary/services.py:61",
+        "oat/vocabulary/http.py:130",
+    ]
+    assert (
+        check.similarity('"web" でサービス "nginx" を再起動する', '"{server:q}" でサービス "{unit:q}" を再起動する')
+        == 1.0
+    )

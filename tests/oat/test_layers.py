@@ -1,6 +1,7 @@
 """The import directions of docs/developing.md ("Layers"), read from the source: each part of oat
 imports only the parts below it, so that each can change alone. This test is their source of
 truth; the picture in the docs follows it."""
+
 from __future__ import annotations
 
 import ast
@@ -39,10 +40,25 @@ MAY_IMPORT = {
     "drivers.tarball": set(),
     # A driver makes its Servers; it never writes the record, renders or reaches the plugin, and
     # never imports another driver (see test_a_driver_never_imports_another).
-    "drivers.docker": {"model", "drivers.base", "drivers.driver", "drivers.packages", "drivers.tarball", "servers",
-                       "pki", "procfs"},
-    "drivers.inventory": {"model", "drivers.base", "drivers.driver", "drivers.packages", "drivers.tarball", "servers",
-                          "wait"},
+    "drivers.docker": {
+        "model",
+        "drivers.base",
+        "drivers.driver",
+        "drivers.packages",
+        "drivers.tarball",
+        "servers",
+        "pki",
+        "procfs",
+    },
+    "drivers.inventory": {
+        "model",
+        "drivers.base",
+        "drivers.driver",
+        "drivers.packages",
+        "drivers.tarball",
+        "servers",
+        "wait",
+    },
     "drivers.virtual": {"model", "drivers.base", "servers"},
     # Server: runs over whatever its driver hands it, into the command log the driver hands it.
     "servers": {"model", "drivers.base", "wait"},
@@ -131,16 +147,24 @@ def test_every_package_imports_only_what_it_may():
 
 
 def test_nothing_imports_the_plugin_or_the_command():
-    wrong = [f"{path.relative_to(OAT.parent)}:{line}: {here} imports {name}"
-             for path, here in modules() if here not in ANYTHING
-             for name, line in imports(path) if part_of(name) in ANYTHING]
+    wrong = [
+        f"{path.relative_to(OAT.parent)}:{line}: {here} imports {name}"
+        for path, here in modules()
+        if here not in ANYTHING
+        for name, line in imports(path)
+        if part_of(name) in ANYTHING
+    ]
     assert not wrong, "\n".join(wrong)
 
 
 def test_a_driver_never_imports_another():
-    wrong = [f"{path.relative_to(OAT.parent)}:{line}: {here} imports {name}"
-             for path, here in modules() if here in DRIVERS
-             for name, line in imports(path) if part_of(name) in DRIVERS - {here}]
+    wrong = [
+        f"{path.relative_to(OAT.parent)}:{line}: {here} imports {name}"
+        for path, here in modules()
+        if here in DRIVERS
+        for name, line in imports(path)
+        if part_of(name) in DRIVERS - {here}
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -180,9 +204,18 @@ def test_only_the_adapters_read_pytest_bdd_private_modules():
     for path in sorted(OAT.rglob("*.py")):
         where = str(path.relative_to(OAT.parent))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            wrong += [f"{where}:{node.lineno}: imports {name}" for name in names
-                      if name.split(".")[0] == "pytest_bdd" and name not in PYTEST_BDD_PUBLIC
-                      and where not in PYTEST_BDD_PRIVATE_READERS]
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            wrong += [
+                f"{where}:{node.lineno}: imports {name}"
+                for name in names
+                if name.split(".")[0] == "pytest_bdd"
+                and name not in PYTEST_BDD_PUBLIC
+                and where not in PYTEST_BDD_PRIVATE_READERS
+            ]
     assert not wrong, "pytest-bdd's private modules (ask oat.plugin.bdd):\n" + "\n".join(wrong)

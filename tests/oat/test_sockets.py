@@ -1,4 +1,5 @@
 """oat.sockets: `ss` output read into sockets, with and without the State column."""
+
 from __future__ import annotations
 
 from oat.sockets import Socket, held_by, parse
@@ -27,7 +28,9 @@ def test_listening_sockets_with_their_processes():
 def test_established_connections_without_the_state_column():
     sockets = parse(ESTABLISHED)
     assert [(s.peer, sorted(s.processes)) for s in held_by(sockets, ["tengined"])] == [
-        (("10.231.10.12", 5432), ["tengined"]), (("10.231.10.13", 5672), ["tengined"])]
+        (("10.231.10.12", 5432), ["tengined"]),
+        (("10.231.10.13", 5672), ["tengined"]),
+    ]
     assert sockets[2].local == ("10.231.10.21", 22)  # an IPv4 peer of a dual-stack socket
 
 

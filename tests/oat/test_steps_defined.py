@@ -15,6 +15,7 @@ Run it by hand to see what is missing (one line per step: feature file, line, st
 (`pytest --generate-missing` checks the outline steps with their `<placeholders>`
 unrendered, so a `{seconds:d}` step in an outline would be reported missing; hence this.)
 """
+
 from __future__ import annotations
 
 import os
@@ -30,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NO_ENGINE = "unix:///nonexistent/oat-steps-defined-has-no-engine.sock"
 
 
-
 def _defined_at(fixturedef) -> str:
     """file:line of the step function behind a step fixture."""
     import inspect
@@ -39,6 +39,7 @@ def _defined_at(fixturedef) -> str:
 
     function = inspect.unwrap(step_function_context_registry[fixturedef.func].step_func)
     return f"{Path(inspect.getsourcefile(function)).name}:{function.__code__.co_firstlineno}"
+
 
 class UndefinedSteps:
     """pytest plugin: after collection, every step without a visible definition, and every
@@ -69,20 +70,28 @@ class UndefinedSteps:
                 if key in seen:
                     continue
                 seen.add(key)
-                found = {_defined_at(fixturedef) for fixturedef in find_fixturedefs_for_step(step, fixturemanager, item)}
+                found = {
+                    _defined_at(fixturedef) for fixturedef in find_fixturedefs_for_step(step, fixturemanager, item)
+                }
                 if not found:
-                    self.problems.append(f"{self._where(feature)}:{step.line_number}: {step.keyword.strip()} "
-                                         f"{step.name}  (シナリオ「{scenario.name}」: no step definition)")
+                    self.problems.append(
+                        f"{self._where(feature)}:{step.line_number}: {step.keyword.strip()} "
+                        f"{step.name}  (シナリオ「{scenario.name}」: no step definition)"
+                    )
                 elif len(found) > 1:  # which one runs would depend on fixture order
-                    self.problems.append(f"{self._where(feature)}:{step.line_number}: {step.keyword.strip()} "
-                                         f"{step.name}  (シナリオ「{scenario.name}」: matched by {len(found)} "
-                                         f"definitions: {', '.join(sorted(found))})")
+                    self.problems.append(
+                        f"{self._where(feature)}:{step.line_number}: {step.keyword.strip()} "
+                        f"{step.name}  (シナリオ「{scenario.name}」: matched by {len(found)} "
+                        f"definitions: {', '.join(sorted(found))})"
+                    )
         for feature in get_features([str(Path(p).resolve()) for p in self.paths]):
             for template in feature.scenarios.values():
                 filename = os.path.realpath(feature.filename)
                 if (filename, template.line_number) not in bound:
-                    self.problems.append(f"{self._where(filename)}:{template.line_number}: シナリオ「{template.name}」"
-                                         " is bound to no test")
+                    self.problems.append(
+                        f"{self._where(filename)}:{template.line_number}: シナリオ「{template.name}」"
+                        " is bound to no test"
+                    )
 
     @staticmethod
     def _where(path: str) -> str:
@@ -110,8 +119,14 @@ def check(paths: list[str], cwd: Path) -> subprocess.CompletedProcess:
     Docker engine, so that nothing it loads could make or touch a lab."""
     env = {**os.environ, "DOCKER_HOST": NO_ENGINE, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run([sys.executable, str(Path(__file__).resolve()), *paths], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *paths],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_every_feature_step_has_a_definition():
@@ -162,8 +177,9 @@ def _project(tmp_path: Path, feature: str = FEATURE) -> Path:
     demo = tmp_path / "features" / "demo"
     demo.mkdir(parents=True)
     (demo / "demo.feature").write_text(textwrap.dedent(feature), encoding="utf-8")
-    (demo / "test_demo.py").write_text('from pytest_bdd import scenarios\n\nscenarios("demo.feature")\n',
-                                       encoding="utf-8")
+    (demo / "test_demo.py").write_text(
+        'from pytest_bdd import scenarios\n\nscenarios("demo.feature")\n', encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -171,8 +187,10 @@ def test_an_undefined_step_is_named_with_its_feature_and_line(tmp_path):
     result = check(["features"], _project(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
     problems = [line for line in result.stdout.splitlines() if ".feature:" in line]
-    assert problems == ["features/demo/demo.feature:6: もし 定義のない手順を実行する  "
-                        "(シナリオ「定義のある手順とない手順」: no step definition)"], result.stdout
+    assert problems == [
+        "features/demo/demo.feature:6: もし 定義のない手順を実行する  "
+        "(シナリオ「定義のある手順とない手順」: no step definition)"
+    ], result.stdout
     # The outline's step is checked with its example's value (5), which `{seconds:d}` parses.
 
 
@@ -189,8 +207,9 @@ def test_a_definition_in_another_folder_does_not_count(tmp_path):
     project = _project(tmp_path, FEATURE.replace("定義のない手順を実行する", "隣のフォルダの手順を実行する"))
     other = project / "features" / "other"
     other.mkdir()
-    (other / "conftest.py").write_text('from pytest_bdd import when\n\n\n@when("隣のフォルダの手順を実行する")\n'
-                                       "def _():\n    pass\n", encoding="utf-8")
+    (other / "conftest.py").write_text(
+        'from pytest_bdd import when\n\n\n@when("隣のフォルダの手順を実行する")\ndef _():\n    pass\n', encoding="utf-8"
+    )
     result = check(["features"], project)
     assert result.returncode == 1
     assert "features/demo/demo.feature:6: もし 隣のフォルダの手順を実行する" in result.stdout
@@ -200,7 +219,8 @@ def test_a_scenario_bound_to_no_test_is_reported(tmp_path):
     project = _project(tmp_path, FEATURE.replace("    もし 定義のない手順を実行する\n", ""))
     (project / "features" / "demo" / "loose.feature").write_text(
         "# language: ja\n機能: 束ねられていない\n\n  シナリオ: どのテストにも属さない\n    前提 サーバが用意されている\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = check(["features"], project)
     assert result.returncode == 1
     assert "features/demo/loose.feature:4: シナリオ「どのテストにも属さない」 is bound to no test" in result.stdout

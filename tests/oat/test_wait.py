@@ -1,4 +1,5 @@
 """oat.wait: bounded polls with a deadline and a message."""
+
 from __future__ import annotations
 
 import time
@@ -16,8 +17,7 @@ def test_returns_the_first_truthy_value():
 
 def test_a_true_condition_returns_at_once_without_sleeping():
     started = time.monotonic()
-    assert wait_until(lambda: {"state": "running"}, timeout=30, message="x",
-                      interval=5) == {"state": "running"}
+    assert wait_until(lambda: {"state": "running"}, timeout=30, message="x", interval=5) == {"state": "running"}
     assert time.monotonic() - started < 1  # one sleep would take 5 s: far from any load
 
 

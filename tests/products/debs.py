@@ -1,5 +1,6 @@
 """Shared by the reference packages' tests: dpkg-deb, and a package built from its tree the
 way the lab builds it (--root-owner-group)."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,6 +1,7 @@
 """The fault scenarios' row in the report (features/clweb/steps/faults.py): each measure with its
 objective, as the scenario declared it; kept at the scenario's end when a step failed before
 the invariants (a takeover over its objective); none for a fault the steady state kept out."""
+
 from __future__ import annotations
 
 import time
@@ -11,17 +12,32 @@ from features.clweb.steps.faults import _recorded, _recorded_at_end
 from oat.faults.objectives import Declared, Objectives
 from oat.record.evidence import Masker, Recorder
 
-PRODUCT = {"objectives": {"recovery_seconds": {"電源断": 15, "OS ストール": 15}, "wait_factor": 3,
-                          "unavailable_seconds": 40, "two_actives_seconds": 0}}
+PRODUCT = {
+    "objectives": {
+        "recovery_seconds": {"電源断": 15, "OS ストール": 15},
+        "wait_factor": 3,
+        "unavailable_seconds": 40,
+        "two_actives_seconds": 0,
+    }
+}
 
 
 def fault(recorder: Recorder, declared: Declared, **state) -> dict:
     now = time.time()
     sampler = SimpleNamespace(samples=[1] * 20, seconds_with_two_actives=lambda: 0.0)
     client = SimpleNamespace(acknowledged=[1, 2, 3], samples=lambda: [(now, True), (now + 1, False), (now + 4, True)])
-    return {"sampler": sampler, "client": client, "recorder": recorder, "name": "s", "started": now,
-            "objectives": partial(Objectives.of, PRODUCT, declared), "kind": "電源断", "what": "node1 の電源断",
-            "at": now, **state}
+    return {
+        "sampler": sampler,
+        "client": client,
+        "recorder": recorder,
+        "name": "s",
+        "started": now,
+        "objectives": partial(Objectives.of, PRODUCT, declared),
+        "kind": "電源断",
+        "what": "node1 の電源断",
+        "at": now,
+        **state,
+    }
 
 
 def test_the_row_carries_each_objective_as_the_scenario_declared_it():
@@ -32,7 +48,12 @@ def test_the_row_carries_each_objective_as_the_scenario_declared_it():
     [m] = recorder.measurements
     assert (m["kind"], m["label"], m["rto"], m["target"]) == ("fault", "node1 の電源断", 12.5, 10.0)
     assert (m["unavailable"], m["unavailable_target"], m["two_actives"], m["two_actives_target"], m["lost"]) == (
-        3.0, 40.0, 0.0, 0.0, 0)
+        3.0,
+        40.0,
+        0.0,
+        0.0,
+        0,
+    )
 
 
 def test_a_scenario_that_failed_before_its_invariants_still_has_its_row():

@@ -2,6 +2,7 @@
 steps that read it (features/tengine/steps), without a lab: every key the steps read exists,
 every key of the data is read by something, every {{ key }} renders on the tengine lab, every
 {field} is one its step fills, and the steps' values are quoted as commands and SQL need."""
+
 from __future__ import annotations
 
 import ast
@@ -49,9 +50,21 @@ FILLED = {
     "core.fire": {"event"},
     "core.job_server_entry.name": {"name"},
 }
-COMMANDS = ["platform.export_image", "platform.create", "platform.list", "db.query", "scm.register.clone",
-            "scm.register.push", "scm.register.clean", "core.run", "core.fire", "job_server.login_setup",
-            "job_server.trust_host_key", "job_server.login", "job_server.agent_log_tail"]
+COMMANDS = [
+    "platform.export_image",
+    "platform.create",
+    "platform.list",
+    "db.query",
+    "scm.register.clone",
+    "scm.register.push",
+    "scm.register.clean",
+    "core.run",
+    "core.fire",
+    "job_server.login_setup",
+    "job_server.trust_host_key",
+    "job_server.login",
+    "job_server.agent_log_tail",
+]
 # Helpers of the steps whose string argument names a key under a prefix.
 HELPERS = {"db_query": "db.queries", "console_url": "console.paths", "_element": "console.selectors"}
 READ_ELSEWHERE = {"parts", "inventory"}  # oat.model.parts and oat.versions read these
@@ -203,5 +216,6 @@ def test_the_steps_are_literal_sentences_with_descriptions():
 def test_only_the_passwords_are_secrets():
     """Every value under a key named *password* is masked in all evidence and must never
     appear in a support report: no key of the steps' data may be named so by accident."""
-    assert sorted(PRODUCT.secrets()) == sorted([PRODUCT["db.password"], PRODUCT["queue.password"],
-                                                PRODUCT["console.operator.password"]])
+    assert sorted(PRODUCT.secrets()) == sorted(
+        [PRODUCT["db.password"], PRODUCT["queue.password"], PRODUCT["console.operator.password"]]
+    )

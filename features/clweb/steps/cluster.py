@@ -4,6 +4,7 @@ monitor, moving the group, with the audits of the whole cluster after each.
 The cluster itself (state, commands, audits) is oat.cluster.Cluster; these steps say what
 the guide says and call it.
 """
+
 from __future__ import annotations
 
 import parse
@@ -27,7 +28,11 @@ def cluster_servers_exist(cluster):
         cluster.server(node).check_alive()
 
 
-@when(parsers.parse('フローティングIPリソース "{fip}" とディスクリソース "{disk}" のフェイルオーバーグループでクラスタを構築して起動する'))
+@when(
+    parsers.parse(
+        'フローティングIPリソース "{fip}" とディスクリソース "{disk}" のフェイルオーバーグループでクラスタを構築して起動する'
+    )
+)
 def build_and_start_cluster(cluster, fip, disk):
     """Form the cluster on both nodes and configure the failover group with its resources."""
     cluster.build()
@@ -39,10 +44,16 @@ def build_and_start_cluster(cluster, fip, disk):
 def both_nodes_joined(cluster):
     """Every node is online in the cluster."""
     missing = set(cluster.nodes) - set(cluster.state().online)
-    assert not missing, f"not online in the cluster: {', '.join(sorted(missing))}\n{cluster.status_text(cluster.nodes[0])}"
+    assert not missing, (
+        f"not online in the cluster: {', '.join(sorted(missing))}\n{cluster.status_text(cluster.nodes[0])}"
+    )
 
 
-@step(parsers.parse("フェイルオーバーグループが{side:Side}で起動し、各リソースのステータスが「正常」である", extra_types=SIDE))
+@step(
+    parsers.parse(
+        "フェイルオーバーグループが{side:Side}で起動し、各リソースのステータスが「正常」である", extra_types=SIDE
+    )
+)
 def group_runs_on(cluster, side):
     """The group runs healthy on that node, and the whole cluster agrees (audits)."""
     node = cluster.node(side)
@@ -88,11 +99,19 @@ def exec_scripts_as_documented(cluster, product, documents, clweb_state):
             assert script.exists, f"{directory}/{name} is missing on {node}"
             held = script.content_string
             if held != expected:
-                line = next(i for i, (a, b) in enumerate(zip(held.splitlines() + [""], expected.splitlines() + [""], strict=False), 1)
-                            if a != b)
-                raise AssertionError(f"{directory}/{name} on {node} differs from the guide (with its errata) at line {line}")
+                line = next(
+                    i
+                    for i, (a, b) in enumerate(
+                        zip(held.splitlines() + [""], expected.splitlines() + [""], strict=False), 1
+                    )
+                    if a != b
+                )
+                raise AssertionError(
+                    f"{directory}/{name} on {node} differs from the guide (with its errata) at line {line}"
+                )
             assert script.user == "root" and script.mode & 0o111 == 0o111, (
-                f"{directory}/{name} on {node} is {script.user} mode {script.mode:04o}, expected root and executable")
+                f"{directory}/{name} on {node} is {script.user} mode {script.mode:04o}, expected root and executable"
+            )
 
 
 @when("フェイルオーバーグループに exec リソースを追加して設定を反映する")
@@ -101,12 +120,18 @@ def add_exec_resource(cluster):
     cluster.configure("exec")
 
 
-@when(parsers.parse('プロセス名 "{pattern}" を監視する process name monitor を回復動作「回復対象に対してフェイルオーバー実行」で追加する'))
+@when(
+    parsers.parse(
+        'プロセス名 "{pattern}" を監視する process name monitor を回復動作「回復対象に対してフェイルオーバー実行」で追加する'
+    )
+)
 def add_process_monitor(cluster, product, pattern):
     """Add the process name monitor to the group, watching the named processes."""
     if pattern != product["cluster.monitor.process"]:
-        raise LabError(f"the feature monitors '{pattern}' but {product.path} says "
-                       f"cluster.monitor.process is '{product['cluster.monitor.process']}'")
+        raise LabError(
+            f"the feature monitors '{pattern}' but {product.path} says "
+            f"cluster.monitor.process is '{product['cluster.monitor.process']}'"
+        )
     cluster.configure("monitor")
 
 
@@ -126,7 +151,8 @@ def monitor_watches_active_only(cluster, product, pattern, side):
     configured = cluster.parameter(node, monitor, "process")
     assert configured == pattern == product["cluster.monitor.process"], (
         f"{monitor} watches '{configured}', expected '{pattern}' (cluster.monitor.process "
-        f"{product['cluster.monitor.process']})")
+        f"{product['cluster.monitor.process']})"
+    )
     running_on = cluster.located_on(node, monitor)
     assert running_on == [node], f"{monitor} runs on {', '.join(running_on) or 'no server'}, expected {node} only"
 

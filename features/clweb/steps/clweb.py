@@ -1,5 +1,6 @@
 """Steps of CL/Web's own setup (guide (4) 環境設定, (6)/(9) the config folder), and where
 that setup takes effect on the servers: the listening socket, the files CL/Web writes."""
+
 from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
@@ -62,24 +63,33 @@ def config_is_linked(cluster, product, side):
     config = server.host.file(product["clweb.config"])
     target = f"{cluster.mount}/config"
     assert config.is_symlink and config.linked_to == target, (
-        f"{product['clweb.config']} on {server.name} is not a link to {target}")
+        f"{product['clweb.config']} on {server.name} is not a link to {target}"
+    )
     # Only the server holding the group mounts the shared disk; elsewhere the link waits
     # for the disk (the rolling update links on the standby, then moves the group there).
     if server.run("mountpoint -q %s", cluster.mount).rc == 0:
         assert server.host.file(f"{product['clweb.config']}/clweb.conf").exists, (
-            f"the link on {server.name} does not reach clweb.conf on the mounted shared disk")
+            f"the link on {server.name} does not reach clweb.conf on the mounted shared disk"
+        )
 
 
 # --- where (4) and (6) take effect: the server's sockets and open files -----------------
 
-@then(parsers.parse("{side:Side}の CL/Web がフローティング IP の {port:d} 番ポートだけで待ち受け、"
-                    "{other:Side}では待ち受けていない", extra_types=SIDE))
+
+@then(
+    parsers.parse(
+        "{side:Side}の CL/Web がフローティング IP の {port:d} 番ポートだけで待ち受け、{other:Side}では待ち受けていない",
+        extra_types=SIDE,
+    )
+)
 def listens_on_floating_ip_only(cluster, product, side, port, other):
     """$bind's effect where it takes effect: on that node, CL/Web listens on the floating IP's
     port and on no other address; the other node has no CL/Web listener at all."""
     if other == side or port != int(product["clweb.port"]):
-        raise LabError(f"the step names {side}/{other} and port {port}; {product.path} says "
-                       f"clweb.port is {product['clweb.port']} and the two sides must differ")
+        raise LabError(
+            f"the step names {side}/{other} and port {port}; {product.path} says "
+            f"clweb.port is {product['clweb.port']} and the two sides must differ"
+        )
     audit_listeners(cluster, product, cluster.node(side))
 
 
@@ -88,8 +98,9 @@ def audit_listeners(cluster, product, node: str) -> None:
     server = cluster.server(node)
     found = wait_until(lambda: listening(server, [process]), 30, f"{process} listens on nothing on {node}")
     stray = [str(s) for s in found if s.local != want]
-    assert not stray, (f"{process} on {node} listens on more than {want[0]}:{want[1]} "
-                       f"(the $bind of step (4)): {'; '.join(stray)}")
+    assert not stray, (
+        f"{process} on {node} listens on more than {want[0]}:{want[1]} (the $bind of step (4)): {'; '.join(stray)}"
+    )
     idle = cluster.server(cluster.other(node))
     left = listening(idle, [process])
     assert not left, f"{process} listens on {idle.name} too, which does not hold the group: {'; '.join(map(str, left))}"
@@ -110,7 +121,9 @@ def writes_to_shared_disk(cluster, product, side):
     elsewhere = sorted(p for p in opened if not p.startswith(mount + "/"))
     assert not elsewhere, f"{process} on {server.name} writes outside the shared disk {mount}: {', '.join(elsewhere)}"
     log = server.check("readlink -f %s", product["clweb.log"]).strip()
-    assert log in opened, f"{process} on {server.name} does not write {product['clweb.log']} ({log}); it holds {', '.join(sorted(opened))}"
+    assert log in opened, (
+        f"{process} on {server.name} does not write {product['clweb.log']} ({log}); it holds {', '.join(sorted(opened))}"
+    )
 
 
 @then(parsers.parse("{side:Side}の CL/Web のサーバ証明書の秘密鍵は所有者だけが読み書きできる", extra_types=SIDE))

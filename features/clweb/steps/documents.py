@@ -1,4 +1,5 @@
 """The guide's commands run as written, through its errata (features/clweb/errata.yaml)."""
+
 from __future__ import annotations
 
 from pytest_bdd import parsers, when

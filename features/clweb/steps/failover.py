@@ -2,6 +2,7 @@
 RTO measured), and the whole cluster audited until it can take the group anywhere again.
 The steady-state hypothesis (product data `steady_state`) is checked before each kill and once
 the failure record has expired (no sampler or writer runs here: those probes do not apply)."""
+
 from __future__ import annotations
 
 import time
@@ -19,7 +20,11 @@ from oat.model.safety import disruptive
 KILL = "kill -9"  # its objective in objectives.recovery_seconds
 
 
-@when(parsers.parse('{side:Side}で "{command}" を実行し、親プロセスの ID が 1 の {process} を kill -9 する', extra_types=SIDE))
+@when(
+    parsers.parse(
+        '{side:Side}で "{command}" を実行し、親プロセスの ID が 1 の {process} を kill -9 する', extra_types=SIDE
+    )
+)
 @disruptive
 def kill_main_process(cluster, product, lab_ca, clweb_state, recorder, request, side, command, process):
     """Run the guide's ps command, pick the process whose parent is PID 1, kill -9 it, once the
@@ -41,14 +46,23 @@ def kill_main_process(cluster, product, lab_ca, clweb_state, recorder, request, 
     clweb_state["killed_on"] = server.name
 
 
-@then(parsers.parse("{side:Side}に残った故障の記録が時間切れで消え、両系がふたたびグループを引き受けられる", extra_types=SIDE))
+@then(
+    parsers.parse(
+        "{side:Side}に残った故障の記録が時間切れで消え、両系がふたたびグループを引き受けられる", extra_types=SIDE
+    )
+)
 def failure_record_expires(cluster, product, lab_ca, clweb_state, recorder, request, side):
     """CTS-style: the next fault starts from a whole cluster. While a failure is recorded,
     its server cannot take the group, and a failback would wait for it. After this
     scenario's kill, the recovery is complete here: the steady state must hold again."""
     node = cluster.node(side)
-    cluster.wait_for_state(lambda s: not s.failures and s.healthy, float(product["cluster.failure_expiry_timeout"]),
-                           f"the failure left on {node} is still recorded", node, interval=0.5)
+    cluster.wait_for_state(
+        lambda s: not s.failures and s.healthy,
+        float(product["cluster.failure_expiry_timeout"]),
+        f"the failure left on {node} is still recorded",
+        node,
+        interval=0.5,
+    )
     scenario, what = clweb_state.pop("kill_pending", (None, ""))
     if scenario == request.node.nodeid:
         SteadyState.of(product).after(Subject(str(lab_ca.file), cluster), what, partial(recorder.attach, "text"))
@@ -68,18 +82,33 @@ def failover_happened(cluster, product, declared_objectives, lab_ca, clweb_state
     killed_at = clweb_state["killed_at"]
     objectives = Objectives.of(product, declared_objectives)
     try:
-        answer = wait_answered_by(product, clweb_state, lab_ca, node, timeout=objectives.wait_for(KILL), interval=0.05,
-                                  detail=lambda: f" after the kill: {cluster.state()}")
+        answer = wait_answered_by(
+            product,
+            clweb_state,
+            lab_ca,
+            node,
+            timeout=objectives.wait_for(KILL),
+            interval=0.05,
+            detail=lambda: f" after the kill: {cluster.state()}",
+        )
     except LabError as exc:  # the report shows the miss too: a bar as long as the wait, over its objective
-        recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", objectives.wait_for(KILL),
-                         target=objectives.recovery(KILL), unrecovered=objectives.wait_for(KILL))
+        recorder.measure(
+            "rto",
+            f"{clweb_state['killed_on']} → {node}",
+            objectives.wait_for(KILL),
+            target=objectives.recovery(KILL),
+            unrecovered=objectives.wait_for(KILL),
+        )
         raise objectives.not_recovered(KILL, f"kill -9 on {clweb_state['killed_on']}", "failover", exc) from None
     rto = time.time() - killed_at
     clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
     objective = objectives.recovery(KILL)
-    recorder.attach("text", "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
-                    f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']}、"
-                    f"目標復旧時間 {objective:g} 秒)")
+    recorder.attach(
+        "text",
+        "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
+        f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']}、"
+        f"目標復旧時間 {objective:g} 秒)",
+    )
     recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", rto, target=objective)
     objectives.check_recovery(KILL, f"kill -9 of clweb_serv on {clweb_state['killed_on']}", rto)
     cluster.audit(node)

@@ -5,6 +5,7 @@ and watched throughout by two checkers: never two actives (oat/faults/sampler.py
 acknowledged lost (oat/faults/client.py). The steady-state hypothesis (product data
 `steady_state`, oat/faults/steady_state.py) is checked before the fault (else the scenario is
 an environment error and no fault comes) and again after recovery."""
+
 from __future__ import annotations
 
 import json
@@ -56,13 +57,17 @@ def peers_can_fence(cluster, product):
     for node in cluster.nodes:
         server = cluster.server(node)
         for plug in cluster.nodes:
-            asked = server.run(product["cluster.fencing.status"].format(
-                address=endpoint.address, port=endpoint.port, plug=plug, **files))
+            asked = server.run(
+                product["cluster.fencing.status"].format(
+                    address=endpoint.address, port=endpoint.port, plug=plug, **files
+                )
+            )
             if plug == node:
                 assert asked.rc != 0, f"{node}'s fence agent may act on {node} itself: {asked.stdout.strip()}"
             else:
                 assert asked.rc == 0 and "ON" in asked.stdout.upper(), (
-                    f"{node}'s fence agent cannot see {plug}: exit {asked.rc}: {(asked.stdout + asked.stderr).strip()[-200:]}")
+                    f"{node}'s fence agent cannot see {plug}: exit {asked.rc}: {(asked.stdout + asked.stderr).strip()[-200:]}"
+                )
     denied = [str(c) for c in endpoint.calls if c.status == 403]
     assert denied, "the endpoint refused nothing: a node's request for its own board was not refused"
 
@@ -76,16 +81,35 @@ def start_checkers(cluster, product, declared_objectives, clweb_state, lab_ca, r
     hardware = _hardware(cluster)
     sampler = ActiveSampler(hardware, cluster.nodes, cluster.fip, cluster.mount, product["clweb.process"]).start()
     f = product["clweb.forms"]
-    forms = Forms(base=f"https://{cluster.fip}", login=f["login"], page=f["page"], user_field=f["user"],
-                  pass_field=f["pass"], memo_field=f["memo"], token_field=f["token"], node=f["node"])
-    client = AppendClient(forms, product["clweb.operator.user"], product["clweb.operator.password"],
-                          str(lab_ca.file)).start()
+    forms = Forms(
+        base=f"https://{cluster.fip}",
+        login=f["login"],
+        page=f["page"],
+        user_field=f["user"],
+        pass_field=f["pass"],
+        memo_field=f["memo"],
+        token_field=f["token"],
+        node=f["node"],
+    )
+    client = AppendClient(
+        forms, product["clweb.operator.user"], product["clweb.operator.password"], str(lab_ca.file)
+    ).start()
     request.addfinalizer(sampler.stop)  # never outlive the scenario, whatever happens
     request.addfinalizer(client.stop)
-    fault.update({"sampler": sampler, "client": client, "hardware": hardware, "down": (),
-                  "name": request.node.name, "started": time.time(), "steady": steady,
-                  "subject": Subject(str(lab_ca.file), cluster, sampler, client), "recorder": recorder,
-                  "objectives": partial(Objectives.of, product, declared_objectives)})  # as declared when read
+    fault.update(
+        {
+            "sampler": sampler,
+            "client": client,
+            "hardware": hardware,
+            "down": (),
+            "name": request.node.name,
+            "started": time.time(),
+            "steady": steady,
+            "subject": Subject(str(lab_ca.file), cluster, sampler, client),
+            "recorder": recorder,
+            "objectives": partial(Objectives.of, product, declared_objectives),
+        }
+    )  # as declared when read
     clweb_state["fault"] = fault
 
 
@@ -104,9 +128,14 @@ def _before_fault(clweb_state, what: str, node: str) -> None:
         return
     fault["steady"].before(fault["subject"], what, partial(fault["recorder"].attach, "text"))
     client = fault["client"]
-    wait_until(lambda: len(client.acknowledged_before(time.time(), STAKE_WINDOW, node)) >= STAKES, 30,
-               lambda: f"the append client got {len(client.acknowledged)} saves acknowledged, none {STAKES} of them by "
-                       f"{node} in {STAKE_WINDOW:g} s: nothing would be at stake in the fault")
+    wait_until(
+        lambda: len(client.acknowledged_before(time.time(), STAKE_WINDOW, node)) >= STAKES,
+        30,
+        lambda: (
+            f"the append client got {len(client.acknowledged)} saves acknowledged, none {STAKES} of them by "
+            f"{node} in {STAKE_WINDOW:g} s: nothing would be at stake in the fault"
+        ),
+    )
     fault.update(stake_at=time.time(), stake_node=node)
 
 
@@ -231,41 +260,71 @@ def try_move(cluster, clweb_state, side):
 def fenced(cluster, clweb_state, side):
     """The node's board powers it off (a peer's fence agent did it), within the stonith timeout."""
     node, fault = cluster.node(side), _fault(clweb_state)
-    wait_until(lambda: not cluster.fencing.machines.running(node), 60,
-               lambda: f"{node} was not powered off; the boards were asked: "
-                       f"{'; '.join(map(str, cluster.fencing.calls[-5:])) or 'nothing'}")
+    wait_until(
+        lambda: not cluster.fencing.machines.running(node),
+        60,
+        lambda: (
+            f"{node} was not powered off; the boards were asked: "
+            f"{'; '.join(map(str, cluster.fencing.calls[-5:])) or 'nothing'}"
+        ),
+    )
     fault["down"] = (node,)
 
     def peer_killed():  # the endpoint keeps a call once it has answered it: after the power went off
-        return [c for c in cluster.fencing.calls
-                if c.plug == node and c.path.endswith("/kill") and c.status < 300 and c.caller != node]
+        return [
+            c
+            for c in cluster.fencing.calls
+            if c.plug == node and c.path.endswith("/kill") and c.status < 300 and c.caller != node
+        ]
 
-    wait_until(peer_killed, 10, lambda: f"{node} went off, but no peer's forced stop is recorded: "
-                                        f"{'; '.join(map(str, cluster.fencing.calls[-5:]))}")
+    wait_until(
+        peer_killed,
+        10,
+        lambda: (
+            f"{node} went off, but no peer's forced stop is recorded: {'; '.join(map(str, cluster.fencing.calls[-5:]))}"
+        ),
+    )
 
 
-@then(parsers.parse("{side:Side}でフェイルオーバーグループが起動し、CL/Web がフローティング IP で応答する", extra_types=TYPES))
+@then(
+    parsers.parse(
+        "{side:Side}でフェイルオーバーグループが起動し、CL/Web がフローティング IP で応答する", extra_types=TYPES
+    )
+)
 def taken_over(cluster, product, declared_objectives, clweb_state, recorder, lab_ca, side):
     """The node answers on the floating IP within the fault's 目標復旧時間 (waited for at most a
     multiple of it); the RTO (fault to first correct answer) is kept and asserted."""
     node, fault = cluster.node(side), _fault(clweb_state)
     objectives = Objectives.of(product, declared_objectives)
     try:
-        wait_answered_by(product, clweb_state, lab_ca, node, timeout=objectives.wait_for(fault["kind"]), interval=0.05,
-                         detail=lambda: f" after {fault['what']}: {cluster.state()}")
+        wait_answered_by(
+            product,
+            clweb_state,
+            lab_ca,
+            node,
+            timeout=objectives.wait_for(fault["kind"]),
+            interval=0.05,
+            detail=lambda: f" after {fault['what']}: {cluster.state()}",
+        )
     except LabError as exc:  # not even within the multiple: the objective is missed, by far
         fault["unrecovered"] = objectives.wait_for(fault["kind"])  # for the report's row
         raise objectives.not_recovered(fault["kind"], fault["what"], "takeover", exc) from None
     fault["rto"] = time.time() - fault["at"]
-    recorder.attach("text", f"RTO ({fault['what']} から最初の正しい HTTPS 応答まで)",
-                    f"{fault['rto']:.2f} 秒 ({node}、目標復旧時間 {objectives.recovery(fault['kind']):g} 秒)")
+    recorder.attach(
+        "text",
+        f"RTO ({fault['what']} から最初の正しい HTTPS 応答まで)",
+        f"{fault['rto']:.2f} 秒 ({node}、目標復旧時間 {objectives.recovery(fault['kind']):g} 秒)",
+    )
     objectives.check_recovery(fault["kind"], fault["what"], fault["rto"])
     cluster.wait_for_group(node, timeout=30)
     cluster.audit(node, down=fault.get("down", ()))
 
 
-@then(parsers.parse("{seconds:d} 秒間、フェイルオーバーグループは{side:Side}で稼働し続け、CL/Web が応答し続ける",
-                    extra_types=TYPES))
+@then(
+    parsers.parse(
+        "{seconds:d} 秒間、フェイルオーバーグループは{side:Side}で稼働し続け、CL/Web が応答し続ける", extra_types=TYPES
+    )
+)
 def nothing_moves(cluster, product, clweb_state, lab_ca, seconds, side):
     """For that long the group stays where it is, healthy, and CL/Web answers from it."""
     node, fault = cluster.node(side), _fault(clweb_state)
@@ -306,10 +365,13 @@ def invariants_hold(cluster, product, clweb_state, recorder, lab_ca):
     lost = client.verdict(memo, fault_at=fault["stake_at"], seconds=STAKE_WINDOW, node=fault["stake_node"])
     objectives = fault["objectives"]()
     doubled = _recorded(fault, objectives, lost)["two_actives"]
-    recorder.attach("text", "両系同時稼働の監視と追記クライアント",
-                    f"監視 {len(sampler.samples)} 回 (平均間隔 {sampler.mean_interval():.2f} 秒)、"
-                    f"両系同時稼働 {doubled:.1f} 秒\n追記 {len(client.calls)} 回、保存成功 {len(client.acknowledged)} 件、"
-                    f"消失 {len(lost)} 件 {lost[:20] if lost else ''}")
+    recorder.attach(
+        "text",
+        "両系同時稼働の監視と追記クライアント",
+        f"監視 {len(sampler.samples)} 回 (平均間隔 {sampler.mean_interval():.2f} 秒)、"
+        f"両系同時稼働 {doubled:.1f} 秒\n追記 {len(client.calls)} 回、保存成功 {len(client.acknowledged)} 件、"
+        f"消失 {len(lost)} 件 {lost[:20] if lost else ''}",
+    )
     assert len(sampler.samples) > 10, f"the sampler took only {len(sampler.samples)} samples"
     objectives.check_two_actives(fault.get("what", fault["name"]), doubled, "; ".join(sampler.violations()[:5]))
     assert not lost, f"{len(lost)} acknowledged saves are gone after recovery: {client.explain(lost)}"
@@ -327,12 +389,20 @@ def _recorded(fault: dict, objectives: Objectives, lost: list[int] | None) -> di
     samples = [Sample(at - fault["started"], ok, "") for at, ok in client.samples()]
     rto, timed = fault.get("rto"), "rto" in fault or "unrecovered" in fault
     fault["row"] = row = dict(
-        rto=rto, unmeasured=not timed, unrecovered=fault.get("unrecovered"),
+        rto=rto,
+        unmeasured=not timed,
+        unrecovered=fault.get("unrecovered"),
         target=objectives.recovery(fault["kind"]) if rto is not None or "unrecovered" in fault else None,
-        unavailable=unavailable_seconds(samples), unavailable_target=objectives.unavailable_seconds,
-        two_actives=sampler.seconds_with_two_actives(), two_actives_target=objectives.two_actives_seconds,
-        acknowledged=len(client.acknowledged), lost=None if lost is None else len(lost), samples=len(sampler.samples),
-        svg=timeline_svg(samples) if samples else "", text=summary(samples) if samples else "")
+        unavailable=unavailable_seconds(samples),
+        unavailable_target=objectives.unavailable_seconds,
+        two_actives=sampler.seconds_with_two_actives(),
+        two_actives_target=objectives.two_actives_seconds,
+        acknowledged=len(client.acknowledged),
+        lost=None if lost is None else len(lost),
+        samples=len(sampler.samples),
+        svg=timeline_svg(samples) if samples else "",
+        text=summary(samples) if samples else "",
+    )
     fault["recorder"].measure("fault", fault.get("what", fault["name"]), rto or 0.0, **row)
     return row
 

@@ -3,6 +3,7 @@
 Every HTTPS call verifies the server against the lab's CA. The floating IP is the only
 address clients use, as the guide intends.
 """
+
 from __future__ import annotations
 
 import requests
@@ -41,8 +42,9 @@ def api_call(product, clweb_state, lab_ca, timeout: float = 2.0) -> tuple[dict |
     return answer, f"{url}: HTTP 200 from {answer.get('node')} (CL/Web {answer.get('version')})"
 
 
-def wait_answered_by(product, clweb_state, lab_ca, node: str, timeout: float = 60, interval: float = 0.2,
-                     detail=lambda: ""):
+def wait_answered_by(
+    product, clweb_state, lab_ca, node: str, timeout: float = 60, interval: float = 0.2, detail=lambda: ""
+):
     """Poll the floating IP until CL/Web answers from `node`; return that answer.
     `detail` adds what to show at the deadline (e.g. the cluster's state)."""
     seen = {"last": "nothing yet"}
@@ -51,10 +53,12 @@ def wait_answered_by(product, clweb_state, lab_ca, node: str, timeout: float = 6
         answer, seen["last"] = api_call(product, clweb_state, lab_ca, timeout=0.5)
         return answer if answer and answer["node"] == node else None
 
-    return wait_until(from_node, timeout,
-                      lambda: f"CL/Web on {clweb_url(product)} is not answered by {node}; last seen: "
-                              f"{seen['last']}{detail()}",
-                      interval=interval)
+    return wait_until(
+        from_node,
+        timeout,
+        lambda: f"CL/Web on {clweb_url(product)} is not answered by {node}; last seen: {seen['last']}{detail()}",
+        interval=interval,
+    )
 
 
 @then(parsers.parse("ブラウザからフローティング IP の CL/Web に接続でき、{side:Side}が応答している", extra_types=SIDE))
@@ -67,15 +71,20 @@ def browser_reaches_clweb(cluster, product, browser, lab_ca, clweb_state, record
         answer, seen["last"] = api_call(product, clweb_state, lab_ca)
         return answer
 
-    answer = wait_until(answered, 30, lambda: f"CL/Web does not answer correctly on {clweb_url(product)}; "
-                                              f"last seen: {seen['last']}")
+    answer = wait_until(
+        answered, 30, lambda: f"CL/Web does not answer correctly on {clweb_url(product)}; last seen: {seen['last']}"
+    )
     assert answer["node"] == node, f"{clweb_url(product)} is answered by {answer['node']}, expected {node}"
     page = browser.new_page()
     try:
         response = open_page(page, clweb_url(product))
-        assert response is not None and response.ok, f"{clweb_url(product)} answered {response.status if response else 'nothing'}"
+        assert response is not None and response.ok, (
+            f"{clweb_url(product)} answered {response.status if response else 'nothing'}"
+        )
         assert product["clweb.page.title"] in page.title(), f"unexpected page title '{page.title()}'"
-        recorder.attach("png", f"{clweb_url(product)} ({node}, CL/Web {answer['version']})", page.screenshot(full_page=True))
+        recorder.attach(
+            "png", f"{clweb_url(product)} ({node}, CL/Web {answer['version']})", page.screenshot(full_page=True)
+        )
     finally:
         page.close()
 
@@ -86,8 +95,9 @@ def api_client_keeps_calling(product, lab_ca, clweb_state, request):
     headers = _api_headers(product, clweb_state)
 
     def call() -> str:
-        reply = requests.get(clweb_url(product, product["clweb.api.status"]), timeout=1.0, verify=str(lab_ca.file),
-                             headers=headers)
+        reply = requests.get(
+            clweb_url(product, product["clweb.api.status"]), timeout=1.0, verify=str(lab_ca.file), headers=headers
+        )
         reply.raise_for_status()
         answer = reply.json()
         return f"{answer['node']} {answer['version']}"
@@ -103,7 +113,9 @@ def answers_with_new_version(product, lab_ca, clweb_state):
     answer, seen = api_call(product, clweb_state, lab_ca)
     assert answer is not None, seen
     expected = product["parts.CL/Web.update_version"]
-    assert answer["version"] == expected, f"{clweb_url(product)} answers version {answer['version']}, expected {expected}"
+    assert answer["version"] == expected, (
+        f"{clweb_url(product)} answers version {answer['version']}, expected {expected}"
+    )
 
 
 @then("API アクセスキーは変わらず使える")
@@ -124,12 +136,14 @@ def availability_is_reported(clweb_state, recorder):
     recorder.attach("svg", "API の可用性 (緑: 応答あり、赤: 失敗)", chart)
     recorder.attach("text", "API の可用性", numbers)
     ok = sum(1 for s in samples if s.ok)
-    recorder.measure("availability", "ローリングアップデート中の CL/Web API", 100.0 * ok / len(samples),
-                     svg=chart, text=numbers)
+    recorder.measure(
+        "availability", "ローリングアップデート中の CL/Web API", 100.0 * ok / len(samples), svg=chart, text=numbers
+    )
     clweb_state["availability"] = samples
 
 
 # --- 注意事項: a browser session across a failover ----------------------------------
+
 
 def _page(browser, clweb_state):
     if "page" not in clweb_state:
@@ -150,7 +164,9 @@ def _login(page, product) -> None:
 
 
 def _on_login_page(page, product, recorder, what: str) -> None:
-    assert page.locator(_sel(product, "login")).count() == 1, f"{what}: the login page is not shown (title '{page.title()}')"
+    assert page.locator(_sel(product, "login")).count() == 1, (
+        f"{what}: the login page is not shown (title '{page.title()}')"
+    )
     recorder.attach("png", what, page.screenshot(full_page=True))
 
 
@@ -164,8 +180,12 @@ def logged_in_with_memo(browser, product, clweb_state, recorder, memo):
     save_memo(browser, product, clweb_state, recorder, memo)
 
 
-@when(parsers.parse('運用者がマイページを "{memo}" に編集している間にフェイルオーバーグループを{side:Side}へ移動する',
-                    extra_types=SIDE))
+@when(
+    parsers.parse(
+        '運用者がマイページを "{memo}" に編集している間にフェイルオーバーグループを{side:Side}へ移動する',
+        extra_types=SIDE,
+    )
+)
 def edit_during_failover(cluster, browser, product, clweb_state, lab_ca, memo, side):
     """Type a memo (not saved), then move the group to that node."""
     page = _page(browser, clweb_state)
@@ -217,8 +237,12 @@ def memo_is(browser, product, clweb_state, recorder, memo):
 @then("ブラウザで参照中の画面を再読み込みするとログイン画面に戻る")
 def reload_lands_on_login(cluster, browser, product, clweb_state, lab_ca, recorder):
     """Once the node holding the group answers, reloading the page shows the login page."""
-    wait_answered_by(product, clweb_state, lab_ca, cluster.wait_for_state(lambda s: s.healthy, 60,
-                                                                          "the group is not running", cluster.nodes[0]).node)
+    wait_answered_by(
+        product,
+        clweb_state,
+        lab_ca,
+        cluster.wait_for_state(lambda s: s.healthy, 60, "the group is not running", cluster.nodes[0]).node,
+    )
     page = _page(browser, clweb_state)
     page.reload(wait_until="load")
     _on_login_page(page, product, recorder, "フェイルバック後の再読み込み (ログイン画面)")

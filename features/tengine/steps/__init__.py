@@ -6,6 +6,7 @@ its own values into the commands, queries and texts of the product data
 data and the lab (`parts.render`), then `{field}` from the step: shell-quoted in a command
 (`shell`), its quotes doubled in SQL (`sql`), as it is in a text or path (`plain`).
 """
+
 from __future__ import annotations
 
 import re
@@ -55,11 +56,13 @@ def fields_of(template: str) -> set[str]:
 def fill(template: str, quote: Callable[[str], str], **values) -> str:
     """Put the step's values into {fields}, each through `quote`; a field without a value is
     a one-line error naming it."""
+
     def value(match: re.Match) -> str:
         name = match.group(1)
         if name not in values:
             raise LabError(f"no value for {{{name}}} in the product data's '{template}'")
         return quote(str(values[name]))
+
     return _FIELD.sub(value, str(template))
 
 

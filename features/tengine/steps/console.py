@@ -1,6 +1,7 @@
 """Steps that use the Tengine console as the operator does: a real headless Chromium that
 trusts only the lab's CA, logging in and reading the event notification screen. The
 console's paths, elements and texts are product data (lab/products/tengine.yaml `console`)."""
+
 from __future__ import annotations
 
 import requests
@@ -52,20 +53,27 @@ def _shown_types(page, product) -> list[str]:
     return [cell.strip() for cell in page.locator(_element(product, "event_type")).all_inner_texts()]
 
 
-@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、イベント通知画面に "{first:q}" と "{second:q}" のイベントが表示されている',
-                    extra_types=TYPES))
+@then(
+    parsers.parse(
+        'ブラウザで Tengineコンソール にログインすると、イベント通知画面に "{first:q}" と "{second:q}" のイベントが表示されている',
+        extra_types=TYPES,
+    )
+)
 def events_on_console(parts, product, browser, lab_ca, recorder, request, first, second):
     """Log in with a browser: the event notification screen shows both events and filters by type."""
     health = console_url(parts, product, "health")
     within = product["console.ready_within_seconds"]
-    wait_until(lambda: _healthy(health, lab_ca), within, f"the Tengine console does not answer at {health} within {within} s")
+    wait_until(
+        lambda: _healthy(health, lab_ca), within, f"the Tengine console does not answer at {health} within {within} s"
+    )
     page = logged_in_page(parts, product, browser, request)
     assert page.title() == product["console.title"], f"unexpected page title '{page.title()}'"
     shown = _shown_types(page, product)
     missing = [name for name in (first, second) if name not in shown]
     assert not missing, f"the event notification screen lacks {', '.join(missing)} (shows {shown[:10]})"
-    recorder.attach("png", f"イベント通知画面 ({console_url(parts, product, 'events')})",
-                    page.screenshot(full_page=True))
+    recorder.attach(
+        "png", f"イベント通知画面 ({console_url(parts, product, 'events')})", page.screenshot(full_page=True)
+    )
     # The screen filters by event type: only the chosen type stays.
     page.fill(_element(product, "event_filter_field"), second)
     page.click(_element(product, "event_filter_submit"))
@@ -75,15 +83,23 @@ def events_on_console(parts, product, browser, lab_ca, recorder, request, first,
     recorder.attach("png", f"イベント通知画面: 種別 {second} で絞り込み", page.screenshot(full_page=True))
 
 
-@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet:q}" の成功が表示されている',
-                    extra_types=TYPES))
+@then(
+    parsers.parse(
+        'ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet:q}" の成功が表示されている',
+        extra_types=TYPES,
+    )
+)
 def execution_on_console(parts, product, browser, lab_ca, recorder, request, jobnet):
     """Log in with a browser: the execution screen shows the jobnet's last execution as a success."""
     _execution_shown(parts, product, browser, recorder, request, jobnet, product["console.execution_success"])
 
 
-@then(parsers.parse('ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet:q}" の失敗が表示されている',
-                    extra_types=TYPES))
+@then(
+    parsers.parse(
+        'ブラウザで Tengineコンソール にログインすると、実行画面にジョブネット "{jobnet:q}" の失敗が表示されている',
+        extra_types=TYPES,
+    )
+)
 def failed_execution_on_console(parts, product, browser, lab_ca, recorder, request, jobnet):
     """Log in with a browser: the execution screen shows the jobnet's last execution as failed."""
     _execution_shown(parts, product, browser, recorder, request, jobnet, product["console.execution_failure"])

@@ -1,6 +1,7 @@
 """Steps of Tengine's jobs (use case 000 basic course 12-17): the job server registered with
 the core, the job test start (ジョブテスト起動), the job script, and a jobnet from the SCM run
 through core → SSH → agent → queue → core."""
+
 from __future__ import annotations
 
 import time
@@ -28,6 +29,7 @@ def register_job_server(parts, product, name):
 
     def register(node, key):
         node[key] = [s for s in node.get(key) or [] if s.get(by) != name] + [entry]
+
     edit_core_config(parts, product, product["core.job_servers"], register)
     # A running core reads its config at start: it must learn the new server too.
     for server in parts.servers(CORE):
@@ -46,7 +48,8 @@ def job_test_start_succeeds(product, tengine_state):
     for server, result, _took in tengine_state["test_results"]:
         out = (result.stdout + result.stderr).strip()
         assert result.rc == 0 and product["core.jobtest_success"] in result.stdout, (
-            f"{server.name}: job test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}")
+            f"{server.name}: job test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}"
+        )
 
 
 @then(parsers.parse('ジョブテスト起動が失敗し、出力が "{server_name:q}" と原因 "{cause:q}" を示す', extra_types=TYPES))
@@ -56,7 +59,8 @@ def job_test_start_fails(product, tengine_state, server_name, cause):
         out = (result.stdout + result.stderr).strip()
         assert result.rc != 0, f"{server.name}: job test start exited 0: {out}"
         assert product["core.jobtest_failure"] in out and server_name in out and cause in out, (
-            f"{server.name}: the job test start does not name {server_name} and '{cause}': {out}")
+            f"{server.name}: the job test start does not name {server_name} and '{cause}': {out}"
+        )
 
 
 @when(parsers.parse('仮想サーバ "{name:q}" にジョブ実行用のスクリプトをセットアップする', extra_types=TYPES))
@@ -74,19 +78,28 @@ def run_jobnet(parts, product, tengine_state, recorder, jobnet):
     core = parts.servers(CORE)[0]
     started = time.monotonic()
     tengine_state["run"] = (jobnet, core.run(shell(product["core.run"], jobnet=jobnet)))
-    recorder.measure("seconds", f"ジョブネット {jobnet} の実行 (コア → SSH → エージェント → キュー → コア)",
-                     time.monotonic() - started)
+    recorder.measure(
+        "seconds",
+        f"ジョブネット {jobnet} の実行 (コア → SSH → エージェント → キュー → コア)",
+        time.monotonic() - started,
+    )
 
 
-@then(parsers.parse('ジョブネット "{jobnet:q}" の実行が成功し、ジョブの結果がキューを通って DB に記録されている',
-                    extra_types=TYPES))
+@then(
+    parsers.parse(
+        'ジョブネット "{jobnet:q}" の実行が成功し、ジョブの結果がキューを通って DB に記録されている', extra_types=TYPES
+    )
+)
 def jobnet_succeeded(parts, product, tengine_state, jobnet):
     """The run succeeded, its execution is recorded as a success and its jobs' events reached the DB."""
     _jobnet_ended(parts, product, tengine_state, jobnet, product["core.run_success"], succeeded=True)
 
 
-@then(parsers.parse('ジョブネット "{jobnet:q}" の実行が失敗し、ジョブの失敗がキューを通って DB に記録されている',
-                    extra_types=TYPES))
+@then(
+    parsers.parse(
+        'ジョブネット "{jobnet:q}" の実行が失敗し、ジョブの失敗がキューを通って DB に記録されている', extra_types=TYPES
+    )
+)
 def jobnet_failed(parts, product, tengine_state, jobnet):
     """The run failed (non-zero exit), its execution is recorded as failed and its jobs' ends reached the DB."""
     _jobnet_ended(parts, product, tengine_state, jobnet, product["core.run_failure"], succeeded=False)
@@ -97,7 +110,8 @@ def _jobnet_ended(parts, product, tengine_state, jobnet: str, status: str, succe
     out = (result.stdout + result.stderr).strip()
     exited = result.rc == 0 if succeeded else result.rc != 0
     assert ran == jobnet and exited and status in result.stdout, (
-        f"jobnet {jobnet} exited {result.rc}, expected {'0' if succeeded else 'non-zero'} and '{status}': {out}")
+        f"jobnet {jobnet} exited {result.rc}, expected {'0' if succeeded else 'non-zero'} and '{status}': {out}"
+    )
     row = db_query(parts, product, "last_execution", jobnet=jobnet)
     assert row.split("|", 1)[0] == status, f"the last execution of {jobnet} in the DB is: {row}, expected '{status}'"
     count = db_query(parts, product, "job_finished_events", jobnet=jobnet)
@@ -105,6 +119,7 @@ def _jobnet_ended(parts, product, tengine_state, jobnet: str, status: str, succe
 
 
 # --- the alternate courses' faults on the job server ------------------------------------
+
 
 @step(parsers.parse('仮想サーバ "{name:q}" から Tengineジョブエージェント をアンインストールする', extra_types=TYPES))
 @disruptive
@@ -144,7 +159,9 @@ def install_failed(tengine_state, package):
     server, result = tengine_state["attempt"]
     out = (result.stdout + result.stderr).strip()
     assert result.rc != 0, f"{server.name}: apt-get install exited 0 without a package source: {out[-300:]}"
-    assert f"Unable to locate package {package}" in out, f"{server.name}: apt's output does not name {package}: {out[-300:]}"
+    assert f"Unable to locate package {package}" in out, (
+        f"{server.name}: apt's output does not name {package}: {out[-300:]}"
+    )
 
 
 @step("Tengineジョブエージェント の設定ファイルを壊す")
@@ -169,10 +186,13 @@ def agent_start_failed(parts, tengine_state, text):
     server, result = tengine_state["attempt"]
     assert result.rc != 0, f"{server.name}: the agent started with a broken config"
     service = parts.part(AGENT).service
-    journal = server.run('journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$(systemctl show -p InvocationID '
-                         '--value %s)"', service).stdout
-    assert text in journal, (f"{server.name}: the journal of the last start of {service} does not show '{text}':\n"
-                             f"{journal[-600:] or '(nothing)'}")
+    journal = server.run(
+        'journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$(systemctl show -p InvocationID --value %s)"', service
+    ).stdout
+    assert text in journal, (
+        f"{server.name}: the journal of the last start of {service} does not show '{text}':\n"
+        f"{journal[-600:] or '(nothing)'}"
+    )
     server.check("systemctl reset-failed %s", service)
 
 
@@ -181,4 +201,6 @@ def agent_log_shows(parts, product, name, text):
     """The end of the agent's logs on the virtual server shows the text."""
     server = virtual_server(parts, name)
     log = server.check(parts.render(product["job_server.agent_log_tail"]))
-    assert text in log, f"{name}: the agent's logs in {product['job_server.agent_log']} do not show '{text}':\n{log[-600:]}"
+    assert text in log, (
+        f"{name}: the agent's logs in {product['job_server.agent_log']} do not show '{text}':\n{log[-600:]}"
+    )

@@ -1,6 +1,7 @@
 """Steps of the virtual server platform (仮想サーバ基盤, use case 000 basic course 5-9): ask
 it for free resources, have it create a virtual server from the server image, and configure
 that server so the core can log in and the agent can reach the queue."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,10 @@ def virtual_server(parts, name: str):
     """A virtual server the platform made in this run, by name; a one-line error otherwise."""
     found = [s for s in parts.virtual if s.name == name]
     if not found:
-        raise LabError(f"no virtual server '{name}' was created in this run "
-                       f"(made: {', '.join(s.name for s in parts.virtual) or 'none'})")
+        raise LabError(
+            f"no virtual server '{name}' was created in this run "
+            f"(made: {', '.join(s.name for s in parts.virtual) or 'none'})"
+        )
     return found[0]
 
 
@@ -42,7 +45,9 @@ def ask_free_resources(parts, product, tengine_state):
 def resources_answered(parts, product, tengine_state, recorder):
     """The platform answered with its CPUs, memory and running servers; the answer is attached."""
     result = tengine_state["resources"]
-    assert result.rc == 0, f"{platform(parts).name}: `{product['platform.resources']}` exited {result.rc}: {result.stderr.strip()}"
+    assert result.rc == 0, (
+        f"{platform(parts).name}: `{product['platform.resources']}` exited {result.rc}: {result.stderr.strip()}"
+    )
     found = {}
     for label, field in product["platform.resource_fields"].items():
         match = re.search(fill(product["platform.resource_line"], re.escape, field=field), result.stdout, re.MULTILINE)
@@ -52,7 +57,9 @@ def resources_answered(parts, product, tengine_state, recorder):
     recorder.attach("text", "仮想サーバ基盤の空きリソース", "\n".join(f"{k}: {v}" for k, v in found.items()))
 
 
-@when(parsers.parse('仮想サーバ基盤 へサーバイメージから仮想サーバ "{name:q}" の作成リクエストを送る', extra_types=TYPES))
+@when(
+    parsers.parse('仮想サーバ基盤 へサーバイメージから仮想サーバ "{name:q}" の作成リクエストを送る', extra_types=TYPES)
+)
 def create_virtual_server(lab, parts, product, recorder, name):
     """Hand the server image to the platform and have it create the virtual server from it."""
     host = platform(parts)
@@ -61,8 +68,9 @@ def create_virtual_server(lab, parts, product, recorder, name):
     # to any platform); the lab's engine hands it over.
     export = shell(product["platform.export_image"], image=image)
     host.feed(export, product["platform.load_image"], f"({export}) | {product['platform.load_image']}")
-    host.check(shell(parts.render(product["platform.create"]),
-                     name=name, ssh_port=product["job_server.ssh_port"], image=image))
+    host.check(
+        shell(parts.render(product["platform.create"]), name=name, ssh_port=product["job_server.ssh_port"], image=image)
+    )
     spec = Server(name=name, role=AGENT, image="server", addresses={"platform": host.address})
     parts.add(VirtualServer(spec, host, recorder))
 
@@ -73,17 +81,23 @@ def virtual_server_runs(parts, product, name):
     server = virtual_server(parts, name)
     listed = platform(parts).check(shell(product["platform.list"], name=name))
     assert listed.startswith(plain(product["platform.running"], name=name)), (
-        f"the platform lists '{listed.strip()}' for {name}")
+        f"the platform lists '{listed.strip()}' for {name}"
+    )
     state = {"text": ""}
 
     def booted():
         state["text"] = server.run("systemctl is-system-running").stdout.strip()
         return state["text"] == "running"
+
     wait_until(booted, 60, lambda: f"virtual server {name} did not boot: systemd says '{state['text']}'")
 
 
-@when(parsers.parse('仮想サーバ "{name:q}" にホスト名、Tengineコアがログインするユーザと SSH 鍵、パッケージ取得元を設定する',
-                    extra_types=TYPES))
+@when(
+    parsers.parse(
+        '仮想サーバ "{name:q}" にホスト名、Tengineコアがログインするユーザと SSH 鍵、パッケージ取得元を設定する',
+        extra_types=TYPES,
+    )
+)
 def configure_virtual_server(lab, parts, product, name):
     """Check the host name, add the user the core logs in as with the core's key, and set the package source."""
     server = virtual_server(parts, name)
@@ -106,7 +120,8 @@ def core_logs_in(parts, product, name):
     core = parts.servers(CORE)[0]
     answer = core.check(parts.render(product["job_server.login"]))
     assert answer.strip() == name, (
-        f"SSH to {platform(parts).address}:{product['job_server.ssh_port']} reached '{answer.strip()}'")
+        f"SSH to {platform(parts).address}:{product['job_server.ssh_port']} reached '{answer.strip()}'"
+    )
 
 
 @then(parsers.parse('仮想サーバ "{name:q}" からキューに接続できる', extra_types=TYPES))

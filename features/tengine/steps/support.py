@@ -3,6 +3,7 @@ use case 000 alternate courses Y and Z): collected on every server, read back, a
 for what support needs (packages, configuration) and for what must never leave (secrets).
 The tool's package, command and report files are product data (lab/products/tengine.yaml
 `support`)."""
+
 from __future__ import annotations
 
 import io
@@ -37,10 +38,16 @@ def collect_everywhere(lab, parts, product, tengine_state, recorder):
     for server in every_server(lab, parts):
         path = server.check(product["support.collect"]).strip().splitlines()[-1]
         with tarfile.open(fileobj=io.BytesIO(server.get_file(path)), mode="r:*") as archive:
-            reports[server.name] = {m.name.split("/", 1)[-1]: archive.extractfile(m).read().decode("utf-8", "replace")
-                                    for m in archive.getmembers() if m.isfile()}
-        recorder.attach("text", f"{server.name} のサーバ構成レポート ({index}): {path}",
-                        reports[server.name].get(index, f"({index} がありません)"))
+            reports[server.name] = {
+                m.name.split("/", 1)[-1]: archive.extractfile(m).read().decode("utf-8", "replace")
+                for m in archive.getmembers()
+                if m.isfile()
+            }
+        recorder.attach(
+            "text",
+            f"{server.name} のサーバ構成レポート ({index}): {path}",
+            reports[server.name].get(index, f"({index} がありません)"),
+        )
     tengine_state["support_reports"] = reports
 
 

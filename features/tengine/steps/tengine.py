@@ -1,5 +1,6 @@
 """Steps of Tengine's own procedure (use case 000): the jobnet definitions in the SCM, the
 core's test start (テスト起動) and what it leaves in the DB, and the core's config."""
+
 from __future__ import annotations
 
 import time
@@ -35,8 +36,9 @@ def register_jobnet_definitions(parts, product, tengine_state):
         for command in product["scm.register.push"]:
             server.check(shell(parts.render(command), work=work, server=server.name))
         server.check(shell(parts.render(product["scm.register.clean"]), work=work))
-    tengine_state["jobnets"] = [yaml.safe_load(p.read_text(encoding="utf-8"))[product["scm.definitions.name"]]
-                                for p in files]
+    tengine_state["jobnets"] = [
+        yaml.safe_load(p.read_text(encoding="utf-8"))[product["scm.definitions.name"]] for p in files
+    ]
 
 
 @then("Tengineコア が SCM からジョブネット定義を読み込める")
@@ -45,7 +47,9 @@ def core_loads_jobnets(parts, product, tengine_state):
     expected = plain(product["core.load_success"], count=len(tengine_state["jobnets"]))
     for server in parts.servers(CORE):
         out = server.check(product["core.load"])
-        assert expected in out, f"{server.name}: `{product['core.load']}` printed '{out.strip()}', expected '{expected}'"
+        assert expected in out, (
+            f"{server.name}: `{product['core.load']}` printed '{out.strip()}', expected '{expected}'"
+        )
 
 
 def run_on_cores(parts, tengine_state, command: str) -> None:
@@ -79,10 +83,14 @@ def test_start_succeeds(product, tengine_state, recorder):
     for server, result, took in tengine_state["test_results"]:
         out = _output(result)
         assert result.rc == 0 and product["core.test_success"] in result.stdout, (
-            f"{server.name}: test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}")
+            f"{server.name}: test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}"
+        )
         assert took <= promise, f"{server.name}: test start took {took:.1f} s (the product promises {promise} s)"
-        recorder.measure("seconds", f"テスト起動 ({server.name}, {' → '.join(product['core.test_events'])} 格納まで、"
-                                    "コマンド全体)", took)
+        recorder.measure(
+            "seconds",
+            f"テスト起動 ({server.name}, {' → '.join(product['core.test_events'])} 格納まで、コマンド全体)",
+            took,
+        )
 
 
 @given("Tengineコア のテスト起動が成功する")
@@ -106,9 +114,11 @@ def test_start_fails(parts, product, tengine_state, part, cause):
         assert failure in out, f"{server.name}: no '{failure}' in: {out}"
         reason = out.split(failure, 1)[1]
         assert name in reason and address in reason, (
-            f"{server.name}: the failure does not name {part} ({name} {address}): {out}")
+            f"{server.name}: the failure does not name {part} ({name} {address}): {out}"
+        )
         assert not words or any(w in reason for w in words), (
-            f"{server.name}: the failure does not say {' or '.join(repr(w) for w in words)} ({cause}): {out}")
+            f"{server.name}: the failure does not say {' or '.join(repr(w) for w in words)} ({cause}): {out}"
+        )
         assert took <= promise, f"{server.name}: the failure took {took:.1f} s to report (at most {promise} s)"
 
 
@@ -128,6 +138,7 @@ def test_events_stored(parts, product, tengine_state, first, second):
 
 
 # --- the core's config, changed and restored by the failure scenarios -------------------
+
 
 def edit_core_config(parts, product, key: str, edit) -> None:
     """Change one dotted key of the core's config on each core server."""
@@ -153,8 +164,9 @@ def edit_config(parts, part: str, path: str, key: str, edit) -> None:
 @disruptive
 def change_config(parts, product, part, key, value):
     """Set one dotted key of a part's config file to a value, on each of its servers."""
-    edit_config(parts, part, config_file(product, part), key,
-                lambda node, last: node.__setitem__(last, config_value(value)))
+    edit_config(
+        parts, part, config_file(product, part), key, lambda node, last: node.__setitem__(last, config_value(value))
+    )
 
 
 def config_file(product, part: str) -> str:
@@ -183,7 +195,9 @@ def test_start_names_config_key(product, tengine_state, key):
     status = product["core.config_error_exit"]
     for server, result, _ in tengine_state["test_results"]:
         out = _output(result)
-        assert result.rc == status, f"{server.name}: test start exited {result.rc} with a broken config, not {status}: {out}"
+        assert result.rc == status, (
+            f"{server.name}: test start exited {result.rc} with a broken config, not {status}: {out}"
+        )
         assert path in out and key in out, f"{server.name}: the error does not name {path} and {key}: {out}"
         assert len(out.splitlines()) == 1, f"{server.name}: expected a one-line error, got: {out}"
 
@@ -200,6 +214,7 @@ def load_names_scm(parts, product):
 
 # --- the resident core ------------------------------------------------------------------
 
+
 @when(parsers.parse('Tengineコア サーバで tengine_fire でイベント "{event:q}" を発火する', extra_types=TYPES))
 def fire_event(parts, product, tengine_state, event):
     """Fire one event on the first core server and keep the key it printed."""
@@ -214,8 +229,11 @@ def resident_core_stores(parts, product, tengine_state, event):
     fired, key = tengine_state["fired"]
     assert fired == event, f"the event fired was '{fired}', not '{event}'"
     within = product["core.store_within_seconds"]
-    wait_until(lambda: db_query(parts, product, "event_by_key", key=key) == event, within,
-               f"the running Tengine core did not store event {event} (key {key}) in the DB within {within} s")
+    wait_until(
+        lambda: db_query(parts, product, "event_by_key", key=key) == event,
+        within,
+        f"the running Tengine core did not store event {event} (key {key}) in the DB within {within} s",
+    )
 
 
 @then("Tengineコア のログに停止が記録されている")
@@ -227,6 +245,8 @@ def core_log_says_stopped(parts, product):
         lines = server.run("grep -n -F -e %s -e %s %s", stopped, started, product["core.log"]).stdout.splitlines()
         last_start = max((i for i, line in enumerate(lines) if started in line), default=-1)
         assert last_start >= 0, f"{server.name}: {product['core.log']} records no start ('{started}')"
-        after = [line for line in lines[last_start + 1:] if stopped in line]
-        assert after, (f"{server.name}: {product['core.log']} records no '{stopped}' after the last start "
-                       f"(line {lines[last_start].split(':', 1)[0]}): the stop was not logged")
+        after = [line for line in lines[last_start + 1 :] if stopped in line]
+        assert after, (
+            f"{server.name}: {product['core.log']} records no '{stopped}' after the last start "
+            f"(line {lines[last_start].split(':', 1)[0]}): the stop was not logged"
+        )

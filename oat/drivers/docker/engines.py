@@ -20,6 +20,7 @@ Engine with TLS material always sets both, and one without sets neither.
 Under pytest-xdist each worker takes its own engine from `--engines A,B,...`: worker gwN
 takes the Nth modulo their number (`for_worker`).
 """
+
 from __future__ import annotations
 
 import json
@@ -45,10 +46,10 @@ class EngineError(LabError):
 
 @dataclass(frozen=True)
 class Engine:
-    name: str                     # as given: a URL or a context name
-    host: str                     # the DOCKER_HOST it stands for
+    name: str  # as given: a URL or a context name
+    host: str  # the DOCKER_HOST it stands for
     cert_path: str | None = None  # TLS material, always verified; None: no TLS (unix, ssh)
-    context: str | None = None    # the docker context it came from
+    context: str | None = None  # the docker context it came from
 
     @property
     def ssh(self) -> bool:
@@ -70,8 +71,12 @@ class Engine:
         return f"{where}, TLS verified against {self.cert_path}/ca.pem" if self.cert_path else where
 
 
-def resolve(name: str, certs: str | os.PathLike | None = None, environ: MutableMapping[str, str] | None = None,
-            inspect: Callable[[str], dict] | None = None) -> Engine:
+def resolve(
+    name: str,
+    certs: str | os.PathLike | None = None,
+    environ: MutableMapping[str, str] | None = None,
+    inspect: Callable[[str], dict] | None = None,
+) -> Engine:
     """The engine `name` stands for. certs: a directory with ca.pem, cert.pem and key.pem for a
     tcp:// engine (else DOCKER_CERT_PATH). inspect: how a context is read (tests pass a fake)."""
     environ = os.environ if environ is None else environ
@@ -98,8 +103,10 @@ def resolve(name: str, certs: str | os.PathLike | None = None, environ: MutableM
             raise EngineError(f"engine {name}: the port is not a number") from None
         source = str(certs) if certs else environ.get("DOCKER_CERT_PATH") or None
         if not source:
-            raise EngineError(f"engine {name}: a TCP engine needs TLS verified against a CA: give --engine-certs DIR "
-                              f"(or DOCKER_CERT_PATH) holding {', '.join(TLS_FILES)}")
+            raise EngineError(
+                f"engine {name}: a TCP engine needs TLS verified against a CA: give --engine-certs DIR "
+                f"(or DOCKER_CERT_PATH) holding {', '.join(TLS_FILES)}"
+            )
         return Engine(name, name, cert_path=_tls_dir(Path(source), name))
     raise EngineError(f"engine {name}: unknown form '{url.scheme}://' (expected {FORMS})")
 
@@ -122,8 +129,10 @@ def _from_context(name: str, inspect: Callable[[str], dict]) -> Engine:
     material = (data.get("TLSMaterial") or {}).get("docker") or []
     certs = Path((data.get("Storage") or {}).get("TLSPath") or "") / "docker" if material else None
     if host.startswith("tcp://") and certs is None:
-        raise EngineError(f"docker context {name}: {host} has no TLS material (ca.pem, cert.pem, key.pem); "
-                          "oat talks to a TCP engine only over verified TLS")
+        raise EngineError(
+            f"docker context {name}: {host} has no TLS material (ca.pem, cert.pem, key.pem); "
+            "oat talks to a TCP engine only over verified TLS"
+        )
     if not re.match(r"(unix|tcp|ssh)://", host):
         raise EngineError(f"docker context {name}: endpoint {host} is not one of {FORMS}")
     engine = resolve(host, certs=certs if host.startswith("tcp://") else None, environ={}, inspect=inspect)
@@ -134,8 +143,9 @@ def context_inspect(name: str) -> dict:
     """`docker context inspect NAME` as data (the CLI's own context store)."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     try:
-        done = subprocess.run(["docker", "context", "inspect", name], capture_output=True, text=True,
-                              env=env, timeout=30)
+        done = subprocess.run(
+            ["docker", "context", "inspect", name], capture_output=True, text=True, env=env, timeout=30
+        )
     except FileNotFoundError:
         raise EngineError(f"engine {name}: not a URL ({FORMS}), and no docker CLI to read contexts") from None
     if done.returncode != 0:
@@ -173,8 +183,14 @@ def named(engine: str | None, engines: str | None) -> list[str]:
     return names
 
 
-def for_worker(engine: str | None, engines: str | None, worker: str | None, certs=None,
-               environ: MutableMapping[str, str] | None = None, inspect=None) -> Engine | None:
+def for_worker(
+    engine: str | None,
+    engines: str | None,
+    worker: str | None,
+    certs=None,
+    environ: MutableMapping[str, str] | None = None,
+    inspect=None,
+) -> Engine | None:
     name = chosen_name(engine, engines, worker)
     return None if name is None else resolve(name, certs=certs, environ=environ, inspect=inspect)
 

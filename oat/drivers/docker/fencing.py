@@ -11,6 +11,7 @@ over, and nothing else. So the endpoint:
   container, itself, any other call). No node reaches the engine or gets any other right.
 Every call is kept (who, what, on whom, the answer) for the report.
 """
+
 from __future__ import annotations
 
 import json
@@ -150,9 +151,10 @@ class FencingEndpoint:
         if match["plug"] is None:  # the list (the agent's monitor): the caller's peers only
             if method != "GET" or caller not in self.peers:
                 return HTTPStatus.FORBIDDEN, {"message": f"{caller or 'unknown'} may not list"}
-            return HTTPStatus.OK, [{"Id": peer, "Names": [f"/{peer}"],
-                                    "Status": "Up" if self.machines.running(peer) else "Exited"}
-                                   for peer in self.peers[caller]]
+            return HTTPStatus.OK, [
+                {"Id": peer, "Names": [f"/{peer}"], "Status": "Up" if self.machines.running(peer) else "Exited"}
+                for peer in self.peers[caller]
+            ]
         plug, action = match["plug"], match["action"]
         if caller not in self.peers or plug not in self.peers[caller]:
             return HTTPStatus.FORBIDDEN, {"message": f"{caller or 'unknown'} may not act on {plug}"}

@@ -6,6 +6,7 @@ be read even while the server is frozen or cut off.
 Only the Docker lab has hardware oat may touch; an inventory's servers do not (a fault there
 is an operator's to cause): its driver says so in one line (oat.drivers.driver.Driver.hardware).
 """
+
 from __future__ import annotations
 
 import os
@@ -114,8 +115,12 @@ class DockerHardware(Hardware):
             namespace = os.readlink(f"/proc/{pid}/ns/pid")
         except (OSError, LabError):
             return OFF  # it went off while being read
-        addresses = frozenset(part.split("/")[0] for line in shown.splitlines()
-                              for i, part in enumerate(line.split()) if i > 0 and line.split()[i - 1] == "inet")
+        addresses = frozenset(
+            part.split("/")[0]
+            for line in shown.splitlines()
+            for i, part in enumerate(line.split())
+            if i > 0 and line.split()[i - 1] == "inet"
+        )
         return Holdings(addresses, mounts, frozenset(processes_in(namespace)))
 
     def _pid(self, name: str, required: bool = True) -> int:

@@ -17,6 +17,7 @@ but present on this machine's own engine is copied, streamed from its `docker sa
 the other's `docker load` (the same id, so the same tags follow from it); only what
 neither has is built, on the engine the labs use.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -119,8 +120,13 @@ def _deb822_uris(text: str, suite: str) -> list[str]:
 class Images:
     """Ensures the lab's images exist in the engine, building what is missing or stale."""
 
-    def __init__(self, client: docker.DockerClient, images_dir: Path = RECIPES, progress: Progress = print,
-                 packages: Iterable[str] = ()):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        images_dir: Path = RECIPES,
+        progress: Progress = print,
+        packages: Iterable[str] = (),
+    ):
         """packages: the Debian packages the project's lab files list (its package set)."""
         self.client = client
         self.dir = Path(images_dir)
@@ -225,8 +231,10 @@ class Images:
             size = source.images.get(ref).attrs.get("Size", 0)
         except docker.errors.ImageNotFound:
             return False
-        self.progress(f"image {ref}: not on the engine the labs use; copying it from this machine's engine "
-                      f"(docker save | docker load, {size / 1e6:.0f} MB)")
+        self.progress(
+            f"image {ref}: not on the engine the labs use; copying it from this machine's engine "
+            f"(docker save | docker load, {size / 1e6:.0f} MB)"
+        )
         started = time.monotonic()
         sent = [0]
 
@@ -234,13 +242,15 @@ class Images:
             for chunk in source.api.get_image(ref):
                 sent[0] += len(chunk)
                 yield chunk
+
         try:
             for answer in self.client.api.load_image(chunks()):
                 if "error" in answer:
                     raise LabError(f"image {ref}: docker load on the engine the labs use failed: {answer['error']}")
         except docker.errors.APIError as exc:
-            raise LabError(f"image {ref}: docker load on the engine the labs use failed: {exc.explanation or exc}") \
-                from None
+            raise LabError(
+                f"image {ref}: docker load on the engine the labs use failed: {exc.explanation or exc}"
+            ) from None
         if not self._exists(ref):
             raise LabError(f"image {ref}: docker load ended without it on the engine the labs use")
         self.progress(f"copied {ref} ({sent[0] / 1e6:.0f} MB streamed in {time.monotonic() - started:.1f} s)")
@@ -284,7 +294,10 @@ class Images:
             path=str(context),
             tag=tag,
             buildargs={"BASE": parent},
-            labels={IMAGE_LABEL: name, **({PACKAGE_SET_LABEL: self.package_set()} if name in self.package_files else {})},
+            labels={
+                IMAGE_LABEL: name,
+                **({PACKAGE_SET_LABEL: self.package_set()} if name in self.package_files else {}),
+            },
             rm=True,
             forcerm=True,
             decode=True,
@@ -292,8 +305,7 @@ class Images:
         for chunk in stream:
             if "error" in chunk:
                 raise LabError(
-                    f"image {name}: build failed: {chunk['error'].strip()} "
-                    f"(last output: {' / '.join(tail)})"
+                    f"image {name}: build failed: {chunk['error'].strip()} (last output: {' / '.join(tail)})"
                 )
             for line in chunk.get("stream", "").splitlines():
                 if line.strip():
@@ -314,4 +326,3 @@ class Images:
                         self.client.images.remove(old)
                     except docker.errors.APIError:
                         pass  # still used by a container of another run: keep it
-

@@ -8,6 +8,7 @@ carrying this run's label, whatever state the run ended in. Every object carries
   oat.owner  host:pid:start-time of the process that made it (see oat.drivers.docker.owner)
   oat.lab    the topology name
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -78,8 +79,11 @@ def connect(timeout: int = 120, engine: engines.Engine | None = None) -> docker.
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
         # The SDK nests the OS error several layers deep; the operator needs only that.
         os_error = re.search(r"(?:\[Errno -?\d+\] |Error\(-?\d+, ')([^'\")]+)", str(exc))
-        reason = (re.sub(r"\s*\(_ssl\.c:\d+$", "", os_error.group(1).strip()) if os_error
-                  else (str(exc) or type(exc).__name__).splitlines()[0][:160])
+        reason = (
+            re.sub(r"\s*\(_ssl\.c:\d+$", "", os_error.group(1).strip())
+            if os_error
+            else (str(exc) or type(exc).__name__).splitlines()[0][:160]
+        )
         hint = "" if engine or engines.applied() else ": start one with `bin/setup` (or `dockerd &`), then run again"
         raise LabError(f"no Docker engine answers at {where} ({reason}){hint}") from None
 
@@ -97,6 +101,7 @@ def _client(timeout: int, environment: dict[str, str]) -> docker.DockerClient:
         made = docker.DockerClient(version=version, timeout=timeout, **params)
         made.api.trust_env = False
         return made
+
     with client(docker.constants.MINIMUM_DOCKER_API_VERSION).api as asking:  # the API version, as from_env asks
         version = asking.version(api_version=False)["ApiVersion"]
     return client(version)
@@ -105,8 +110,11 @@ def _client(timeout: int, environment: dict[str, str]) -> docker.DockerClient:
 def _labelled(client: docker.DockerClient):
     """Every container, network and volume made by oat on this engine, with its labels."""
     flt = {"label": RUN_LABEL}
-    items = (client.containers.list(all=True, filters=flt) + client.networks.list(filters=flt)
-             + client.volumes.list(filters=flt))
+    items = (
+        client.containers.list(all=True, filters=flt)
+        + client.networks.list(filters=flt)
+        + client.volumes.list(filters=flt)
+    )
     for item in items:
         yield item, item.attrs.get("Labels") or item.attrs.get("Config", {}).get("Labels") or {}
 
@@ -121,8 +129,11 @@ def runs(client: docker.DockerClient) -> dict[str, set[str]]:
 
 def reap_stale(client: docker.DockerClient, progress=print) -> int:
     """Remove containers, networks and volumes of oat runs whose process is gone."""
-    dead = {labels[RUN_LABEL] for _, labels in _labelled(client)
-            if not labels.get(KEPT_LABEL) and not owners.is_alive(labels.get(OWNER_LABEL, ""))}
+    dead = {
+        labels[RUN_LABEL]
+        for _, labels in _labelled(client)
+        if not labels.get(KEPT_LABEL) and not owners.is_alive(labels.get(OWNER_LABEL, ""))
+    }
     for run_id in sorted(dead):
         progress(f"removing lab of earlier run {run_id}: its process is gone")
         remove_run(client, run_id)
@@ -178,8 +189,12 @@ def _privileges(capabilities: tuple[str, ...]) -> dict:
     if "ALL" in capabilities:
         # A nested container engine (the virtual server platform): it makes devices and
         # cgroups for its own containers.
-        return {"cap_add": ["ALL"], "cap_drop": ["SYS_RESOURCE"], "security_opt": ALL_CAPS_SECURITY_OPT,
-                "device_cgroup_rules": ["a *:* rwm"]}
+        return {
+            "cap_add": ["ALL"],
+            "cap_drop": ["SYS_RESOURCE"],
+            "security_opt": ALL_CAPS_SECURITY_OPT,
+            "device_cgroup_rules": ["a *:* rwm"],
+        }
     return {"cap_add": list(capabilities)} if capabilities else {}
 
 
@@ -198,13 +213,22 @@ class DockerExec(Transport):
 class Lab(Driver):
     kind = "the Docker lab"
 
-    def __init__(self, topology: Topology, client: docker.DockerClient, images: Images,
-                 recorder: CommandLog, run_id: str, debs: list[Deb] = (), progress=print, kept: bool = False):
+    def __init__(
+        self,
+        topology: Topology,
+        client: docker.DockerClient,
+        images: Images,
+        recorder: CommandLog,
+        run_id: str,
+        debs: list[Deb] = (),
+        progress=print,
+        kept: bool = False,
+    ):
         """kept: the lab outlives its process on purpose (`oat.cli up`); no run reaps it,
         `oat.cli remove RUN` removes it."""
         self.topology = topology
         self.document_topology = topology  # the addresses as the document has them
-        self.relocation = Relocation()       # what this run moved elsewhere (none when all was free)
+        self.relocation = Relocation()  # what this run moved elsewhere (none when all was free)
         self.client = client
         self.images = images
         self.recorder = recorder
@@ -251,35 +275,46 @@ class Lab(Driver):
     def attach(self) -> None:
         """Take over this run's lab as an earlier run left it (kept with --keep-lab): its
         servers, the subnets its networks landed on, nothing made or changed."""
-        found = {labels.get(SERVER_LABEL): item for item, labels in _labelled(self.client)
-                 if labels.get(RUN_LABEL) == self.run_id and labels.get(LAB_LABEL) == self.topology.name
-                 and labels.get(SERVER_LABEL)}
+        found = {
+            labels.get(SERVER_LABEL): item
+            for item, labels in _labelled(self.client)
+            if labels.get(RUN_LABEL) == self.run_id
+            and labels.get(LAB_LABEL) == self.topology.name
+            and labels.get(SERVER_LABEL)
+        }
         if not found:
-            raise LabError(f"no lab '{self.topology.name}' of run {self.run_id} on this engine "
-                           "(see: oat list; a lab is kept with --keep-lab)")
+            raise LabError(
+                f"no lab '{self.topology.name}' of run {self.run_id} on this engine "
+                "(see: oat list; a lab is kept with --keep-lab)"
+            )
         for net in self.topology.networks.values():
             try:
                 network = self.client.networks.get(self.object_name(net.name))
             except docker.errors.NotFound:
-                raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: network '{net.name}' is gone") \
-                    from None
+                raise LabError(
+                    f"lab '{self.topology.name}' of run {self.run_id}: network '{net.name}' is gone"
+                ) from None
             subnet = ipaddress.IPv4Network(network.attrs["IPAM"]["Config"][0]["Subnet"])
             if subnet != net.subnet:
                 self.topology, self.relocation = relocate(
-                    self.document_topology, {**{n: new for n, (_, new) in self.relocation.moves.items()},
-                                             net.name: subnet})
+                    self.document_topology,
+                    {**{n: new for n, (_, new) in self.relocation.moves.items()}, net.name: subnet},
+                )
         for spec in self.topology.servers.values():
             container = found.get(spec.name)
             if container is None:
                 raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: server '{spec.name}' is gone")
             if container.status != "running":
-                raise LabError(f"lab '{self.topology.name}' of run {self.run_id}: server '{spec.name}' is "
-                               f"{container.status}, not running")
+                raise LabError(
+                    f"lab '{self.topology.name}' of run {self.run_id}: server '{spec.name}' is "
+                    f"{container.status}, not running"
+                )
             self._image_tags[spec.image] = (container.image.tags or [container.image.id])[0]
             self._servers[spec.name] = self._server(spec, container.name)
         self.created_at = time.time()
-        self.progress(f"lab '{self.topology.name}' of run {self.run_id}: reused as it was left "
-                      f"({len(self._servers)} servers)")
+        self.progress(
+            f"lab '{self.topology.name}' of run {self.run_id}: reused as it was left ({len(self._servers)} servers)"
+        )
 
     def _create_network(self, net) -> None:
         """The network on the document's subnet when it is free; else (another run holds it,
@@ -290,25 +325,38 @@ class Lab(Driver):
             net = self.topology.networks[net.name]
             taken = self._engine_subnets() + tried
             if any(net.subnet.overlaps(t) for t in taken):
-                self._move(net.name, free_subnet(taken + [n.subnet for n in self.topology.networks.values()
-                                                            if n.name != net.name], net.subnet.prefixlen))
+                self._move(
+                    net.name,
+                    free_subnet(
+                        taken + [n.subnet for n in self.topology.networks.values() if n.name != net.name],
+                        net.subnet.prefixlen,
+                    ),
+                )
                 continue
             ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(net.subnet), gateway=net.gateway)])
             try:
                 # internal: no route out of the lab, like a closed production network.
                 made = self.client.networks.create(
-                    self.object_name(net.name), driver="bridge", internal=True, ipam=ipam,
-                    labels=self.labels(), check_duplicate=True,
+                    self.object_name(net.name),
+                    driver="bridge",
+                    internal=True,
+                    ipam=ipam,
+                    labels=self.labels(),
+                    check_duplicate=True,
                 )
                 self._like_a_lan(made.id)
                 return
             except docker.errors.APIError as exc:
                 if "overlap" not in str(exc.explanation or exc).lower():
-                    raise LabError(f"network '{net.name}' ({net.subnet}) of lab '{self.topology.name}' cannot be "
-                                   f"created: {exc.explanation or exc}") from None
+                    raise LabError(
+                        f"network '{net.name}' ({net.subnet}) of lab '{self.topology.name}' cannot be "
+                        f"created: {exc.explanation or exc}"
+                    ) from None
                 tried.append(net.subnet)  # another run took it between the look and the create
-        raise LabError(f"network '{net.name}' of lab '{self.topology.name}': no free subnet after 8 attempts "
-                       "(other runs keep taking them)")
+        raise LabError(
+            f"network '{net.name}' of lab '{self.topology.name}': no free subnet after 8 attempts "
+            "(other runs keep taking them)"
+        )
 
     def _like_a_lan(self, network_id: str) -> None:
         """The host is the lab LAN's client (the browser, the API clients): make it honour a
@@ -318,16 +366,22 @@ class Lab(Driver):
         if not engine_address().startswith("unix://"):
             return
         bridge = f"br-{network_id[:12]}"
-        settings = {f"conf/{bridge}/arp_accept": "1", f"neigh/{bridge}/base_reachable_time_ms": "1000",
-                    f"neigh/{bridge}/delay_first_probe_time": "1", f"neigh/{bridge}/ucast_solicit": "1",
-                    f"neigh/{bridge}/retrans_time_ms": "200"}
+        settings = {
+            f"conf/{bridge}/arp_accept": "1",
+            f"neigh/{bridge}/base_reachable_time_ms": "1000",
+            f"neigh/{bridge}/delay_first_probe_time": "1",
+            f"neigh/{bridge}/ucast_solicit": "1",
+            f"neigh/{bridge}/retrans_time_ms": "200",
+        }
         for key, value in settings.items():
             try:
                 with open(f"/proc/sys/net/ipv4/{key}", "w", encoding="ascii") as out:
                     out.write(value)
             except OSError as exc:
-                self.progress(f"lab '{self.topology.name}': cannot set {key} on the host ({exc.strerror}); "
-                              "a moved floating IP may take longer to reach")
+                self.progress(
+                    f"lab '{self.topology.name}': cannot set {key} on the host ({exc.strerror}); "
+                    "a moved floating IP may take longer to reach"
+                )
                 return
 
     def _engine_subnets(self) -> list:
@@ -344,8 +398,10 @@ class Lab(Driver):
         moves = {n: new for n, (_, new) in self.relocation.moves.items()}
         moves[name] = subnet
         self.topology, self.relocation = relocate(self.document_topology, moves)
-        self.progress(f"lab '{self.topology.name}': network '{name}' {self.relocation.moves[name][0]} is in use "
-                      f"(another run?); using {subnet}")
+        self.progress(
+            f"lab '{self.topology.name}': network '{name}' {self.relocation.moves[name][0]} is in use "
+            f"(another run?); using {subnet}"
+        )
 
     def _create_server(self, spec: Server) -> None:
         api = self.client.api
@@ -369,15 +425,22 @@ class Lab(Driver):
             host_config.update(MaskedPaths=[], ReadonlyPaths=[])
         networks = list(spec.addresses.items())
         first_net, first_ip = networks[0]
-        net_config = api.create_networking_config({
-            self.object_name(first_net): api.create_endpoint_config(ipv4_address=first_ip, aliases=[spec.name]),
-        })
+        net_config = api.create_networking_config(
+            {
+                self.object_name(first_net): api.create_endpoint_config(ipv4_address=first_ip, aliases=[spec.name]),
+            }
+        )
         try:
             container = api.create_container(
-                image=self._image_tags[spec.image], name=name, hostname=spec.name,
-                labels=self.labels(**{SERVER_LABEL: spec.name}), host_config=host_config,
-                networking_config=net_config, environment={"container": "docker"},
-                stop_signal="SIGRTMIN+3", detach=True,
+                image=self._image_tags[spec.image],
+                name=name,
+                hostname=spec.name,
+                labels=self.labels(**{SERVER_LABEL: spec.name}),
+                host_config=host_config,
+                networking_config=net_config,
+                environment={"container": "docker"},
+                stop_signal="SIGRTMIN+3",
+                detach=True,
             )
             for net_name, ip in networks[1:]:
                 api.connect_container_to_network(
@@ -394,8 +457,9 @@ class Lab(Driver):
     def _serve_packages(self) -> None:
         self.package_source = source = PackageSource(self.server(self.topology.package_source), self.client)
         summary = source.publish(self.debs)
-        self.progress(f"package source '{source.repo.name}': {summary} "
-                      f"({len(self.debs)} of them built from this repository)")
+        self.progress(
+            f"package source '{source.repo.name}': {summary} ({len(self.debs)} of them built from this repository)"
+        )
         for server in self._servers.values():
             if server is not source.repo:
                 source.configure(server)
@@ -421,8 +485,14 @@ class Lab(Driver):
 
     def describe(self) -> list[ServerInfo]:
         return [
-            ServerInfo(s.name, s.spec.role, self._image_tags.get(s.spec.image, s.spec.image),
-                       dict(s.spec.addresses), s.container, host=s.container)
+            ServerInfo(
+                s.name,
+                s.spec.role,
+                self._image_tags.get(s.spec.image, s.spec.image),
+                dict(s.spec.addresses),
+                s.container,
+                host=s.container,
+            )
             for s in self._servers.values()
         ]
 
@@ -444,8 +514,13 @@ class Lab(Driver):
             if unknown:
                 raise LabError(f"lab '{self.topology.name}' has no server {', '.join(unknown)} to fence")
             machines = Machines(self.client, {n: self._servers[n].container for n in nodes})
-            endpoint = FencingEndpoint(ca, self.topology.networks[network].gateway, port,
-                                       {n: [m for m in nodes if m != n] for n in nodes}, machines)
+            endpoint = FencingEndpoint(
+                ca,
+                self.topology.networks[network].gateway,
+                port,
+                {n: [m for m in nodes if m != n] for n in nodes},
+                machines,
+            )
             endpoint.start()
             self._fencing = endpoint
         return self._fencing

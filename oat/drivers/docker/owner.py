@@ -4,6 +4,7 @@ A run labels everything it creates with its owner (host, pid and the pid's start
 A later run on the same host removes what belongs to an owner that is no longer alive:
 that is what a killed run (kill -9, a lost CI runner) leaves behind.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """Several runs of the same lab on one engine: a lab uses the document's own subnets whenever
 they are free, and moves a network to a free subnet only when another run holds it (what moved
 is an oat.model.relocation.Relocation)."""
+
 from __future__ import annotations
 
 import ipaddress

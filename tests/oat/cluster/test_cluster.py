@@ -1,5 +1,6 @@
 """The cluster: its configuration rendered from data, its state read from crm_mon, its
 audits (each must find what is wrong on every node), roles to nodes."""
+
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,11 +29,13 @@ def parts(product):
 
 
 def test_corosync_conf_lists_both_nodes_on_two_links_with_two_node_quorum():
-    conf = corosync_conf("clweb", [("node1", ["192.168.20.11", "192.168.10.11"]),
-                                   ("node2", ["192.168.20.12", "192.168.10.12"])])
+    conf = corosync_conf(
+        "clweb", [("node1", ["192.168.20.11", "192.168.10.11"]), ("node2", ["192.168.20.12", "192.168.10.12"])]
+    )
     assert "cluster_name: clweb" in conf
-    assert ("name: node1\n        nodeid: 1\n        ring0_addr: 192.168.20.11\n"
-            "        ring1_addr: 192.168.10.11") in conf
+    assert (
+        "name: node1\n        nodeid: 1\n        ring0_addr: 192.168.20.11\n        ring1_addr: 192.168.10.11"
+    ) in conf
     assert "nodeid: 2" in conf and "two_node: 1" in conf and "token: 1000" in conf
     # the interconnect (link 0) is preferred; the public LAN carries the heartbeat if it fails
     assert "linknumber: 0\n        knet_link_priority: 2" in conf and "link_mode: passive" in conf
@@ -122,10 +125,16 @@ class FakeServer:
 def _cluster(node1, node2, members=None):
     servers = {"node1": FakeServer(node1), "node2": FakeServer(node2)}
     state = SimpleNamespace(online=["node1", "node2"], members=members or {"fip": "Started on node1"})
-    return SimpleNamespace(nodes=["node1", "node2"], fip="192.168.10.13", mount="/mnt/export", fencing=None,
-                           server=servers.__getitem__, state=lambda: state,
-                           application=SimpleNamespace(service="jcclweb", processes=("clweb_serv",)),
-                           product={"cluster.exec.name": "exec"})
+    return SimpleNamespace(
+        nodes=["node1", "node2"],
+        fip="192.168.10.13",
+        mount="/mnt/export",
+        fencing=None,
+        server=servers.__getitem__,
+        state=lambda: state,
+        application=SimpleNamespace(service="jcclweb", processes=("clweb_serv",)),
+        product={"cluster.exec.name": "exec"},
+    )
 
 
 HOLDS = (0, "2: eth0    inet 192.168.10.13/24 scope global eth0")
@@ -155,6 +164,5 @@ def test_application_audit_applies_once_exec_is_in_the_group_and_finds_a_second_
     assert not audits.Application().applies(_cluster(running, idle))
     cluster = _cluster(running, running, members={"fip": "Started on node1", "exec": "Started on node1"})
     assert audits.Application().applies(cluster)
-    assert audits.Application()(cluster, "node1") == [
-        "jcclweb also runs on node2 ('active', processes ['clweb_serv'])"]
+    assert audits.Application()(cluster, "node1") == ["jcclweb also runs on node2 ('active', processes ['clweb_serv'])"]
     assert audits.Application()(_cluster(running, idle), "node1") == []

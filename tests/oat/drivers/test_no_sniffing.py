@@ -2,6 +2,7 @@
 can do is its interface (oat.drivers.driver.Driver): nothing in oat or in the features reaches
 around that to testinfra's backends, replaces a backend's run, or probes a lab or a backend
 for what it might have. Read from the source, so the sniffing stays gone."""
+
 from __future__ import annotations
 
 import ast
@@ -35,8 +36,11 @@ def findings(where: str, text: str) -> list[str]:
         line = f"{where}:{getattr(node, 'lineno', '?')}"
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            found += [f"{line}: assigns {ast.unparse(t)}" for t in targets
-                      if isinstance(t, ast.Attribute) and t.attr == "run" and _named(t.value, ("backend",))]
+            found += [
+                f"{line}: assigns {ast.unparse(t)}"
+                for t in targets
+                if isinstance(t, ast.Attribute) and t.attr == "run" and _named(t.value, ("backend",))
+            ]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
             if node.func.id in ("getattr", "hasattr", "setattr") and _named(node.args[0], ("backend", "lab")):
                 found.append(f"{line}: {ast.unparse(node)}")
@@ -46,8 +50,11 @@ def findings(where: str, text: str) -> list[str]:
             found.append(f"{line}: {ast.unparse(node)}")
         elif isinstance(node, (ast.Import, ast.ImportFrom)) and where not in TESTINFRA_USERS:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            found += [f"{line}: imports {n} (a Server's transport comes from its driver)"
-                      for n in names if n.split(".")[0] == "testinfra"]
+            found += [
+                f"{line}: imports {n} (a Server's transport comes from its driver)"
+                for n in names
+                if n.split(".")[0] == "testinfra"
+            ]
     return found
 
 
@@ -64,7 +71,9 @@ def test_the_known_probes_are_still_there_and_alone():
 
 
 def test_the_patterns_are_found():
-    sample = ("backend.run = wrapped\nhost.backend.run = wrapped\nx = backend.NAME\nhasattr(lab, 'client')\n"
-              "getattr(self.lab, 'relocation', None)\nbackend._build_ssh_command('true')\nimport testinfra\n"
-              "isinstance(lab, InventoryLab)\n")
+    sample = (
+        "backend.run = wrapped\nhost.backend.run = wrapped\nx = backend.NAME\nhasattr(lab, 'client')\n"
+        "getattr(self.lab, 'relocation', None)\nbackend._build_ssh_command('true')\nimport testinfra\n"
+        "isinstance(lab, InventoryLab)\n"
+    )
     assert len(findings("sample.py", sample)) == 8

@@ -1,4 +1,5 @@
 """oat.drivers.packages: reading control files and building .deb packages with dpkg-deb."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,8 +21,7 @@ Description: a test package
 """
 
 
-def make_tree(root: Path, package: str = "oat-hello", version: str = "1.0-1",
-              control: str | None = None) -> Path:
+def make_tree(root: Path, package: str = "oat-hello", version: str = "1.0-1", control: str | None = None) -> Path:
     tree = root / package
     (tree / "DEBIAN").mkdir(parents=True)
     (tree / "DEBIAN" / "control").write_text(
@@ -35,16 +35,17 @@ def make_tree(root: Path, package: str = "oat-hello", version: str = "1.0-1",
 
 
 def deb_field(deb: Path, field: str) -> str:
-    return subprocess.run(["dpkg-deb", "-f", str(deb), field], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["dpkg-deb", "-f", str(deb), field], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def deb_contents(deb: Path) -> str:
-    return subprocess.run(["dpkg-deb", "-c", str(deb)], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(["dpkg-deb", "-c", str(deb)], check=True, capture_output=True, text=True).stdout
 
 
 # --- read_control ------------------------------------------------------------------------
+
 
 def test_read_control_returns_the_fields(tmp_path):
     tree = make_tree(tmp_path)
@@ -57,15 +58,16 @@ def test_read_control_returns_the_fields(tmp_path):
 
 def test_read_control_keeps_continuation_lines(tmp_path):
     fields = read_control(make_tree(tmp_path) / "DEBIAN" / "control")
-    assert fields["Description"] == (
-        "a test package\n The long description,\n on two lines: with a colon."
-    )
+    assert fields["Description"] == ("a test package\n The long description,\n on two lines: with a colon.")
 
 
 @pytest.mark.parametrize("missing", ["Package", "Version", "Architecture", "Maintainer", "Description"])
 def test_a_missing_required_field_names_file_and_field(tmp_path, missing):
-    text = "".join(line + "\n" for line in CONTROL.format(package="oat-x", version="1").splitlines()
-                   if not line.startswith(missing) and not (missing == "Description" and line.startswith(" ")))
+    text = "".join(
+        line + "\n"
+        for line in CONTROL.format(package="oat-x", version="1").splitlines()
+        if not line.startswith(missing) and not (missing == "Description" and line.startswith(" "))
+    )
     control = tmp_path / "control"
     control.write_text(text)
     with pytest.raises(LabError) as info:
@@ -90,6 +92,7 @@ def test_an_invalid_package_name_is_named(tmp_path, name):
 
 
 # --- build -------------------------------------------------------------------------------
+
 
 def test_build_makes_a_deb_named_as_debian_names_it(tmp_path):
     tree = make_tree(tmp_path / "src")
@@ -153,6 +156,7 @@ def test_an_epoch_is_not_part_of_the_file_name(tmp_path):
 
 # --- build_all ---------------------------------------------------------------------------
 
+
 def test_build_all_builds_every_tree_in_name_order(tmp_path):
     src = tmp_path / "src"
     make_tree(src, "oat-zeta", "2")
@@ -162,7 +166,8 @@ def test_build_all_builds_every_tree_in_name_order(tmp_path):
     debs = build_all(src, tmp_path / "out")
     assert [d.package for d in debs] == ["oat-alpha", "oat-zeta"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "oat-alpha_1_all.deb", "oat-zeta_2_all.deb",
+        "oat-alpha_1_all.deb",
+        "oat-zeta_2_all.deb",
     ]
     assert deb_field(debs[1].path, "Package") == "oat-zeta"
 
@@ -181,13 +186,9 @@ def test_build_all_stops_at_a_broken_tree(tmp_path):
 
 # --- apt_source --------------------------------------------------------------------------
 
+
 def test_apt_source_points_at_the_repo_server_with_its_key():
-    assert apt_source("repo") == (
-        "Types: deb\n"
-        "URIs: http://repo/\n"
-        "Suites: ./\n"
-        f"Signed-By: {KEYRING}\n"
-    )
+    assert apt_source("repo") == (f"Types: deb\nURIs: http://repo/\nSuites: ./\nSigned-By: {KEYRING}\n")
     assert KEYRING == "/etc/apt/keyrings/oat-lab.gpg"
 
 
@@ -208,6 +209,7 @@ def test_a_versioned_tree_without_a_version_list_is_named(tmp_path):
 
 
 # --- build_once ---------------------------------------------------------------------------
+
 
 def test_build_once_reuses_the_packages_of_the_same_trees(tmp_path):
     src = tmp_path / "src"

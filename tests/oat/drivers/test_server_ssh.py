@@ -1,5 +1,6 @@
 """oat.servers.Server over testinfra's ssh backend, against a real sshd on loopback that the
 test starts and stops (its own host key, its own user key; host keys verified)."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ from oat.model.topology import parse
 from oat.record.evidence import Masker, Recorder
 
 SSHD = "/usr/sbin/sshd"
-pytestmark = pytest.mark.skipif(not Path(SSHD).exists() and not os.environ.get("CI"),
-                                reason="no sshd here (bin/setup installs openssh-server)")
+pytestmark = pytest.mark.skipif(
+    not Path(SSHD).exists() and not os.environ.get("CI"), reason="no sshd here (bin/setup installs openssh-server)"
+)
 
 
 def free_port() -> int:
@@ -39,9 +41,11 @@ def sshd(tmp_path_factory):
     (home / "authorized_keys").write_text((home / "user.pub").read_text())
     port = free_port()
     config = home / "sshd_config"
-    config.write_text(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host'}\nPidFile {home / 'pid'}\n"
-                      f"AuthorizedKeysFile {home / 'authorized_keys'}\nStrictModes no\nPermitRootLogin prohibit-password\n"
-                      "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n")
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host'}\nPidFile {home / 'pid'}\n"
+        f"AuthorizedKeysFile {home / 'authorized_keys'}\nStrictModes no\nPermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+    )
     Path("/run/sshd").mkdir(exist_ok=True)
     daemon = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
@@ -53,26 +57,47 @@ def sshd(tmp_path_factory):
     host_key = (home / "host.pub").read_text().split()
     (home / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
     (home / "wrong_known_hosts").write_text(
-        f"[127.0.0.1]:{port} {(home / 'stranger.pub').read_text().split()[0]} {(home / 'stranger.pub').read_text().split()[1]}\n")
+        f"[127.0.0.1]:{port} {(home / 'stranger.pub').read_text().split()[0]} {(home / 'stranger.pub').read_text().split()[1]}\n"
+    )
     (home / "empty_known_hosts").write_text("# no key of this server\n")
     yield {"home": home, "port": port}
     daemon.terminate()
     daemon.wait(timeout=10)
 
 
-TOPOLOGY = parse({"name": "solo", "networks": [{"name": "lo", "subnet": "127.0.0.0/8"}],
-                  "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.2"}}]})
+TOPOLOGY = parse(
+    {
+        "name": "solo",
+        "networks": [{"name": "lo", "subnet": "127.0.0.0/8"}],
+        "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.2"}}],
+    }
+)
 
 
 def lab(sshd, tmp_path, key="user", known_hosts="known_hosts", port=None):
     home = sshd["home"]
     path = tmp_path / "inventory.yaml"
-    path.write_text(yaml.safe_dump({
-        "known_hosts": str(home / known_hosts), "ssh": {"user": "root", "key": str(home / key),
-                                                        "port": port or sshd["port"]},
-        "labs": {"solo": {"networks": {"lo": "127.0.0.0/8"},
-                          "servers": {"loopback-box": {"role": "箱", "addresses": {"lo": "127.0.0.1"},
-                                                       "ssh": {"host": "127.0.0.1"}}}}}}, allow_unicode=True))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "known_hosts": str(home / known_hosts),
+                "ssh": {"user": "root", "key": str(home / key), "port": port or sshd["port"]},
+                "labs": {
+                    "solo": {
+                        "networks": {"lo": "127.0.0.0/8"},
+                        "servers": {
+                            "loopback-box": {
+                                "role": "箱",
+                                "addresses": {"lo": "127.0.0.1"},
+                                "ssh": {"host": "127.0.0.1"},
+                            }
+                        },
+                    }
+                },
+            },
+            allow_unicode=True,
+        )
+    )
     recorder = Recorder(Masker(["Top-Secret-9"]))
     made = InventoryLab(inventory.load(path), TOPOLOGY, recorder, f"t{os.getpid()}", tmp_path / "work")
     return made, recorder
@@ -108,7 +133,9 @@ def test_one_connection_is_kept_and_reused(sshd, tmp_path):
         box.check("true")
         sockets = list(Path("/tmp").glob(f"oat-t{os.getpid()}"[:13] + "*"))
         assert sockets, "no ControlMaster socket: every command would open a new connection"
-        masters = subprocess.run(["ssh", "-F", str(made.config), "-O", "check", "oat-box"], capture_output=True, text=True)
+        masters = subprocess.run(
+            ["ssh", "-F", str(made.config), "-O", "check", "oat-box"], capture_output=True, text=True
+        )
         assert masters.returncode == 0 and "Master running" in masters.stderr
     finally:
         made.destroy()
@@ -119,8 +146,10 @@ def test_an_ansible_inventory_s_host_is_reached_as_its_variables_say(sshd, tmp_p
     """ansible_host, ansible_port, ansible_user and ansible_ssh_private_key_file, for real."""
     home = sshd["home"]
     path = tmp_path / "hosts.ini"
-    path.write_text(f"[箱]\nloopback-box ansible_host=127.0.0.1 ansible_port={sshd['port']} ansible_user=root "
-                    f"ansible_ssh_private_key_file={home / 'user'}\n[all:vars]\noat_known_hosts={home / 'known_hosts'}\n")
+    path.write_text(
+        f"[箱]\nloopback-box ansible_host=127.0.0.1 ansible_port={sshd['port']} ansible_user=root "
+        f"ansible_ssh_private_key_file={home / 'user'}\n[all:vars]\noat_known_hosts={home / 'known_hosts'}\n"
+    )
     made = InventoryLab(inventory.load(path), TOPOLOGY, Recorder(Masker()), f"a{os.getpid()}", tmp_path / "work")
     try:
         assert made.server("box").check("id -un").strip() == "root"
@@ -131,8 +160,9 @@ def test_an_ansible_inventory_s_host_is_reached_as_its_variables_say(sshd, tmp_p
 
 def fingerprint(public_key: Path) -> str:
     """`TYPE SHA256:…` of a public key, as the preflight line shows it."""
-    bits, digest, *_, kind = subprocess.run(["ssh-keygen", "-l", "-f", str(public_key)], capture_output=True,
-                                            text=True, check=True).stdout.split()
+    bits, digest, *_, kind = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(public_key)], capture_output=True, text=True, check=True
+    ).stdout.split()
     return f"{kind.strip('()')} {digest}"
 
 
@@ -153,19 +183,27 @@ def test_each_ssh_failure_is_one_line_naming_host_port_and_cause(sshd, tmp_path,
     home, port, closed = sshd["home"], sshd["port"], free_port()
     offered, stranger = fingerprint(home / "host.pub"), fingerprint(home / "stranger.pub")
     change, said = {
-        "refused": ({"port": closed}, f"ssh 127.0.0.1 port {closed}: connection refused (nothing listens on that "
-                                      "port, or a firewall rejects it)"),
-        "unknown host key": ({"known_hosts": "empty_known_hosts"},
-                             f"ssh 127.0.0.1 port {port}: unknown host key: the server offered {offered}; "
-                             f"{home / 'empty_known_hosts'} has no key for [127.0.0.1]:{port} (check the fingerprint "
-                             "with the server's administrator, then add its key there; host keys are always verified)"),
-        "host key mismatch": ({"known_hosts": "wrong_known_hosts"},
-                              f"ssh 127.0.0.1 port {port}: host key mismatch: the server offered {offered}; "
-                              f"{home / 'wrong_known_hosts'}:1 has {stranger} for [127.0.0.1]:{port} (a reinstalled "
-                              "server, or someone in between: check which key is right; host keys are always verified)"),
-        "authentication refused": ({"key": "stranger"},
-                                   f"ssh 127.0.0.1 port {port}: authentication refused for user root: the server did "
-                                   f"not accept the key {home / 'stranger'} ({stranger}) (it accepts: publickey)"),
+        "refused": (
+            {"port": closed},
+            f"ssh 127.0.0.1 port {closed}: connection refused (nothing listens on that port, or a firewall rejects it)",
+        ),
+        "unknown host key": (
+            {"known_hosts": "empty_known_hosts"},
+            f"ssh 127.0.0.1 port {port}: unknown host key: the server offered {offered}; "
+            f"{home / 'empty_known_hosts'} has no key for [127.0.0.1]:{port} (check the fingerprint "
+            "with the server's administrator, then add its key there; host keys are always verified)",
+        ),
+        "host key mismatch": (
+            {"known_hosts": "wrong_known_hosts"},
+            f"ssh 127.0.0.1 port {port}: host key mismatch: the server offered {offered}; "
+            f"{home / 'wrong_known_hosts'}:1 has {stranger} for [127.0.0.1]:{port} (a reinstalled "
+            "server, or someone in between: check which key is right; host keys are always verified)",
+        ),
+        "authentication refused": (
+            {"key": "stranger"},
+            f"ssh 127.0.0.1 port {port}: authentication refused for user root: the server did "
+            f"not accept the key {home / 'stranger'} ({stranger}) (it accepts: publickey)",
+        ),
     }[cause]
     line = preflight(lab(sshd, tmp_path, **change)[0])
     assert line == f"server 'loopback-box' (box, 箱) of {tmp_path / 'inventory.yaml'}: {said}"
@@ -181,8 +219,10 @@ def test_a_port_that_never_answers_times_out(sshd, tmp_path, monkeypatch):
         started = time.monotonic()
         line = preflight(lab(sshd, tmp_path, port=port)[0])
     assert time.monotonic() - started < 20
-    assert line.endswith(f": ssh 127.0.0.1 port {port}: timed out after 2 s: connected, but no SSH greeting came "
-                         "(something else listens there, or the server is overloaded)")
+    assert line.endswith(
+        f": ssh 127.0.0.1 port {port}: timed out after 2 s: connected, but no SSH greeting came "
+        "(something else listens there, or the server is overloaded)"
+    )
 
 
 def test_a_server_without_systemd_is_named(sshd, tmp_path):
@@ -195,14 +235,23 @@ def test_a_server_without_systemd_is_named(sshd, tmp_path):
 def test_an_inventory_on_other_networks_moves_the_product_facts_with_them(sshd, tmp_path):
     """The document's 10.9.9.0/24 is the inventory's 127.0.0.0/8: a fact naming 10.9.9.13 (a
     floating IP, a pg_hba entry) is 127.0.0.13 there, and the report says why."""
-    document = parse({"name": "solo", "networks": [{"name": "lo", "subnet": "10.9.9.0/24"}],
-                      "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "10.9.9.2"}}]})
+    document = parse(
+        {
+            "name": "solo",
+            "networks": [{"name": "lo", "subnet": "10.9.9.0/24"}],
+            "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "10.9.9.2"}}],
+        }
+    )
     made, _ = lab(sshd, tmp_path)
     made.destroy()
     made = InventoryLab(made.inventory, document, Recorder(Masker()), f"r{os.getpid()}", tmp_path / "work2")
     try:
-        assert made.relocation.value({"fip": "10.9.9.13", "other": "192.0.2.1"}) == {"fip": "127.0.0.13",
-                                                                                      "other": "192.0.2.1"}
-        assert made.relocation.differences() == ["lo: 手順書の 10.9.9.0/24 はインベントリのネットワークにないため 127.0.0.0/8 を使用"]
+        assert made.relocation.value({"fip": "10.9.9.13", "other": "192.0.2.1"}) == {
+            "fip": "127.0.0.13",
+            "other": "192.0.2.1",
+        }
+        assert made.relocation.differences() == [
+            "lo: 手順書の 10.9.9.0/24 はインベントリのネットワークにないため 127.0.0.0/8 を使用"
+        ]
     finally:
         made.destroy()

@@ -1,4 +1,5 @@
 """oat.drivers.tarball: in-memory tar archives as the engine copies them."""
+
 from __future__ import annotations
 
 import io
@@ -19,4 +20,3 @@ def test_tar_of_holds_each_file_with_its_mode():
 def test_tar_of_default_mode_is_0644():
     with tarfile.open(fileobj=io.BytesIO(tar_of({"x": b"1"}))) as tar:
         assert tar.getmember("x").mode == 0o644
-

@@ -1,12 +1,15 @@
 """The API availability probe: failure windows, summary and timeline from samples."""
+
 import time
 
 from oat.faults.availability import Probe, Sample, failure_windows, summary, timeline_svg
 
 
 def samples(pattern: str, step: float = 0.5):
-    return [Sample(i * step, c == "o", "node1 1.0.0" if c == "o" else "ConnectionError: refused")
-            for i, c in enumerate(pattern)]
+    return [
+        Sample(i * step, c == "o", "node1 1.0.0" if c == "o" else "ConnectionError: refused")
+        for i, c in enumerate(pattern)
+    ]
 
 
 def test_failure_windows_are_runs_of_failed_calls():

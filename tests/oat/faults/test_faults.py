@@ -1,5 +1,6 @@
 """障害試験's parts without a lab: the never-two-actives verdict, the append client's loss check
 and form reading, and the report's fault table. (The fencing endpoint: tests/oat/drivers/docker/test_fencing.py.)"""
+
 import time
 
 import pytest
@@ -31,8 +32,14 @@ class FakeHardware:
 
 def test_the_sampler_reads_each_node_from_the_hardware():
     held = Holdings(frozenset({"192.168.10.13"}), frozenset({"/mnt/export"}), frozenset({"clweb_serv"}))
-    sampler = ActiveSampler(FakeHardware({"node1": held, "node2": OFF}), ["node1", "node2"], "192.168.10.13",
-                            "/mnt/export", "clweb_serv", interval=0.01).start()
+    sampler = ActiveSampler(
+        FakeHardware({"node1": held, "node2": OFF}),
+        ["node1", "node2"],
+        "192.168.10.13",
+        "/mnt/export",
+        "clweb_serv",
+        interval=0.01,
+    ).start()
     time.sleep(0.1)  # lets the thread sample a few times
     samples = sampler.stop()
     assert len(samples) >= 3 and all(s.holder() == "node1" and not s.doubled() for s in samples)
@@ -62,9 +69,19 @@ def test_only_acknowledged_numbers_count_as_lost():
 
 
 def test_the_fault_table_shows_each_fault_and_its_verdicts():
-    html = render_faults([
-        {"label": "node1 の電源断", "rto": 4.2, "two_actives": 0.0, "acknowledged": 50, "lost": 0, "svg": "<svg/>",
-         "target": 5.0},
-        {"label": "node1 のインタコネクト LAN断", "rto": None, "two_actives": 0.0, "acknowledged": 60, "lost": 1}])
+    html = render_faults(
+        [
+            {
+                "label": "node1 の電源断",
+                "rto": 4.2,
+                "two_actives": 0.0,
+                "acknowledged": 50,
+                "lost": 0,
+                "svg": "<svg/>",
+                "target": 5.0,
+            },
+            {"label": "node1 のインタコネクト LAN断", "rto": None, "two_actives": 0.0, "acknowledged": 60, "lost": 1},
+        ]
+    )
     assert "4.20 秒" in html and "系切替なし" in html and "50 件" in html
     assert 'class="oat-failed">1 件' in html

@@ -1,5 +1,6 @@
 """Objectives fail when missed: a recovery over its 目標復旧時間, unavailability over its budget,
 any time with two actives; each with one line naming the fault, the measure and the objective."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,14 @@ from oat.errors import ProductError
 from oat.faults.availability import Sample, unavailable_seconds
 from oat.faults.objectives import ObjectiveMissed, Objectives
 
-DATA = {"objectives": {"recovery_seconds": {"電源断": 15, "kill -9": 10}, "wait_factor": 3,
-                       "unavailable_seconds": 40, "two_actives_seconds": 0}}
+DATA = {
+    "objectives": {
+        "recovery_seconds": {"電源断": 15, "kill -9": 10},
+        "wait_factor": 3,
+        "unavailable_seconds": 40,
+        "two_actives_seconds": 0,
+    }
+}
 
 
 class Product(dict):

@@ -1,6 +1,7 @@
 """The steady-state hypothesis (oat/faults/steady_state.py): probes read from product data,
 an environment error (エラー) naming the probe when it does not hold before the fault, a
 product failure (不合格) when it does not hold again after recovery."""
+
 from __future__ import annotations
 
 import time
@@ -58,10 +59,13 @@ class Cluster:
 
 def subject(status: int = 200, body: str = "<title>JobCenter CL/Web</title>", **changes) -> Subject:
     now = time.time()
-    values = dict(ca_file="ca.crt", cluster=Cluster(),
-                  sampler=SimpleNamespace(samples=[SimpleNamespace(at=now - 0.1)]),
-                  writer=SimpleNamespace(calls=[(now - 0.3, True, "saved by node1")], saved_by={1: (now - 0.2, "node1")}),
-                  fetch=lambda url, ca, timeout: (status, body))
+    values = dict(
+        ca_file="ca.crt",
+        cluster=Cluster(),
+        sampler=SimpleNamespace(samples=[SimpleNamespace(at=now - 0.1)]),
+        writer=SimpleNamespace(calls=[(now - 0.3, True, "saved by node1")], saved_by={1: (now - 0.2, "node1")}),
+        fetch=lambda url, ca, timeout: (status, body),
+    )
     values.update(changes)
     return Subject(**values)
 
@@ -88,10 +92,15 @@ def test_a_probe_that_fails_before_the_fault_is_an_environment_error_naming_it(t
     with pytest.raises(SteadyStateNotMet) as error:
         SteadyState.of(product(tmp_path)).before(subject(status=503), "node1 の電源断")
     assert isinstance(error.value, LabError) and of_exception(error.value) is Outcome.ERROR  # エラー, not 不合格
-    assert one_line(error.value) == str(error.value) == (
-        "steady state did not hold before node1 の電源断, so the fault was not injected: probe "
-        "'CL/Web がフローティング IP で応答する' (https): GET https://192.168.10.13/ answered 503, expected 200 "
-        "(probed for 0 s)")
+    assert (
+        one_line(error.value)
+        == str(error.value)
+        == (
+            "steady state did not hold before node1 の電源断, so the fault was not injected: probe "
+            "'CL/Web がフローティング IP で応答する' (https): GET https://192.168.10.13/ answered 503, expected 200 "
+            "(probed for 0 s)"
+        )
+    )
 
 
 def test_the_same_probe_failing_after_recovery_is_a_product_failure(tmp_path):
@@ -103,7 +112,8 @@ def test_the_same_probe_failing_after_recovery_is_a_product_failure(tmp_path):
         "steady state not restored after node1 の電源断: probe 'CL/Web がフローティング IP で応答する' (https): "
         "GET https://192.168.10.13/ answered 200 without 'JobCenter CL/Web'; probe 'マイページへの追記が保存されている' "
         "(writer): no save acknowledged in the last 5 s (1 calls, 0 saved; last: login answered 503, 9.0 s ago) "
-        "(probed for 0 s)")
+        "(probed for 0 s)"
+    )
 
 
 def test_each_probe_says_what_it_saw(tmp_path):
@@ -111,17 +121,29 @@ def test_each_probe_says_what_it_saw(tmp_path):
         raise requests.ConnectionError("Connection refused")
 
     steady = SteadyState.of(product(tmp_path))
-    findings = steady.check(subject(fetch=refused, cluster=Cluster("floating IP: node2 holds 192.168.10.13"),
-                                    sampler=SimpleNamespace(samples=[SimpleNamespace(at=time.time() - 30)])))
+    findings = steady.check(
+        subject(
+            fetch=refused,
+            cluster=Cluster("floating IP: node2 holds 192.168.10.13"),
+            sampler=SimpleNamespace(samples=[SimpleNamespace(at=time.time() - 30)]),
+        )
+    )
     assert [f.seen.split(":")[0] if f.held is False else "held" for f in findings] == [
-        "GET https", "cluster audit (group expected on node1)", "its last sample is 30.0 s old (more than 2 s", "held"]
+        "GET https",
+        "cluster audit (group expected on node1)",
+        "its last sample is 30.0 s old (more than 2 s",
+        "held",
+    ]
     assert "Connection refused" in findings[0].seen
 
 
 def test_a_probe_whose_subject_the_scenario_lacks_is_not_applicable_never_held(tmp_path):
     findings = SteadyState.of(product(tmp_path)).before(subject(sampler=None, writer=None), "kill -9 on node1")
     assert [f.held for f in findings] == [True, True, None, None]
-    assert evidence(findings).splitlines()[2] == "− 両系の稼働状態を監視している (sampler): not applicable: this scenario has no sampler"
+    assert (
+        evidence(findings).splitlines()[2]
+        == "− 両系の稼働状態を監視している (sampler): not applicable: this scenario has no sampler"
+    )
 
 
 def test_the_probes_are_given_within_seconds_to_hold_together(tmp_path):
@@ -131,18 +153,33 @@ def test_the_probes_are_given_within_seconds_to_hold_together(tmp_path):
     assert findings[0].held
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("type: cluster-audits", "type: audits"), "steady_state.probes[1].provider.type: unknown probe type 'audits' "
-                                              "(known: https, cluster-audits, sampler, writer)"),
-    (("fresh_seconds: 2", "fresh: 2"), "steady_state.probes[2].provider.fresh: unknown key (a sampler probe's "
-                                       "provider has: fresh_seconds)"),
-    (("url: 'https://{cluster.fip}/'", "timeout: 2"), "steady_state.probes[0].provider.url is missing"),
-    (("{cluster.fip}", "{cluster.vip}"), "steady_state.probes[0].provider.url: {cluster.vip} names no fact of "
-                                         "the product data"),
-    (("    - name: クラスタの監査が通る\n", "    - title: クラスタの監査が通る\n"),
-     "steady_state.probes[1].title: unknown key (a probe has name, provider, tolerance)"),
-    (("steady_state:", "steady:"), "key 'steady_state' is missing: the product declares no steady-state hypothesis"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("type: cluster-audits", "type: audits"),
+            "steady_state.probes[1].provider.type: unknown probe type 'audits' "
+            "(known: https, cluster-audits, sampler, writer)",
+        ),
+        (
+            ("fresh_seconds: 2", "fresh: 2"),
+            "steady_state.probes[2].provider.fresh: unknown key (a sampler probe's provider has: fresh_seconds)",
+        ),
+        (("url: 'https://{cluster.fip}/'", "timeout: 2"), "steady_state.probes[0].provider.url is missing"),
+        (
+            ("{cluster.fip}", "{cluster.vip}"),
+            "steady_state.probes[0].provider.url: {cluster.vip} names no fact of the product data",
+        ),
+        (
+            ("    - name: クラスタの監査が通る\n", "    - title: クラスタの監査が通る\n"),
+            "steady_state.probes[1].title: unknown key (a probe has name, provider, tolerance)",
+        ),
+        (
+            ("steady_state:", "steady:"),
+            "key 'steady_state' is missing: the product declares no steady-state hypothesis",
+        ),
+    ],
+)
 def test_wrong_probe_data_is_one_line_naming_the_file_and_the_key(tmp_path, change, message):
     with pytest.raises(ProductError) as wrong:
         SteadyState.of(product(tmp_path, PRODUCT.replace(*change)))

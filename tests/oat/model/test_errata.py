@@ -1,4 +1,5 @@
 """The errata mechanism: documented commands run as written first, then the correction."""
+
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ class Result:
 
 class FakeServer:
     """Stands in for a lab server: answers commands from a table (unit test only)."""
+
     name = "node1"
 
     def __init__(self, answers):
@@ -58,8 +60,9 @@ def test_an_unlisted_command_runs_as_is():
 
 def test_a_script_with_unspaced_brackets_is_corrected():
     errata = Errata(ROOT / "features" / "clweb" / "errata.yaml")
-    server = FakeServer({"CLP_EVENT=START CLP_DISK=FAILURE CLP_SERVER=HOME sh /tmp/as-written-start.sh":
-                         Result(1, stdout="NO_CLP")})
+    server = FakeServer(
+        {"CLP_EVENT=START CLP_DISK=FAILURE CLP_SERVER=HOME sh /tmp/as-written-start.sh": Result(1, stdout="NO_CLP")}
+    )
     fixed = errata.script(server, "/x/start.sh", 'if ["$CLP_EVENT" = "START"]\nthen\n  :\nfi\n')
     assert fixed == 'if [ "$CLP_EVENT" = "START" ]\nthen\n  :\nfi\n'
 

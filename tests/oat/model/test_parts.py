@@ -1,4 +1,5 @@
 """oat.model.parts: parts found by role, placeholders, setup actions (on recording fake servers)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,8 @@ db: {user: tengine}
 """
 
 TOPOLOGY = {
-    "name": "t", "networks": [{"name": "n", "subnet": "10.9.0.0/24"}],
+    "name": "t",
+    "networks": [{"name": "n", "subnet": "10.9.0.0/24"}],
     "servers": [
         {"name": "db", "role": "DB", "image": "server", "addresses": {"n": "10.9.0.2"}},
         {"name": "core1", "role": "Core", "image": "server", "addresses": {"n": "10.9.0.3"}},
@@ -161,13 +163,15 @@ def test_the_tengine_product_data_renders_on_its_topology():
 
     topology = load(ROOT / "lab" / "topologies" / "tengine.yaml")
     servers = {s.name: FakeServer(s.name, s.address) for s in topology.servers.values()}
-    parts = Parts(Product(ROOT / "lab" / "products" / "tengine.yaml"),
-                  SimpleNamespace(topology=topology, server=lambda name: servers[name], relocation=Relocation()))
+    parts = Parts(
+        Product(ROOT / "lab" / "products" / "tengine.yaml"),
+        SimpleNamespace(topology=topology, server=lambda name: servers[name], relocation=Relocation()),
+    )
     for name in parts.product["parts"]:
         part = parts.part(name)
         for action in part.setup:
             for value in action.values():
-                for text in (value.values() if isinstance(value, dict) else [value]):
+                for text in value.values() if isinstance(value, dict) else [value]:
                     assert "{{" not in parts.render(text)
             if "template" in action:
                 assert "{{" not in parts.template(action["template"])

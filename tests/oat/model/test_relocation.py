@@ -1,6 +1,7 @@
 """A lab moved off its document's subnets keeps every host part, and everything that names
 one of its addresses is translated with it (and nothing else is). (The subnet a lab takes when its document's is in use:
 tests/oat/drivers/docker/test_subnets.py.)"""
+
 import ipaddress
 from pathlib import Path
 
@@ -22,7 +23,8 @@ def test_a_moved_network_keeps_host_parts_and_leaves_the_others():
 def test_text_and_values_are_translated_only_within_moved_networks():
     relocation = Relocation({"public": (ipaddress.IPv4Network("192.168.10.0/24"), NEW)})
     assert relocation.text("ip=192.168.10.13 cidr 192.168.10.0/24 other 192.168.20.11 v1.192.168.10.1x") == (
-        "ip=10.200.3.13 cidr 10.200.3.0/24 other 192.168.20.11 v1.192.168.10.1x")
+        "ip=10.200.3.13 cidr 10.200.3.0/24 other 192.168.20.11 v1.192.168.10.1x"
+    )
     assert relocation.value({"a": ["192.168.10.2"], "n": 5}) == {"a": ["10.200.3.2"], "n": 5}
     assert not Relocation() and Relocation().text("192.168.10.13") == "192.168.10.13"
 

@@ -1,5 +1,6 @@
 """Declared secrets: values from the environment or the secrets file, and one-line errors that
 name the secret and where it is looked for."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,24 +25,32 @@ def test_an_unset_secret_names_the_variable_and_the_file(tmp_path):
     secrets = Secrets.load(["REPL_PASSWORD"], tmp_path / "secrets.yaml", environ={})
     with pytest.raises(SecretError) as error:
         secrets.check("x {secret.REPL_PASSWORD} y", "features/db/01.feature:12")
-    assert str(error.value) == (f"features/db/01.feature:12: secret 'REPL_PASSWORD' is not set: set the environment "
-                                f"variable OAT_SECRET_REPL_PASSWORD or put 'REPL_PASSWORD' in {tmp_path / 'secrets.yaml'}")
+    assert str(error.value) == (
+        f"features/db/01.feature:12: secret 'REPL_PASSWORD' is not set: set the environment "
+        f"variable OAT_SECRET_REPL_PASSWORD or put 'REPL_PASSWORD' in {tmp_path / 'secrets.yaml'}"
+    )
     assert error.value.exit_code == 7
 
 
 def test_an_undeclared_secret_says_where_to_declare_it():
     secrets = Secrets.load(["A_PW"], None, environ={"OAT_SECRET_B_PW": "x" * 8})
-    with pytest.raises(SecretError, match=r"^f:3: \{secret.B_PW\} names no declared secret: declare 'B_PW' in "
-                                          r"pytest.ini \(oat_secrets\) \(declared: A_PW\)$"):
+    with pytest.raises(
+        SecretError,
+        match=r"^f:3: \{secret.B_PW\} names no declared secret: declare 'B_PW' in "
+        r"pytest.ini \(oat_secrets\) \(declared: A_PW\)$",
+    ):
         secrets.check("{secret.B_PW}", "f:3")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("- a\n- b\n", "must be a mapping of secret names to values"),
-    ("OTHER: x\n", "'OTHER' is not a declared secret"),
-    ("DB_PASSWORD: [1, 2]\n", "the value of 'DB_PASSWORD' must be text"),
-    ("DB_PASSWORD: 'unclosed\n", "not YAML at line"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("- a\n- b\n", "must be a mapping of secret names to values"),
+        ("OTHER: x\n", "'OTHER' is not a declared secret"),
+        ("DB_PASSWORD: [1, 2]\n", "the value of 'DB_PASSWORD' must be text"),
+        ("DB_PASSWORD: 'unclosed\n", "not YAML at line"),
+    ],
+)
 def test_a_bad_secrets_file_is_one_line_naming_it_and_never_its_content(tmp_path, content, message):
     file = tmp_path / "secrets.yaml"
     file.write_text(content, encoding="utf-8")

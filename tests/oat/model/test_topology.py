@@ -1,4 +1,5 @@
 """oat.model.topology: parsing a lab topology and the one-line errors that name file and key."""
+
 from __future__ import annotations
 
 import copy
@@ -23,14 +24,22 @@ VALID = {
     ],
     "volumes": [{"name": "share", "description": "shared files"}],
     "servers": [
-        {"name": "repo", "role": "package source", "image": "repo",
-         "infrastructure": True, "addresses": {"ops": "10.20.0.2"}},
-        {"name": "web", "role": "web server", "image": "server",
-         "addresses": {"ops": "10.20.0.10", "back": "10.30.0.10"},
-         "mounts": [{"volume": "share", "path": "/srv/share"}],
-         "capabilities": ["NET_ADMIN"]},
-        {"name": "db", "role": "database", "image": "server",
-         "addresses": {"back": "10.30.0.20"}},
+        {
+            "name": "repo",
+            "role": "package source",
+            "image": "repo",
+            "infrastructure": True,
+            "addresses": {"ops": "10.20.0.2"},
+        },
+        {
+            "name": "web",
+            "role": "web server",
+            "image": "server",
+            "addresses": {"ops": "10.20.0.10", "back": "10.30.0.10"},
+            "mounts": [{"volume": "share", "path": "/srv/share"}],
+            "capabilities": ["NET_ADMIN"],
+        },
+        {"name": "db", "role": "database", "image": "server", "addresses": {"back": "10.30.0.20"}},
     ],
 }
 
@@ -43,8 +52,7 @@ def topo(**changes) -> dict:
 
 def write(tmp_path: Path, data) -> Path:
     path = tmp_path / "lab.yaml"
-    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
@@ -59,6 +67,7 @@ def load_error(tmp_path: Path, data) -> str:
 
 
 # --- a valid topology --------------------------------------------------------------------
+
 
 def test_load_reads_every_part_of_a_valid_topology(tmp_path):
     path = write(tmp_path, VALID)
@@ -131,6 +140,7 @@ def test_topology_error_is_a_lab_error():
 
 # --- the real lab ------------------------------------------------------------------------
 
+
 def test_the_tengine_topology_loads():
     t = load(REPO / "lab" / "topologies" / "tengine.yaml")
     assert t.name == "tengine"
@@ -155,6 +165,7 @@ def test_the_tengine_topology_loads():
 
 # --- file-level errors -------------------------------------------------------------------
 
+
 def test_missing_file_is_named(tmp_path):
     path = tmp_path / "absent.yaml"
     with pytest.raises(TopologyError, match="topology file not found") as info:
@@ -176,6 +187,7 @@ def test_an_empty_file_is_rejected(tmp_path):
 
 
 # --- missing fields ----------------------------------------------------------------------
+
 
 def test_missing_name_is_named(tmp_path):
     data = topo()
@@ -232,6 +244,7 @@ def test_a_server_that_is_not_a_mapping_is_named(tmp_path):
 
 # --- names -------------------------------------------------------------------------------
 
+
 def test_bad_server_name_is_named(tmp_path):
     data = topo()
     data["servers"][1]["name"] = "Web_1"
@@ -256,6 +269,7 @@ def test_duplicate_volume_is_named(tmp_path):
 
 
 # --- networks and addresses --------------------------------------------------------------
+
 
 def test_a_subnet_that_is_not_ipv4_is_named(tmp_path):
     data = topo()
@@ -319,6 +333,7 @@ def test_a_duplicate_address_names_the_server_that_has_it(tmp_path):
 
 # --- mounts, capabilities, package source ------------------------------------------------
 
+
 def test_a_mount_of_an_unknown_volume_is_named(tmp_path):
     data = topo()
     data["servers"][1]["mounts"] = [{"volume": "logs", "path": "/var/log/x"}]
@@ -373,6 +388,7 @@ def test_a_quoted_infrastructure_flag_is_refused(tmp_path):
 
 # --- what the procedure installs ---------------------------------------------------------------
 
+
 def test_each_server_lists_its_packages_and_debs():
     data = topo()
     data["servers"][1]["packages"] = ["nginx", "curl"]
@@ -383,12 +399,15 @@ def test_each_server_lists_its_packages_and_debs():
     assert topology.packages() == ["curl", "nginx", "postgresql"] and topology.debs() == ["debs/app_1.0_all.deb"]
 
 
-@pytest.mark.parametrize("key, value, problem", [
-    ("packages", ["nginx; rm -rf /"], "servers.web.packages[0]: 'nginx; rm -rf /' is not a Debian package name"),
-    ("packages", "nginx", "servers.web.packages: must be a list"),
-    ("debs", ["/abs/x.deb"], "servers.web.debs[0]: '/abs/x.deb' is not a .deb file's path from the project's top"),
-    ("debs", ["x.tar.gz"], "servers.web.debs[0]: 'x.tar.gz' is not a .deb file's path from the project's top"),
-])
+@pytest.mark.parametrize(
+    "key, value, problem",
+    [
+        ("packages", ["nginx; rm -rf /"], "servers.web.packages[0]: 'nginx; rm -rf /' is not a Debian package name"),
+        ("packages", "nginx", "servers.web.packages: must be a list"),
+        ("debs", ["/abs/x.deb"], "servers.web.debs[0]: '/abs/x.deb' is not a .deb file's path from the project's top"),
+        ("debs", ["x.tar.gz"], "servers.web.debs[0]: 'x.tar.gz' is not a .deb file's path from the project's top"),
+    ],
+)
 def test_a_bad_package_or_deb_names_the_key(tmp_path, key, value, problem):
     data = topo()
     data["servers"][1][key] = value

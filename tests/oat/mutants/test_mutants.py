@@ -1,6 +1,7 @@
 """oat.mutants: the product defects in lab/mutants stay runnable; a mutant runs first against
 the scenarios of the steps it breaks; a run resumes where it stopped; a kill outside those
 steps' checks is flagged; and the table lists every documented step."""
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,23 @@ from oat.mutants.results import Outcome
 from oat.plugin.procedure import set_up_for
 from oat.render.report import render_mutants
 
-KINDS = {"process", "port and address", "file and link", "enablement", "data on shared disk", "message text",
-         "event flow", "secret masking", "monitor", "upgrade"}
+KINDS = {
+    "process",
+    "port and address",
+    "file and link",
+    "enablement",
+    "data on shared disk",
+    "message text",
+    "event flow",
+    "secret masking",
+    "monitor",
+    "upgrade",
+}
 FEATURES = catalog.ROOT / "features"
 
 
 # --- the mutants --------------------------------------------------------------------------
+
 
 def test_at_least_twelve_mutants_cover_every_kind_of_post_condition():
     found = catalog.all_mutants()
@@ -35,8 +47,12 @@ def test_at_least_twelve_mutants_cover_every_kind_of_post_condition():
 
 @pytest.mark.parametrize("mutant", catalog.all_mutants(), ids=lambda m: m.name)
 def test_each_mutant_still_applies_to_the_products(mutant):
-    applied = subprocess.run(["patch", "-p1", "--dry-run", "--forward", "--batch", "-i", str(mutant.patch)],
-                             cwd=catalog.ROOT, capture_output=True, text=True)
+    applied = subprocess.run(
+        ["patch", "-p1", "--dry-run", "--forward", "--batch", "-i", str(mutant.patch)],
+        cwd=catalog.ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert applied.returncode == 0, applied.stdout + applied.stderr
 
 
@@ -143,11 +159,15 @@ def mutant_in(project: Path, name: str, refs: str) -> catalog.Mutant:
 def selected(expression: str, every: list[targets.Scenario]) -> list[str]:
     """What pytest's -k keeps: a word matches when it is part of one of a test's names (its own,
     with an outline example's id, its file's, its folders') or of its markers."""
+
     def names(s):
         return {s.folder, "features", s.file, s.test + ("[DB]" if "<" in s.name else ""), *s.tags}
-    return [s.name for s in every
-            if Expression.compile(expression).evaluate(lambda word, **_: any(word.lower() in n.lower()
-                                                                              for n in names(s)))]
+
+    return [
+        s.name
+        for s in every
+        if Expression.compile(expression).evaluate(lambda word, **_: any(word.lower() in n.lower() for n in names(s)))
+    ]
 
 
 def test_the_scenarios_of_a_folder_come_in_run_order_with_pytest_s_names(project):
@@ -158,7 +178,8 @@ def test_the_scenarios_of_a_folder_come_in_run_order_with_pytest_s_names(project
         ("01_build.feature", "単独で確かめる", "test_単独で確かめる", True),
         ("02_use.feature", "待ち受ける", "test_待ち受ける", False),
         ("02_use.feature", "<部品> を止める", "test_部品_を止める", False),
-        ("02_use.feature", "最後", "test_最後", False)]
+        ("02_use.feature", "最後", "test_最後", False),
+    ]
 
 
 @pytest.mark.parametrize("folder", sorted(p.name for p in FEATURES.iterdir() if p.is_dir()) + ["<tmp>"])
@@ -196,8 +217,10 @@ def test_the_expression_leaves_out_a_test_whose_name_contains_the_wanted_one(pro
 def test_the_set_up_is_what_the_plugin_adds_to_a_selection(project):
     every = targets.scenarios(project / "features", "doc")
     for wanted in ([every[3]], [every[1]], [every[2]], [every[1], every[4]]):
+
         def at(s):
             return (s.folder, (s.file, s.line), s.name, f"{s.folder}/{s.file}", s.independent)
+
         added = set_up_for([at(s) for s in wanted], [at(s) for s in every if s not in wanted])
         expected = [s for s in every if s in wanted or (s.folder, (s.file, s.line)) in added]
         assert targets.with_set_up(every, wanted) == expected
@@ -206,13 +229,16 @@ def test_the_set_up_is_what_the_plugin_adds_to_a_selection(project):
 
 def test_the_whole_folder_alone_when_the_set_up_is_everything_or_there_are_no_refs(project):
     assert [p.name for p in targets.plan(project / "features", mutant_in(project, "last", "手順 5"))] == [
-        targets.FOLDER]
+        targets.FOLDER
+    ]
     assert [p.name for p in targets.plan(project / "features", mutant_in(project, "none", "手順 6"))] == [
-        targets.FOLDER]  # a step not carried out has no scenario
+        targets.FOLDER
+    ]  # a step not carried out has no scenario
     patch = project / "lab" / "mutants" / "norefs.patch"
     patch.write_text("# defect: d\n# kind: k\n# features: doc\n--- a/x\n", encoding="utf-8")
     assert [p.name for p in targets.plan(project / "features", catalog.load(patch, project / "features"))] == [
-        targets.FOLDER]
+        targets.FOLDER
+    ]
 
 
 def test_a_ref_the_traceability_lacks_is_named_with_the_patch(project):
@@ -230,6 +256,7 @@ def test_every_targeted_phase_of_the_mutants_selects_exactly_its_scenarios():
 
 # --- what killed it -----------------------------------------------------------------------
 
+
 def test_a_kill_by_a_check_of_its_refs_is_within_them_any_other_is_elsewhere(project):
     features = project / "features"
     mutant = mutant_in(project, "m", "手順 2; 手順 3")
@@ -242,17 +269,40 @@ def test_a_kill_by_a_check_of_its_refs_is_within_them_any_other_is_elsewhere(pro
 
 def test_the_first_failed_step_and_its_cause_come_from_cucumber_json(tmp_path):
     report = tmp_path / "cucumber.json"
-    report.write_text(json.dumps([{"elements": [
-        {"name": "(3) install", "steps": [{"keyword": "もし", "name": "install", "result": {"status": "passed"}}]},
-        {"name": "(4)(5) 環境設定", "steps": [
-            {"keyword": "ならば", "name": "運用系の CL/Web が 443 番ポートだけで待ち受け",
-             "result": {"status": "failed", "error_message":
-                        "失敗したステップ: 「ならば …」 — 原因: clweb_serv on node1 listens on more than 192.168.10.13:443\n\ntrace"}},
-            {"keyword": "かつ", "name": "later", "result": {"status": "skipped"}}]},
-    ]}]), encoding="utf-8")
+    report.write_text(
+        json.dumps(
+            [
+                {
+                    "elements": [
+                        {
+                            "name": "(3) install",
+                            "steps": [{"keyword": "もし", "name": "install", "result": {"status": "passed"}}],
+                        },
+                        {
+                            "name": "(4)(5) 環境設定",
+                            "steps": [
+                                {
+                                    "keyword": "ならば",
+                                    "name": "運用系の CL/Web が 443 番ポートだけで待ち受け",
+                                    "result": {
+                                        "status": "failed",
+                                        "error_message": "失敗したステップ: 「ならば …」 — 原因: clweb_serv on node1 listens on more than 192.168.10.13:443\n\ntrace",
+                                    },
+                                },
+                                {"keyword": "かつ", "name": "later", "result": {"status": "skipped"}},
+                            ],
+                        },
+                    ]
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     assert runner.first_failure(report) == (
-        "(4)(5) 環境設定", "ならば 運用系の CL/Web が 443 番ポートだけで待ち受け",
-        "clweb_serv on node1 listens on more than 192.168.10.13:443")
+        "(4)(5) 環境設定",
+        "ならば 運用系の CL/Web が 443 番ポートだけで待ち受け",
+        "clweb_serv on node1 listens on more than 192.168.10.13:443",
+    )
 
 
 def test_no_cucumber_json_means_no_failure_found(tmp_path):
@@ -265,8 +315,10 @@ def test_a_failure_of_oat_s_own_code_kills_no_mutant():
 
 
 def test_a_check_with_nothing_at_stake_kills_nothing():
-    assert runner.HARNESS_ERRORS.match("nothing at stake: 0 saves acknowledged to the append client, so the check "
-                                       "would check nothing (an error of the test, not a pass)")
+    assert runner.HARNESS_ERRORS.match(
+        "nothing at stake: 0 saves acknowledged to the append client, so the check "
+        "would check nothing (an error of the test, not a pass)"
+    )
 
 
 FAKE_PYTEST = """\
@@ -297,8 +349,9 @@ def run_phases(project: Path, mutant: catalog.Mutant, failing: dict) -> tuple[Ou
 
 
 def test_a_kill_in_the_targeted_phase_stops_there(project):
-    outcome, calls = run_phases(project, mutant_in(project, "m", "手順 2"),
-                                {"targeted": ("待ち受ける", "待ち受けている")})
+    outcome, calls = run_phases(
+        project, mutant_in(project, "m", "手順 2"), {"targeted": ("待ち受ける", "待ち受けている")}
+    )
     assert (outcome.verdict, outcome.phase, outcome.elsewhere) == ("killed", "targeted", False)
     assert len(calls) == 1 and "-k" in calls[0] and "-x" in calls[0]
 
@@ -316,6 +369,7 @@ def test_a_mutant_that_passes_both_phases_survives(project):
 
 
 # --- resume -------------------------------------------------------------------------------
+
 
 def test_a_stopped_run_goes_on_where_it_left_off_at_the_same_commit_and_patch(project):
     result = project / "lab" / "mutants" / "result.json"
@@ -350,8 +404,9 @@ def test_a_stopped_run_goes_on_where_it_left_off_at_the_same_commit_and_patch(pr
     command.run(mutants, "c2" * 20, path=result, one=lambda m, c: one(m, c, stop_at=""), say=lambda line: None)
     assert ran == ["a", "b", "c"]  # another commit
     ran.clear()
-    command.run(mutants[:1], "c2" * 20, again=True, path=result, one=lambda m, c: one(m, c, stop_at=""),
-                say=lambda line: None)
+    command.run(
+        mutants[:1], "c2" * 20, again=True, path=result, one=lambda m, c: one(m, c, stop_at=""), say=lambda line: None
+    )
     assert ran == ["a"]
 
 
@@ -359,53 +414,72 @@ def test_recording_one_outcome_replaces_its_own_and_drops_deleted_mutants(tmp_pa
     path = tmp_path / "result.json"
     for name, verdict in (("a", "error"), ("b", "killed"), ("gone", "killed")):
         results.record(Outcome(name, "k", "d", verdict, seconds=10.0, version="v1"), path)
-    saved = results.record(Outcome("a", "k", "d", "killed", step="t", seconds=5.0, version="v2"), path,
-                           keep={"a", "b"})
+    saved = results.record(Outcome("a", "k", "d", "killed", step="t", seconds=5.0, version="v2"), path, keep={"a", "b"})
     assert (saved["total"], saved["killed"], saved["seconds"], saved["version"]) == (2, 2, 15.0, "v2, v1")
     assert results.saved(path)["a"].step == "t"
 
 
 def test_an_outcome_saved_before_the_new_fields_still_reads(tmp_path):
     path = tmp_path / "result.json"
-    path.write_text('{"outcomes": [{"name": "a", "kind": "k", "defect": "d", "verdict": "killed", "old": 1}]}',
-                    encoding="utf-8")
+    path.write_text(
+        '{"outcomes": [{"name": "a", "kind": "k", "defect": "d", "verdict": "killed", "old": 1}]}', encoding="utf-8"
+    )
     assert results.saved(path)["a"] == Outcome("a", "k", "d", "killed")
 
 
 # --- the table ----------------------------------------------------------------------------
 
+
 def test_the_table_lists_each_documented_step_with_its_checks_mutants_and_what_caught_them(project):
     for name, refs in (("no-listen", "手順 2"), ("stops-late", "手順 3"), ("unused", "手順 1")):
         mutant = mutant_in(project, name, refs)
         if name != "unused":
-            results.record(Outcome(name, "k", "d", "killed", scenario="s", step="ならば x", cause="seen",
-                                   phase="targeted" if name == "no-listen" else "folder",
-                                   elsewhere=name == "stops-late", patch=mutant.digest),
-                           project / "lab" / "mutants" / "result.json")
+            results.record(
+                Outcome(
+                    name,
+                    "k",
+                    "d",
+                    "killed",
+                    scenario="s",
+                    step="ならば x",
+                    cause="seen",
+                    phase="targeted" if name == "no-listen" else "folder",
+                    elsewhere=name == "stops-late",
+                    patch=mutant.digest,
+                ),
+                project / "lab" / "mutants" / "result.json",
+            )
     rows = coverage.coverage(project)
     assert [(r.ref, r.checks, [(o.name, o.verdict) for o in r.mutants], r.covered) for r in rows] == [
         ("手順 1", ["起動している"], [("unused", coverage.NOT_RUN)], False),
         ("手順 2", ["待ち受けている"], [("no-listen", "killed")], True),
         ("手順 3", ["<部品> が停止している"], [("stops-late", "killed")], True),
-        ("手順 4", ["起動している"], [], True),    # states no post-condition, and says why
-        ("手順 5", [], [], False),                 # neither a post-condition nor a reason: a gap
-        ("手順 6", [], [], True)]
+        ("手順 4", ["起動している"], [], True),  # states no post-condition, and says why
+        ("手順 5", [], [], False),  # neither a post-condition nor a reason: a gap
+        ("手順 6", [], [], True),
+    ]
     text = coverage.coverage_text(rows)
     assert "○ doc 手順 4: 事後条件を述べない手順: 読むだけ" in text and "○ doc 手順 6: 実施不可: Linux だけ" in text
     assert f"× doc 手順 5: {coverage.GAP}" in text
     assert "変異: no-listen: 検出 (対象シナリオ) — 「s」 / 「ならば x」: seen" in text
     assert "変異: stops-late: 検出・範囲外 (フォルダ全体)" in text and "変異: unused: 未実行" in text
-    assert ("事後条件を述べる手順 3 件のうち、検出された変異があるもの 2 件 (範囲外での検出だけのもの 1 件); "
-            "述べない手順 2 件; 期待結果も理由もない手順 1 件") in text
+    assert (
+        "事後条件を述べる手順 3 件のうち、検出された変異があるもの 2 件 (範囲外での検出だけのもの 1 件); "
+        "述べない手順 2 件; 期待結果も理由もない手順 1 件"
+    ) in text
     markdown = coverage.coverage_markdown(rows).splitlines()
     assert markdown[:3] == ["### doc", "", "| | 手順 | 事後条件 | 確認 | 変異と結果 |"]
-    assert "| ○ | 手順 2 | 待ち受けること | 待ち受けている | no-listen: **検出 (対象シナリオ)** — 「s」 / 「ならば x」: seen |" \
+    assert (
+        "| ○ | 手順 2 | 待ち受けること | 待ち受けている | no-listen: **検出 (対象シナリオ)** — 「s」 / 「ならば x」: seen |"
         in markdown
+    )
 
 
 def test_an_outcome_of_a_patch_since_changed_shows_as_not_run(project):
     mutant = mutant_in(project, "m", "手順 2")
-    results.record(Outcome("m", "k", "d", "killed", patch="an-older-patch"), project / "lab" / "mutants" / "result.json")
+    results.record(
+        Outcome("m", "k", "d", "killed", patch="an-older-patch"), project / "lab" / "mutants" / "result.json"
+    )
     assert [o.verdict for o in coverage.coverage(project)[1].mutants] == [coverage.NOT_RUN]
     assert mutant.digest != "an-older-patch"
 
@@ -422,12 +496,16 @@ def test_the_report_gets_the_table_of_the_folders_it_ran(project):
 
 # --- the command --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
-    ([], "which mutants"),
-    (["--format", "markdown"], "--format goes with --table"),
-    (["a", "--all"], "not both"),
-    (["--all", "--sample"], "not allowed with"),
-])
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "which mutants"),
+        (["--format", "markdown"], "--format goes with --table"),
+        (["a", "--all"], "not both"),
+        (["--all", "--sample"], "not allowed with"),
+    ],
+)
 def test_the_command_refuses_an_unclear_choice(argv, message, capsys):
     with pytest.raises(SystemExit) as exited:
         command.main(argv)
@@ -441,11 +519,24 @@ def test_an_unknown_commit_is_named():
 
 def test_the_report_s_detection_section_shows_the_same_table(project):
     mutant = mutant_in(project, "no-listen", "手順 2")
-    results.record(Outcome("no-listen", "k", "d", "killed", scenario="待ち受ける", step="ならば 待ち受けている",
-                           cause="<seen>", phase="targeted", patch=mutant.digest),
-                   project / "lab" / "mutants" / "result.json")
+    results.record(
+        Outcome(
+            "no-listen",
+            "k",
+            "d",
+            "killed",
+            scenario="待ち受ける",
+            step="ならば 待ち受けている",
+            cause="<seen>",
+            phase="targeted",
+            patch=mutant.digest,
+        ),
+        project / "lab" / "mutants" / "result.json",
+    )
     html = render_mutants(coverage.for_report(project, ["doc"]))
     assert "<b>検出力: 1 件中 1 件検出</b>" in html and '<table class="oat-lab oat-mutants">' in html
-    assert ("<td>doc 手順 2</td><td>待ち受けること</td><td>待ち受けている</td><td>no-listen: <b>検出 (対象シナリオ)</b>"
-            " — 「待ち受ける」 / 「ならば 待ち受けている」: &lt;seen&gt;</td>") in html
+    assert (
+        "<td>doc 手順 2</td><td>待ち受けること</td><td>待ち受けている</td><td>no-listen: <b>検出 (対象シナリオ)</b>"
+        " — 「待ち受ける」 / 「ならば 待ち受けている」: &lt;seen&gt;</td>"
+    ) in html
     assert f"<td>doc 手順 5</td><td>{coverage.GAP}</td>" in html and "事後条件を述べる手順 3 件" in html

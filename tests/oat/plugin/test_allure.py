@@ -1,6 +1,7 @@
 """`--alluredir`: Allure results through allure-pytest-bdd, with each step's evidence, the
 outcomes mapped and every secret masked; then rendered by Allure 3 (npm, no Java), whose
 counts must be the record's (oat-run.json)."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,7 @@ oat_secrets =
     APP_PASSWORD
 """
 
-CONFTEST = '''
+CONFTEST = """
 import io
 import os
 import pytest
@@ -53,7 +54,7 @@ def run(request, server, command, docstring):
 def answer(request, expected):
     request.config.stash[recorder_key].record("db", "cat /srv/answer", 0, "other", "", 0.01)
     assert expected == "other", f"the answer is 'other', not {expected!r}"
-'''
+"""
 
 FEATURE = '''# language: ja
 機能: 接続
@@ -73,11 +74,11 @@ FEATURE = '''# language: ja
     前提 サーバが用意されている
 '''
 
-OTHER = '''# language: ja
+OTHER = """# language: ja
 機能: 別の手順
   シナリオ: 準備できない
     前提 サーバが用意されている
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +94,26 @@ def run(tmp_path_factory):
     (project / "features" / "other").mkdir(parents=True)
     (project / "features" / "other" / "01.feature").write_text(OTHER, encoding="utf-8")
     env = {**os.environ, "OAT_SECRET_APP_PASSWORD": VALUE, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-l", "--tb=long",
-                          "--alluredir", "allure-results", "--tester", "検査 太郎"],
-                         cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-l",
+            "--tb=long",
+            "--alluredir",
+            "allure-results",
+            "--tester",
+            "検査 太郎",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 1, out.stdout + out.stderr
     record = json.loads((project / "reports" / "oat-run.json").read_text(encoding="utf-8"))
     results = {}
@@ -120,22 +138,30 @@ def test_each_scenario_is_a_result_with_its_steps_and_their_evidence_attached(ru
     command = next(a for name, a in shown.items() if name.startswith("db: $ psql -U app -W "))
     assert command["type"] == "text/plain"
     text = _attachment(project, command).decode("utf-8")
-    assert text.splitlines()[:3] == ["サーバ: db", "$ psql -U app -W ******** -c 'select 1'",
-                                     "終了コード: 0 ・ 所要時間: 0.05 秒"]
+    assert text.splitlines()[:3] == [
+        "サーバ: db",
+        "$ psql -U app -W ******** -c 'select 1'",
+        "終了コード: 0 ・ 所要時間: 0.05 秒",
+    ]
     assert "pw=********" in text
     screen = shown["ログイン後の画面"]
     assert screen["type"] == "image/png"
     assert Image.open(io.BytesIO(_attachment(project, screen))).size == (640, 320)
     # allure-pytest-bdd's own: the docstring as written (its placeholder), or masked once expanded.
-    assert _attachment(project, shown["Doc string"]).decode("utf-8").strip() in ("pw={secret.APP_PASSWORD}", "pw=********")
+    assert _attachment(project, shown["Doc string"]).decode("utf-8").strip() in (
+        "pw={secret.APP_PASSWORD}",
+        "pw=********",
+    )
     assert [a["name"] for a in then["attachments"]] == ["db: $ cat /srv/answer"]
 
 
 def test_outcomes_are_mapped_with_oat_s_words_and_the_failure_s_one_line(run):
     project, record, results = run
     by_label = {r["label"]: r for r in record["results"]}
-    judged = {name: (r["status"], next(label["value"] for label in r["labels"] if label["name"] == "判定"))
-              for name, r in results.items()}
+    judged = {
+        name: (r["status"], next(label["value"] for label in r["labels"] if label["name"] == "判定"))
+        for name, r in results.items()
+    }
     expected = {"接続できる": ("passed", "合格"), "応答が違う": ("failed", "不合格"), "後の確認": ("skipped", "未実施")}
     if "準備できない" in by_label:  # a record that keeps a scenario whose set-up failed: エラー, broken
         expected["準備できない"] = ("broken", "エラー")
@@ -147,7 +173,9 @@ def test_outcomes_are_mapped_with_oat_s_words_and_the_failure_s_one_line(run):
     left = results["後の確認"]
     assert left["statusDetails"]["message"] == "未実施: 同じラボで先に実行した「応答が違う」が失敗したため"
     ran = results["接続できる"]  # named and placed as allure-pytest-bdd places the scenarios it ran
-    assert left["fullName"] == ran["fullName"].replace("接続できる", "後の確認") and left["titlePath"] == ran["titlePath"]
+    assert (
+        left["fullName"] == ran["fullName"].replace("接続できる", "後の確認") and left["titlePath"] == ran["titlePath"]
+    )
     assert left.get("steps", []) == []  # as in the record: not run, no steps
 
 
@@ -169,11 +197,17 @@ def test_allure_3_renders_the_results_with_the_record_s_counts(run, tmp_path):
     """Allure 3 (tools/allure, installed by bin/setup) reads every result and shows as many
     tests, by status, steps and attachments as the record has."""
     if not ALLURE.exists():
-        pytest.fail(f"{ALLURE.relative_to(ROOT)} not found: run bin/setup (it installs Node.js and Allure 3)",
-                    pytrace=False)
+        pytest.fail(
+            f"{ALLURE.relative_to(ROOT)} not found: run bin/setup (it installs Node.js and Allure 3)", pytrace=False
+        )
     project, record, results = run
-    out = subprocess.run([str(ALLURE), "generate", str(project / "allure-results"), "--output", str(tmp_path / "report")],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(ALLURE), "generate", str(project / "allure-results"), "--output", str(tmp_path / "report")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     summary = json.loads((tmp_path / "report" / "summary.json").read_text(encoding="utf-8"))
     expected = {"passed": 0, "failed": 0, "broken": 0, "skipped": 0}
@@ -204,9 +238,24 @@ def test_without_the_extra_alluredir_says_how_to_install_it(tmp_path):
     (tmp_path / "hide" / "allure_pytest_bdd" / "__init__.py").write_text("raise ImportError('not installed')\n")
     (tmp_path / "project").mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "hide"), str(ROOT)])}
-    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:allure_pytest_bdd", "-p", "no:cacheprovider",
-                          "--alluredir", "results"], cwd=tmp_path / "project", env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:allure_pytest_bdd",
+            "-p",
+            "no:cacheprovider",
+            "--alluredir",
+            "results",
+        ],
+        cwd=tmp_path / "project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 4, out.stdout + out.stderr
     lines = [line for line in (out.stdout + out.stderr).splitlines() if "alluredir" in line]
     assert lines == ["ERROR: oat: --alluredir needs allure-pytest-bdd: pip install 'oat[allure]'"], out.stderr

@@ -1,6 +1,7 @@
 """The session browser reaches loopback and the labs' subnets only: a real headless Chromium
 started with the suite's arguments. Nothing here leaves loopback: the far address goes to
 the proxy that is not there, which is the point."""
+
 from __future__ import annotations
 
 import http.server
@@ -18,6 +19,7 @@ TOPOLOGIES = OAT_HOME / "lab" / "topologies"
 @pytest.fixture(scope="module")
 def page():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(lab_subnets(TOPOLOGIES)))
         yield chromium.new_page()

@@ -1,5 +1,6 @@
 """Server placeholders through the plugin: one naming no server of the folder's lab stops the
 run at collection, before any lab is made, with one line naming the feature file and line."""
+
 from __future__ import annotations
 
 TOPOLOGY = """name: demo
@@ -14,11 +15,11 @@ servers:
     addresses: {service: 10.231.99.11}
 """
 
-FEATURE = '''# language: ja
+FEATURE = """# language: ja
 機能: 名前で参照する
   シナリオ: 別のサーバのアドレス
     もし "web" でコマンド "curl http://{wbe.address}/" を実行する
-'''
+"""
 
 
 def test_a_placeholder_naming_no_server_stops_the_run_at_collection(pytester):
@@ -30,6 +31,8 @@ def test_a_placeholder_naming_no_server_stops_the_run_at_collection(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret == 7
     output = result.stdout.str() + result.stderr.str()
-    assert ("oat: features/demo/01.feature:4: {wbe.address} names no server or role of lab 'demo' "
-            "(servers: web; roles: Webサーバ)") in output
+    assert (
+        "oat: features/demo/01.feature:4: {wbe.address} names no server or role of lab 'demo' "
+        "(servers: web; roles: Webサーバ)"
+    ) in output
     assert "[oat] lab" not in output and "passed" not in output

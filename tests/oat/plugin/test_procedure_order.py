@@ -1,5 +1,6 @@
 """A scenario selected with -k on a fresh lab gets its folder's earlier scenarios as its set-up;
 @独立 scenarios need nothing and are needed by nothing."""
+
 from oat.plugin.procedure import set_up_for
 
 
@@ -16,7 +17,9 @@ DB = at("tengine", "01_install.feature", 8, "DB")
 
 def test_a_scenario_needs_every_earlier_scenario_of_its_folder():
     assert set_up_for([KILL], [INSTALL, CONFIG, DB]) == {
-        ("clweb", ("01_install.feature", 8)): "kill -9", ("clweb", ("01_install.feature", 20)): "kill -9"}
+        ("clweb", ("01_install.feature", 8)): "kill -9",
+        ("clweb", ("01_install.feature", 20)): "kill -9",
+    }
 
 
 def test_predecessors_selected_or_in_other_folders_are_not_needed():

@@ -1,6 +1,7 @@
 """The report plugin end to end, on a small feature with local steps (no lab): the failing
 step opens the report, its first screen is Japanese, and cucumber.json / junit.xml /
 report.html / the 試験成績書 stay complete under pytest-xdist."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parents[3]
 
-CONFTEST = '''
+CONFTEST = """
 pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]
 from pytest_bdd import given, then, parsers
 
@@ -24,9 +25,9 @@ def ready():
 @then(parsers.parse('"{service}" サービスが起動している'))
 def running(service):
     assert service == "postgresql", f"{service} is not running on db (inactive)"
-'''
+"""
 
-FEATURE = '''# language: ja
+FEATURE = """# language: ja
 機能: 報告書の確認
   シナリオ: 起動しているサービス
     前提 サーバが用意されている
@@ -35,7 +36,7 @@ FEATURE = '''# language: ja
   シナリオ: 停止しているサービス
     前提 サーバが用意されている
     ならば "rabbitmq-server" サービスが起動している
-'''
+"""
 
 
 @pytest.fixture
@@ -49,9 +50,16 @@ def project(pytester, monkeypatch):
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "load"]], ids=["serial", "xdist"])
 def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
-    result = project.runpytest_subprocess("-p", "no:oat",
-        *workers, "--html=r.html", "--self-contained-html", "--cucumberjson=c.json", "--junitxml=j.xml",
-        "--workbook=w.xlsx")
+    result = project.runpytest_subprocess(
+        "-p",
+        "no:oat",
+        *workers,
+        "--html=r.html",
+        "--self-contained-html",
+        "--cucumberjson=c.json",
+        "--junitxml=j.xml",
+        "--workbook=w.xlsx",
+    )
     result.assert_outcomes(passed=1, failed=1)
     html = (project.path / "r.html").read_text(encoding="utf-8")
     verdict = html.index("判定: 不合格")
@@ -59,7 +67,9 @@ def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
     assert verdict < headline < html.index('class="oat-scenario"')
     # oat's own page, not pytest-html's (installed or not, it writes nothing).
     assert "Report generated on" not in html and "<h2>Summary</h2>" not in html and "data-jsonblob" not in html
-    assert verdict < html.index("シナリオ</th><th>件数") < html.index("実施環境") < html.index("<h2>シナリオ (2 件)</h2>")
+    assert (
+        verdict < html.index("シナリオ</th><th>件数") < html.index("実施環境") < html.index("<h2>シナリオ (2 件)</h2>")
+    )
     scenarios = html.split('<section class="oat-scenario"')[1:]
     assert len(scenarios) == 2 and all('<table class="oat-steps">' in s for s in scenarios)
     # pytest's own traceback of the failure, folded under its scenario.
@@ -69,16 +79,21 @@ def test_the_failure_comes_first_and_every_file_is_complete(project, workers):
     result.stdout.fnmatch_lines(["[[]oat[]] 試験成績書: w.xlsx (*MB); writing it took * s of the run's *"])
     book = load_workbook(project.path / "w.xlsx")
     assert {"表紙", "試験項目"} <= set(book.sheetnames) and book.sheetnames[-2:] == ["E001", "E002"]
-    evidence = [[c for c in row if c is not None] for ws in book.worksheets[-2:] for row in ws.iter_rows(values_only=True)]
+    evidence = [
+        [c for c in row if c is not None] for ws in book.worksheets[-2:] for row in ws.iter_rows(values_only=True)
+    ]
     assert any(row[:3] == [2, 'ならば "rabbitmq-server" サービスが起動している', "不合格"] for row in evidence)
     assert "rabbitmq-server is not running on db (inactive)" in html
     cucumber = json.loads((project.path / "c.json").read_text(encoding="utf-8"))
-    assert sorted(e["name"] for f in cucumber for e in f["elements"]) == ["停止しているサービス", "起動しているサービス"]
+    assert sorted(e["name"] for f in cucumber for e in f["elements"]) == [
+        "停止しているサービス",
+        "起動しているサービス",
+    ]
     cases = ET.parse(project.path / "j.xml").getroot().iter("testcase")
     assert sorted(c.get("name") for c in cases) == ["test_停止しているサービス", "test_起動しているサービス"]
 
 
-BROWSER_CONFTEST = '''
+BROWSER_CONFTEST = """
 pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]
 from pytest_bdd import given, then
 
@@ -92,14 +107,14 @@ def opened(browser, tmp_path):
 def login_shown(browser):
     heading = browser.contexts[0].pages[0].inner_text("h1")
     assert heading == "ログイン", f"the page shows {heading!r}"
-'''
+"""
 
-BROWSER_FEATURE = '''# language: ja
+BROWSER_FEATURE = """# language: ja
 機能: 画面の確認
   シナリオ: ログイン画面
     前提 ブラウザで画面を開いている
     ならば ログイン画面が表示される
-'''
+"""
 
 
 def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypatch):
@@ -118,7 +133,7 @@ def test_a_failing_browser_step_puts_the_screen_in_the_report(pytester, monkeypa
     assert "the page shows &#x27;セッションの有効期限が切れました&#x27;" in html
 
 
-PROCEDURE_FEATURE = '''# language: ja
+PROCEDURE_FEATURE = """# language: ja
 機能: 手順
   シナリオ: 一つ目
     前提 サーバが用意されている
@@ -126,7 +141,7 @@ PROCEDURE_FEATURE = '''# language: ja
     ならば "rabbitmq-server" サービスが起動している
   シナリオ: 三つ目
     前提 サーバが用意されている
-'''
+"""
 
 
 @pytest.mark.parametrize("keep_going", [False, True], ids=["blocked", "keep-going"])
@@ -135,8 +150,15 @@ def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(py
     pytester.makeconftest(CONFTEST.replace('"oat.plugin.report"]', '"oat.plugin.report", "oat.plugin.procedure"]'))
     pytester.makefile(".feature", procedure=PROCEDURE_FEATURE)
     pytester.makepyfile(test_procedure='from pytest_bdd import scenarios\nscenarios("procedure.feature")\n')
-    result = pytester.runpytest_subprocess("-p", "no:oat", "--html=r.html", "--self-contained-html", "--workbook=w.xlsx", "-rs",
-                                           *(["--keep-going"] if keep_going else []))
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:oat",
+        "--html=r.html",
+        "--self-contained-html",
+        "--workbook=w.xlsx",
+        "-rs",
+        *(["--keep-going"] if keep_going else []),
+    )
     html = (pytester.path / "r.html").read_text(encoding="utf-8")
     if keep_going:
         result.assert_outcomes(passed=2, failed=1)
@@ -151,7 +173,7 @@ def test_after_a_failure_the_folder_s_later_scenarios_are_not_run_and_say_why(py
     assert evidence["A3"].value == "未実施: 同じラボで先に実行した「二つ目」が失敗したため"
 
 
-SAFETY_CONFTEST = '''
+SAFETY_CONFTEST = """
 pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report", "oat.plugin.procedure"]
 from types import SimpleNamespace
 from pytest_bdd import given, when
@@ -170,9 +192,9 @@ def ready():
 @disruptive
 def reboot():
     raise AssertionError("a disruptive step ran on servers that are not disposable")
-'''
+"""
 
-SAFETY_FEATURE = '''# language: ja
+SAFETY_FEATURE = """# language: ja
 機能: 安全
   シナリオ: 確認だけ
     前提 サーバが用意されている
@@ -183,7 +205,7 @@ SAFETY_FEATURE = '''# language: ja
 
   シナリオ: 再起動 (タグなし)
     もし サーバを再起動する
-'''
+"""
 
 
 def test_on_servers_not_disposable_disruption_is_left_out_or_stopped(pytester, monkeypatch):
@@ -199,12 +221,12 @@ def test_on_servers_not_disposable_disruption_is_left_out_or_stopped(pytester, m
     assert "a disruptive step ran on servers that are not disposable" not in html
 
 
-FAULT_FEATURE = '''# language: ja
+FAULT_FEATURE = """# language: ja
 機能: 障害
   @障害試験 @破壊的
   シナリオ: 電源断
     もし サーバを再起動する
-'''
+"""
 
 
 def test_on_an_inventory_even_disposable_a_fault_scenario_is_left_out(pytester, monkeypatch):

@@ -1,6 +1,7 @@
 """Secrets through the plugin, on a project with local steps (no lab): a placeholder not set
 stops the run before anything is made, with one line; a set one reaches the step, and no
 output of a failing run holds its value."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ oat_secrets =
     APP_PASSWORD
 """
 
-CONFTEST = '''
+CONFTEST = """
 from pytest_bdd import parsers, then, when
 
 @when(parsers.parse('値 "{value}" を使う'), target_fixture="used")
@@ -22,9 +23,9 @@ def use(value):
 @then(parsers.parse('使った値は "{expected}" である'))
 def same(used, expected):
     assert used == expected, f"the step got {used!r}, expected {expected!r}"
-'''
+"""
 
-FEATURE = '''# language: ja
+FEATURE = """# language: ja
 機能: 秘密
   シナリオ: 秘密を渡す
     もし 値 "pw={secret.APP_PASSWORD}" を使う
@@ -33,7 +34,7 @@ FEATURE = '''# language: ja
   シナリオ: 秘密が違う
     もし 値 "{secret.APP_PASSWORD}" を使う
     ならば 使った値は "other" である
-'''
+"""
 VALUE = "Zy8uw'x&<y>"
 
 
@@ -53,7 +54,8 @@ def test_a_placeholder_not_set_stops_the_run_with_one_line(project, monkeypatch)
     lines = [line for line in result.stdout.lines + result.stderr.lines if "APP_PASSWORD" in line]
     assert len(lines) == 1 and lines[0].endswith(
         "oat: features/demo/01.feature:4: secret 'APP_PASSWORD' is not set: set the environment variable "
-        f"OAT_SECRET_APP_PASSWORD or put 'APP_PASSWORD' in {project.path / 'secrets.yaml'} !"), lines
+        f"OAT_SECRET_APP_PASSWORD or put 'APP_PASSWORD' in {project.path / 'secrets.yaml'} !"
+    ), lines
     assert "passed" not in result.stdout.str() and "failed" not in result.stdout.str()
 
 

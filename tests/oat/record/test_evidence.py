@@ -1,4 +1,5 @@
 """oat.record.evidence: masking secrets and recording the commands of each Gherkin step."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,6 +8,7 @@ from oat.errors import LabError
 from oat.record.evidence import ERROR, FAILED, MASK, NOT_RUN, PASSED, Masker, Recorder, one_line
 
 # --- literal secrets ---------------------------------------------------------------------
+
 
 def test_a_literal_secret_is_masked_everywhere():
     mask = Masker(["hunter22"])
@@ -42,6 +44,7 @@ def test_empty_text_is_returned_as_is(text):
 
 # --- secrets found by their shape --------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text, masked",
     [
@@ -52,7 +55,7 @@ def test_empty_text_is_returned_as_is(text):
         ("API-KEY: XYZ123", f"API-KEY: {MASK}"),
         ("access_key = AKIA0000", f"access_key = {MASK}"),
         ("client_secret='abc'", f"client_secret='{MASK}'"),
-        ("token \"abc\"", f"token \"{MASK}\""),
+        ('token "abc"', f'token "{MASK}"'),
     ],
 )
 def test_assignments_to_secret_keys_are_masked(text, masked):
@@ -85,8 +88,7 @@ def test_secret_flags_are_masked(text, masked):
 @pytest.mark.parametrize(
     "text, masked",
     [
-        ("git clone https://bob:s3cret@scm.example/x.git",
-         f"git clone https://bob:{MASK}@scm.example/x.git"),
+        ("git clone https://bob:s3cret@scm.example/x.git", f"git clone https://bob:{MASK}@scm.example/x.git"),
         ("postgresql://app:pw1234@db:5432/app", f"postgresql://app:{MASK}@db:5432/app"),
     ],
 )
@@ -106,10 +108,7 @@ def test_a_pem_private_key_block_is_masked():
         "-----END OPENSSH PRIVATE KEY-----\nafter"
     )
     out = Masker()(pem)
-    assert out == (
-        f"before\n-----BEGIN OPENSSH PRIVATE KEY-----{MASK}"
-        "-----END OPENSSH PRIVATE KEY-----\nafter"
-    )
+    assert out == (f"before\n-----BEGIN OPENSSH PRIVATE KEY-----{MASK}-----END OPENSSH PRIVATE KEY-----\nafter")
 
 
 def test_a_truncated_private_key_is_masked_to_the_end():
@@ -145,11 +144,13 @@ def test_ordinary_words_containing_pass_keep_their_values():
 
 # --- the recorder ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def recorder() -> Recorder:
     rec = Recorder(Masker(["hunter22"]))
-    rec.start_scenario([("Given", "a lab"), ("When", "tengine is installed"), ("Then", "it runs")],
-                       key="tests/x.py::test_y")
+    rec.start_scenario(
+        [("Given", "a lab"), ("When", "tengine is installed"), ("Then", "it runs")], key="tests/x.py::test_y"
+    )
     return rec
 
 
@@ -208,9 +209,7 @@ def test_commands_outside_any_step_are_setup_commands(recorder):
 
 
 def test_a_recorded_command_is_masked_in_command_and_output(recorder):
-    entry = recorder.record(
-        "db", "mysql --password hunter22", 1, "user hunter22", "password=abc denied", 0.1
-    )
+    entry = recorder.record("db", "mysql --password hunter22", 1, "user hunter22", "password=abc denied", 0.1)
     assert entry.command == f"mysql --password {MASK}"
     assert entry.stdout == f"user {MASK}"
     assert entry.stderr == f"password={MASK} denied"
@@ -255,6 +254,7 @@ def test_a_new_scenario_replaces_the_previous_steps(recorder):
 
 
 # --- one_line ----------------------------------------------------------------------------
+
 
 def test_one_line_prefixes_the_exception_type():
     assert one_line(ValueError("bad value\nmore")) == "ValueError: bad value"

@@ -1,4 +1,5 @@
 """oat.record.history: each run appended, the oldest pruned, and the per-scenario view with 不安定."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,10 +9,18 @@ from oat.render.history import render_html, render_text
 
 
 def run(started: float, commit: str, outcomes: dict[str, str], run_id: str = "") -> dict:
-    results = [{"folder": "demo", "scenario": name, "label": name, "outcome": outcome, "duration": 0.5}
-               for name, outcome in outcomes.items()]
-    return history.record(run_id=run_id or f"r{int(started)}", started=started, ended=started + 1, commit=commit,
-                          verdict="passed", results=results)
+    results = [
+        {"folder": "demo", "scenario": name, "label": name, "outcome": outcome, "duration": 0.5}
+        for name, outcome in outcomes.items()
+    ]
+    return history.record(
+        run_id=run_id or f"r{int(started)}",
+        started=started,
+        ended=started + 1,
+        commit=commit,
+        verdict="passed",
+        results=results,
+    )
 
 
 def test_runs_are_appended_and_the_oldest_pruned(tmp_path):
@@ -25,10 +34,12 @@ def test_runs_are_appended_and_the_oldest_pruned(tmp_path):
 
 
 def test_a_scenario_that_passed_and_failed_on_one_commit_is_unstable():
-    runs = [run(1.0, "abc", {"ゆらぐ": "failed", "安定": "passed"}),
-            run(2.0, "abc", {"ゆらぐ": "passed", "安定": "passed"}),
-            run(3.0, "def", {"ゆらぐ": "passed", "安定": "failed"}),
-            run(4.0, "", {"安定": "passed"})]  # outside git: never compared
+    runs = [
+        run(1.0, "abc", {"ゆらぐ": "failed", "安定": "passed"}),
+        run(2.0, "abc", {"ゆらぐ": "passed", "安定": "passed"}),
+        run(3.0, "def", {"ゆらぐ": "passed", "安定": "failed"}),
+        run(4.0, "", {"安定": "passed"}),
+    ]  # outside git: never compared
     lines = {line.label: line for line in history.view(runs)}
     assert [r.outcome.word for r in lines["ゆらぐ"].runs] == ["不合格", "合格", "合格"]
     assert lines["ゆらぐ"].unstable == ["abc"] and lines["安定"].unstable == []
@@ -38,11 +49,16 @@ def test_a_scenario_that_passed_and_failed_on_one_commit_is_unstable():
 
 
 def test_the_report_and_the_terminal_show_the_same_strip():
-    runs = [run(1.0, "abc", {"ゆらぐ": "failed"}), run(2.0, "abc", {"ゆらぐ": "waived"}), run(3.0, "abc", {"ゆらぐ": "passed"})]
+    runs = [
+        run(1.0, "abc", {"ゆらぐ": "failed"}),
+        run(2.0, "abc", {"ゆらぐ": "waived"}),
+        run(3.0, "abc", {"ゆらぐ": "passed"}),
+    ]
     lines = history.view(runs)
     text = render_text(lines, runs, "reports/history")
-    assert text.splitlines()[1] == ("demo/ゆらぐ: × △ ○  (0.50 秒, 0.50 秒, 0.50 秒)  "
-                                    "不安定 (commit abc: 不合格 1、免除 1、合格 1)")
+    assert text.splitlines()[1] == (
+        "demo/ゆらぐ: × △ ○  (0.50 秒, 0.50 秒, 0.50 秒)  不安定 (commit abc: 不合格 1、免除 1、合格 1)"
+    )
     html = render_html(lines, len(runs))
     assert html.count('class="oat-run ') == 3 and "不安定 (commit abc" in html and "実行履歴" in html
 

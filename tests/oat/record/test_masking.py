@@ -1,5 +1,6 @@
 """The masker: a known value masked whole in every quoting and encoding it takes, and literal
 passwords recognised whatever their quoting, without masking what lies beside them."""
+
 from __future__ import annotations
 
 import html
@@ -48,33 +49,42 @@ def test_each_form_really_differs_from_the_value():
     assert len(set(FORMS.values())) > 12
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("PGPASSWORD=s3cret pg_basebackup -h db", "PGPASSWORD=******** pg_basebackup -h db"),
-    ("PGPASSWORD='it''s a pw' psql", "PGPASSWORD='********' psql"),
-    ("""PGPASSWORD='it'"'"'s' psql""", "PGPASSWORD=******** psql"),
-    ("PGPASSWORD=pa'ss'word cmd", "PGPASSWORD=******** cmd"),
-    ("""psql -c "ALTER ROLE r PASSWORD 'it''s'" """, """psql -c "ALTER ROLE r PASSWORD '********'" """),
-    ("CREATE ROLE r WITH LOGIN PASSWORD 'a''b' VALID", "CREATE ROLE r WITH LOGIN PASSWORD '********' VALID"),
-    ("primary_conninfo = 'host=db user=repl password=Secr3t'", "primary_conninfo = 'host=db user=repl password=********'"),
-    ("host=db password='x y z' port=5432", "host=db password='********' port=5432"),
-    ('{"password": "ab\\"cd", "user": "u"}', '{"password": "********", "user": "u"}'),
-    ("password: hunter22\nuser: app", "password: ********\nuser: app"),
-    ("CREATE USER u IDENTIFIED BY 'zz top';", "CREATE USER u IDENTIFIED BY '********';"),
-    ('--password="a b" --verbose', '--password="********" --verbose'),
-    ("curl https://u:pw12@h/x", "curl https://u:********@h/x"),
-    ("https://h/?token=abc123&x=1", "https://h/?token=********&x=1"),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("PGPASSWORD=s3cret pg_basebackup -h db", "PGPASSWORD=******** pg_basebackup -h db"),
+        ("PGPASSWORD='it''s a pw' psql", "PGPASSWORD='********' psql"),
+        ("""PGPASSWORD='it'"'"'s' psql""", "PGPASSWORD=******** psql"),
+        ("PGPASSWORD=pa'ss'word cmd", "PGPASSWORD=******** cmd"),
+        ("""psql -c "ALTER ROLE r PASSWORD 'it''s'" """, """psql -c "ALTER ROLE r PASSWORD '********'" """),
+        ("CREATE ROLE r WITH LOGIN PASSWORD 'a''b' VALID", "CREATE ROLE r WITH LOGIN PASSWORD '********' VALID"),
+        (
+            "primary_conninfo = 'host=db user=repl password=Secr3t'",
+            "primary_conninfo = 'host=db user=repl password=********'",
+        ),
+        ("host=db password='x y z' port=5432", "host=db password='********' port=5432"),
+        ('{"password": "ab\\"cd", "user": "u"}', '{"password": "********", "user": "u"}'),
+        ("password: hunter22\nuser: app", "password: ********\nuser: app"),
+        ("CREATE USER u IDENTIFIED BY 'zz top';", "CREATE USER u IDENTIFIED BY '********';"),
+        ('--password="a b" --verbose', '--password="********" --verbose'),
+        ("curl https://u:pw12@h/x", "curl https://u:********@h/x"),
+        ("https://h/?token=abc123&x=1", "https://h/?token=********&x=1"),
+    ],
+)
 def test_literal_secrets_are_masked_whatever_their_quoting(text, masked):
     assert Masker()(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "passed: 5 failed: 0",
-    "proofs/test_secrets.py:95: AssertionError",
-    "bypass the cache",
-    "ls /etc/passwd",
-    "token = _zone_var.set(self)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "passed: 5 failed: 0",
+        "proofs/test_secrets.py:95: AssertionError",
+        "bypass the cache",
+        "ls /etc/passwd",
+        "token = _zone_var.set(self)",
+    ],
+)
 def test_text_that_only_looks_like_a_secret_is_kept(text):
     assert Masker()(text) == text
 

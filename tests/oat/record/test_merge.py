@@ -2,6 +2,7 @@
 shards' reports directories, one operator report and one verdict. Unit tests on hand-made
 shards, then two real shards made by the report plugin in pytester projects, merged and opened
 in headless Chromium."""
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,25 @@ from oat.render.merged import render_html
 ROOT = Path(__file__).resolve().parents[3]
 DONE, FAILED, NOT_DONE, CANNOT = trace.DONE, trace.FAILED, trace.NOT_DONE, trace.CANNOT
 
-MAPPING = traceability.Mapping("doc", "000_doc.txt", "『手順書』", (
-    traceability.Item("手順 1", "インストール", ("S1",)),
-    traceability.Item("手順 2", "設定", ("S2",), steps=("設定する",)),
-    traceability.Item("手順 3", "確認", ("S1", "S3")),
-    traceability.Item("手順 4", "Windows の手順", not_applicable="ラボでは実施できない"),
-), "features/doc/traceability.yaml")
-OTHER = traceability.Mapping("other", "004_other.txt", "『別の手順書』", (
-    traceability.Item("(1)", "別の手順", ("T1",)),), "features/other/traceability.yaml")
+MAPPING = traceability.Mapping(
+    "doc",
+    "000_doc.txt",
+    "『手順書』",
+    (
+        traceability.Item("手順 1", "インストール", ("S1",)),
+        traceability.Item("手順 2", "設定", ("S2",), steps=("設定する",)),
+        traceability.Item("手順 3", "確認", ("S1", "S3")),
+        traceability.Item("手順 4", "Windows の手順", not_applicable="ラボでは実施できない"),
+    ),
+    "features/doc/traceability.yaml",
+)
+OTHER = traceability.Mapping(
+    "other",
+    "004_other.txt",
+    "『別の手順書』",
+    (traceability.Item("(1)", "別の手順", ("T1",)),),
+    "features/other/traceability.yaml",
+)
 
 
 def result(scenario: str, outcome: str = "passed", fail_at: int | None = None, folder: str = "doc", **extra) -> dict:
@@ -44,19 +56,45 @@ def result(scenario: str, outcome: str = "passed", fail_at: int | None = None, f
     steps = []
     for i, title in enumerate(titles):
         status = "passed" if fail_at is None or i < fail_at else "failed" if i == fail_at else "not_run"
-        steps.append({"title": title, "type": ("given", "when", "then")[i], "status": status, "duration": 0.5,
-                      "error": "boom" if status == "failed" else "",
-                      "commands": [{"server": "web", "command": "systemctl is-active web", "exit_code": 0,
-                                    "stdout": "active\n", "stderr": "", "duration": 0.1, "started": 0.0, "via": ""}],
-                      "shots": []})
+        steps.append(
+            {
+                "title": title,
+                "type": ("given", "when", "then")[i],
+                "status": status,
+                "duration": 0.5,
+                "error": "boom" if status == "failed" else "",
+                "commands": [
+                    {
+                        "server": "web",
+                        "command": "systemctl is-active web",
+                        "exit_code": 0,
+                        "stdout": "active\n",
+                        "stderr": "",
+                        "duration": 0.1,
+                        "started": 0.0,
+                        "via": "",
+                    }
+                ],
+                "shots": [],
+            }
+        )
     if outcome in ("not_run", "cannot"):
         steps = []
     if fail_at is not None:
         outcome = "failed"
-        extra["failure"] = {"headline": f"不合格のステップ: 「{titles[fail_at]}」 — 原因: boom",
-                            "html": f'<div class="oat-failure">不合格のステップ: 「{titles[fail_at]}」</div>'}
-    return {"folder": folder, "scenario": scenario, "label": scenario, "started": time.time(),
-            "outcome": outcome, "steps": steps, **extra}
+        extra["failure"] = {
+            "headline": f"不合格のステップ: 「{titles[fail_at]}」 — 原因: boom",
+            "html": f'<div class="oat-failure">不合格のステップ: 「{titles[fail_at]}」</div>',
+        }
+    return {
+        "folder": folder,
+        "scenario": scenario,
+        "label": scenario,
+        "started": time.time(),
+        "outcome": outcome,
+        "steps": steps,
+        **extra,
+    }
 
 
 def no_other(**found) -> dict[str, int]:
@@ -64,31 +102,93 @@ def no_other(**found) -> dict[str, int]:
     return {**dict.fromkeys(["合格", "不合格", "エラー", "実施不可", "免除", "未実施"], 0), **found}
 
 
-def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), exitstatus: int | None = None,
-          mappings=(MAPPING,), run_id: str | None = None) -> Path:
+def shard(
+    tmp_path: Path,
+    name: str,
+    results: list[dict],
+    *,
+    folders=("doc",),
+    exitstatus: int | None = None,
+    mappings=(MAPPING,),
+    run_id: str | None = None,
+) -> Path:
     """A shard's reports directory as a run leaves it: oat-run.json, junit.xml, cucumber.json."""
     where = tmp_path / name
     where.mkdir()
     judged = judge([(r["label"], r["outcome"]) for r in results])
     passed = judged.passed
-    cover = {"verdict": judged.verdict.value, "passed": passed, "reasons": list(judged.reasons),
-             "counts": counts(r["outcome"] for r in results), "started": 1_700_000_000.0, "ended": 1_700_000_100.0,
-             "version": "abc1234", "failures": [], "blocked": [], "mutants": None, "trace_counts": {},
-             "environment": {"実行ホスト": f"host-{name} (Linux)", "サーバの提供元": "Docker Engine 24.0.7 (unix:///var/run/docker.sock)",
-                             "CI": "手動実行 (CI 変数なし)"}}
-    lab = {"name": "doc", "description": "手順書のラボ", "run_id": run_id or f"run-{name}",
-           "networks": {"ops": "10.231.10.0/24"}, "build_seconds": 12.0, "engine": f"Docker Engine 24.0.7 ({name})",
-           "servers": [{"name": "web", "role": "Webサーバ", "image": "oat/server:1", "addresses": {"ops": "10.231.10.11"},
-                        "container": f"oat-{name}-web", "packages": {"nginx": "1.22"}}],
-           "setup_commands": [{"server": "repo", "command": "apt-get update", "exit_code": 0, "stdout": "", "stderr": "",
-                               "duration": 1.0, "started": 0.0, "via": "docker://x"}]}
-    summary = {"cover": cover, "traced": [(m, trace.trace(m, results)) for m in mappings], "labs": [lab],
-               "errata": [], "measurements": [{"kind": "rto", "label": f"フェイルオーバー {name}", "value": 4.2, "target": 30}]}
-    merge.write_run(where / merge.RUN_FILE, summary=summary, results=results, run_id=run_id or f"run-{name}",
-                    exitstatus=(0 if passed else 1) if exitstatus is None else exitstatus, folders=list(folders))
-    suite = ET.Element("testsuite", name="pytest", tests=str(len(results)),
-                       failures=str(sum(r["outcome"] == "failed" for r in results)), errors="0",
-                       skipped=str(sum(r["outcome"] in ("not_run", "cannot") for r in results)), time="1.5")
+    cover = {
+        "verdict": judged.verdict.value,
+        "passed": passed,
+        "reasons": list(judged.reasons),
+        "counts": counts(r["outcome"] for r in results),
+        "started": 1_700_000_000.0,
+        "ended": 1_700_000_100.0,
+        "version": "abc1234",
+        "failures": [],
+        "blocked": [],
+        "mutants": None,
+        "trace_counts": {},
+        "environment": {
+            "実行ホスト": f"host-{name} (Linux)",
+            "サーバの提供元": "Docker Engine 24.0.7 (unix:///var/run/docker.sock)",
+            "CI": "手動実行 (CI 変数なし)",
+        },
+    }
+    lab = {
+        "name": "doc",
+        "description": "手順書のラボ",
+        "run_id": run_id or f"run-{name}",
+        "networks": {"ops": "10.231.10.0/24"},
+        "build_seconds": 12.0,
+        "engine": f"Docker Engine 24.0.7 ({name})",
+        "servers": [
+            {
+                "name": "web",
+                "role": "Webサーバ",
+                "image": "oat/server:1",
+                "addresses": {"ops": "10.231.10.11"},
+                "container": f"oat-{name}-web",
+                "packages": {"nginx": "1.22"},
+            }
+        ],
+        "setup_commands": [
+            {
+                "server": "repo",
+                "command": "apt-get update",
+                "exit_code": 0,
+                "stdout": "",
+                "stderr": "",
+                "duration": 1.0,
+                "started": 0.0,
+                "via": "docker://x",
+            }
+        ],
+    }
+    summary = {
+        "cover": cover,
+        "traced": [(m, trace.trace(m, results)) for m in mappings],
+        "labs": [lab],
+        "errata": [],
+        "measurements": [{"kind": "rto", "label": f"フェイルオーバー {name}", "value": 4.2, "target": 30}],
+    }
+    merge.write_run(
+        where / merge.RUN_FILE,
+        summary=summary,
+        results=results,
+        run_id=run_id or f"run-{name}",
+        exitstatus=(0 if passed else 1) if exitstatus is None else exitstatus,
+        folders=list(folders),
+    )
+    suite = ET.Element(
+        "testsuite",
+        name="pytest",
+        tests=str(len(results)),
+        failures=str(sum(r["outcome"] == "failed" for r in results)),
+        errors="0",
+        skipped=str(sum(r["outcome"] in ("not_run", "cannot") for r in results)),
+        time="1.5",
+    )
     for r in results:
         case = ET.SubElement(suite, "testcase", classname="features.doc", name=f"test_{r['scenario']}", time="0.5")
         if r["outcome"] == "failed":
@@ -96,8 +196,15 @@ def shard(tmp_path: Path, name: str, results: list[dict], *, folders=("doc",), e
     root = ET.Element("testsuites", name="pytest tests")
     root.append(suite)
     ET.ElementTree(root).write(where / "junit.xml", encoding="utf-8", xml_declaration=True)
-    feature = {"keyword": "機能", "uri": "doc/01.feature", "id": "doc/01.feature", "name": "手順", "line": 2,
-               "tags": [], "elements": [{"keyword": "シナリオ", "name": r["scenario"], "steps": []} for r in results]}
+    feature = {
+        "keyword": "機能",
+        "uri": "doc/01.feature",
+        "id": "doc/01.feature",
+        "name": "手順",
+        "line": 2,
+        "tags": [],
+        "elements": [{"keyword": "シナリオ", "name": r["scenario"], "steps": []} for r in results],
+    }
     (where / "cucumber.json").write_text(json.dumps([feature], ensure_ascii=False), encoding="utf-8")
     return where
 
@@ -108,13 +215,19 @@ def rows_of(merged: dict, folder: str = "doc") -> dict[str, trace.Row]:
 
 # --- the verdict and the traceability ------------------------------------------------------
 
+
 def test_steps_split_over_shards_count_as_done_and_the_verdict_is_pass(tmp_path, capsys):
     a = shard(tmp_path, "shard-a", [result("S1"), result("S2")])
     b = shard(tmp_path, "shard-b", [result("S3")])
     merged = merge.combine(merge.read([a, b]))
     rows = rows_of(merged)
     # 手順 3 needs S1 (shard a) and S3 (shard b): each shard alone left it 未実施.
-    assert {ref: row.status for ref, row in rows.items()} == {"手順 1": DONE, "手順 2": DONE, "手順 3": DONE, "手順 4": CANNOT}
+    assert {ref: row.status for ref, row in rows.items()} == {
+        "手順 1": DONE,
+        "手順 2": DONE,
+        "手順 3": DONE,
+        "手順 4": CANNOT,
+    }
     assert [label for label, _, _ in rows["手順 3"].evidence] == ["S1 〔shard-a〕", "S3 〔shard-b〕"]
     assert merged["cover"]["passed"] and merged["reasons"] == []
     assert merged["cover"]["counts"] == no_other(合格=3)
@@ -131,8 +244,10 @@ def test_a_failure_in_any_shard_wins_over_a_pass_in_another(tmp_path):
     assert rows["手順 1"].status == FAILED and rows["手順 3"].status == FAILED
     assert rows["手順 2"].status == DONE
     assert not merged["cover"]["passed"]
-    assert merged["reasons"] == ["シャード b の判定は不合格です (合格 0 ・ 不合格 1 ・ エラー 0 ・ 実施不可 0 ・ 免除 0 ・ 未実施 0)",
-                                 "不合格 1 件: S1 〔b〕"]
+    assert merged["reasons"] == [
+        "シャード b の判定は不合格です (合格 0 ・ 不合格 1 ・ エラー 0 ・ 実施不可 0 ・ 免除 0 ・ 未実施 0)",
+        "不合格 1 件: S1 〔b〕",
+    ]
     # Two shards claiming one scenario with different results: both listed, named on the cover.
     assert [r["label"] for r in merged["results"] if r["scenario"] == "S1"] == ["S1 〔a〕", "S1 〔b〕"]
     assert merged["conflicts"] == [("doc/S1", [("a", "passed"), ("b", "failed")])]
@@ -181,7 +296,10 @@ def test_a_document_no_shard_set_out_to_run_is_outside_the_verdict(tmp_path):
     merged = merge.combine(merge.read([a, b]))
     assert not merged["cover"]["passed"]
     assert [m.folder for m, _ in merged["traced"]] == ["doc", "other"]
-    assert merged["reasons"][0] == "シャード b の判定はエラーです (合格 0 ・ 不合格 0 ・ エラー 0 ・ 実施不可 0 ・ 免除 0 ・ 未実施 0)"
+    assert (
+        merged["reasons"][0]
+        == "シャード b の判定はエラーです (合格 0 ・ 不合格 0 ・ エラー 0 ・ 実施不可 0 ・ 免除 0 ・ 未実施 0)"
+    )
     assert merged["cover"]["verdict"] == "error"  # nothing failed: something was not checked
 
 
@@ -206,6 +324,7 @@ def test_an_interrupted_shard_makes_the_merge_interrupted(tmp_path):
 
 # --- the files ------------------------------------------------------------------------------
 
+
 def test_junit_holds_every_shard_s_suites_with_correct_totals(tmp_path):
     a = shard(tmp_path, "a", [result("S1"), result("S2"), result("S3", "cannot", reason="not here")])
     b = shard(tmp_path, "b", [result("S1", fail_at=1), result("S2")])
@@ -221,7 +340,11 @@ def test_junit_holds_every_shard_s_suites_with_correct_totals(tmp_path):
     root = ET.parse(out / "junit.xml").getroot()
     assert root.tag == "testsuites"
     assert {k: root.get(k) for k in ("tests", "failures", "errors", "skipped")} == {
-        "tests": "7", "failures": "1", "errors": "1", "skipped": "1"}
+        "tests": "7",
+        "failures": "1",
+        "errors": "1",
+        "skipped": "1",
+    }
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == ["pytest [a]", "pytest [b]", "pytest [c]"]
     assert sum(len(s.findall("testcase")) for s in suites) == 7
@@ -270,7 +393,7 @@ def _column(ws, names: tuple[str, ...]) -> list:
     """The values under the first header cell that says one of `names`."""
     rows = list(ws.iter_rows(values_only=True))
     top, col = next((r, row.index(n)) for r, row in enumerate(rows[:3]) for n in names if n in row)
-    return [row[col] for row in rows[top + 1:] if row[col] is not None]
+    return [row[col] for row in rows[top + 1 :] if row[col] is not None]
 
 
 def test_run_data_round_trips_its_traceability(tmp_path):
@@ -281,6 +404,7 @@ def test_run_data_round_trips_its_traceability(tmp_path):
 
 
 # --- bad input: one line naming the file, exit 2 --------------------------------------------
+
 
 def _broken(tmp_path, how: str) -> tuple[list[str], str]:
     a = shard(tmp_path, "a", [result("S1")])
@@ -317,8 +441,20 @@ def _broken(tmp_path, how: str) -> tuple[list[str], str]:
     raise AssertionError(how)
 
 
-@pytest.mark.parametrize("how", ["no run file", "bad json", "other format", "results not scenarios", "bad xml",
-                                 "no cucumber", "cucumber not a list", "not a directory", "same run twice"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "no run file",
+        "bad json",
+        "other format",
+        "results not scenarios",
+        "bad xml",
+        "no cucumber",
+        "cucumber not a list",
+        "not a directory",
+        "same run twice",
+    ],
+)
 def test_bad_input_is_one_line_naming_the_file_and_exit_2(tmp_path, capsys, how):
     dirs, expected = _broken(tmp_path, how)
     out = tmp_path / "out"
@@ -338,7 +474,7 @@ def test_out_may_not_be_a_shard_s_own_directory(tmp_path, capsys):
 
 # --- end to end: two real shards, merged, opened in Chromium ---------------------------------
 
-CONFTEST = '''
+CONFTEST = """
 pytest_plugins = ["oat.plugin.lab", "oat.plugin.web", "oat.plugin.report"]
 import io
 from PIL import Image
@@ -361,9 +497,9 @@ def connect(request):
 @then(parsers.parse('"{service}" サービスが起動している'))
 def running(service):
     assert service != "rabbitmq-server", f"{service} is not running on queue (inactive)"
-'''
+"""
 
-ALPHA = '''# language: ja
+ALPHA = """# language: ja
 機能: アルファ
   シナリオ: DB に接続できる
     前提 サーバが用意されている
@@ -373,9 +509,9 @@ ALPHA = '''# language: ja
   シナリオ: ウェブが起動している
     前提 サーバが用意されている
     ならば "nginx" サービスが起動している
-'''
+"""
 
-BETA = '''# language: ja
+BETA = """# language: ja
 機能: ベータ
   シナリオ: キューが起動している
     前提 サーバが用意されている
@@ -384,12 +520,30 @@ BETA = '''# language: ja
   シナリオ: コアが起動している
     前提 サーバが用意されている
     ならば "tengine" サービスが起動している
-'''
+"""
 
 # English words of report boilerplate (pytest-html's and the usual ones) that must not be
 # on the first screen; data such as host names and versions may be ASCII.
-ENGLISH = ("report", "generated", "summary", "environment", "results", "passed", "failed", "skipped", "error",
-           "tests", "took", "details", "verdict", "scenario", "duration", "started", "merged", "filter")
+ENGLISH = (
+    "report",
+    "generated",
+    "summary",
+    "environment",
+    "results",
+    "passed",
+    "failed",
+    "skipped",
+    "error",
+    "tests",
+    "took",
+    "details",
+    "verdict",
+    "scenario",
+    "duration",
+    "started",
+    "merged",
+    "filter",
+)
 
 
 def _first_screen_text(page) -> str:
@@ -418,24 +572,41 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
         (pytester.path / folder).mkdir()
         (pytester.path / folder / f"{folder}.feature").write_text(feature, encoding="utf-8")
         (pytester.path / folder / f"test_{folder}.py").write_text(
-            f'from pytest_bdd import scenarios\nscenarios("{folder}.feature")\n', encoding="utf-8")
-    for folder, name, outcomes in (("alpha", "shard-a", {"passed": 2}), ("beta", "shard-b", {"passed": 1, "failed": 1})):
+            f'from pytest_bdd import scenarios\nscenarios("{folder}.feature")\n', encoding="utf-8"
+        )
+    for folder, name, outcomes in (
+        ("alpha", "shard-a", {"passed": 2}),
+        ("beta", "shard-b", {"passed": 1, "failed": 1}),
+    ):
         done = pytester.runpytest_subprocess(
-            "-p", "no:oat",
-            folder, f"--html={name}/report.html", "--self-contained-html", f"--junitxml={name}/junit.xml",
-            f"--cucumberjson={name}/cucumber.json", f"--workbook={name}/試験成績書.xlsx")
+            "-p",
+            "no:oat",
+            folder,
+            f"--html={name}/report.html",
+            "--self-contained-html",
+            f"--junitxml={name}/junit.xml",
+            f"--cucumberjson={name}/cucumber.json",
+            f"--workbook={name}/試験成績書.xlsx",
+        )
         done.assert_outcomes(**outcomes)
 
     run = json.loads((pytester.path / "shard-a" / merge.RUN_FILE).read_text(encoding="utf-8"))
     assert run["format"] == merge.FORMAT and run["run_id"] and run["exitstatus"] == 0
     assert run["folders"] == ["alpha"] and run["cover"]["passed"] and run["cover"]["counts"] == no_other(合格=2)
     assert [r["label"] for r in run["results"]] == ["DB に接続できる", "ウェブが起動している"]
-    assert run["results"][0]["steps"][1]["commands"][0]["command"] == f"psql postgresql://oat:{MASK}@db/oat -c 'select 1'"
+    assert (
+        run["results"][0]["steps"][1]["commands"][0]["command"] == f"psql postgresql://oat:{MASK}@db/oat -c 'select 1'"
+    )
     assert run["traceability"] == []  # only the documents of the run's own folders (none here), never another's
 
-    merged = subprocess.run([sys.executable, "-m", "oat.cli", "merge", "shard-a", "shard-b", "--out", "merged"],
-                            cwd=pytester.path, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    merged = subprocess.run(
+        [sys.executable, "-m", "oat.cli", "merge", "shard-a", "shard-b", "--out", "merged"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert merged.returncode == 1, merged.stderr
     assert "判定 不合格" in merged.stdout and merged.stderr == ""
     out = pytester.path / "merged"
@@ -450,8 +621,9 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
     home = Path(tempfile.mkdtemp(prefix="oat-merge-chromium-"))
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args([]),
-                                         env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=chromium_args([]), env={"HOME": str(home), "PATH": "/usr/bin:/bin"}
+            )
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto((out / "report.html").as_uri())
@@ -461,8 +633,12 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
                 words = {w.lower() for w in re.findall(r"[A-Za-z]+", first)}
                 assert not words & set(ENGLISH), (words & set(ENGLISH), first)
                 body = page.inner_text("body")
-                for label in ("DB に接続できる 〔shard-a〕", "ウェブが起動している 〔shard-a〕",
-                              "キューが起動している 〔shard-b〕", "コアが起動している 〔shard-b〕"):
+                for label in (
+                    "DB に接続できる 〔shard-a〕",
+                    "ウェブが起動している 〔shard-a〕",
+                    "キューが起動している 〔shard-b〕",
+                    "コアが起動している 〔shard-b〕",
+                ):
                     assert label in body
                 assert "rabbitmq-server is not running on queue (inactive)" in body
                 scenarios = page.locator("section.oat-scenario")
@@ -486,8 +662,9 @@ def test_two_real_shards_merge_into_one_report_that_opens_in_chromium(pytester, 
 
 # --- one page: a single run's report.html and the merge of its record -------------------------
 
-ONE_RUN_CONFTEST = CONFTEST.replace('"oat.plugin.report"]',
-                                    '"oat.plugin.report", "oat.plugin.procedure", "oat.plugin.features"]') + '''
+ONE_RUN_CONFTEST = (
+    CONFTEST.replace('"oat.plugin.report"]', '"oat.plugin.report", "oat.plugin.procedure", "oat.plugin.features"]')
+    + """
 from oat.plugin import lab
 
 lab.Labs.prepare = lambda self, folders: None  # these steps use no server
@@ -499,9 +676,10 @@ def measured(request):
     recorder.attach("text", "RTO の測定", "最初の正しい応答まで 3.2 秒")
     recorder.attach("svg", "API の可用性", "<svg xmlns='http://www.w3.org/2000/svg' class='oat-test-chart'/>")
     recorder.measure("rto", "db1 → db2", 3.2, target=30.0)
-'''
+"""
+)
 
-ONE_RUN_FEATURE = '''# language: ja
+ONE_RUN_FEATURE = """# language: ja
 機能: デモ
   シナリオ: DB に接続できる
     前提 サーバが用意されている
@@ -511,7 +689,7 @@ ONE_RUN_FEATURE = '''# language: ja
   シナリオ: キューが起動している
     前提 サーバが用意されている
     ならば "rabbitmq-server" サービスが起動している
-'''
+"""
 
 ONE_RUN_TRACEABILITY = """document: demo.txt
 title: デモ手順書
@@ -533,25 +711,47 @@ def test_a_single_run_s_page_and_the_merge_of_its_record_are_one_page(pytester, 
     merge only adds its shards. --html works whether pytest-html is there or not."""
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    for name, text in (("pytest.ini", "[pytest]\n"), ("conftest.py", ONE_RUN_CONFTEST),
-                       ("features/demo/01_demo.feature", ONE_RUN_FEATURE),
-                       ("features/demo/traceability.yaml", ONE_RUN_TRACEABILITY)):
+    for name, text in (
+        ("pytest.ini", "[pytest]\n"),
+        ("conftest.py", ONE_RUN_CONFTEST),
+        ("features/demo/01_demo.feature", ONE_RUN_FEATURE),
+        ("features/demo/traceability.yaml", ONE_RUN_TRACEABILITY),
+    ):
         (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
         (pytester.path / name).write_text(text, encoding="utf-8")
     done = pytester.runpytest_subprocess(
-        "-p", "no:oat", "-p", "no:cacheprovider", *html_plugin, "features", "--html=one/report.html",
-        "--self-contained-html", "--junitxml=one/junit.xml", "--cucumberjson=one/cucumber.json")
+        "-p",
+        "no:oat",
+        "-p",
+        "no:cacheprovider",
+        *html_plugin,
+        "features",
+        "--html=one/report.html",
+        "--self-contained-html",
+        "--junitxml=one/junit.xml",
+        "--cucumberjson=one/cucumber.json",
+    )
     done.assert_outcomes(passed=1, failed=1)
-    merged = subprocess.run([sys.executable, "-m", "oat.cli", "merge", "one", "--out", "merged"],
-                            cwd=pytester.path, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    merged = subprocess.run(
+        [sys.executable, "-m", "oat.cli", "merge", "one", "--out", "merged"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert merged.returncode == 1, merged.stderr
     single = (pytester.path / "one" / "report.html").read_text(encoding="utf-8")
     whole = (pytester.path / "merged" / "report.html").read_text(encoding="utf-8")
 
     assert single.startswith("<!DOCTYPE html>") and "data-jsonblob" not in single  # oat's page, not pytest-html's
-    expected = ["トレーサビリティ (手順書の手順と実施結果)", "測定結果", "運用テスト環境 (ラボ) と構成", "実行履歴",
-                "シナリオ (2 件)"]
+    expected = [
+        "トレーサビリティ (手順書の手順と実施結果)",
+        "測定結果",
+        "運用テスト環境 (ラボ) と構成",
+        "実行履歴",
+        "シナリオ (2 件)",
+    ]
     assert _sections(single) == expected
     assert _sections(whole) == ["シャード", *(s for s in expected if s != "実行履歴")]  # a merge has no history
     for html in (single, whole):

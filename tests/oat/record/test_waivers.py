@@ -1,5 +1,6 @@
 """oat.record.waivers: the waiver file read with one-line errors, and waivers applied to
 scenarios and documented steps."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,11 +13,16 @@ from oat.record import trace
 from oat.record.outcome import Outcome
 from oat.record.waivers import WaiverError, Waivers, table
 
-MAPPING = traceability.Mapping("demo", "demo.txt", "デモ手順書", (
-    traceability.Item("手順 1", "インストール", ("一つ目",)),
-    traceability.Item("手順 2", "キューの起動", ("既知の不具合",), steps=("キュー",)),
-    traceability.Item("手順 3", "確認", ("既知の不具合",), steps=("確認",)),
-))
+MAPPING = traceability.Mapping(
+    "demo",
+    "demo.txt",
+    "デモ手順書",
+    (
+        traceability.Item("手順 1", "インストール", ("一つ目",)),
+        traceability.Item("手順 2", "キューの起動", ("既知の不具合",), steps=("キュー",)),
+        traceability.Item("手順 3", "確認", ("既知の不具合",), steps=("確認",)),
+    ),
+)
 
 GOOD = """\
 - scenario: demo/既知の不具合
@@ -43,17 +49,30 @@ def write(tmp_path: Path, text: str) -> Path:
 def result(scenario: str, fail_at: int | None = 1) -> dict:
     """前提, もし キュー…, ならば 確認…: failing (不合格) at `fail_at`, the steps after it not run."""
     titles = ["前提 サーバが用意されている", "もし キューを起動する", "ならば 確認できる"]
-    steps = [{"title": t, "duration": 0.1, "status": "passed" if fail_at is None or i < fail_at
-              else "failed" if i == fail_at else "not_run"} for i, t in enumerate(titles)]
-    return {"folder": "demo", "scenario": scenario, "label": scenario,
-            "outcome": "passed" if fail_at is None else "failed", "steps": steps}
+    steps = [
+        {
+            "title": t,
+            "duration": 0.1,
+            "status": "passed" if fail_at is None or i < fail_at else "failed" if i == fail_at else "not_run",
+        }
+        for i, t in enumerate(titles)
+    ]
+    return {
+        "folder": "demo",
+        "scenario": scenario,
+        "label": scenario,
+        "outcome": "passed" if fail_at is None else "failed",
+        "steps": steps,
+    }
 
 
 def test_the_file_reads_as_waivers_naming_scenarios_and_documented_steps(tmp_path):
     waivers = Waivers.load(write(tmp_path, GOOD))
     assert [(w.kind, w.folder, w.name, w.expires, w.numbered) for w in waivers.entries] == [
-        ("scenario", "demo", "既知の不具合", "2030-06-30", False), ("step", "demo", "3", "2030-01-31", True),
-        ("step", "demo", "手順 1", "2029-12-31", False)]
+        ("scenario", "demo", "既知の不具合", "2030-06-30", False),
+        ("step", "demo", "3", "2030-01-31", True),
+        ("step", "demo", "手順 1", "2029-12-31", False),
+    ]
     first = waivers.entries[0]
     assert first.item == "scenario demo/既知の不具合" and waivers.entries[1].item == "step demo-003"
     assert first.text == "製品の既知の不具合 (BUG-42) (承認: 山田 (運用課長)、期限 2030-06-30)"
@@ -66,23 +85,37 @@ def test_no_file_no_waivers_unless_it_was_asked_for(tmp_path):
     assert Waivers.load(write(tmp_path, "# none yet\n")).entries == ()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("- scenario: demo/x\n  reason: r\n  expires: 2030-01-01\n", "entry 1 (scenario demo/x): approver is missing"),
-    ("- scenario: demo/x\n  reason: r\n  approver: a\n", "entry 1 (scenario demo/x): expires is missing"),
-    ("- scenario: demo/x\n  reason: r\n  approver: a\n  expires: 2030-02-30\n",
-     "entry 1 (scenario demo/x): expires: '2030-02-30' is not a date (YYYY-MM-DD)"),
-    ("- scenario: demo/x\n  reason: r\n  approver: a\n  expires: next year\n",
-     "entry 1 (scenario demo/x): expires: 'next year' is not a date (YYYY-MM-DD)"),
-    ("- scenario: demo/x\n  reason: r\n  approver: a\n  expires: 2030-01-01\n  approved_by: b\n",
-     "entry 1 (scenario demo/x): unknown key 'approved_by'"),
-    ("- reason: r\n  approver: a\n  expires: 2030-01-01\n", "entry 1: needs exactly one of scenario"),
-    ("- scenario: demo/x\n  step: demo-001\n  reason: r\n  approver: a\n  expires: 2030-01-01\n", "not both"),
-    ("- scenario: x\n  reason: r\n  approver: a\n  expires: 2030-01-01\n",
-     "entry 1 (scenario x): scenario: 'x' names no feature folder"),
-    ("- scenario: demo/x\n  reason: ''\n  approver: a\n  expires: 2030-01-01\n", "entry 1 (scenario demo/x): reason: expected text"),
-    ("scenario: demo/x\n", "expected a list of waivers"),
-    ("- [", "not valid YAML: "),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("- scenario: demo/x\n  reason: r\n  expires: 2030-01-01\n", "entry 1 (scenario demo/x): approver is missing"),
+        ("- scenario: demo/x\n  reason: r\n  approver: a\n", "entry 1 (scenario demo/x): expires is missing"),
+        (
+            "- scenario: demo/x\n  reason: r\n  approver: a\n  expires: 2030-02-30\n",
+            "entry 1 (scenario demo/x): expires: '2030-02-30' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "- scenario: demo/x\n  reason: r\n  approver: a\n  expires: next year\n",
+            "entry 1 (scenario demo/x): expires: 'next year' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "- scenario: demo/x\n  reason: r\n  approver: a\n  expires: 2030-01-01\n  approved_by: b\n",
+            "entry 1 (scenario demo/x): unknown key 'approved_by'",
+        ),
+        ("- reason: r\n  approver: a\n  expires: 2030-01-01\n", "entry 1: needs exactly one of scenario"),
+        ("- scenario: demo/x\n  step: demo-001\n  reason: r\n  approver: a\n  expires: 2030-01-01\n", "not both"),
+        (
+            "- scenario: x\n  reason: r\n  approver: a\n  expires: 2030-01-01\n",
+            "entry 1 (scenario x): scenario: 'x' names no feature folder",
+        ),
+        (
+            "- scenario: demo/x\n  reason: ''\n  approver: a\n  expires: 2030-01-01\n",
+            "entry 1 (scenario demo/x): reason: expected text",
+        ),
+        ("scenario: demo/x\n", "expected a list of waivers"),
+        ("- [", "not valid YAML: "),
+    ],
+)
 def test_a_malformed_file_is_one_line_naming_the_file_the_entry_and_the_field(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(WaiverError) as error:
@@ -100,14 +133,21 @@ def test_an_expired_waiver_is_one_line_naming_it(tmp_path):
     waivers = Waivers.load(write(tmp_path, GOOD))
     assert waivers.expiry_error(dt.date(2029, 12, 31)) is None  # the expiry day itself still holds
     error = waivers.expiry_error(dt.date(2030, 2, 1))
-    assert str(error) == (f"{tmp_path / 'waivers.yaml'}: entry 2 (step demo-003): expired on 2030-01-31 "
-                          "(approved by 佐藤): renew or remove it (and 1 more: entry 3)")
+    assert str(error) == (
+        f"{tmp_path / 'waivers.yaml'}: entry 2 (step demo-003): expired on 2030-01-31 "
+        "(approved by 佐藤): renew or remove it (and 1 more: entry 3)"
+    )
 
 
 def test_a_waiver_naming_nothing_of_the_project_is_found(tmp_path):
-    waivers = Waivers.load(write(tmp_path, GOOD + "- scenario: demo/ない\n  reason: r\n  approver: a\n"
-                                              "  expires: 2030-01-01\n- step: demo-009\n  reason: r\n"
-                                              "  approver: a\n  expires: 2030-01-01\n"))
+    waivers = Waivers.load(
+        write(
+            tmp_path,
+            GOOD + "- scenario: demo/ない\n  reason: r\n  approver: a\n"
+            "  expires: 2030-01-01\n- step: demo-009\n  reason: r\n"
+            "  approver: a\n  expires: 2030-01-01\n",
+        )
+    )
     unknown = waivers.unknown({"demo": ["一つ目", "既知の不具合"]}, {"demo": MAPPING})
     assert [w.number for w in unknown] == [4, 5]
 

@@ -1,4 +1,5 @@
 """oat.render.workbook: the 試験成績書, read back with openpyxl."""
+
 from __future__ import annotations
 
 import io
@@ -19,13 +20,22 @@ from oat.render import workbook
 
 SECRET = "Tengine-db-pass-7781"
 MAPPING = traceability.Mapping(
-    folder="clweb", document="004_guide.txt", title="『CL/Web ガイド』", source="t.yaml", items=(
-        traceability.Item("インストール手順 (3)", "インストールと自動起動の無効化", ("インストール",),
-                          expected="jcclweb の自動起動が無効であること"),
+    folder="clweb",
+    document="004_guide.txt",
+    title="『CL/Web ガイド』",
+    source="t.yaml",
+    items=(
+        traceability.Item(
+            "インストール手順 (3)",
+            "インストールと自動起動の無効化",
+            ("インストール",),
+            expected="jcclweb の自動起動が無効であること",
+        ),
         traceability.Item("インストール手順 (4)", "環境設定", ("環境設定",), steps=("設定",)),
         traceability.Item("インストール手順 (5)", "起動確認", ("起動確認",)),
         traceability.Item("インストール手順 (3) Windows", "スタートアップを手動に", not_applicable="Windows の手順"),
-    ))
+    ),
+)
 
 
 def png(width=1200, height=600) -> bytes:
@@ -40,42 +50,100 @@ def scenario(name: str, steps: list[tuple], fail_at: int | None = None, tester: 
     recorder.start_scenario([(kw, text) for _, kw, text, *_ in steps], key=name)
     for i in range(len(steps)):
         recorder.start_step(i)
-        recorder.record("node1", f"psql postgresql://tengine:{SECRET}@db/tengine -c 'select 1'", 0,
-                        f"password={SECRET}\n=HYPERLINK(\"http://x\")\x07", "", 0.12)
+        recorder.record(
+            "node1",
+            f"psql postgresql://tengine:{SECRET}@db/tengine -c 'select 1'",
+            0,
+            f'password={SECRET}\n=HYPERLINK("http://x")\x07',
+            "",
+            0.12,
+        )
         if i == fail_at:
             recorder.attach("png", "失敗時の ブラウザの画面", png())
             recorder.end_step(AssertionError(f"CL/Web answered 401 with {SECRET}"))
             break
         recorder.end_step()
-    data = {"folder": "clweb", "scenario": name, "label": name, "started": time.time(), "tester": tester,
-            "outcome": "failed" if fail_at is not None else "passed",
-            "steps": [_step_data(s, steps[i][0], *steps[i][3:]) for i, s in enumerate(recorder.steps)]}
+    data = {
+        "folder": "clweb",
+        "scenario": name,
+        "label": name,
+        "started": time.time(),
+        "tester": tester,
+        "outcome": "failed" if fail_at is not None else "passed",
+        "steps": [_step_data(s, steps[i][0], *steps[i][3:]) for i, s in enumerate(recorder.steps)],
+    }
     if fail_at is not None:
-        data["failure"] = {"headline": f"失敗したステップ: 「{recorder.failed_step.title}」 — 原因: "
-                                       f"{recorder.failed_step.error}"}
+        data["failure"] = {
+            "headline": f"失敗したステップ: 「{recorder.failed_step.title}」 — 原因: {recorder.failed_step.error}"
+        }
     return data
 
 
 @pytest.fixture
 def book_path(tmp_path):
     results = [
-        scenario("インストール", [("given", "前提", "運用系が用意されている"),
-                              ("when", "もし", 'パッケージ "jcclweb-1.0.0.rpm" をインストールする',
-                               "rpm -ivh jcclweb-1.0.0.rpm\nsystemctl jcclweb disable", [["名前", "値"], ["port", "443"]]),
-                              ("then", "ならば", "自動起動が無効"), ("then", "かつ", "サービスが停止している")]),
-        scenario("環境設定", [("when", "もし", "$bind を設定する"), ("then", "ならば", "設定が浮動 IP で応答する"),
-                          ("then", "かつ", "ほかのアドレスでは待ち受けていない")], fail_at=1),
+        scenario(
+            "インストール",
+            [
+                ("given", "前提", "運用系が用意されている"),
+                (
+                    "when",
+                    "もし",
+                    'パッケージ "jcclweb-1.0.0.rpm" をインストールする',
+                    "rpm -ivh jcclweb-1.0.0.rpm\nsystemctl jcclweb disable",
+                    [["名前", "値"], ["port", "443"]],
+                ),
+                ("then", "ならば", "自動起動が無効"),
+                ("then", "かつ", "サービスが停止している"),
+            ],
+        ),
+        scenario(
+            "環境設定",
+            [
+                ("when", "もし", "$bind を設定する"),
+                ("then", "ならば", "設定が浮動 IP で応答する"),
+                ("then", "かつ", "ほかのアドレスでは待ち受けていない"),
+            ],
+            fail_at=1,
+        ),
     ]
-    labs = [{"name": "clweb", "description": "CL/Web", "run_id": "abc123", "networks": {"public": "192.168.10.0/24"},
-             "engine": "Docker Engine 20.10", "servers": [{"name": "node1", "role": "運用系", "host": "clweb-node1-abc123",
-                                                            "addresses": {"public": "192.168.10.11"},
-                                                            "packages": {"jcclweb": "1.0.0"}}]}]
-    cover = {"passed": False, "counts": {"合格": 1, "不合格": 1}, "started": time.time() - 60, "ended": time.time(),
-             "version": "v1-test", "environment": {"CI": "手動実行"}, "tester": "yamada (--tester)",
-             "trace_counts": trace.counts(trace.trace(MAPPING, results))}
+    labs = [
+        {
+            "name": "clweb",
+            "description": "CL/Web",
+            "run_id": "abc123",
+            "networks": {"public": "192.168.10.0/24"},
+            "engine": "Docker Engine 20.10",
+            "servers": [
+                {
+                    "name": "node1",
+                    "role": "運用系",
+                    "host": "clweb-node1-abc123",
+                    "addresses": {"public": "192.168.10.11"},
+                    "packages": {"jcclweb": "1.0.0"},
+                }
+            ],
+        }
+    ]
+    cover = {
+        "passed": False,
+        "counts": {"合格": 1, "不合格": 1},
+        "started": time.time() - 60,
+        "ended": time.time(),
+        "version": "v1-test",
+        "environment": {"CI": "手動実行"},
+        "tester": "yamada (--tester)",
+        "trace_counts": trace.counts(trace.trace(MAPPING, results)),
+    }
     measurements = [{"kind": "rto", "label": "node1 → node2", "value": 0.74, "target": 3}]
-    return workbook.write(tmp_path / "試験成績書.xlsx", cover=cover, traced=[(MAPPING, trace.trace(MAPPING, results))],
-                          results=results, labs=labs, measurements=measurements)
+    return workbook.write(
+        tmp_path / "試験成績書.xlsx",
+        cover=cover,
+        traced=[(MAPPING, trace.trace(MAPPING, results))],
+        results=results,
+        labs=labs,
+        measurements=measurements,
+    )
 
 
 @pytest.fixture
@@ -120,8 +188,22 @@ def test_one_item_row_per_documented_step_in_the_sign_off_columns(book):
     ws = book["試験項目"]
     assert [c.value for c in ws[1]][:2] == ["No", "種目"] and "エビデンス" in [c.value for c in ws[1]]
     items = rows(ws)
-    assert list(items[0]) == ["No", "大項目", "中項目", "テスト概要", "前提条件", "手順", "入力値", "期待結果", "判定",
-                              "実施日", "実施者", "内容", "シート", "備考"]
+    assert list(items[0]) == [
+        "No",
+        "大項目",
+        "中項目",
+        "テスト概要",
+        "前提条件",
+        "手順",
+        "入力値",
+        "期待結果",
+        "判定",
+        "実施日",
+        "実施者",
+        "内容",
+        "シート",
+        "備考",
+    ]
     assert [r["No"] for r in items] == ["clweb-001", "clweb-002", "clweb-003", "clweb-004"]
     assert [r["中項目"] for r in items] == [i.ref for i in MAPPING.items]
     assert {r["大項目"] for r in items} == {"『CL/Web ガイド』"}
@@ -131,9 +213,14 @@ def test_one_item_row_per_documented_step_in_the_sign_off_columns(book):
     assert done["前提条件"] == "前提 運用系が用意されている"
     assert done["手順"] == '1. もし パッケージ "jcclweb-1.0.0.rpm" をインストールする'
     assert done["入力値"].split("\n") == [
-        "「jcclweb-1.0.0.rpm」", '[文書] もし パッケージ "jcclweb-1.0.0.rpm" をインストールする:',
-        "rpm -ivh jcclweb-1.0.0.rpm", "systemctl jcclweb disable",
-        '[表] もし パッケージ "jcclweb-1.0.0.rpm" をインストールする:', "名前 | 値", "port | 443"]
+        "「jcclweb-1.0.0.rpm」",
+        '[文書] もし パッケージ "jcclweb-1.0.0.rpm" をインストールする:',
+        "rpm -ivh jcclweb-1.0.0.rpm",
+        "systemctl jcclweb disable",
+        '[表] もし パッケージ "jcclweb-1.0.0.rpm" をインストールする:',
+        "名前 | 値",
+        "port | 443",
+    ]
     assert done["期待結果"] == "jcclweb の自動起動が無効であること"
     assert done["実施日"] == time.strftime("%Y-%m-%d") and done["実施者"] == "yamada"
     assert done["備考"] == "ラボ clweb (ラン abc123)"
@@ -155,11 +242,17 @@ def test_an_item_s_evidence_is_its_steps_and_commands_with_its_screens_and_a_lin
     assert evidence[0] == "E002: 「環境設定」 不合格"
     # The steps the item picks (those with 設定), not the one after the failure.
     assert [line.split(" (")[0] for line in evidence if not line.startswith(" ")][1:] == [
-        "合格: もし $bind を設定する", "不合格: ならば 設定が浮動 IP で応答する"]
+        "合格: もし $bind を設定する",
+        "不合格: ならば 設定が浮動 IP で応答する",
+    ]
     assert evidence[2] == "  $ psql postgresql://tengine:********@db/tengine -c 'select 1' [node1, 終了コード 0]"
     assert evidence[3:5] == ["    password=********", '    =HYPERLINK("http://x")']
-    assert evidence[6:] == ["  CL/Web answered 401 with ********", evidence[2], *evidence[3:5],
-                            "  画面: 失敗時の ブラウザの画面"]
+    assert evidence[6:] == [
+        "  CL/Web answered 401 with ********",
+        evidence[2],
+        *evidence[3:5],
+        "  画面: 失敗時の ブラウザの画面",
+    ]
     link = ws.cell(4, workbook.COLUMN["シート"])
     assert link.value == "E002" and link.hyperlink.location == "'E002'!A1"
     # The screen, as a picture under the cell's text, within its row.
@@ -183,7 +276,9 @@ def test_the_item_sheet_is_frozen_filtered_and_prints_on_one_page_wide(book):
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     verdict = workbook.COLUMN["判定"]
-    assert ws.cell(3, verdict).fill.fgColor.rgb.endswith("DAFBE1") and ws.cell(4, verdict).fill.fgColor.rgb.endswith("FFD8D3")
+    assert ws.cell(3, verdict).fill.fgColor.rgb.endswith("DAFBE1") and ws.cell(4, verdict).fill.fgColor.rgb.endswith(
+        "FFD8D3"
+    )
 
 
 def test_the_summary_gives_the_coverage_and_the_counts_per_outcome_document_and_server(book):
@@ -195,7 +290,13 @@ def test_the_summary_gives_the_coverage_and_the_counts_per_outcome_document_and_
     assert table["網羅率 (実施不可を除く)"][0] == "66.7 % (2 / 3)"
     # 判定: items, then scenarios.
     assert [table[w][:2] for w in ("合格", "不合格", "エラー", "実施不可", "免除", "未実施")] == [
-        (1, 1), (1, 1), (0, 0), (1, 0), (0, 0), (1, 0)]
+        (1, 1),
+        (1, 1),
+        (0, 0),
+        (1, 0),
+        (0, 0),
+        (1, 0),
+    ]
     assert table["計"][:2] == (4, 2)
     assert table["『CL/Web ガイド』"][:9] == ("clweb", 4, 1, 1, 0, 1, 0, 1, "50.0 % (2 / 4)")
     # node1 ran the commands of both scenarios: 4 steps, then 2 before the failure.
@@ -227,17 +328,32 @@ def test_it_opens_in_libreoffice_one_page_per_sheet(book_path, tmp_path):
     wide, and every item on it), in Japanese."""
     missing = [tool for tool in ("soffice", "pdfinfo", "pdftotext") if shutil.which(tool) is None]
     if missing:
-        pytest.fail(f"{', '.join(missing)} not found: run bin/setup (it installs libreoffice-calc-nogui and "
-                    "poppler-utils)", pytrace=False)
-    out = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                          "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(book_path)],
-                         capture_output=True, text=True, timeout=180)
+        pytest.fail(
+            f"{', '.join(missing)} not found: run bin/setup (it installs libreoffice-calc-nogui and poppler-utils)",
+            pytrace=False,
+        )
+    out = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(book_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     pdf = tmp_path / "pdf" / "試験成績書.pdf"
     assert out.returncode == 0 and pdf.is_file(), out.stdout + out.stderr
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Pages:\s+5$", info, re.M), info
-    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                           check=True).stdout.split("\f")
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
     sheets = ["表紙", "集計", "試験項目", "E001", "E002"]
     for number, (page, sheet) in enumerate(zip(pages[:5], sheets, strict=True), 1):
         assert f"{sheet} — {number} / 5" in page, page  # each page's footer names its sheet

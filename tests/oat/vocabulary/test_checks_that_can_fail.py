@@ -7,6 +7,7 @@ server here lacks is stood in for: systemd by a `systemctl` that answers from fi
 cgroup file system by a folder, the journal by a `journalctl` that reads a file of entries. The
 processes, files, users and shell pipelines are real.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,6 +68,7 @@ def leftover(tmp_path):
         process = subprocess.Popen([str(program), "60"], **popen)
         started.append(process)
         return process
+
     yield start
     for process in started:
         process.kill()
@@ -85,13 +87,17 @@ def systemd(tools, tmp_path, monkeypatch):
     folder; returns a function setting the unit's state, control group and user."""
     state = tmp_path / "systemd"
     state.mkdir()
-    _program(tools, "systemctl", f"""#!/bin/sh
+    _program(
+        tools,
+        "systemctl",
+        f"""#!/bin/sh
 case "$1" in
   is-active) cat {state}/active; [ "$(cat {state}/active)" = active ];;
   show) cat {state}/show;;
   *) echo "systemctl stand-in: $*" >&2; exit 1;;
 esac
-""")
+""",
+    )
     cgroups = tmp_path / "cgroup"
     (cgroups / CGROUP.strip("/")).mkdir(parents=True)
     (cgroups / CGROUP.strip("/") / "cgroup.procs").write_text("")
@@ -103,13 +109,17 @@ esac
         folder = cgroups / CGROUP.strip("/") / under
         folder.mkdir(exist_ok=True)
         (folder / "cgroup.procs").write_text("".join(f"{pid}\n" for pid in procs))
+
     unit()
     return unit
 
 
 def _ps(pid: int) -> str:
-    return " ".join(subprocess.run(["ps", "-ww", "-o", "pid=,user=,comm=,args=", "-p", str(pid)],
-                                   capture_output=True, text=True).stdout.split())
+    return " ".join(
+        subprocess.run(
+            ["ps", "-ww", "-o", "pid=,user=,comm=,args=", "-p", str(pid)], capture_output=True, text=True
+        ).stdout.split()
+    )
 
 
 def test_a_stopped_unit_with_an_empty_control_group_is_stopped_completely(lab, systemd):
@@ -122,13 +132,15 @@ def test_a_child_left_in_the_control_group_is_not_stopped(lab, systemd, leftover
     """KillMode=process: the unit is inactive, nothing runs by its name, but its child does."""
     child = leftover(f"oatkid{os.getpid() % 100000}")
     systemd(procs=[child.pid], under="payload")  # in a sub-group of the unit's group
-    services.service_stopped(lab, "box", UNIT)           # what "stopped" said before
+    services.service_stopped(lab, "box", UNIT)  # what "stopped" said before
     processes.process_absent(lab, "box", UNIT)
     assert fails(services.service_stopped_completely, lab, "box", UNIT) == (
-        f"box: service {UNIT} is 'inactive' but its control group {CGROUP} still holds 1 process(es): {_ps(child.pid)}")
+        f"box: service {UNIT} is 'inactive' but its control group {CGROUP} still holds 1 process(es): {_ps(child.pid)}"
+    )
     systemd(cgroup="", procs=[child.pid])  # a systemd that forgot the group: found by the unit's name
     assert f"its control group {UNIT}.service still holds 1 process(es): {child.pid} " in fails(
-        services.service_stopped_completely, lab, "box", UNIT)
+        services.service_stopped_completely, lab, "box", UNIT
+    )
     threading.Timer(1.0, lambda: (child.kill(), child.wait())).start()  # it ends: the group empties
     within(services.service_stopped_completely)(seconds=10, lab=lab, server="box", unit=UNIT)
 
@@ -136,7 +148,8 @@ def test_a_child_left_in_the_control_group_is_not_stopped(lab, systemd, leftover
 def test_an_active_unit_is_not_stopped(lab, systemd):
     systemd(active="active")
     assert fails(services.service_stopped_completely, lab, "box", UNIT) == (
-        f"box: service {UNIT} is 'active', expected 'inactive' (stopped)")
+        f"box: service {UNIT} is 'active', expected 'inactive' (stopped)"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="starting a process as another user needs root")
@@ -152,10 +165,12 @@ def test_a_process_left_to_the_unit_s_user_is_not_stopped(lab, systemd, leftover
     child = leftover(user=user)
     systemd(user=user)
     assert fails(services.service_stopped_completely, lab, "box", UNIT) == (
-        f"box: service {UNIT} is 'inactive' but its user {user} still runs 1 process(es): {_ps(child.pid)}")
+        f"box: service {UNIT} is 'inactive' but its user {user} still runs 1 process(es): {_ps(child.pid)}"
+    )
 
 
 # --- data written before an event, read back after it ------------------------------------
+
 
 def test_an_output_remembered_is_read_back(lab, remembered, tmp_path):
     data = tmp_path / "count"
@@ -165,11 +180,13 @@ def test_an_output_remembered_is_read_back(lab, remembered, tmp_path):
     commands.output_as_remembered(lab, remembered, "箱", f"cat {data}", "件数")
     data.write_text("0\n")  # the data did not survive the event
     assert fails(commands.output_as_remembered, lab, remembered, "box", f"cat {data}", "件数") == (
-        f"box: `{commands._short(f'cat {data}')}` answered '0' (exit 0), expected '42', remembered as '件数' on box")
+        f"box: `{commands._short(f'cat {data}')}` answered '0' (exit 0), expected '42', remembered as '件数' on box"
+    )
     data.unlink()
     assert fails(commands.output_as_remembered, lab, remembered, "box", f"cat {data}", "件数").startswith(
         f"box: `{commands._short(f'cat {data}')}` answered '(empty)' (exit 1), expected '42', remembered as '件数' "
-        "on box (stderr: cat:")
+        "on box (stderr: cat:"
+    )
 
 
 def test_an_output_remembered_on_one_server_is_read_back_on_another(lab, remembered):
@@ -187,23 +204,28 @@ def test_nothing_to_remember_is_nothing_at_stake(lab, remembered):
         commands.remember_output(lab, remembered, "box", "true", "件数")
     assert one_line(caught.value) == (
         "nothing at stake: 0 lines of output from `true` on box to remember as '件数', so the check would "
-        "check nothing (an error of the test, not a pass)")
+        "check nothing (an error of the test, not a pass)"
+    )
     assert fails(commands.remember_output, lab, remembered, "box", "echo x; exit 3", "件数") == (
-        "box: `echo x; exit 3` exited 3, expected 0 to remember its output as '件数' (stderr: (empty))")
+        "box: `echo x; exit 3` exited 3, expected 0 to remember its output as '件数' (stderr: (empty))"
+    )
     assert not remembered.outputs
 
 
 # --- nothing at stake ---------------------------------------------------------------------
 
-FORMS = Forms(base="https://fip", login="/login", page="/page", user_field="u", pass_field="p",
-              memo_field="memo", token_field="t")
+FORMS = Forms(
+    base="https://fip", login="/login", page="/page", user_field="u", pass_field="p", memo_field="memo", token_field="t"
+)
 
 
 def test_nothing_at_stake_is_an_error_of_its_own_kind():
     assert issubclass(NothingAtStake, OatError) and not issubclass(NothingAtStake, AssertionError)
     assert (NothingAtStake.kind, NothingAtStake.exit_code) == ("stake", 9)
     assert at_stake(3, "acknowledged saves") == 3
-    with pytest.raises(NothingAtStake, match="^nothing at stake: 0 acknowledged saves, so the check would check nothing"):
+    with pytest.raises(
+        NothingAtStake, match="^nothing at stake: 0 acknowledged saves, so the check would check nothing"
+    ):
         at_stake(0, "acknowledged saves")
 
 
@@ -213,8 +235,8 @@ def test_an_invariant_checker_with_no_acknowledged_write_raises_it():
         client.verdict("1\n2\n")
     client.acknowledged = [1, 2, 4]
     client.saved_by = {1: (100.0, "node1"), 2: (101.0, "node1"), 4: (112.0, "node2")}
-    assert client.verdict("1\n2\n") == [4]                      # a loss is a loss
-    assert client.verdict("1\n2\n4\n", fault_at=103.0) == []    # 1 and 2 were at stake before the fault
+    assert client.verdict("1\n2\n") == [4]  # a loss is a loss
+    assert client.verdict("1\n2\n4\n", fault_at=103.0) == []  # 1 and 2 were at stake before the fault
     with pytest.raises(NothingAtStake, match="0 saves acknowledged by node1 in the 5 s before the fault"):
         client.verdict("1\n2\n4\n", fault_at=110.0, node="node1")  # the last two before it failed
 
@@ -222,6 +244,7 @@ def test_an_invariant_checker_with_no_acknowledged_write_raises_it():
 def test_a_bounded_wait_does_not_wait_for_a_stake():
     def empty_invariant():
         at_stake(0, "writes")
+
     started = time.monotonic()
     with pytest.raises(NothingAtStake):
         within(empty_invariant)(seconds=30)
@@ -252,20 +275,27 @@ def test_a_run_that_failed_only_for_want_of_a_stake_exits_9(pytester, monkeypatc
 
 # --- a status seen in its failing value ------------------------------------------------
 
+
 def test_a_command_that_must_fail(lab):
     commands.command_fails(lab, "箱", "exit 3")
     commands.exit_status_nonzero(commands.run_command(lab, "box", "ls /nonexistent-oat"))
     assert fails(commands.command_fails, lab, "box", "echo fine") == (
-        "box: `echo fine` exited 0, expected a failure (non-zero); stdout: fine")
+        "box: `echo fine` exited 0, expected a failure (non-zero); stdout: fine"
+    )
     assert fails(commands.command_fails, lab, "box", "oat-no-such-command").startswith(
-        "box: `oat-no-such-command` exited 127 (command not found): it did not run, so its failure proves nothing")
+        "box: `oat-no-such-command` exited 127 (command not found): it did not run, so its failure proves nothing"
+    )
     assert fails(commands.exit_status_nonzero, commands.run_command(lab, "箱", "true")) == (
         "box: `true` exited 0, expected a failure (non-zero); stdout: (empty); "
-        "box2: `true` exited 0, expected a failure (non-zero); stdout: (empty)")
-    assert "exited 126 (not executable)" in fails(commands.exit_status_nonzero, commands.run_command(lab, "box", "/etc"))
+        "box2: `true` exited 0, expected a failure (non-zero); stdout: (empty)"
+    )
+    assert "exited 126 (not executable)" in fails(
+        commands.exit_status_nonzero, commands.run_command(lab, "box", "/etc")
+    )
 
 
 # --- a line appended to a file since a point ---------------------------------------------
+
 
 def test_a_line_written_before_the_mark_does_not_count(lab, remembered, tmp_path):
     log = tmp_path / "app.log"
@@ -276,7 +306,8 @@ def test_a_line_written_before_the_mark_does_not_count(lab, remembered, tmp_path
         out.write("promoted\n")
     assert fails(files.file_appended, lab, remembered, "box", str(log), "ready") == (
         f"box: {log} has no line with 'ready' written since its end was remembered (9 bytes since); "
-        "it has one from before: 2024-01-01 ready (written at install)")
+        "it has one from before: 2024-01-01 ready (written at install)"
+    )
     with log.open("a") as out:
         out.write("ready to accept connections\n")
     files.file_appended(lab, remembered, "box", str(log), "ready")
@@ -289,14 +320,15 @@ def test_a_file_replaced_truncated_or_made_after_the_mark_is_read_whole(lab, rem
     for path in (rotated, truncated, later):
         files.remember_file_end(lab, remembered, "box", str(path))
     rotated.rename(tmp_path / "rotated.log.1")
-    rotated.write_text("ready\n")                      # a new file under the name: another inode
-    truncated.write_text("ready\n")                    # the same file, shorter than at the mark
+    rotated.write_text("ready\n")  # a new file under the name: another inode
+    truncated.write_text("ready\n")  # the same file, shorter than at the mark
     later.write_text("ready\n")
     for path in (rotated, truncated, later):
         files.file_appended(lab, remembered, "box", str(path), "ready")
     later.unlink()
     assert fails(files.file_appended, lab, remembered, "box", str(later), "ready") == (
-        f"box: {later} is nothing, expected a file with 'ready' appended")
+        f"box: {later} is nothing, expected a file with 'ready' appended"
+    )
     with pytest.raises(FeatureError, match=f"the end of {tmp_path}/other.log on box was not remembered"):
         files.file_appended(lab, remembered, "box", str(tmp_path / "other.log"), "ready")
 
@@ -353,6 +385,7 @@ def entries(tools, tmp_path):
     def log(unit: str, message: str, at: float | None = None) -> None:
         with path.open("a", encoding="utf-8") as out:
             out.write(f"{time.time() if at is None else at}|{unit}|{message}\n")
+
     return log
 
 
@@ -364,7 +397,8 @@ def test_an_entry_logged_before_the_mark_does_not_count(lab, remembered, entries
     entries("other.service", "database system is ready to accept connections")
     assert fails(journal.journal_after_mark, lab, remembered, "box", "db.service", "is ready") == (
         "box: no entry of db.service with 'is ready' after the remembered position (1 entries of it since); "
-        "there is one from before: database system is ready to accept connections")
+        "there is one from before: database system is ready to accept connections"
+    )
     entries("db.service", "database system is ready to accept connections")
     journal.journal_after_mark(lab, remembered, "box", "db.service", "is ready")
 
@@ -373,7 +407,8 @@ def test_an_empty_journal_at_the_mark_makes_every_later_entry_count(lab, remembe
     journal.remember_journal(lab, remembered, "箱")
     assert remembered.cursors == {"box": "", "box2": ""}
     assert "no entry of db.service with 'ready' after the remembered position (0 entries" in fails(
-        journal.journal_after_mark, lab, remembered, "box", "db.service", "ready")
+        journal.journal_after_mark, lab, remembered, "box", "db.service", "ready"
+    )
     entries("db.service", "ready")
     journal.journal_after_mark(lab, remembered, "箱", "db.service", "ready")
     with pytest.raises(FeatureError, match="the journal's position on solo was not remembered"):
@@ -381,7 +416,8 @@ def test_an_empty_journal_at_the_mark_makes_every_later_entry_count(lab, remembe
     remembered.cursors["box"] = "s=elsewhere"
     assert fails(journal.journal_after_mark, lab, remembered, "box", "db.service", "ready") == (
         "box: journalctl cannot read the journal of db.service after the remembered position: "
-        "Failed to seek to cursor: Invalid argument")
+        "Failed to seek to cursor: Invalid argument"
+    )
 
 
 def _scenario_start(lab, *steps: str):
@@ -394,13 +430,17 @@ def _scenario_start(lab, *steps: str):
 def test_an_entry_logged_before_the_scenario_began_does_not_count(lab, entries):
     entries("db.service", "ready (before the scenario)")
     assert _scenario_start(lab, '"box" でコマンド "true" が成功する') is None  # no such step: no command either
-    start = _scenario_start(lab, '"box" でコマンド "true" が成功する',
-                            '30 秒以内に "箱" のジャーナルにユニット "db.service" の "ready" がシナリオの開始後に出ている',
-                            '"solo" のジャーナルにユニット "x.service" の "y" がシナリオの開始後に出ている')
+    start = _scenario_start(
+        lab,
+        '"box" でコマンド "true" が成功する',
+        '30 秒以内に "箱" のジャーナルにユニット "db.service" の "ready" がシナリオの開始後に出ている',
+        '"solo" のジャーナルにユニット "x.service" の "y" がシナリオの開始後に出ている',
+    )
     assert start.cursors == {"box": "s=stand-in;i=1", "box2": "s=stand-in;i=1", "solo": "s=stand-in;i=1"}
     assert fails(journal.journal_since_scenario, lab, start, "box", "db.service", "ready") == (
         "box: no entry of db.service with 'ready' since the scenario began (0 entries of it since); "
-        "there is one from before: ready (before the scenario)")
+        "there is one from before: ready (before the scenario)"
+    )
     entries("db.service", "ready (in the scenario)")
     journal.journal_since_scenario(lab, start, "箱", "db.service", "ready")
     empty = journal.ScenarioStart({})
@@ -410,7 +450,7 @@ def test_an_entry_logged_before_the_scenario_began_does_not_count(lab, entries):
 
 # --- through pytest-bdd: the fixtures, the scenario's start, across scenarios -------------
 
-CONFTEST = '''
+CONFTEST = """
 import pytest
 from oat.record.evidence import Masker, Recorder
 from tests.oat.vocabulary.test_generic_steps import LocalLab
@@ -422,9 +462,9 @@ pytest_plugins = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabu
 @pytest.fixture(scope="session")
 def lab():
     return LocalLab(Recorder(Masker()))
-'''
+"""
 
-FEATURE = '''# language: ja
+FEATURE = """# language: ja
 機能: 前と後
   シナリオ: 事象の前に記録する
     もし "box" でコマンド "cat {folder}/count" の出力を "件数" として記録する
@@ -442,7 +482,7 @@ FEATURE = '''# language: ja
 
   シナリオ: 前の行では足りない
     ならば "box" のジャーナルにユニット "db.service" の "promoted" がシナリオの開始後に出ている
-'''
+"""
 
 
 def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, tmp_path, tools, entries):
@@ -454,5 +494,9 @@ def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, tmp_path, tools
     pytester.makepyfile(test_since='from pytest_bdd import scenarios\n\nscenarios("since.feature")\n')
     result = pytester.runpytest_subprocess("-p", "no:oat", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*AssertionError: box: no entry of db.service with 'promoted' since the scenario "
-                                 "began*there is one from before: promoted"])
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: box: no entry of db.service with 'promoted' since the scenario "
+            "began*there is one from before: promoted"
+        ]
+    )

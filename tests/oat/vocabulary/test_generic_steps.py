@@ -1,6 +1,7 @@
 """The generic steps (oat/vocabulary) checked for real on this machine: Servers over a local
 transport (/bin/sh here) stand for a lab's servers, each check is made to pass and to fail, and a
 small feature runs through pytest-bdd against such a lab."""
+
 from __future__ import annotations
 
 import http.server
@@ -41,17 +42,34 @@ from oat.vocabulary.checks import within
 
 ROOT = Path(__file__).resolve().parents[3]
 MODULES = [commands, files, web, journal, network, packages, ports, processes, remembered, services, sql, users]
-STEP_MODULES = ["oat.vocabulary.commands", "oat.vocabulary.files", "oat.vocabulary.http", "oat.vocabulary.network",
-                "oat.vocabulary.packages", "oat.vocabulary.ports", "oat.vocabulary.processes",
-                "oat.vocabulary.services", "oat.vocabulary.users", "oat.vocabulary.reboot",
-                "oat.vocabulary.remembered", "oat.vocabulary.journal", "oat.vocabulary.sql"]
+STEP_MODULES = [
+    "oat.vocabulary.commands",
+    "oat.vocabulary.files",
+    "oat.vocabulary.http",
+    "oat.vocabulary.network",
+    "oat.vocabulary.packages",
+    "oat.vocabulary.ports",
+    "oat.vocabulary.processes",
+    "oat.vocabulary.services",
+    "oat.vocabulary.users",
+    "oat.vocabulary.reboot",
+    "oat.vocabulary.remembered",
+    "oat.vocabulary.journal",
+    "oat.vocabulary.sql",
+]
 
 # 127.0.0.0/8 is loopback: every address of it is this machine (127.0.0.1 is the "gateway").
-TOPOLOGY = parse({
-    "name": "here", "networks": [{"name": "lo", "subnet": "127.0.0.0/8"}],
-    "servers": [{"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.2"}},
-                {"name": "box2", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.3"}},
-                {"name": "solo", "role": "一台", "image": "server", "addresses": {"lo": "127.0.0.4"}}]})
+TOPOLOGY = parse(
+    {
+        "name": "here",
+        "networks": [{"name": "lo", "subnet": "127.0.0.0/8"}],
+        "servers": [
+            {"name": "box", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.2"}},
+            {"name": "box2", "role": "箱", "image": "server", "addresses": {"lo": "127.0.0.3"}},
+            {"name": "solo", "role": "一台", "image": "server", "addresses": {"lo": "127.0.0.4"}},
+        ],
+    }
+)
 
 
 class Local(Transport):
@@ -109,6 +127,7 @@ def free_port() -> int:
 
 # --- server resolution -----------------------------------------------------------------
 
+
 def test_a_name_is_one_server_and_a_role_every_server_of_it(lab):
     assert [s.name for s in servers(lab, "box")] == ["box"]
     assert [s.name for s in servers(lab, "箱")] == ["box", "box2"]
@@ -118,8 +137,9 @@ def test_a_name_is_one_server_and_a_role_every_server_of_it(lab):
 def test_an_unknown_word_names_itself_the_lab_and_what_it_knows(lab):
     with pytest.raises(TargetError) as caught:
         servers(lab, "web")
-    assert str(caught.value) == ("'web' is neither a server nor a role of lab 'here' "
-                                 "(servers: box, box2, solo; roles: 箱, 一台)")
+    assert str(caught.value) == (
+        "'web' is neither a server nor a role of lab 'here' (servers: box, box2, solo; roles: 箱, 一台)"
+    )
     with pytest.raises(TargetError, match="role '箱' of lab 'here' has 2 servers .box, box2.: name one"):
         address(lab, "箱")
 
@@ -133,6 +153,7 @@ def test_traffic_only_to_loopback_and_the_lab_networks(lab):
 
 # --- commands --------------------------------------------------------------------------
 
+
 def test_a_command_s_result_is_kept_and_checked(lab):
     result = commands.run_command(lab, "box", "echo hello world; echo oops >&2; exit 3")
     commands.exit_status_is(result, 3)
@@ -141,9 +162,12 @@ def test_a_command_s_result_is_kept_and_checked(lab):
     commands.stdout_matches(result, r"^hello \w+$")
     commands.stderr_contains(result, "oops")
     assert fails(commands.exit_status_is, result, 0) == (
-        "box: `echo hello world; echo oops >&2; exit 3` exited 3, expected 0 (stderr: oops; stdout: hello world)")
+        "box: `echo hello world; echo oops >&2; exit 3` exited 3, expected 0 (stderr: oops; stdout: hello world)"
+    )
     assert "standard output lacks 'bye' (exit 3); it was: hello world" in fails(commands.stdout_contains, result, "bye")
-    assert "standard output contains 'world', expected not: hello world" in fails(commands.stdout_lacks, result, "world")
+    assert "standard output contains 'world', expected not: hello world" in fails(
+        commands.stdout_lacks, result, "world"
+    )
     assert "does not match /^bye/" in fails(commands.stdout_matches, result, "^bye")
     assert "standard error lacks 'fatal' (exit 3); it was: oops" in fails(commands.stderr_contains, result, "fatal")
 
@@ -166,12 +190,15 @@ def test_one_shot_command_checks(lab):
     commands.command_output_contains(lab, "box", "echo 'a \"quoted\" word'", '"quoted"')
     assert fails(commands.command_succeeds, lab, "箱", "exit 4") == (
         "box: `exit 4` exited 4, expected 0 (stderr: (empty); stdout: (empty)); "
-        "box2: `exit 4` exited 4, expected 0 (stderr: (empty); stdout: (empty))")
+        "box2: `exit 4` exited 4, expected 0 (stderr: (empty); stdout: (empty))"
+    )
     assert fails(commands.command_output_contains, lab, "box", "echo abc", "xyz") == (
-        "box: the output of `echo abc` lacks 'xyz' (exit 0); it was: abc")
+        "box: the output of `echo abc` lacks 'xyz' (exit 0); it was: abc"
+    )
 
 
 # --- services (no systemd as PID 1 is needed for the unit files' state) -------------------
+
 
 def test_services_state_words_in_the_messages(lab):
     unit = "oat-no-such-unit"
@@ -182,13 +209,17 @@ def test_services_state_words_in_the_messages(lab):
 @pytest.mark.skipif(not Path("/lib/systemd/system/ssh.service").exists(), reason="no ssh.service unit here")
 def test_enabled_at_boot_or_not(lab):
     state = subprocess.run(["systemctl", "is-enabled", "ssh"], capture_output=True, text=True).stdout.strip()
-    check, other = ((services.service_enabled, services.service_disabled) if state == "enabled"
-                    else (services.service_disabled, services.service_enabled))
+    check, other = (
+        (services.service_enabled, services.service_disabled)
+        if state == "enabled"
+        else (services.service_disabled, services.service_enabled)
+    )
     check(lab, "box", "ssh")
     assert f"box: service ssh is '{state}' at boot, expected" in fails(other, lab, "box", "ssh")
 
 
 # --- processes -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def sleepers(tmp_path):
@@ -211,10 +242,14 @@ def test_processes_by_name_count_and_parent(lab, sleepers):
     pids = sorted(p.pid for p in running)
     shown = ", ".join(f"{pid} (parent {os.getpid()})" for pid in pids)
     assert fails(processes.process_count, lab, "box", name, 3) == (
-        f"box: 2 process(es) named '{name}' run, expected 3: pid {shown}")
+        f"box: 2 process(es) named '{name}' run, expected 3: pid {shown}"
+    )
     assert fails(processes.process_with_parent, lab, "box", 1, name) == (
-        f"box: no process named '{name}' has parent PID 1; those that run: pid {shown}")
-    assert fails(processes.process_absent, lab, "box", name).startswith(f"box: 2 process(es) named '{name}' run, expected none")
+        f"box: no process named '{name}' has parent PID 1; those that run: pid {shown}"
+    )
+    assert fails(processes.process_absent, lab, "box", name).startswith(
+        f"box: 2 process(es) named '{name}' run, expected none"
+    )
     for p in running:
         p.kill()
         p.wait()
@@ -223,6 +258,7 @@ def test_processes_by_name_count_and_parent(lab, sleepers):
 
 
 # --- ports -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def listener():
@@ -241,15 +277,18 @@ def test_listening_where_and_only_where(lab, listener):
     port, wildcard = listener
     ports.port_listening(lab, "box", port)
     ports.port_listening_on(lab, "box", "127.0.0.2", port)
-    ports.port_listening_on(lab, "box", "box", port)           # a server name stands for its address
+    ports.port_listening_on(lab, "box", "box", port)  # a server name stands for its address
     ports.port_listening_only_on(lab, "box", port, ("127.0.0.2",))
     ports.port_listening_on(lab, "box", "127.0.0.3", wildcard)  # 0.0.0.0 accepts on every address
     assert fails(ports.port_listening_on, lab, "box", "127.0.0.3", port) == (
-        f"box: TCP port {port} is not listened on at 127.0.0.3; it is at: 127.0.0.2:{port}")
+        f"box: TCP port {port} is not listened on at 127.0.0.3; it is at: 127.0.0.2:{port}"
+    )
     assert fails(ports.port_listening_only_on, lab, "box", wildcard, ("127.0.0.2",)) == (
-        f"box: TCP port {wildcard} is listened on at 0.0.0.0:{wildcard}; expected only at 127.0.0.2")
+        f"box: TCP port {wildcard} is listened on at 0.0.0.0:{wildcard}; expected only at 127.0.0.2"
+    )
     assert fails(ports.port_closed, lab, "box", port) == (
-        f"box: TCP port {port} is listened on at 127.0.0.2:{port}, expected nowhere")
+        f"box: TCP port {port} is listened on at 127.0.0.2:{port}, expected nowhere"
+    )
 
 
 def test_a_closed_port(lab):
@@ -257,24 +296,30 @@ def test_a_closed_port(lab):
     ports.port_closed(lab, "box", port)
     assert fails(ports.port_listening, lab, "box", port) == f"box: nothing listens on TCP port {port}"
     assert fails(ports.port_listening_only_on, lab, "box", port, ("127.0.0.2",)) == (
-        f"box: TCP port {port} is listened on at nothing; expected only at 127.0.0.2")
+        f"box: TCP port {port} is listened on at nothing; expected only at 127.0.0.2"
+    )
 
 
 # --- reachability ----------------------------------------------------------------------
+
 
 def test_reachable_from_a_server(lab, listener):
     port, _ = listener
     network.reachable(lab, "solo", "box", port)
     closed = free_port()
     network.unreachable(lab, "solo", "box", closed)
-    assert fails(network.reachable, lab, "solo", "box", closed) == f"solo: cannot reach box (127.0.0.2) TCP port {closed}"
+    assert (
+        fails(network.reachable, lab, "solo", "box", closed) == f"solo: cannot reach box (127.0.0.2) TCP port {closed}"
+    )
     assert fails(network.unreachable, lab, "solo", "127.0.0.2", port) == (
-        f"solo: reaches 127.0.0.2 TCP port {port}, expected no connection")
+        f"solo: reaches 127.0.0.2 TCP port {port}, expected no connection"
+    )
     with pytest.raises(TargetError, match="target '192.0.2.7': '192.0.2.7' is not a server"):
         network.reachable(lab, "solo", "192.0.2.7", 80)
 
 
 # --- files -----------------------------------------------------------------------------
+
 
 def test_files_folders_links_text_mode_owner(lab, tmp_path):
     path = tmp_path / "site.conf"
@@ -294,25 +339,35 @@ def test_files_folders_links_text_mode_owner(lab, tmp_path):
     files.symlink_to(lab, "box", str(link), str(path))
     files.symlink_to(lab, "box", str(link), str(tmp_path / "." / "site.conf"))  # the same place
     assert fails(files.file_exists, lab, "box", str(tmp_path)) == f"box: {tmp_path} is a folder, expected a file"
-    assert fails(files.file_absent, lab, "box", str(link)) == f"box: {link} is a symbolic link to {path}, expected nothing"
+    assert (
+        fails(files.file_absent, lab, "box", str(link)) == f"box: {link} is a symbolic link to {path}, expected nothing"
+    )
     assert fails(files.folder_exists, lab, "box", str(path)) == f"box: {path} is a file, expected a folder"
-    assert fails(files.file_contains, lab, "box", str(path), "listen 443") == f"box: {path} does not contain 'listen 443'"
+    assert (
+        fails(files.file_contains, lab, "box", str(path), "listen 443") == f"box: {path} does not contain 'listen 443'"
+    )
     assert fails(files.file_contains, lab, "box", "/nonexistent/x", "a").startswith(
-        "box: /nonexistent/x cannot be read (grep: /nonexistent/x: No such file or directory)")
+        "box: /nonexistent/x cannot be read (grep: /nonexistent/x: No such file or directory)"
+    )
     assert fails(files.file_lacks, lab, "box", str(path), "example") == (
-        f"box: {path} contains 'example', expected not: line 2:server_name example;")
+        f"box: {path} contains 'example', expected not: line 2:server_name example;"
+    )
     assert fails(files.file_mode, lab, "box", str(path), "0640") == f"box: {path} has mode 0644, expected 0640"
     assert fails(files.file_owner, lab, "box", str(path), "www-data:root") == (
-        f"box: {path} is owned by root:root, expected www-data:root")
+        f"box: {path} is owned by root:root, expected www-data:root"
+    )
     assert fails(files.symlink_to, lab, "box", str(link), "/etc/hosts") == (
-        f"box: {link} is a symbolic link to {path}, expected /etc/hosts")
+        f"box: {link} is a symbolic link to {path}, expected /etc/hosts"
+    )
     assert fails(files.symlink_to, lab, "box", str(path), "/etc/hosts") == (
-        f"box: {path} is a file, expected a symbolic link to /etc/hosts")
+        f"box: {path} is a file, expected a symbolic link to /etc/hosts"
+    )
     with pytest.raises(LabError, match="'rw-r' is not an octal file mode"):
         files.file_mode(lab, "box", str(path), "rw-r")
 
 
 # --- packages and users ----------------------------------------------------------------
+
 
 def test_packages_as_dpkg_has_them(lab):
     version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "bash"], capture_output=True, text=True).stdout
@@ -320,11 +375,14 @@ def test_packages_as_dpkg_has_them(lab):
     packages.package_version_installed(lab, "box", "bash", version)
     packages.package_absent(lab, "box", "oat-no-such-package")
     assert fails(packages.package_version_installed, lab, "box", "bash", "0.1") == (
-        f"box: package bash is version {version} installed, expected version 0.1")
+        f"box: package bash is version {version} installed, expected version 0.1"
+    )
     assert fails(packages.package_installed, lab, "box", "oat-no-such-package") == (
-        "box: package oat-no-such-package is not installed")
+        "box: package oat-no-such-package is not installed"
+    )
     assert fails(packages.package_absent, lab, "box", "bash") == (
-        f"box: package bash is version {version} installed, expected none")
+        f"box: package bash is version {version} installed, expected none"
+    )
 
 
 def test_users_and_groups(lab):
@@ -339,6 +397,7 @@ def test_users_and_groups(lab):
 
 
 # --- HTTP from the test runner ---------------------------------------------------------
+
 
 class Page(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -384,15 +443,23 @@ def test_http_answers_kept_and_checked(lab, recorder, site):
     web.response_body_contains(answer, "ようこそ")
     web.response_header(answer, "x-oat", "yes")
     assert fails(web.response_status, answer, 404) == (
-        f"http://127.0.0.2:{port}/ answered HTTP 200 OK, expected 404: <h1>ようこそ oat</h1>")
+        f"http://127.0.0.2:{port}/ answered HTTP 200 OK, expected 404: <h1>ようこそ oat</h1>"
+    )
     assert fails(web.response_body_contains, answer, "さようなら") == (
-        f"the body from http://127.0.0.2:{port}/ (HTTP 200) lacks 'さようなら': <h1>ようこそ oat</h1>")
+        f"the body from http://127.0.0.2:{port}/ (HTTP 200) lacks 'さようなら': <h1>ようこそ oat</h1>"
+    )
     assert fails(web.response_header, answer, "Server-Name", "x") == (
-        f"http://127.0.0.2:{port}/: header Server-Name is absent, expected 'x'")
-    web.response_body_contains(web.fetch(lab, recorder, f"http://box:{port}/bare", True), "ようこそ")  # no charset: UTF-8
+        f"http://127.0.0.2:{port}/: header Server-Name is absent, expected 'x'"
+    )
+    web.response_body_contains(
+        web.fetch(lab, recorder, f"http://box:{port}/bare", True), "ようこそ"
+    )  # no charset: UTF-8
     shown = recorder.setup_commands[-2]
     assert (shown.server, shown.via, shown.command) == (
-        "box", "requests (試験端末から)", f"GET http://127.0.0.2:{port}/  (http://box:{port}/)")
+        "box",
+        "requests (試験端末から)",
+        f"GET http://127.0.0.2:{port}/  (http://box:{port}/)",
+    )
     assert shown.stdout.startswith("HTTP 200 OK\n") and "ようこそ" in shown.stdout
 
 
@@ -411,7 +478,10 @@ def test_https_is_verified_against_the_ca_given(lab, recorder, site):
     other = LabCA("another CA")
     other.write_cert(ca.file.parent / "other.pem")
     message = fails(web.fetch, lab, recorder, f"https://box:{port}/", str(other.file))
-    assert message.startswith(f"GET https://127.0.0.2:{port}/: no answer (SSLError") and "CERTIFICATE_VERIFY_FAILED" in message
+    assert (
+        message.startswith(f"GET https://127.0.0.2:{port}/: no answer (SSLError")
+        and "CERTIFICATE_VERIFY_FAILED" in message
+    )
 
 
 def test_one_shot_status_and_refusals(lab, recorder, site, monkeypatch):
@@ -419,10 +489,12 @@ def test_one_shot_status_and_refusals(lab, recorder, site, monkeypatch):
     request = type("Request", (), {"getfixturevalue": lambda self, name: pytest.fail("no lab CA for http")})()
     web.url_answers_status(request, lab, recorder, f"http://box:{port}/", 200)
     assert fails(web.url_answers_status, request, lab, recorder, f"http://box:{port}/missing", 200) == (
-        f"http://127.0.0.2:{port}/missing answered HTTP 404 Not Found, expected 200: not here")
+        f"http://127.0.0.2:{port}/missing answered HTTP 404 Not Found, expected 200: not here"
+    )
     closed = free_port()
     assert fails(web.url_answers_status, request, lab, recorder, f"http://box:{closed}/", 200).startswith(
-        f"GET http://127.0.0.2:{closed}/: no answer (ConnectionError")
+        f"GET http://127.0.0.2:{closed}/: no answer (ConnectionError"
+    )
     assert fails(web.url_answers_status, request, lab, recorder, f"http://127.0.0.9:{closed}/", 200)
     assert (recorder.setup_commands[-1].server, recorder.setup_commands[-1].exit_code) == ("試験端末", None)
     for url in ("http://192.0.2.1/", "https://example.com/"):
@@ -433,6 +505,7 @@ def test_one_shot_status_and_refusals(lab, recorder, site, monkeypatch):
 
 
 # --- N 秒以内に ---------------------------------------------------------------------------
+
 
 def test_within_passes_once_the_check_does(lab, tmp_path):
     path = tmp_path / "later"
@@ -459,6 +532,7 @@ def test_within_gives_up_at_once_on_an_unknown_server(lab):
 
 
 # --- the sentences themselves ----------------------------------------------------------
+
 
 def _definitions():
     """(pattern, step function, module) of every step the generic modules of this task define."""
@@ -498,19 +572,24 @@ def test_every_check_also_waits_and_each_sentence_has_one_definition():
 def _example(pattern: str) -> str:
     """A sentence of the pattern: numbers for {x:d}, a word for the other fields."""
     import re
+
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "30" if m.group(2) == ":d" else "v", pattern)
 
 
 def test_no_product_word_in_the_generic_steps():
     words = ("CL/Web", "clweb", "Tengine", "CLUSTERPRO", "crm", "nginx", "pacemaker", "jcclweb")
-    for module in [*MODULES, __import__("oat.vocabulary.reboot", fromlist=["x"]), __import__("oat.vocabulary.checks", fromlist=["x"])]:
+    for module in [
+        *MODULES,
+        __import__("oat.vocabulary.reboot", fromlist=["x"]),
+        __import__("oat.vocabulary.checks", fromlist=["x"]),
+    ]:
         text = Path(module.__file__).read_text(encoding="utf-8").lower()
         assert not [w for w in words if w.lower() in text], module.__file__
 
 
 # --- a feature through pytest-bdd ------------------------------------------------------
 
-CONFTEST = f'''
+CONFTEST = f"""
 import pytest
 from pathlib import Path
 from oat.record.evidence import Masker, Recorder, one_line
@@ -546,7 +625,7 @@ def lab(recorder):
 @pytest.fixture
 def reboots():
     return REBOOTS
-'''
+"""
 
 FEATURE = '''# language: ja
 機能: 汎用ステップ
@@ -571,7 +650,7 @@ FEATURE = '''# language: ja
     ならば 終了ステータスが 0 である
 '''
 
-TEST = '''
+TEST = """
 from pytest_bdd import scenarios, then
 
 scenarios("generic.feature")
@@ -581,7 +660,7 @@ scenarios("generic.feature")
 def audited(reboots):
     assert reboots == [("reboot", "box", 120.0), ("reboot", "box2", 120.0),
                        ("audit", ["box", "box2"], "reboot of box, box2 (systemctl reboot)")], reboots
-'''
+"""
 
 
 def test_a_feature_of_generic_steps_runs_through_pytest_bdd(pytester, monkeypatch, tmp_path):
@@ -591,5 +670,9 @@ def test_a_feature_of_generic_steps_runs_through_pytest_bdd(pytester, monkeypatc
     pytester.makepyfile(test_generic=TEST)
     result = pytester.runpytest_subprocess("-p", "no:oat", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=2)
-    result.stdout.fnmatch_lines([f"*AssertionError: not within 2 s: box: {tmp_path}/none is nothing, expected a file",
-                                 "*LabError: no command has run in this scenario yet*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"*AssertionError: not within 2 s: box: {tmp_path}/none is nothing, expected a file",
+            "*LabError: no command has run in this scenario yet*",
+        ]
+    )

@@ -1,5 +1,6 @@
 """Tests for the jcclweb package (the CL/Web stand-in). The lib is imported straight from the
 package tree, and the servers run on 127.0.0.1 with a throwaway certificate."""
+
 from __future__ import annotations
 
 import http.client
@@ -19,8 +20,7 @@ from clweb.config import Config
 from clweb.home import Home
 from clweb.tlsserver import make_server
 
-TEST_CONF = ('$bind = "127.0.0.1"\n$port = "0"\n'
-             '$ssl_cert = "ssl/server.crt"\n$ssl_key = "ssl/server.key"\n')
+TEST_CONF = '$bind = "127.0.0.1"\n$port = "0"\n$ssl_cert = "ssl/server.crt"\n$ssl_key = "ssl/server.key"\n'
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +28,28 @@ def cert(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed pair valid for 127.0.0.1, made once per run."""
     folder = tmp_path_factory.mktemp("cert")
     crt, key = folder / "server.crt", folder / "server.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return crt, key
 
 
@@ -64,8 +83,7 @@ def start_server(home):
     def start(config: Config = Config(bind="127.0.0.1", port=0)):
         log = logs.setup(home.log_file, stderr=False, name=f"clweb.test{next(_names)}")
         server = make_server(App(home, log), config)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         running.append(server)
         return server
@@ -84,11 +102,10 @@ class Client:
         self.context = context
         self.cookie: str | None = None
 
-    def request(self, method: str, path: str, form: dict | None = None,
-                headers: dict | None = None):
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
         from urllib.parse import urlencode
-        connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context,
-                                                 timeout=5)
+
+        connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=5)
         headers = dict(headers or {})
         body = None
         if form is not None:

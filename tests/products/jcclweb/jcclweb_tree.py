@@ -1,5 +1,6 @@
 """Where the package tree is, and the lib on sys.path (imported first by conftest).
 A module of its own, not conftest, because the project root has a conftest too."""
+
 import sys
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The server end to end, in process, over real TLS on 127.0.0.1 (certificate verified)."""
+
 from __future__ import annotations
 
 import html

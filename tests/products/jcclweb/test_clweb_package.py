@@ -1,5 +1,6 @@
 """The package: built from the tree as the lab builds it, and its maintainer scripts run
 against a scratch root (DPKG_ROOT), so nothing on this machine is touched."""
+
 from __future__ import annotations
 
 import os
@@ -40,13 +41,15 @@ def test_the_tree_carries_the_version_placeholder():
 
 def test_the_control_fields(deb):
     assert dpkg_deb("-f", str(deb), "Package", "Version", "Architecture", "Depends").splitlines() == [
-        "Package: jcclweb", "Version: 1.0.0", "Architecture: all",
-        "Depends: python3 (>= 3.11), openssl"]
+        "Package: jcclweb",
+        "Version: 1.0.0",
+        "Architecture: all",
+        "Depends: python3 (>= 3.11), openssl",
+    ]
 
 
 def test_the_contents(deb):
-    listing = {line.split()[-1].removeprefix("."): line.split()[0]
-               for line in dpkg_deb("-c", str(deb)).splitlines()}
+    listing = {line.split()[-1].removeprefix("."): line.split()[0] for line in dpkg_deb("-c", str(deb)).splitlines()}
     assert listing[f"/{INSTALLED}/bin/clweb_serv"] == "-rwxr-xr-x"
     assert listing[f"/{INSTALLED}/bin/clweb_user"] == "-rwxr-xr-x"
     assert f"/{INSTALLED}/lib/clweb/serve.py" in listing
@@ -68,8 +71,13 @@ def test_the_installed_version_file(deb, tmp_path):
 
 def test_the_unit_file():
     unit = (TREE / "lib" / "systemd" / "system" / "jcclweb.service").read_text().splitlines()
-    for line in ["Description=JobCenter CL/Web Service", "Type=simple", "Restart=no",
-                 "ExecStart=/usr/local/jcclweb/bin/clweb_serv", "WantedBy=multi-user.target"]:
+    for line in [
+        "Description=JobCenter CL/Web Service",
+        "Type=simple",
+        "Restart=no",
+        "ExecStart=/usr/local/jcclweb/bin/clweb_serv",
+        "WantedBy=multi-user.target",
+    ]:
         assert line in unit
 
 
@@ -82,19 +90,25 @@ def test_the_maintainer_scripts_are_executable_sh(script):
 
 # --- maintainer scripts on a scratch root -----------------------------------------------
 
+
 @pytest.fixture
 def root(tmp_path) -> Path:
     """An installed-but-unconfigured jcclweb under tmp_path (what dpkg unpacks)."""
     scratch = tmp_path / "root"
-    shutil.copytree(substituted_tree(tmp_path, "2.0.0"), scratch, symlinks=True,
-                    ignore=shutil.ignore_patterns("DEBIAN"))
+    shutil.copytree(
+        substituted_tree(tmp_path, "2.0.0"), scratch, symlinks=True, ignore=shutil.ignore_patterns("DEBIAN")
+    )
     return scratch
 
 
 def maintainer(root: Path, script: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", str(TREE / "DEBIAN" / script), *args],
-                          env={**os.environ, "DPKG_ROOT": str(root)},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["sh", str(TREE / "DEBIAN" / script), *args],
+        env={**os.environ, "DPKG_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def wants(root: Path) -> Path:
@@ -110,8 +124,7 @@ def test_a_fresh_install_makes_config_and_certificate_and_enables(root):
     assert result.returncode == 0, result.stderr
     config = root / INSTALLED / "config"
     assert config.is_dir() and not config.is_symlink()
-    assert (config / "clweb.conf").read_text() == (
-        root / INSTALLED / "share/config.default/clweb.conf").read_text()
+    assert (config / "clweb.conf").read_text() == (root / INSTALLED / "share/config.default/clweb.conf").read_text()
     key = config / "ssl" / "server.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert "BEGIN CERTIFICATE" in (config / "ssl" / "server.crt").read_text()
@@ -163,8 +176,7 @@ def test_a_config_that_is_a_file_stops_the_install(root):
     (root / INSTALLED / "config").write_text("oops")
     result = maintainer(root, "postinst", "configure", "")
     assert result.returncode == 1
-    assert result.stderr.strip().endswith("exists but is not a folder; move it away and run:"
-                                          " dpkg --configure jcclweb")
+    assert result.stderr.strip().endswith("exists but is not a folder; move it away and run: dpkg --configure jcclweb")
 
 
 def test_purge_removes_the_link_but_not_the_shared_data(root):

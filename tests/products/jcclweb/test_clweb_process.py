@@ -1,4 +1,5 @@
 """bin/clweb_serv as a real process: its name, its child, and how it stops and fails."""
+
 from __future__ import annotations
 
 import os
@@ -54,12 +55,19 @@ def serve(home):
     started = []
 
     def start():
-        process = subprocess.Popen([str(SERV), "--home", str(home.root)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [str(SERV), "--home", str(home.root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         started.append(process)
-        wait_for(lambda: home.log_file.exists() and "listening on https://127.0.0.1:"
-                 in home.log_file.read_text() or process.poll() is not None, 5,
-                 "clweb_serv did not start")
+        wait_for(
+            lambda: (
+                home.log_file.exists()
+                and "listening on https://127.0.0.1:" in home.log_file.read_text()
+                or process.poll() is not None
+            ),
+            5,
+            "clweb_serv did not start",
+        )
         assert process.poll() is None, process.communicate()[1]
         child = wait_for(lambda: children(process.pid), 3, "no housekeeper child")
         return process, child[0]
@@ -100,13 +108,13 @@ def test_sigterm_stops_quickly_and_cleanly(serve, home):
 
 
 def run_serv(home, timeout=5) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SERV)], env={**os.environ, "CLWEB_HOME": str(home.root)},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(SERV)], env={**os.environ, "CLWEB_HOME": str(home.root)}, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_a_bind_address_not_on_this_node_fails_naming_it(home):
-    home.conf_file.write_text(home.conf_file.read_text().replace("127.0.0.1", "192.0.2.1")
-                              .replace('"0"', '"8443"'))
+    home.conf_file.write_text(home.conf_file.read_text().replace("127.0.0.1", "192.0.2.1").replace('"0"', '"8443"'))
     result = run_serv(home)
     assert result.returncode == 1
     assert "cannot bind 192.0.2.1:8443: Cannot assign requested address" in result.stderr
@@ -126,12 +134,15 @@ def test_an_unmounted_shared_disk_fails_with_a_hint(home, tmp_path):
     home.config.symlink_to(tmp_path / "unmounted" / "config")
     result = run_serv(home)
     assert result.returncode == 1
-    assert result.stderr.strip() == (f"clweb_serv: config folder {home.config} links to"
-                                     f" {tmp_path}/unmounted/config, which does not exist"
-                                     " (is the shared disk mounted?)")
+    assert result.stderr.strip() == (
+        f"clweb_serv: config folder {home.config} links to"
+        f" {tmp_path}/unmounted/config, which does not exist"
+        " (is the shared disk mounted?)"
+    )
 
 
 def test_version_option(home):
-    result = subprocess.run([str(SERV), "--home", str(home.root), "--version"],
-                            capture_output=True, text=True, timeout=5)
+    result = subprocess.run(
+        [str(SERV), "--home", str(home.root), "--version"], capture_output=True, text=True, timeout=5
+    )
     assert (result.returncode, result.stdout) == (0, f"CL/Web {VERSION}\n")

@@ -1,4 +1,5 @@
 """Sessions: in memory only, so a new server process (failover) knows none of them."""
+
 from __future__ import annotations
 
 from clweb.sessions import Sessions

@@ -1,4 +1,5 @@
 """What lives in the config folder: password hashes, users, API keys and MyPage data."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,7 @@ def test_a_password_hash_is_salted_pbkdf2_sha256_and_verifies():
     assert passwords.hash_password("s3cret", FAST) != encoded
 
 
-@pytest.mark.parametrize("damaged", ["", "plain", "md5$1$a$b", "pbkdf2_sha256$x$a$b",
-                                     "pbkdf2_sha256$10$!!$??"])
+@pytest.mark.parametrize("damaged", ["", "plain", "md5$1$a$b", "pbkdf2_sha256$x$a$b", "pbkdf2_sha256$10$!!$??"])
 def test_a_damaged_hash_never_verifies(damaged):
     assert not passwords.verify("anything", damaged)
 

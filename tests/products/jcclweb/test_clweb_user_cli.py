@@ -1,4 +1,5 @@
 """bin/clweb_user: add (password on stdin), apikey, list; one-line errors."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,8 +12,9 @@ USER = INSTALL / "bin" / "clweb_user"
 
 
 def clweb_user(home, *args, stdin=""):
-    return subprocess.run([str(USER), "--home", str(home.root), *args], input=stdin,
-                          capture_output=True, text=True, timeout=10)
+    return subprocess.run(
+        [str(USER), "--home", str(home.root), *args], input=stdin, capture_output=True, text=True, timeout=10
+    )
 
 
 def test_add_reads_one_line_of_password_from_stdin(home):
@@ -42,7 +44,7 @@ def test_errors_are_one_line_and_non_zero(home, tmp_path):
         assert (result.returncode, result.stderr) == (1, message)
     result = clweb_user(home, "add", "../x", stdin="pw\n")
     assert result.returncode == 1 and result.stderr.startswith("clweb_user: invalid user name '../x'")
-    result = subprocess.run([str(USER), "--home", str(tmp_path / "nowhere"), "list"],
-                            capture_output=True, text=True, timeout=10)
-    assert (result.returncode, result.stderr) == (
-        1, f"clweb_user: config folder {tmp_path}/nowhere/config not found\n")
+    result = subprocess.run(
+        [str(USER), "--home", str(tmp_path / "nowhere"), "list"], capture_output=True, text=True, timeout=10
+    )
+    assert (result.returncode, result.stderr) == (1, f"clweb_user: config folder {tmp_path}/nowhere/config not found\n")

@@ -1,6 +1,7 @@
 """Tests for the tengine-console package. The lib is imported straight from the package tree;
 servers run in process on 127.0.0.1 with a throwaway certificate and a fake store (the test
 environment has no psycopg2 and no PostgreSQL)."""
+
 from __future__ import annotations
 
 import datetime
@@ -34,22 +35,26 @@ def cert(tmp_path_factory) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False, False),
-                       critical=True)  # digital signature (TLS) and certificate sign (trust anchor)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True
+        )  # digital signature (TLS) and certificate sign (trust anchor)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256()))
+        .sign(key, hashes.SHA256())
+    )
     crt_path, key_path = folder / "server.crt", folder / "server.key"
     crt_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return crt_path, key_path
 
 
@@ -127,8 +132,7 @@ def console(tmp_path, config, users):
     store = FakeStore()
     app = App(users, store, Sessions(config.session_timeout), open_log(str(log_file)))
     server = make_server(app, config)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield Console(server.server_address[1], store, log_file, server)
     server.shutdown()

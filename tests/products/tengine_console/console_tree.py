@@ -1,5 +1,6 @@
 """The tengine-console package tree, with its lib first on sys.path; conftest imports this
 before any tengine_console module (conftest itself cannot: the project root has one too)."""
+
 import sys
 from pathlib import Path
 

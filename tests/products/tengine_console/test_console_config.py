@@ -1,4 +1,5 @@
 """console.yml: the shipped defaults, and one line naming file and key for each mistake."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,21 +26,29 @@ def test_the_shipped_file_holds_the_contract_defaults():
     assert (config.web.bind, config.web.port) == ("0.0.0.0", 443)
     assert config.web.cert == "/etc/tengine/console/server.crt"
     assert config.web.key == "/etc/tengine/console/server.key"
-    assert (config.db.host, config.db.port, config.db.database, config.db.user,
-            config.db.password) == ("localhost", 5432, "tengine", "tengine", "")
+    assert (config.db.host, config.db.port, config.db.database, config.db.user, config.db.password) == (
+        "localhost",
+        5432,
+        "tengine",
+        "tengine",
+        "",
+    )
     assert config.db.address == "localhost:5432"
     assert config.session_timeout == 3600
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("port: 5432", "port: abc", "db.port: expected an integer, got 'abc'"),
-    ("port: 443", "port: 70000", "web.port: expected a port number (1-65535), got 70000"),
-    ("cert: /c.crt, ", "", "missing key web.cert"),
-    ('password: ""', "password: 1234", "db.password: expected a string, got 1234"),
-    ("timeout: 3600", "timeout: 3600, idle: 5", "session.idle: unknown key"),
-    ("session: {timeout: 3600}", "session: 3600", "session: expected a mapping, got 3600"),
-    (GOOD, "", "missing key web"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("port: 5432", "port: abc", "db.port: expected an integer, got 'abc'"),
+        ("port: 443", "port: 70000", "web.port: expected a port number (1-65535), got 70000"),
+        ("cert: /c.crt, ", "", "missing key web.cert"),
+        ('password: ""', "password: 1234", "db.password: expected a string, got 1234"),
+        ("timeout: 3600", "timeout: 3600, idle: 5", "session.idle: unknown key"),
+        ("session: {timeout: 3600}", "session: 3600", "session: expected a mapping, got 3600"),
+        (GOOD, "", "missing key web"),
+    ],
+)
 def test_a_bad_value_names_file_and_key(tmp_path, old, new, message):
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new))
@@ -62,8 +71,7 @@ def test_a_bad_config_exits_2_with_one_line_before_anything_starts(tmp_path, cap
     path = write(tmp_path, GOOD.replace("port: 5432", "port: abc"))
     log = tmp_path / "console.log"
     assert serve(["-f", str(path), "--log", str(log)]) == 2
-    assert capsys.readouterr().err == (
-        f"tengine_console: {path}: db.port: expected an integer, got 'abc'\n")
+    assert capsys.readouterr().err == (f"tengine_console: {path}: db.port: expected an integer, got 'abc'\n")
     assert not log.exists()
 
 

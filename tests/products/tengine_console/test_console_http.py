@@ -1,4 +1,5 @@
 """The console end to end, in process, over real TLS on 127.0.0.1 (certificate verified)."""
+
 from __future__ import annotations
 
 import http.client
@@ -15,10 +16,15 @@ DB_DOWN = DbUnavailable("10.231.10.12:5432", "connection refused")
 
 
 def event(name: str, minute: int, **properties) -> dict:
-    return {"event_type_name": name, "key": f"key-{name}-{minute}",
-            "source_name": "core/1/tengined", "sender_name": "core", "level": "info",
-            "occurred_at": datetime(2026, 11, 22, 3, minute, tzinfo=UTC),
-            "properties": properties}
+    return {
+        "event_type_name": name,
+        "key": f"key-{name}-{minute}",
+        "source_name": "core/1/tengined",
+        "sender_name": "core",
+        "level": "info",
+        "occurred_at": datetime(2026, 11, 22, 3, minute, tzinfo=UTC),
+        "properties": properties,
+    }
 
 
 def shown(page: str, cell: str) -> list[str]:
@@ -45,8 +51,11 @@ def test_a_wrong_password_is_401_and_logged(browser, console):
 def test_login_opens_the_event_screen_with_a_strict_cookie(browser, console):
     response = browser.login()
     assert response.status_code == 302 and response.headers["Location"] == "/events"
-    assert re.match(r"^tengine_console_session=[\w-]{40,}; Path=/; Secure; HttpOnly; "
-                    r"SameSite=Strict$", response.headers["Set-Cookie"])
+    assert re.match(
+        r"^tengine_console_session=[\w-]{40,}; Path=/; Secure; HttpOnly; "
+        r"SameSite=Strict$",
+        response.headers["Set-Cookie"],
+    )
     page = browser.get("/events")
     assert page.status_code == 200
     assert "<title>イベント通知 - Tengine コンソール</title>" in page.text
@@ -58,8 +67,7 @@ def test_login_opens_the_event_screen_with_a_strict_cookie(browser, console):
 
 
 def test_every_screen_needs_a_session_and_the_root_is_the_events(browser):
-    for path in ["/events", "/events?event_type_name=foo", "/jobnets", "/executions",
-                 "/virtual_servers"]:
+    for path in ["/events", "/events?event_type_name=foo", "/jobnets", "/executions", "/virtual_servers"]:
         response = browser.get(path)
         assert (response.status_code, response.headers["Location"]) == (302, "/login"), path
     response = browser.get("/")
@@ -76,13 +84,11 @@ def test_logout_ends_the_session_even_for_a_kept_cookie(logged_in):
 
 
 def test_events_are_shown_in_the_stores_order_newest_first(logged_in, console):
-    console.store.rows["events"] = [event("bar", 2, test_id="t1", caused_by="key-foo-1"),
-                                    event("foo", 1, test_id="t1")]
+    console.store.rows["events"] = [event("bar", 2, test_id="t1", caused_by="key-foo-1"), event("foo", 1, test_id="t1")]
     page = logged_in.get("/events").text
     assert len(re.findall(r'<tr class="event">', page)) == 2
     assert shown(page, "event_type_name") == ["bar", "foo"]
-    assert shown(page, "occurred_at") == ["2026-11-22T03:02:00.000000Z",
-                                          "2026-11-22T03:01:00.000000Z"]
+    assert shown(page, "occurred_at") == ["2026-11-22T03:02:00.000000Z", "2026-11-22T03:01:00.000000Z"]
     assert shown(page, "properties")[1] == "{&quot;test_id&quot;:&quot;t1&quot;}"
     assert '<table id="events">' in page and console.store.event_filters == [None]
 
@@ -95,21 +101,27 @@ def test_the_type_filter_goes_to_the_store(logged_in, console):
 
 
 def test_an_empty_list_says_so(logged_in):
-    for table, empty in [("events", "イベントはまだありません"),
-                         ("jobnets", "ジョブネットはまだありません"),
-                         ("executions", "実行はまだありません"),
-                         ("virtual_servers", "仮想サーバはまだありません")]:
+    for table, empty in [
+        ("events", "イベントはまだありません"),
+        ("jobnets", "ジョブネットはまだありません"),
+        ("executions", "実行はまだありません"),
+        ("virtual_servers", "仮想サーバはまだありません"),
+    ]:
         page = logged_in.get(f"/{table}").text
         assert f'<table id="{table}">' in page and empty in page, table
 
 
 def test_the_jobnet_list(logged_in, console):
-    console.store.rows["jobnets"] = [{
-        "name": "jn_hello", "caption": "テストジョブネット", "revision": "0a1b2c",
-        "loaded_at": datetime(2026, 11, 22, 12, 0, tzinfo=timezone(timedelta(hours=9)))}]
+    console.store.rows["jobnets"] = [
+        {
+            "name": "jn_hello",
+            "caption": "テストジョブネット",
+            "revision": "0a1b2c",
+            "loaded_at": datetime(2026, 11, 22, 12, 0, tzinfo=timezone(timedelta(hours=9))),
+        }
+    ]
     page = logged_in.get("/jobnets").text
-    assert ('<tr class="jobnet"><td class="name">jn_hello</td>'
-            '<td class="caption">テストジョブネット</td>') in page
+    assert ('<tr class="jobnet"><td class="name">jn_hello</td><td class="caption">テストジョブネット</td>') in page
     assert shown(page, "loaded_at") == ["2026-11-22T03:00:00.000000Z"]
 
 
@@ -119,8 +131,7 @@ def test_a_db_that_does_not_answer_is_503_naming_it(logged_in, console):
         response = logged_in.get(path)
         assert response.status_code == 503, path
         assert "DB に接続できません: 10.231.10.12:5432: connection refused" in response.text
-    assert "ERROR DB unavailable: 10.231.10.12:5432: connection refused" in (
-        console.log_file.read_text())
+    assert "ERROR DB unavailable: 10.231.10.12:5432: connection refused" in (console.log_file.read_text())
 
 
 def test_health_follows_the_db_without_a_session(browser, console):
@@ -173,14 +184,30 @@ def test_tls_1_2_is_the_minimum(console, cert):
 def test_the_execution_list_shows_each_job(logged_in, console):
     started = datetime(2026, 11, 22, 3, 54, tzinfo=UTC)
     console.store.rows["executions"] = [
-        {"id": 8, "jobnet": "jn_x", "status": "error", "started_at": started,
-         "finished_at": started, "detail": {"jobs": {}, "cause": "jobnet jn_x is not loaded"}},
-        {"id": 7, "jobnet": "jn_hello", "status": "error", "started_at": started,
-         "finished_at": started + timedelta(seconds=2), "detail": {"start_event": "k", "jobs": {
-             "j2": {"status": "error", "server": "job2", "exit_status": 3,
-                    "cause": "exit status 3"},
-             "j1": {"status": "success", "server": "job1", "exit_status": 0},
-             "j10": {"status": "waiting", "server": "job1", "exit_status": None}}}}]
+        {
+            "id": 8,
+            "jobnet": "jn_x",
+            "status": "error",
+            "started_at": started,
+            "finished_at": started,
+            "detail": {"jobs": {}, "cause": "jobnet jn_x is not loaded"},
+        },
+        {
+            "id": 7,
+            "jobnet": "jn_hello",
+            "status": "error",
+            "started_at": started,
+            "finished_at": started + timedelta(seconds=2),
+            "detail": {
+                "start_event": "k",
+                "jobs": {
+                    "j2": {"status": "error", "server": "job2", "exit_status": 3, "cause": "exit status 3"},
+                    "j1": {"status": "success", "server": "job1", "exit_status": 0},
+                    "j10": {"status": "waiting", "server": "job1", "exit_status": None},
+                },
+            },
+        },
+    ]
     page = logged_in.get("/executions").text
     assert len(re.findall(r'<tr class="execution">', page)) == 2
     assert shown(page, "id") == ["8", "7"] and shown(page, "status") == ["error", "error"]
@@ -189,10 +216,10 @@ def test_the_execution_list_shows_each_job(logged_in, console):
     jobs = shown(page, "jobs")
     assert jobs[0] == '<span class="execution_cause">jobnet jn_x is not loaded</span>'
     assert re.findall(r'<span class="job_name">(.*?)</span>', jobs[1]) == ["j1", "j2", "j10"]
-    assert re.findall(r'<span class="job_status">(.*?)</span>', jobs[1]) == [
-        "success", "error", "waiting"]
+    assert re.findall(r'<span class="job_status">(.*?)</span>', jobs[1]) == ["success", "error", "waiting"]
     assert re.findall(r'<span class="job_exit_status">(.*?)</span>', jobs[1]) == ["0", "3"]
-    assert ('<li class="job"><span class="job_name">j2</span> (<span class="job_server">job2'
-            '</span>): <span class="job_status">error</span> 終了ステータス <span'
-            ' class="job_exit_status">3</span> <span class="job_cause">exit status 3</span></li>'
-            ) in jobs[1]
+    assert (
+        '<li class="job"><span class="job_name">j2</span> (<span class="job_server">job2'
+        '</span>): <span class="job_status">error</span> 終了ステータス <span'
+        ' class="job_exit_status">3</span> <span class="job_cause">exit status 3</span></li>'
+    ) in jobs[1]

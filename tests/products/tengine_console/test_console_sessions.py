@@ -1,4 +1,5 @@
 """Sessions in memory, their idle timeout, and the cookie."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -31,8 +32,7 @@ def test_tokens_are_random_and_end_forgets_them():
 
 
 def test_the_cookie_is_secure_httponly_and_strict():
-    assert sessions.set_cookie("t0k") == (
-        "tengine_console_session=t0k; Path=/; Secure; HttpOnly; SameSite=Strict")
+    assert sessions.set_cookie("t0k") == ("tengine_console_session=t0k; Path=/; Secure; HttpOnly; SameSite=Strict")
     assert "Max-Age=0" in sessions.clear_cookie()
     assert sessions.token_in("a=b; tengine_console_session=t0k") == "t0k"
     assert sessions.token_in('tengine_console_session="unclosed') is None

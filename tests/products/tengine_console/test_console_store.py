@@ -1,5 +1,6 @@
 """Store against a stand-in psycopg2 module: the SQL it sends, the rows it returns, and the
 one-line causes it gives for a DB that does not answer."""
+
 from __future__ import annotations
 
 import sys
@@ -68,8 +69,7 @@ def db(monkeypatch) -> FakeDb:
 
 def test_events_newest_first_at_most_100(db):
     db.columns, db.rows = ["event_type_name", "key"], [("bar", "k2"), ("foo", "k1")]
-    assert Store(DB).events() == [{"event_type_name": "bar", "key": "k2"},
-                                  {"event_type_name": "foo", "key": "k1"}]
+    assert Store(DB).events() == [{"event_type_name": "bar", "key": "k2"}, {"event_type_name": "foo", "key": "k1"}]
     [(sql, params)] = db.queries
     assert "FROM events ORDER BY occurred_at DESC, id DESC LIMIT %s" in sql and params == (100,)
     assert db.closed == 1
@@ -84,10 +84,14 @@ def test_the_type_filter_is_a_query_parameter(db):
 
 def test_the_connection_uses_the_config_and_a_short_timeout(db):
     Store(DB).jobnets()
-    assert {k: db.connect_args[k] for k in ("host", "port", "dbname", "user", "password",
-                                            "connect_timeout")} == {
-        "host": "10.231.10.12", "port": 5432, "dbname": "tengine", "user": "tengine",
-        "password": "secret", "connect_timeout": 3}
+    assert {k: db.connect_args[k] for k in ("host", "port", "dbname", "user", "password", "connect_timeout")} == {
+        "host": "10.231.10.12",
+        "port": 5432,
+        "dbname": "tengine",
+        "user": "tengine",
+        "password": "secret",
+        "connect_timeout": 3,
+    }
     assert db.queries[0][0].startswith("SELECT name, caption, revision, loaded_at FROM jobnets")
 
 
@@ -102,7 +106,8 @@ def test_a_missing_table_is_an_empty_list(db):
 def test_a_refused_connection_names_address_and_cause(db):
     db.connect_error = Error(
         'connection to server at "10.231.10.12", port 5432 failed: Connection refused\n'
-        '\tIs the server running on that host and accepting TCP/IP connections?\n')
+        "\tIs the server running on that host and accepting TCP/IP connections?\n"
+    )
     with pytest.raises(DbUnavailable) as error:
         Store(DB).ping()
     assert str(error.value) == "10.231.10.12:5432: connection refused"
@@ -112,8 +117,9 @@ def test_executions_newest_first_with_their_detail(db):
     db.columns, db.rows = ["id", "detail"], [(7, {"jobs": {}})]
     assert Store(DB).executions() == [{"id": 7, "detail": {"jobs": {}}}]
     [(sql, params)] = db.queries
-    assert sql == ("SELECT id, jobnet, status, started_at, finished_at, detail FROM executions"
-                   " ORDER BY id DESC LIMIT %s") and params == (100,)
+    assert sql == (
+        "SELECT id, jobnet, status, started_at, finished_at, detail FROM executions ORDER BY id DESC LIMIT %s"
+    ) and params == (100,)
 
 
 def test_another_query_error_is_the_db_being_unavailable(db):
@@ -125,13 +131,16 @@ def test_another_query_error_is_the_db_being_unavailable(db):
 
 def test_short_causes():
     for message, cause in [
-        ('connection to server at "db" (10.231.10.12), port 5432 failed: timeout expired\n',
-         "timed out"),
-        ('connection to server at "db" (10.231.10.12), port 5432 failed: FATAL:  password '
-         'authentication failed for user "tengine"\n',
-         'password authentication failed for user "tengine"'),
-        ('could not translate host name "nodb" to address: Name or service not known\n',
-         'could not translate host name "nodb" to address: Name or service not known'),
+        ('connection to server at "db" (10.231.10.12), port 5432 failed: timeout expired\n', "timed out"),
+        (
+            'connection to server at "db" (10.231.10.12), port 5432 failed: FATAL:  password '
+            'authentication failed for user "tengine"\n',
+            'password authentication failed for user "tengine"',
+        ),
+        (
+            'could not translate host name "nodb" to address: Name or service not known\n',
+            'could not translate host name "nodb" to address: Name or service not known',
+        ),
         ("", "unknown error"),
     ]:
         assert short_cause(message) == cause

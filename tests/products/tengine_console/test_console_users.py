@@ -1,4 +1,5 @@
 """/etc/tengine/console_users and tengine_console_passwd."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,7 @@ from tengine_console.cli import passwd
 from tengine_console.errors import ConsoleError
 from tengine_console.users import UserFile, hash_password, password_matches
 
-LINE = re.compile(
-    r"^(?P<name>[^:]+):pbkdf2_sha256\$(?P<iterations>\d+)\$[0-9a-f]{32}\$[0-9a-f]{64}$")
+LINE = re.compile(r"^(?P<name>[^:]+):pbkdf2_sha256\$(?P<iterations>\d+)\$[0-9a-f]{32}\$[0-9a-f]{64}$")
 
 
 def test_the_file_format_of_the_contract_with_a_salt_per_hash(users):
@@ -30,8 +30,7 @@ def test_verify_accepts_only_the_right_password(users):
 
 
 def test_a_damaged_entry_never_matches():
-    for damaged in ["", "pbkdf2_sha256$1000$zz$00", "md5$1$00$00", "pbkdf2_sha256$0$00$00",
-                    "pbkdf2_sha256$1000$00"]:
+    for damaged in ["", "pbkdf2_sha256$1000$zz$00", "md5$1$00$00", "pbkdf2_sha256$0$00$00", "pbkdf2_sha256$1000$00"]:
         assert not password_matches("", damaged), damaged
     assert password_matches("pw", hash_password("pw", 1000))
 
@@ -79,5 +78,4 @@ def test_passwd_without_a_password_fails(tmp_path, capsys):
 def test_passwd_into_a_missing_folder_is_one_line(tmp_path, capsys):
     path = tmp_path / "nowhere" / "console_users"
     assert passwd(["alice", "--file", str(path)], io.StringIO("pw\n")) == 1
-    assert capsys.readouterr().err == (
-        f"tengine_console_passwd: cannot write {path}: No such file or directory\n")
+    assert capsys.readouterr().err == (f"tengine_console_passwd: cannot write {path}: No such file or directory\n")

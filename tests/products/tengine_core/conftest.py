@@ -1,6 +1,7 @@
 """Tests for the tengine-core package. The lib is imported straight from the package tree;
 the DB and the queue are in-memory stand-ins, git works on local bare repositories, and ssh
 is a stand-in script on PATH (nothing connects anywhere)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,10 +17,13 @@ from tengine_fakes import Repository
 def config(tmp_path) -> Config:
     """Settings for 127.0.0.1 with the pid file and the log under tmp_path."""
     (tmp_path / "log").mkdir()
-    return Config(db=Db(host="127.0.0.1"),
-                  event_queue=EventQueue(connection=QueueConnection(host="127.0.0.1")),
-                  process=Process(pid_dir=str(tmp_path / "run")),
-                  log_common=LogCommon(output=str(tmp_path / "log")))
+    return Config(
+        db=Db(host="127.0.0.1"),
+        event_queue=EventQueue(connection=QueueConnection(host="127.0.0.1")),
+        process=Process(pid_dir=str(tmp_path / "run")),
+        log_common=LogCommon(output=str(tmp_path / "log")),
+    )
+
 
 @pytest.fixture
 def repository(tmp_path) -> Repository:
@@ -50,8 +54,7 @@ class FakeSsh:
         self.answer()
 
     def answer(self, stdout: str = "", stderr: str = "", status: int = 0, sleep: str = ""):
-        for name, value in [("STDOUT", stdout), ("STDERR", stderr), ("STATUS", str(status)),
-                            ("SLEEP", sleep)]:
+        for name, value in [("STDOUT", stdout), ("STDERR", stderr), ("STATUS", str(status)), ("SLEEP", sleep)]:
             self.monkeypatch.setenv(f"FAKE_SSH_{name}", value)
 
     @property

@@ -1,5 +1,6 @@
 """Stand-ins for the DB and the queue (this venv has neither psycopg2 nor pika), and a local
 git SCM. Imported by the tests and by conftest."""
+
 from __future__ import annotations
 
 import copy
@@ -53,8 +54,9 @@ class FakeStore:
         return True
 
     def events_with_property(self, name, value) -> list[tuple[str, dict]]:
-        return [(e.event_type_name, e.properties) for e in list(self.events.values())
-                if e.properties.get(name) == value]
+        return [
+            (e.event_type_name, e.properties) for e in list(self.events.values()) if e.properties.get(name) == value
+        ]
 
     def event_types_with_test_id(self, test_id) -> set[str]:
         return {name for name, _ in self.events_with_property("test_id", test_id)}
@@ -89,8 +91,9 @@ class FakeStore:
 
     def _write(self, execution):
         self.executions[execution.id] = copy.deepcopy(execution)
-        self.writes.append((execution.id, execution.status, {
-            name: job["status"] for name, job in execution.detail["jobs"].items()}))
+        self.writes.append(
+            (execution.id, execution.status, {name: job["status"] for name, job in execution.detail["jobs"].items()})
+        )
 
     def close(self):
         self.closed = True
@@ -151,11 +154,20 @@ class FakeAgent:
         if script in self.hangs:
             return
         job_id = dict(v.split("=", 1) for v in variables)["MM_ACTUAL_JOB_ID"].replace("/", "_")
-        self.bus.publish(Event.new("finished.process.job.tengine", {
-            "pid": 4321, "exit_status": self.exits.get(script, 0), "command": script,
-            "stdout_log": f"/var/log/tengine_job_agent/{job_id}-4321.stdout",
-            "stderr_log": f"/var/log/tengine_job_agent/{job_id}-4321.stderr",
-            **dict(v.split("=", 1) for v in variables)}, program="tengine_job_agent_watchdog"))
+        self.bus.publish(
+            Event.new(
+                "finished.process.job.tengine",
+                {
+                    "pid": 4321,
+                    "exit_status": self.exits.get(script, 0),
+                    "command": script,
+                    "stdout_log": f"/var/log/tengine_job_agent/{job_id}-4321.stdout",
+                    "stderr_log": f"/var/log/tengine_job_agent/{job_id}-4321.stderr",
+                    **dict(v.split("=", 1) for v in variables),
+                },
+                program="tengine_job_agent_watchdog",
+            )
+        )
 
     def commands(self) -> list[str]:
         return [command for _, command, _ in self.calls]
@@ -191,9 +203,15 @@ def connector(part):
 
 # --- git --------------------------------------------------------------------------------
 
+
 def git(*args: str, cwd: Path | None = None) -> str:
-    return subprocess.run(["git", "-c", "user.name=dev", "-c", "user.email=dev@example.org",
-                           *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=dev", "-c", "user.email=dev@example.org", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 class Repository:

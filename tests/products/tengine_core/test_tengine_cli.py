@@ -1,4 +1,5 @@
 """The commands as the operator runs them: exit status and the one line they print."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,16 +20,15 @@ BIN = TREE / "usr" / "bin"
 def config_file(tmp_path):
     def write(extra: str = "") -> str:
         path = tmp_path / "tengined.yml"
-        path.write_text("db: {host: 127.0.0.1}\nevent_queue: {connection: {host: 127.0.0.1}}\n"
-                        + extra)
+        path.write_text("db: {host: 127.0.0.1}\nevent_queue: {connection: {host: 127.0.0.1}}\n" + extra)
         return str(path)
+
     return write
 
 
 def run(program: str, *args: str) -> subprocess.CompletedProcess:
     # This venv's python: the scripts' /usr/bin/python3 may have no PyYAML here.
-    return subprocess.run([sys.executable, str(BIN / program), *args],
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, str(BIN / program), *args], capture_output=True, text=True, timeout=30)
 
 
 def test_a_bad_config_is_one_line_on_stderr_and_exit_2(tmp_path):
@@ -50,11 +50,15 @@ def test_jobtest_without_job_servers(config_file, capsys):
     assert capsys.readouterr().out == f"Connection jobtest failure: [no job_servers in {path}]\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-k", "run"], "-k run needs the jobnet's NAME"),
-    (["-k", "test", "jn_hello"], "NAME is for -k run only, not -k test"),
-    (["jn_hello"], "NAME is for -k run only, not -k start"),
-], ids=["run-without-name", "name-for-test", "name-for-start"])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-k", "run"], "-k run needs the jobnet's NAME"),
+        (["-k", "test", "jn_hello"], "NAME is for -k run only, not -k test"),
+        (["jn_hello"], "NAME is for -k run only, not -k start"),
+    ],
+    ids=["run-without-name", "name-for-test", "name-for-start"],
+)
 def test_a_jobnet_name_goes_with_run_only(config_file, capsys, args, message):
     with pytest.raises(SystemExit) as raised:
         cli.tengined([*args, "-f", config_file()])
@@ -62,16 +66,14 @@ def test_a_jobnet_name_goes_with_run_only(config_file, capsys, args, message):
 
 
 @pytest.mark.parametrize("status, code", [("success", 0), ("error", 1)])
-def test_run_prints_the_execution_and_the_failed_jobs(config_file, capsys, monkeypatch, status,
-                                                      code):
+def test_run_prints_the_execution_and_the_failed_jobs(config_file, capsys, monkeypatch, status, code):
     jobs = {"j1": {"status": status, "server": "job1", "cause": "exit status 3"}}
     execution = Execution(7, "jn_hello", status, None, None, {"jobs": jobs})
     monkeypatch.setattr(cli.run, "run", lambda config, name: execution)
     assert cli.tengined(["-k", "run", "-f", config_file(), "jn_hello"]) == code
     out, err = capsys.readouterr()
     assert out == f"jobnet jn_hello execution 7: {status}\n"
-    assert err == ("" if code == 0 else
-                   "tengined: jobnet jn_hello execution 7: job j1 on job1: exit status 3\n")
+    assert err == ("" if code == 0 else "tengined: jobnet jn_hello execution 7: job j1 on job1: exit status 3\n")
 
 
 def test_the_test_start_prints_its_line(config_file, capsys, monkeypatch):
@@ -94,15 +96,15 @@ def test_load_with_an_unreachable_scm(config_file, tmp_path, capsys):
     url = f"{tmp_path}/gone.git"
     path = config_file(f"tengined: {{load_path: {tmp_path}/load, scm: {{url: {url}}}}}\n")
     assert cli.tengined(["-k", "load", "-f", path]) == 1
-    assert capsys.readouterr().err == (f"tengined: cannot fetch jobnet definitions from {url}:"
-                                       f" fatal: repository '{url}' does not exist\n")
+    assert capsys.readouterr().err == (
+        f"tengined: cannot fetch jobnet definitions from {url}: fatal: repository '{url}' does not exist\n"
+    )
 
 
 def test_load_without_an_scm(config_file, capsys):
     path = config_file()
     assert cli.tengined(["-k", "load", "-f", path]) == 1
-    assert capsys.readouterr().err == (f"tengined: {path}: tengined.scm.url is empty:"
-                                       " no SCM to load jobnets from\n")
+    assert capsys.readouterr().err == (f"tengined: {path}: tengined.scm.url is empty: no SCM to load jobnets from\n")
 
 
 def test_tengine_fire_publishes_one_event_and_prints_its_key(config_file, capsys, monkeypatch):
@@ -111,8 +113,7 @@ def test_tengine_fire_publishes_one_event_and_prints_its_key(config_file, capsys
     assert cli.tengine_fire(["-f", config_file(), "oat_probe", "oat:probe", "url:http://x:80"]) == 0
     [event] = bus.published
     assert capsys.readouterr().out == f"{event.key}\n"
-    assert (event.event_type_name, event.properties) == (
-        "oat_probe", {"oat": "probe", "url": "http://x:80"})
+    assert (event.event_type_name, event.properties) == ("oat_probe", {"oat": "probe", "url": "http://x:80"})
     assert event.source_name.endswith("/tengine_fire") and bus.declared and bus.closed
 
 
@@ -121,7 +122,8 @@ def test_tengine_fire_names_a_queue_that_does_not_answer(config_file, capsys, mo
     monkeypatch.setattr(cli.bus, "connect", connector(down))
     assert cli.tengine_fire(["-f", config_file(), "foo"]) == 1
     assert capsys.readouterr().err == (
-        "tengine_fire: cannot fire foo: event_queue 127.0.0.1:5672: connection refused\n")
+        "tengine_fire: cannot fire foo: event_queue 127.0.0.1:5672: connection refused\n"
+    )
 
 
 def test_tengine_fire_refuses_a_property_without_a_colon(config_file, capsys):

@@ -1,5 +1,6 @@
 """`tengined -k start` in this process: stores and handles events until a stop signal, and
 ends with status 1 naming the part when the DB or the queue is out of reach or lost."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,8 +50,10 @@ def test_runs_until_a_stop_signal_then_stops_cleanly(config, number):
     assert store.closed and bus.closed
     assert list(Path(config.process.pid_dir).iterdir()) == []  # the pid file is gone
     log = log_of(config)
-    assert f"tengined[{os.getpid()}] INFO tengined started (pid {os.getpid()}): consuming" \
-           " tengine_event_queue from 127.0.0.1:5672, storing in 127.0.0.1:5432" in log
+    assert (
+        f"tengined[{os.getpid()}] INFO tengined started (pid {os.getpid()}): consuming"
+        " tengine_event_queue from 127.0.0.1:5672, storing in 127.0.0.1:5432" in log
+    )
     assert log.splitlines()[-1].endswith("INFO tengined stopped")
 
 
@@ -91,19 +94,20 @@ def test_an_idle_db_is_checked_and_its_loss_ends_the_process(config, monkeypatch
     store = FakeStore()
 
     def gone():
-        raise ServerError("db", "127.0.0.1:5432", "terminating connection due to administrator"
-                                                  " command")
+        raise ServerError("db", "127.0.0.1:5432", "terminating connection due to administrator command")
 
     store.ping = gone
     assert daemon.start(config, True, connector(store), connector(FakeBus())) == 1
-    assert ("ERROR lost connection to db 127.0.0.1:5432: terminating connection due to"
-            " administrator command") in log_of(config)
+    assert (
+        "ERROR lost connection to db 127.0.0.1:5432: terminating connection due to administrator command"
+    ) in log_of(config)
 
 
 def test_the_jobnets_are_loaded_at_startup(config, tmp_path, repository):
     revision = repository.push({"jobnets/jn_hello.yml": JN_HELLO})
-    config = dataclasses.replace(config, tengined=Tengined(
-        load_path=str(tmp_path / "load"), scm=Scm(url=repository.url)))
+    config = dataclasses.replace(
+        config, tengined=Tengined(load_path=str(tmp_path / "load"), scm=Scm(url=repository.url))
+    )
     store = FakeStore()
     daemon.start(config, True, connector(store), connector(SignalledBus(signal.SIGTERM)))
     assert store.jobnets["jn_hello"][1] == revision
@@ -112,8 +116,9 @@ def test_the_jobnets_are_loaded_at_startup(config, tmp_path, repository):
 
 def test_a_bad_definition_stops_the_startup(config, tmp_path, repository):
     repository.push({"jobnets/jn_bad.yml": "jobnet: jn_bad\n"})
-    config = dataclasses.replace(config, tengined=Tengined(
-        load_path=str(tmp_path / "load"), scm=Scm(url=repository.url)))
+    config = dataclasses.replace(
+        config, tengined=Tengined(load_path=str(tmp_path / "load"), scm=Scm(url=repository.url))
+    )
     assert daemon.start(config, True, connector(FakeStore()), connector(FakeBus())) == 1
     assert f"ERROR {tmp_path}/load/jobnets/jn_bad.yml: missing key caption" in log_of(config)
 
@@ -129,9 +134,11 @@ def test_the_resident_core_runs_jobnets(config, fake_ssh):
     [execution] = store.executions.values()
     assert execution.status == "running"
     assert execution.detail["jobs"]["j1"]["status"] == "running"
-    assert fake_ssh.argv[-1] == ("MM_SERVER_NAME=job1 MM_ROOT_JOBNET_ID=1"
-                                 " MM_TARGET_JOBNET_ID=jn_hello MM_ACTUAL_JOB_ID=1/j1"
-                                 " tengine_job_agent_run /home/tengine/hello.sh")
+    assert fake_ssh.argv[-1] == (
+        "MM_SERVER_NAME=job1 MM_ROOT_JOBNET_ID=1"
+        " MM_TARGET_JOBNET_ID=jn_hello MM_ACTUAL_JOB_ID=1/j1"
+        " tengine_job_agent_run /home/tengine/hello.sh"
+    )
     assert "INFO job servers: job1 10.231.10.14:22" in log_of(config)
 
 

@@ -1,4 +1,5 @@
 """The engine: each event is stored, then its handlers run."""
+
 from __future__ import annotations
 
 import logging

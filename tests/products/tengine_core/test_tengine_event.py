@@ -1,4 +1,5 @@
 """Events on the wire, and the built-in connection-test handler."""
+
 from __future__ import annotations
 
 import json
@@ -23,12 +24,24 @@ def test_a_new_event_says_where_it_comes_from():
 
 
 def test_the_wire_format():
-    event = Event("foo", "k1", "h/1/tengined", datetime(2026, 11, 22, 3, 54, 28, 123456, UTC),
-                  "info", "h", {"test_id": "t1", "名前": "値"})
+    event = Event(
+        "foo",
+        "k1",
+        "h/1/tengined",
+        datetime(2026, 11, 22, 3, 54, 28, 123456, UTC),
+        "info",
+        "h",
+        {"test_id": "t1", "名前": "値"},
+    )
     assert json.loads(event.to_json()) == {
-        "event_type_name": "foo", "key": "k1", "source_name": "h/1/tengined",
-        "occurred_at": "2026-11-22T03:54:28.123456Z", "level": "info", "sender_name": "h",
-        "properties": {"test_id": "t1", "名前": "値"}}
+        "event_type_name": "foo",
+        "key": "k1",
+        "source_name": "h/1/tengined",
+        "occurred_at": "2026-11-22T03:54:28.123456Z",
+        "level": "info",
+        "sender_name": "h",
+        "properties": {"test_id": "t1", "名前": "値"},
+    }
     assert "値".encode() in event.to_json()  # UTF-8, not \\u escapes
 
 
@@ -42,11 +55,15 @@ def test_a_time_without_offset_is_utc():
     assert Event.from_json(body).occurred_at.tzinfo == UTC
 
 
-@pytest.mark.parametrize("body, problem", [
-    (b"\xff", "not a JSON object in UTF-8"),
-    (b"[1]", "not a JSON object"),
-    (b'{"event_type_name": "foo"}', "key: expected a non-empty string, got None"),
-], ids=["not-utf8", "not-an-object", "no-key"])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b"\xff", "not a JSON object in UTF-8"),
+        (b"[1]", "not a JSON object"),
+        (b'{"event_type_name": "foo"}', "key: expected a non-empty string, got None"),
+    ],
+    ids=["not-utf8", "not-an-object", "no-key"],
+)
 def test_a_message_that_is_not_an_event(body, problem):
     with pytest.raises(EventError, match=problem):
         Event.from_json(body)

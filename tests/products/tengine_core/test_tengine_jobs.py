@@ -1,6 +1,7 @@
 """Running a jobnet in one core: start.jobnet.job.tengine makes an execution, jobs start over
 SSH (a stand-in agent) once their dependencies succeeded, finished.process.job.tengine ends
 them, and every change is written to executions."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,17 +18,26 @@ from tengine_core.jobnets import Jobnet
 from tengine_fakes import FakeAgent, FakeBus, FakeStore
 
 # j1 and j2 at once; j3 after both.
-JN_THREE = {"jobnet": "jn_three", "caption": "三つ", "jobs": [
-    {"name": "j1", "server": "job1", "script": "/s/one.sh", "depends_on": []},
-    {"name": "j2", "server": "job2", "script": "/s/two.sh"},
-    {"name": "j3", "server": "job1", "script": "/s/three.sh", "depends_on": ["j1", "j2"]}]}
+JN_THREE = {
+    "jobnet": "jn_three",
+    "caption": "三つ",
+    "jobs": [
+        {"name": "j1", "server": "job1", "script": "/s/one.sh", "depends_on": []},
+        {"name": "j2", "server": "job2", "script": "/s/two.sh"},
+        {"name": "j3", "server": "job1", "script": "/s/three.sh", "depends_on": ["j1", "j2"]},
+    ],
+}
 
 
 @pytest.fixture
 def config(config):
-    return dataclasses.replace(config, job_servers=(
-        JobServer(name="job1", host="10.231.10.14", port=2201),
-        JobServer(name="job2", host="10.231.10.15")))
+    return dataclasses.replace(
+        config,
+        job_servers=(
+            JobServer(name="job1", host="10.231.10.14", port=2201),
+            JobServer(name="job2", host="10.231.10.15"),
+        ),
+    )
 
 
 class Core:
@@ -35,12 +45,10 @@ class Core:
 
     def __init__(self, config, **agent):
         self.store, self.bus = FakeStore(), FakeBus()
-        self.store.upsert_jobnets([Jobnet("jn_three", "三つ", JN_THREE, "jobnets/jn_three.yml")],
-                                  "r1")
+        self.store.upsert_jobnets([Jobnet("jn_three", "三つ", JN_THREE, "jobnets/jn_three.yml")], "r1")
         self.agent = FakeAgent(self.bus, **agent)
         log = logging.getLogger("test.jobs")
-        self.engine = Engine(self.store, self.bus,
-                             jobs.core_handlers(config, self.store, log, self.agent), log)
+        self.engine = Engine(self.store, self.bus, jobs.core_handlers(config, self.store, log, self.agent), log)
         self.engine.consume()
 
     def run(self, jobnet: str = "jn_three") -> Event:
@@ -71,16 +79,20 @@ def test_a_jobnet_runs_its_jobs_in_dependency_order_and_succeeds(core):
         "MM_SERVER_NAME=job1 MM_ROOT_JOBNET_ID=1 MM_TARGET_JOBNET_ID=jn_three"
         " MM_ACTUAL_JOB_ID=1/j1 tengine_job_agent_run /s/one.sh",
         "MM_SERVER_NAME=job2 MM_ROOT_JOBNET_ID=1 MM_TARGET_JOBNET_ID=jn_three"
-        " MM_ACTUAL_JOB_ID=1/j2 tengine_job_agent_run /s/two.sh"]
+        " MM_ACTUAL_JOB_ID=1/j2 tengine_job_agent_run /s/two.sh",
+    ]
     j3 = execution.detail["jobs"]["j3"]
     assert {k: j3[k] for k in ("status", "server", "exit_status", "pid")} == {
-        "status": "success", "server": "job1", "exit_status": 0, "pid": 4321}
+        "status": "success",
+        "server": "job1",
+        "exit_status": 0,
+        "pid": 4321,
+    }
     assert j3["stdout_log"] == "/var/log/tengine_job_agent/1_j3-4321.stdout"
     assert j3["started_at"] <= j3["finished_at"] and j3["finished_at"].endswith("Z")
     [success] = core.fired("success.jobnet.job.tengine", "error.jobnet.job.tengine")
     assert success.event_type_name == "success.jobnet.job.tengine"
-    assert {k: success.properties[k] for k in ("jobnet", "execution_id")} == {
-        "jobnet": "jn_three", "execution_id": 1}
+    assert {k: success.properties[k] for k in ("jobnet", "execution_id")} == {"jobnet": "jn_three", "execution_id": 1}
 
 
 def test_every_state_change_is_written(core):
@@ -88,10 +100,12 @@ def test_every_state_change_is_written(core):
     statuses = [(status, jobs) for _, status, jobs in core.store.writes]
     assert statuses[:2] == [
         ("running", {"j1": "waiting", "j2": "waiting", "j3": "waiting"}),
-        ("running", {"j1": "running", "j2": "running", "j3": "waiting"})]
+        ("running", {"j1": "running", "j2": "running", "j3": "waiting"}),
+    ]
     assert statuses[-2:] == [
         ("running", {"j1": "success", "j2": "success", "j3": "running"}),
-        ("success", {"j1": "success", "j2": "success", "j3": "success"})]
+        ("success", {"j1": "success", "j2": "success", "j3": "success"}),
+    ]
     assert len(statuses) == 5  # j1 and j2 end one after the other
 
 
@@ -153,8 +167,7 @@ def test_a_redelivered_start_makes_no_second_execution(config):
 def test_a_redelivered_finish_changes_nothing(config):
     core = Core(config, exits={"/s/one.sh": 3})
     core.run()
-    [finished] = [e for e in core.fired(jobs.FINISHED)
-                  if e.properties["MM_ACTUAL_JOB_ID"] == "1/j1"]
+    [finished] = [e for e in core.fired(jobs.FINISHED) if e.properties["MM_ACTUAL_JOB_ID"] == "1/j1"]
     writes = len(core.store.writes)
     assert core.engine.on_message(finished.to_json())
     assert len(core.store.writes) == writes
@@ -166,9 +179,11 @@ def finished_event(**properties) -> Event:
 
 
 def test_finished_events_of_job_tests_and_unknown_executions_are_stored_only(core, caplog):
-    for event in [finished_event(MM_ROOT_JOBNET_ID="jobtest-1", MM_ACTUAL_JOB_ID="jobtest-1/job1"),
-                  finished_event(MM_ROOT_JOBNET_ID="9", MM_ACTUAL_JOB_ID="9/j1"),
-                  finished_event()]:
+    for event in [
+        finished_event(MM_ROOT_JOBNET_ID="jobtest-1", MM_ACTUAL_JOB_ID="jobtest-1/job1"),
+        finished_event(MM_ROOT_JOBNET_ID="9", MM_ACTUAL_JOB_ID="9/j1"),
+        finished_event(),
+    ]:
         assert core.engine.on_message(event.to_json())
     assert len(core.store.events) == 3 and not core.store.executions
     assert f"{jobs.FINISHED} event" in caplog.text and "no execution 9" in caplog.text
@@ -182,9 +197,16 @@ def test_a_finish_for_a_job_the_execution_does_not_have(config, caplog):
     assert core.execution().status == "running"
 
 
-@pytest.mark.parametrize("exit_status, cause", [
-    (0, None), ("0", None), (3, "exit status 3"), (-9, "killed by signal 9"),
-    (None, "finished.process.job.tengine without an exit_status")])
+@pytest.mark.parametrize(
+    "exit_status, cause",
+    [
+        (0, None),
+        ("0", None),
+        (3, "exit status 3"),
+        (-9, "killed by signal 9"),
+        (None, "finished.process.job.tengine without an exit_status"),
+    ],
+)
 def test_exit_causes(exit_status, cause):
     assert jobs.exit_cause(exit_status) == cause
 

@@ -1,5 +1,6 @@
 """The package: built from the tree as the lab builds it (dpkg-deb --root-owner-group), and
 its postinst run with stand-in commands that record what it would do to the system."""
+
 from __future__ import annotations
 
 import stat
@@ -12,12 +13,35 @@ from tengine_tree import TREE
 from tests.products.debs import build, contents, control, dpkg_deb
 
 CONTRACT_FILES = [
-    "/usr/bin/tengined", "/usr/bin/tengine_fire", "/etc/tengine/tengined.yml",
-    "/lib/systemd/system/tengined.service", "/usr/share/doc/tengine-core/README",
-    *(f"/usr/lib/tengine-core/tengine_core/{name}.py" for name in (
-        "__init__", "cli", "config", "event", "store", "bus", "handlers", "engine", "scm",
-        "jobnets", "pidfiles", "connection_test", "daemon", "logs", "ssh", "jobs", "inprocess",
-        "jobtest", "run")),
+    "/usr/bin/tengined",
+    "/usr/bin/tengine_fire",
+    "/etc/tengine/tengined.yml",
+    "/lib/systemd/system/tengined.service",
+    "/usr/share/doc/tengine-core/README",
+    *(
+        f"/usr/lib/tengine-core/tengine_core/{name}.py"
+        for name in (
+            "__init__",
+            "cli",
+            "config",
+            "event",
+            "store",
+            "bus",
+            "handlers",
+            "engine",
+            "scm",
+            "jobnets",
+            "pidfiles",
+            "connection_test",
+            "daemon",
+            "logs",
+            "ssh",
+            "jobs",
+            "inprocess",
+            "jobtest",
+            "run",
+        )
+    ),
 ]
 
 
@@ -29,10 +53,12 @@ def deb(tmp_path_factory) -> Path:
 def test_the_control_fields(deb):
     fields = ["Package", "Version", "Architecture", "Maintainer", "Depends"]
     assert control(deb, *fields) == [
-        "Package: tengine-core", "Version: 1.1.0", "Architecture: all",
+        "Package: tengine-core",
+        "Version: 1.1.0",
+        "Architecture: all",
         "Maintainer: OAT <oat@example.org>",
-        "Depends: python3 (>= 3.11), python3-yaml, python3-psycopg2, python3-pika, git,"
-        " openssh-client"]
+        "Depends: python3 (>= 3.11), python3-yaml, python3-psycopg2, python3-pika, git, openssh-client",
+    ]
 
 
 def test_the_contents(deb):
@@ -55,10 +81,19 @@ def test_the_scripts_run_under_their_own_name():
 
 def test_the_unit_file():
     unit = (TREE / "lib" / "systemd" / "system" / "tengined.service").read_text().splitlines()
-    for line in ["Type=simple", "User=tengine", "Group=tengine", "RuntimeDirectory=tengine",
-                 "ExecStart=/usr/bin/tengined -k start -f /etc/tengine/tengined.yml --foreground",
-                 "Restart=on-failure", "RestartSec=2", "TimeoutStopSec=15", "KillSignal=SIGTERM",
-                 "After=network-online.target", "WantedBy=multi-user.target"]:
+    for line in [
+        "Type=simple",
+        "User=tengine",
+        "Group=tengine",
+        "RuntimeDirectory=tengine",
+        "ExecStart=/usr/bin/tengined -k start -f /etc/tengine/tengined.yml --foreground",
+        "Restart=on-failure",
+        "RestartSec=2",
+        "TimeoutStopSec=15",
+        "KillSignal=SIGTERM",
+        "After=network-online.target",
+        "WantedBy=multi-user.target",
+    ]:
         assert line in unit, line
 
 
@@ -71,8 +106,8 @@ def test_the_maintainer_scripts_are_executable_sh(script):
 
 # --- postinst with stand-in commands ------------------------------------------------------
 
-def run_postinst(tmp_path: Path, *args: str, known_user: bool = False,
-                 with_adduser: bool = True) -> list[str]:
+
+def run_postinst(tmp_path: Path, *args: str, known_user: bool = False, with_adduser: bool = True) -> list[str]:
     """Run postinst with PATH holding only stand-ins that log their arguments: the commands
     it would have run on this system."""
     stubs = tmp_path / "stubs"
@@ -85,15 +120,22 @@ def run_postinst(tmp_path: Path, *args: str, known_user: bool = False,
         stub = stubs / name
         stub.write_text(f'#!/bin/sh\necho "{name} $*" >> {calls}\nexit {status}\n')
         stub.chmod(0o755)
-    result = subprocess.run(["/bin/sh", str(TREE / "DEBIAN" / "postinst"), *args],
-                            env={"PATH": str(stubs)}, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["/bin/sh", str(TREE / "DEBIAN" / "postinst"), *args],
+        env={"PATH": str(stubs)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     return [line for line in calls.read_text().splitlines() if not line.startswith("getent")]
 
 
-FOLDERS = ["install -d -o tengine -g tengine -m 0750 /var/log/tengine",
-           "install -d -o tengine -g tengine -m 0750 /var/lib/tengine",
-           "install -d -o root -g tengine -m 0750 /etc/tengine/ssh"]
+FOLDERS = [
+    "install -d -o tengine -g tengine -m 0750 /var/log/tengine",
+    "install -d -o tengine -g tengine -m 0750 /var/lib/tengine",
+    "install -d -o root -g tengine -m 0750 /etc/tengine/ssh",
+]
 SYSTEMD_RUNS = Path("/run/systemd/system").is_dir()
 
 
@@ -101,13 +143,16 @@ def test_a_fresh_install_makes_the_account_and_folders_and_enables_without_start
     calls = [c for c in run_postinst(tmp_path, "configure", "") if c != "systemctl daemon-reload"]
     assert calls == [
         "adduser --system --group --home /var/lib/tengine --no-create-home --quiet tengine",
-        *FOLDERS, "systemctl enable tengined.service"]
+        *FOLDERS,
+        "systemctl enable tengined.service",
+    ]
 
 
 def test_without_adduser_useradd_makes_the_account(tmp_path):
     calls = run_postinst(tmp_path, "configure", "", with_adduser=False)
-    assert calls[0] == ("useradd --system --user-group --home-dir /var/lib/tengine"
-                        " --no-create-home --shell /usr/sbin/nologin tengine")
+    assert calls[0] == (
+        "useradd --system --user-group --home-dir /var/lib/tengine --no-create-home --shell /usr/sbin/nologin tengine"
+    )
 
 
 def test_an_upgrade_keeps_the_account_and_the_operators_enable_choice(tmp_path):

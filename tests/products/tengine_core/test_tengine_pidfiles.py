@@ -1,4 +1,5 @@
 """pid files, `tengined -k status` and `-k stop`, with real processes named tengined."""
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,7 @@ def start_core(tmp_path, pid_dir):
 @pytest.fixture
 def config_file(tmp_path, pid_dir) -> str:
     path = tmp_path / "tengined.yml"
-    path.write_text(f"process: {{pid_dir: {pid_dir}}}\ndb: {{host: db1}}\n"
-                    "event_queue: {connection: {host: mq1}}\n")
+    path.write_text(f"process: {{pid_dir: {pid_dir}}}\ndb: {{host: db1}}\nevent_queue: {{connection: {{host: mq1}}}}\n")
     return str(path)
 
 

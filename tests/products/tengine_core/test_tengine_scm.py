@@ -1,4 +1,5 @@
 """The SCM checkout with real git on local repositories (and ssh to a closed local port)."""
+
 from __future__ import annotations
 
 import os
@@ -47,25 +48,26 @@ def test_an_unreachable_repository_names_the_url_and_gits_reason(tmp_path):
     url = str(tmp_path / "missing.git")
     with pytest.raises(ScmError) as raised:
         scm.checkout(Scm(url=url), tmp_path / "load")
-    assert str(raised.value) == (f"cannot fetch jobnet definitions from {url}:"
-                                 f" fatal: repository '{url}' does not exist")
+    assert str(raised.value) == (
+        f"cannot fetch jobnet definitions from {url}: fatal: repository '{url}' does not exist"
+    )
 
 
 def test_an_unreachable_ssh_server_gives_sshs_reason_not_gits_advice(tmp_path):
     url = "ssh://git@127.0.0.1:1/srv/git/jobnets.git"
-    settings = Scm(url=url, ssh_key=str(tmp_path / "id_ed25519"),
-                   known_hosts=str(tmp_path / "known_hosts"))
+    settings = Scm(url=url, ssh_key=str(tmp_path / "id_ed25519"), known_hosts=str(tmp_path / "known_hosts"))
     with pytest.raises(ScmError) as raised:
         scm.checkout(settings, tmp_path / "load")
-    assert str(raised.value) == (f"cannot fetch jobnet definitions from {url}:"
-                                 " ssh: connect to host 127.0.0.1 port 1: Connection refused")
+    assert str(raised.value) == (
+        f"cannot fetch jobnet definitions from {url}: ssh: connect to host 127.0.0.1 port 1: Connection refused"
+    )
 
 
 def test_git_uses_the_contracts_ssh_command():
-    assert scm.ssh_command(Scm(ssh_key="/etc/tengine/ssh/id_ed25519",
-                               known_hosts="/etc/tengine/ssh/known_hosts")) == (
+    assert scm.ssh_command(Scm(ssh_key="/etc/tengine/ssh/id_ed25519", known_hosts="/etc/tengine/ssh/known_hosts")) == (
         "ssh -i /etc/tengine/ssh/id_ed25519 -o UserKnownHostsFile=/etc/tengine/ssh/known_hosts"
-        " -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=5")
+        " -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=5"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs git as another user")

@@ -1,5 +1,6 @@
 """store.Store on a stand-in psycopg2 connection: the SQL of executions and jobnets, one
 transaction per change, and the row lock around every change of an execution."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,7 @@ from tengine_core.errors import ServerError
 from tengine_core.store import Execution, Store
 
 STARTED = datetime(2026, 11, 22, 3, 54, tzinfo=UTC)
-ROW = (7, "jn_hello", "running", STARTED, None,
-       {"start_event": "k1", "jobs": {"j1": {"status": "waiting"}}})
+ROW = (7, "jn_hello", "running", STARTED, None, {"start_event": "k1", "jobs": {"j1": {"status": "waiting"}}})
 
 
 class ClientError(Exception):
@@ -58,8 +58,9 @@ def test_a_change_is_made_under_the_row_lock_and_written_in_the_same_transaction
         execution.detail["jobs"]["j1"]["status"] = "running"
     (lock, lock_params), (update, update_params), commit = connection.log
     assert lock.endswith("FROM executions WHERE id = %s FOR UPDATE") and lock_params == (7,)
-    assert update.startswith("UPDATE executions SET status = %s, started_at = %s,"
-                             " finished_at = %s, detail = %s::jsonb WHERE id = %s")
+    assert update.startswith(
+        "UPDATE executions SET status = %s, started_at = %s, finished_at = %s, detail = %s::jsonb WHERE id = %s"
+    )
     assert update_params[:3] == ("running", STARTED, None) and update_params[4] == 7
     assert json.loads(update_params[3])["jobs"]["j1"]["status"] == "running"
     assert commit == "COMMIT"
@@ -69,8 +70,7 @@ def test_no_change_no_write_and_an_error_rolls_back():
     connection = Connection([ROW])
     with store_on(connection).lock_execution(7):
         pass
-    assert [entry if isinstance(entry, str) else "SQL" for entry in connection.log] == [
-        "SQL", "COMMIT"]
+    assert [entry if isinstance(entry, str) else "SQL" for entry in connection.log] == ["SQL", "COMMIT"]
     connection = Connection([ROW])
     with pytest.raises(KeyError):
         with store_on(connection).lock_execution(7) as execution:
@@ -90,8 +90,10 @@ def test_an_execution_is_created_once_per_start_event():
     assert store_on(connection).create_execution(new) == (new, True) and new.id == 8
     (find, find_params), (insert, insert_params), _ = connection.log
     assert "WHERE detail->>'start_event' = %s" in find and find_params == ("k2",)
-    assert insert.startswith("INSERT INTO executions (jobnet, status, started_at, finished_at,"
-                             " detail) VALUES (%s, %s, %s, %s, %s::jsonb) RETURNING id")
+    assert insert.startswith(
+        "INSERT INTO executions (jobnet, status, started_at, finished_at,"
+        " detail) VALUES (%s, %s, %s, %s, %s::jsonb) RETURNING id"
+    )
     assert insert_params[:4] == ("jn_hello", "running", STARTED, None)
     found, created = store_on(Connection([ROW])).create_execution(new)
     assert (found.id, created) == (7, False)
@@ -104,8 +106,10 @@ def test_jobnets_and_events_by_property():
     assert store.find_jobnet("jn_x") is None
     assert store.events_with_property("test_id", "t") == [("bar", {"test_id": "t"})]
     assert connection.log[0] == ("SELECT definition FROM jobnets WHERE name = %s", ("jn_hello",))
-    assert connection.log[-2] == ("SELECT event_type_name, properties FROM events WHERE"
-                                  " properties->>%s = %s ORDER BY id", ("test_id", "t"))
+    assert connection.log[-2] == (
+        "SELECT event_type_name, properties FROM events WHERE properties->>%s = %s ORDER BY id",
+        ("test_id", "t"),
+    )
 
 
 def test_a_db_error_is_a_server_error_naming_the_db():
@@ -113,7 +117,6 @@ def test_a_db_error_is_a_server_error_naming_the_db():
         def execute(self, sql, params=()):
             raise ClientError("server closed the connection unexpectedly\n")
 
-    with pytest.raises(ServerError, match="^db 127.0.0.1:5432: server closed the connection"
-                                          " unexpectedly$"):
+    with pytest.raises(ServerError, match="^db 127.0.0.1:5432: server closed the connection unexpectedly$"):
         with store_on(Broken()).lock_execution(7):
             pass

@@ -1,5 +1,6 @@
 """The event queue in memory, as a connector for publisher.Publisher, and helpers to wait for
 what the agent's processes do."""
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,10 @@ def published(pika_log: Path) -> list[dict]:
 
 def finished(pika_log: Path, timeout: float = 10.0) -> dict:
     """The finished.process.job.tengine event, once an agent process fired it."""
+
     def find():
-        return next((event for event in published(pika_log)
-                     if event["event_type_name"] == "finished.process.job.tengine"), None)
+        return next(
+            (event for event in published(pika_log) if event["event_type_name"] == "finished.process.job.tengine"), None
+        )
+
     return wait_for(find, timeout, "finished.process.job.tengine")

@@ -1,6 +1,7 @@
 """The tengine-job-agent package tree, with its lib first on sys.path (conftest imports this
 before any tengine_job_agent module; it cannot do it itself: the project root has a conftest
 too), and the stand-in pika that agent processes started by the tests import."""
+
 import sys
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """Tests for the tengine-job-agent package. The lib is imported straight from the package
 tree. Nothing reaches a network: in-process tests use agent_fakes.FakeQueue, and the agent's
 processes started here import the stand-in pika under fake_pika/, which records to a file."""
+
 from __future__ import annotations
 
 import os
@@ -26,12 +27,14 @@ def log_dir(tmp_path) -> Path:
 @pytest.fixture
 def config_file(tmp_path, log_dir):
     """Write a config for 127.0.0.1 with log_dir under tmp_path; its path."""
+
     def write(interval: float = 5) -> Path:
         path = tmp_path / "tengine_job_agent.yml"
-        path.write_text("connection: {host: 127.0.0.1}\n"
-                        f"heartbeat: {{job: {{interval: {interval}}}}}\n"
-                        f"log_dir: {log_dir}\n")
+        path.write_text(
+            f"connection: {{host: 127.0.0.1}}\nheartbeat: {{job: {{interval: {interval}}}}}\nlog_dir: {log_dir}\n"
+        )
         return path
+
     return write
 
 
@@ -59,15 +62,21 @@ def kept_signal_handlers():
 @pytest.fixture
 def agent_env(tmp_path) -> dict:
     """The environment of agent processes: the stand-in pika, recording to tmp_path/pika.log."""
-    return {**os.environ, "PYTHONPATH": str(FAKE_PIKA), "PYTHONDONTWRITEBYTECODE": "1",
-            "FAKE_PIKA_LOG": str(tmp_path / "pika.log")}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(FAKE_PIKA),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "FAKE_PIKA_LOG": str(tmp_path / "pika.log"),
+    }
 
 
 @pytest.fixture
 def command(agent_env):
     """The argv of one of the package's scripts, on this venv's python (which has PyYAML)."""
+
     def argv(path: str, *args: str) -> list[str]:
         return [sys.executable, str(TREE / path), *args]
+
     return argv
 
 
@@ -86,9 +95,11 @@ def process_groups():
 @pytest.fixture
 def make_script(tmp_path):
     """Write an executable sh script in tmp_path; its path."""
+
     def write(name: str, body: str) -> Path:
         path = tmp_path / name
         path.write_text(f"#!/bin/sh\n{body}\n")
         path.chmod(0o755)
         return path
+
     return write

@@ -1,5 +1,6 @@
 """tengine_job_agent_kill: the job's whole process group is signalled, found from the
 watchdog's pid or the job's; any other pid is refused."""
+
 from __future__ import annotations
 
 import signal
@@ -20,12 +21,21 @@ def running_job(command, agent_env, config_file, make_script, tmp_path, process_
     """A job started by tengine_job_agent_run that has a child of its own (sleep, in the job's
     process group) and waits for it: (the watchdog's pid, the child's pid)."""
     job = make_script("long.sh", f"sleep 30 & echo $! > {tmp_path}/child; wait")
-    result = subprocess.run(command(RUN, "-c", str(config_file(interval=0.1)), str(job)),
-                            env=agent_env, capture_output=True, text=True, timeout=30, check=True)
+    result = subprocess.run(
+        command(RUN, "-c", str(config_file(interval=0.1)), str(job)),
+        env=agent_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     watchdog = int(result.stdout)
     process_groups.append(watchdog)
-    child = int(wait_for(lambda: (tmp_path / "child").exists()
-                         and (tmp_path / "child").read_text().strip(), what="the job's child"))
+    child = int(
+        wait_for(
+            lambda: (tmp_path / "child").exists() and (tmp_path / "child").read_text().strip(), what="the job's child"
+        )
+    )
     return watchdog, child
 
 
@@ -44,20 +54,25 @@ def gone(pid: int) -> bool:
 
 def test_the_watchdogs_pid_signals_the_jobs_whole_group(running_job, command, tmp_path):
     watchdog, child = running_job
-    heartbeat = wait_for(lambda: next((e for e in published(tmp_path / "pika.log")
-                                       if e["event_type_name"] == "job.heartbeat.tengine"), None))
+    heartbeat = wait_for(
+        lambda: next(
+            (e for e in published(tmp_path / "pika.log") if e["event_type_name"] == "job.heartbeat.tengine"), None
+        )
+    )
     job = heartbeat["properties"]["pid"]
     result = kill(command, str(watchdog))
-    assert (result.returncode, result.stdout, result.stderr) == (
-        0, f"sent SIGTERM to process group {job}\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"sent SIGTERM to process group {job}\n", "")
     assert finished(tmp_path / "pika.log")["properties"]["exit_status"] == 128 + signal.SIGTERM
     assert wait_for(lambda: gone(child), what="the job's child to end")
 
 
 def test_the_jobs_pid_and_another_signal(running_job, command, tmp_path):
     _watchdog, child = running_job
-    heartbeat = wait_for(lambda: next((e for e in published(tmp_path / "pika.log")
-                                       if e["event_type_name"] == "job.heartbeat.tengine"), None))
+    heartbeat = wait_for(
+        lambda: next(
+            (e for e in published(tmp_path / "pika.log") if e["event_type_name"] == "job.heartbeat.tengine"), None
+        )
+    )
     job = heartbeat["properties"]["pid"]
     result = kill(command, str(job), "--signal", "KILL")
     assert (result.returncode, result.stdout) == (0, f"sent SIGKILL to process group {job}\n")
@@ -70,8 +85,9 @@ def test_a_pid_that_is_no_job_is_refused_and_left_alone(command):
     try:
         result = kill(command, str(other.pid))
         assert (result.returncode, result.stdout) == (1, "")
-        assert result.stderr == (f"tengine_job_agent_kill: {other.pid}: not a job of"
-                                 " tengine_job_agent (neither a watchdog nor its job)\n")
+        assert result.stderr == (
+            f"tengine_job_agent_kill: {other.pid}: not a job of tengine_job_agent (neither a watchdog nor its job)\n"
+        )
         assert other.poll() is None
     finally:
         other.kill()
@@ -82,8 +98,7 @@ def test_a_pid_that_does_not_exist(command):
     with open("/proc/sys/kernel/pid_max") as pid_max:
         pid = int(pid_max.read()) + 1  # above any pid the kernel hands out
     result = kill(command, str(pid))
-    assert (result.returncode, result.stderr) == (
-        1, f"tengine_job_agent_kill: {pid}: no such process\n")
+    assert (result.returncode, result.stderr) == (1, f"tengine_job_agent_kill: {pid}: no such process\n")
 
 
 def test_an_unknown_signal_is_a_usage_error(command):
@@ -92,13 +107,16 @@ def test_an_unknown_signal_is_a_usage_error(command):
     assert "argument --signal: unknown signal 'BOOM'" in result.stderr
 
 
-@pytest.mark.parametrize("text, number", [("TERM", signal.SIGTERM), ("sigkill", signal.SIGKILL),
-                                          ("HUP", signal.SIGHUP), ("2", signal.SIGINT)])
+@pytest.mark.parametrize(
+    "text, number",
+    [("TERM", signal.SIGTERM), ("sigkill", signal.SIGKILL), ("HUP", signal.SIGHUP), ("2", signal.SIGINT)],
+)
 def test_signal_names_and_numbers(text, number):
     assert parse_signal(text) == number
 
 
 # --- finding the job in /proc (a made-up one) ----------------------------------------------
+
 
 def process(proc, pid: int, parent: int, state: str = "S", argv: tuple = ("sh",), comm="sh"):
     folder = proc / str(pid)
@@ -127,11 +145,14 @@ def test_the_group_of_a_watchdog_is_its_jobs_and_a_jobs_is_its_own(proc):
     assert job_group(100, proc) == job_group(101, proc) == 101
 
 
-@pytest.mark.parametrize("pid, message", [
-    (200, "200: the job of this watchdog has already ended"),
-    (300, "300: not a job of tengine_job_agent (neither a watchdog nor its job)"),
-    (400, "400: no such process"),
-])
+@pytest.mark.parametrize(
+    "pid, message",
+    [
+        (200, "200: the job of this watchdog has already ended"),
+        (300, "300: not a job of tengine_job_agent (neither a watchdog nor its job)"),
+        (400, "400: no such process"),
+    ],
+)
 def test_what_is_not_a_running_job(proc, pid, message):
     with pytest.raises(AgentError) as error:
         job_group(pid, proc)

@@ -1,5 +1,6 @@
 """Publishing: pika's calls (through the stand-in pika, in this process), the causes of its
 failures in words, and the Publisher's connection reuse and retries (through FakeQueue)."""
+
 from __future__ import annotations
 
 import importlib
@@ -15,9 +16,17 @@ from tengine_job_agent.config import Queue
 from tengine_job_agent.errors import AgentError
 from tengine_job_agent.publisher import Publisher
 
-SETTINGS = Queue(host="127.0.0.1", port=5672, vhost="/tengine", user="tengine", password="pw",
-                 exchange="tengine_event_exchange", exchange_type="direct",
-                 exchange_durable=True, name="tengine_event_queue")
+SETTINGS = Queue(
+    host="127.0.0.1",
+    port=5672,
+    vhost="/tengine",
+    user="tengine",
+    password="pw",
+    exchange="tengine_event_exchange",
+    exchange_type="direct",
+    exchange_durable=True,
+    name="tengine_event_queue",
+)
 
 
 @pytest.fixture
@@ -38,15 +47,25 @@ def pika(monkeypatch):
 def test_connecting_declares_the_exchange_and_the_durable_queue_bound_to_it(pika):
     publisher.connect(SETTINGS, idle=5)
     ops = pika.RECORD
-    assert ops[0] == {"op": "connect", "host": "127.0.0.1", "port": 5672, "vhost": "/tengine",
-                      "user": "tengine", "heartbeat": 60}
+    assert ops[0] == {
+        "op": "connect",
+        "host": "127.0.0.1",
+        "port": 5672,
+        "vhost": "/tengine",
+        "user": "tengine",
+        "heartbeat": 60,
+    }
     assert ops[1:] == [
         {"op": "confirm_delivery"},
-        {"op": "exchange_declare", "exchange": "tengine_event_exchange", "type": "direct",
-         "durable": True},
+        {"op": "exchange_declare", "exchange": "tengine_event_exchange", "type": "direct", "durable": True},
         {"op": "queue_declare", "queue": "tengine_event_queue", "durable": True},
-        {"op": "queue_bind", "queue": "tengine_event_queue", "exchange": "tengine_event_exchange",
-         "routing_key": "tengine_event_queue"}]
+        {
+            "op": "queue_bind",
+            "queue": "tengine_event_queue",
+            "exchange": "tengine_event_exchange",
+            "routing_key": "tengine_event_queue",
+        },
+    ]
 
 
 def test_the_amqp_heartbeat_outlasts_three_silent_intervals(pika):
@@ -60,8 +79,11 @@ def test_an_event_is_a_persistent_json_message_routed_by_the_queue_name(pika):
     sent = pika.RECORD[-1]
     fields = ("exchange", "routing_key", "delivery_mode", "content_type")
     assert {key: sent[key] for key in fields} == {
-        "exchange": "tengine_event_exchange", "routing_key": "tengine_event_queue",
-        "delivery_mode": 2, "content_type": "application/json"}
+        "exchange": "tengine_event_exchange",
+        "routing_key": "tengine_event_queue",
+        "delivery_mode": 2,
+        "content_type": "application/json",
+    }
     assert json.loads(sent["body"]) == fired
 
 
@@ -75,6 +97,7 @@ def test_a_refused_connection_names_the_queue_and_the_cause(pika, monkeypatch):
 def test_wrong_credentials_name_the_user(pika, monkeypatch):
     def refuse(_parameters):
         raise pika.exceptions.ProbableAuthenticationError("ConnectionClosedByBroker: (403)")
+
     monkeypatch.setattr(pika, "BlockingConnection", refuse)
     with pytest.raises(AgentError) as error:
         publisher.connect(SETTINGS, idle=5)
@@ -86,22 +109,24 @@ def test_a_channel_the_broker_closes_says_the_brokers_reply(pika, monkeypatch):
 
     def closed(**_message):
         raise pika.exceptions.ChannelClosedByBroker(404, "NOT_FOUND - no exchange 'x'")
+
     monkeypatch.setattr(channel._channel, "basic_publish", closed)
     with pytest.raises(AgentError) as error:
         channel.publish(b"{}")
-    assert str(error.value) == ("queue 127.0.0.1:5672: closed by the broker:"
-                                " NOT_FOUND - no exchange 'x'")
+    assert str(error.value) == ("queue 127.0.0.1:5672: closed by the broker: NOT_FOUND - no exchange 'x'")
 
 
 def test_a_bug_is_not_reported_as_a_queue_failure(pika, monkeypatch):
     def broken(_parameters):
         raise TypeError("a bug")
+
     monkeypatch.setattr(pika, "BlockingConnection", broken)
     with pytest.raises(TypeError):
         publisher.connect(SETTINGS, idle=5)
 
 
 # --- Publisher ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def quick_retries(monkeypatch):
@@ -134,6 +159,7 @@ def test_an_unreachable_queue_is_retried_until_it_answers(queue, quick_retries):
         if len(attempts) < 3:
             raise REFUSED
         return queue.connect(settings, idle)
+
     sender = Publisher(SETTINGS, 5, retry_for=5, connector=connect_on_the_third_attempt)
     sender.open()
     sender.fire(event.new("a", {}, "x"))

@@ -1,5 +1,6 @@
 """The watchdog in this process, on real job processes, with the queue in memory: the finished
 event and its properties, the output files, heartbeats, signals, and a queue that fails."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,12 @@ from tengine_job_agent.errors import AgentError
 from tengine_job_agent.logs import RUN_LOG, open_log
 from tengine_job_agent.publisher import Publisher
 
-MM = {"MM_SERVER_NAME": "job1", "MM_ROOT_JOBNET_ID": "42", "MM_TARGET_JOBNET_ID": "jn_hello",
-      "MM_ACTUAL_JOB_ID": "42/j1"}
+MM = {
+    "MM_SERVER_NAME": "job1",
+    "MM_ROOT_JOBNET_ID": "42",
+    "MM_TARGET_JOBNET_ID": "jn_hello",
+    "MM_ACTUAL_JOB_ID": "42/j1",
+}
 
 
 @pytest.fixture
@@ -31,6 +36,7 @@ def watch(config, queue, monkeypatch):
         for handler in log.handlers:
             handler.flush()
         return code, (config.log_dir / RUN_LOG).read_text()
+
     return run
 
 
@@ -47,8 +53,13 @@ def test_the_finished_event_reports_the_job(watch, queue, make_script, log_dir):
     properties = finished_properties(queue)
     stem = log_dir / f"42_j1-{os.getpid()}"
     assert properties == {
-        "pid": properties["pid"], "exit_status": 3, "command": f"{job} 'tengine world'",
-        "stdout_log": f"{stem}.stdout", "stderr_log": f"{stem}.stderr", **MM}
+        "pid": properties["pid"],
+        "exit_status": 3,
+        "command": f"{job} 'tengine world'",
+        "stdout_log": f"{stem}.stdout",
+        "stderr_log": f"{stem}.stderr",
+        **MM,
+    }
     assert isinstance(properties["pid"], int) and properties["pid"] != os.getpid()
     assert open(f"{stem}.stdout").read() == "hello tengine world\n"
     assert open(f"{stem}.stderr").read() == "oops\n"
@@ -82,7 +93,7 @@ def test_heartbeats_every_interval_while_the_job_runs(watch, queue, make_script)
 
 
 def test_the_job_runs_in_a_session_and_process_group_of_its_own(watch, make_script, tmp_path):
-    job = make_script("ids.sh", f'ps -o sid=,pgid= -p $$ > {tmp_path}/ids')
+    job = make_script("ids.sh", f"ps -o sid=,pgid= -p $$ > {tmp_path}/ids")
     watch(job)
     sid, pgid = (int(word) for word in (tmp_path / "ids").read_text().split())
     assert sid == pgid != os.getpgid(0)
@@ -108,12 +119,14 @@ def test_a_signal_before_the_job_has_started_is_held_for_it(make_script):
     assert job.wait(timeout=5) == -signal.SIGHUP and forwarder.held == []
 
 
-@pytest.mark.parametrize("body, mode, status", [
-    ("#!/nonexistent/interpreter\n", 0o755, 127),
-    ("#!/bin/sh\nexit 0\n", 0o644, 126),
-])
-def test_a_script_that_cannot_start_ends_as_the_shell_says(watch, queue, tmp_path, body, mode,
-                                                           status):
+@pytest.mark.parametrize(
+    "body, mode, status",
+    [
+        ("#!/nonexistent/interpreter\n", 0o755, 127),
+        ("#!/bin/sh\nexit 0\n", 0o644, 126),
+    ],
+)
+def test_a_script_that_cannot_start_ends_as_the_shell_says(watch, queue, tmp_path, body, mode, status):
     job = tmp_path / "broken.sh"
     job.write_text(body)
     job.chmod(mode)
@@ -129,16 +142,17 @@ def test_an_unreachable_queue_starts_no_job_and_fails(watch, queue, make_script,
     code, log = watch(make_script("never.sh", f"touch {tmp_path}/ran"))
     assert code == 1 and not (tmp_path / "ran").exists()
     assert queue.connections >= 2  # retried
-    assert ("ERROR job 42/j1 not started: queue 127.0.0.1:5672: connection refused"
-            " (retried for 0.2 s)") in log
+    assert ("ERROR job 42/j1 not started: queue 127.0.0.1:5672: connection refused (retried for 0.2 s)") in log
 
 
 def test_a_finished_event_that_cannot_be_sent_is_logged_as_lost(watch, queue, make_script):
     queue.lose = {"finished.process.job.tengine"}
     code, log = watch(make_script("lost.sh", "exit 4"))
     assert code == 1
-    assert ("ERROR job 42/j1: finished.process.job.tengine (exit status 4) is lost:"
-            " queue 127.0.0.1:5672: connection lost (retried for 0.2 s)") in log
+    assert (
+        "ERROR job 42/j1: finished.process.job.tengine (exit status 4) is lost:"
+        " queue 127.0.0.1:5672: connection lost (retried for 0.2 s)"
+    ) in log
 
 
 def test_a_heartbeat_that_cannot_be_sent_is_skipped(watch, queue, make_script):
@@ -148,26 +162,24 @@ def test_a_heartbeat_that_cannot_be_sent_is_skipped(watch, queue, make_script):
     assert "WARNING job 42/j1: job.heartbeat.tengine not sent: queue 127.0.0.1:5672" in log
 
 
-def test_output_files_it_cannot_write_are_an_error_naming_the_file(config, queue, make_script,
-                                                                   tmp_path):
+def test_output_files_it_cannot_write_are_an_error_naming_the_file(config, queue, make_script, tmp_path):
     missing = tmp_path / "missing"
     log = open_log(config.log_dir, RUN_LOG, watchdog.PROGRAM)
     sender = Publisher(config.queue, config.heartbeat_interval, 0, queue.connect)
     guard = watchdog.Watchdog(replace(config, log_dir=missing), sender, log, MM)
     with pytest.raises(AgentError) as error:
         guard.run(str(make_script("x.sh", "exit 0")), [])
-    assert str(error.value) == (f"cannot write {missing}/42_j1-{os.getpid()}.stdout:"
-                                " No such file or directory")
+    assert str(error.value) == (f"cannot write {missing}/42_j1-{os.getpid()}.stdout: No such file or directory")
     assert queue.closed == 1
 
 
-def test_the_command_logs_an_unreachable_queue_and_exits_1(config_file, queue, make_script,
-                                                          log_dir, monkeypatch):
+def test_the_command_logs_an_unreachable_queue_and_exits_1(config_file, queue, make_script, log_dir, monkeypatch):
     monkeypatch.delenv("MM_ACTUAL_JOB_ID", raising=False)
     monkeypatch.setattr(watchdog, "RETRY_FOR", 0.1)
     monkeypatch.setattr(publisher, "RETRY_PAUSE", 0.01)
     queue.refuse = REFUSED
     argv = ["-c", str(config_file()), str(make_script("never.sh", "exit 0"))]
     assert cli.watchdog(argv, connector=queue.connect) == 1
-    assert ("ERROR job never.sh not started: queue 127.0.0.1:5672: connection refused"
-            " (retried for 0.1 s)") in (log_dir / RUN_LOG).read_text()
+    assert ("ERROR job never.sh not started: queue 127.0.0.1:5672: connection refused (retried for 0.1 s)") in (
+        log_dir / RUN_LOG
+    ).read_text()

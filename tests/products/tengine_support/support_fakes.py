@@ -1,4 +1,5 @@
 """A made-up Tengine server's files, and stand-ins for the commands the report runs."""
+
 from __future__ import annotations
 
 import gzip
@@ -8,8 +9,18 @@ from pathlib import Path
 from tengine_support.commands import Outcome
 
 # Every secret of the made-up server: none may reach the report.
-SECRETS = ["db-Pa55", "mq-Pa55", "agent-Pa55", "rabbit-Pa55", "log-Pa55", "url-Pa55",
-           "KEYBODY", "SSHKEYBODY", "CONSOLEKEY", "alice:pbkdf2"]
+SECRETS = [
+    "db-Pa55",
+    "mq-Pa55",
+    "agent-Pa55",
+    "rabbit-Pa55",
+    "log-Pa55",
+    "url-Pa55",
+    "KEYBODY",
+    "SSHKEYBODY",
+    "CONSOLEKEY",
+    "alice:pbkdf2",
+]
 
 PEM = """-----BEGIN RSA PRIVATE KEY-----
 MIIEKEYBODYpAIBAAKCAQEAx
@@ -27,14 +38,15 @@ FILES = {
         "event_queue:\n  connection: {host: mq1, port: 5672, user: tengine, pass: mq-Pa55}\n"
         "tengined:\n  scm:\n    url: git@scm:jobnets.git\n"
         "    ssh_key: /etc/tengine/ssh/id_ed25519\n"
-        "    known_hosts: /etc/tengine/ssh/known_hosts\n"),
+        "    known_hosts: /etc/tengine/ssh/known_hosts\n"
+    ),
     "etc/tengine/console.yml": "db: {host: db1, password: ''}\nsession: {timeout: 3600}\n",
     "etc/tengine/console_users": "alice:pbkdf2_sha256$600000$00$11\n",
-    "etc/tengine/console/server.key": ("-----BEGIN PRIVATE KEY-----\nCONSOLEKEY\n"
-                                       "-----END PRIVATE KEY-----\n"),
+    "etc/tengine/console/server.key": ("-----BEGIN PRIVATE KEY-----\nCONSOLEKEY\n-----END PRIVATE KEY-----\n"),
     "etc/tengine/console/server.crt": CERTIFICATE,
-    "etc/tengine/ssh/id_ed25519": ("-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEYBODY\n"
-                                   "-----END OPENSSH PRIVATE KEY-----\n"),
+    "etc/tengine/ssh/id_ed25519": (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEYBODY\n-----END OPENSSH PRIVATE KEY-----\n"
+    ),
     "etc/tengine/ssh/id_ed25519.pub": "ssh-ed25519 AAAAC3Nz tengine@tengine1\n",
     "etc/tengine/ssh/known_hosts": "scm ssh-ed25519 AAAAC3Nz\n",
     "etc/tengine/ssh/bundle.pem": CERTIFICATE + PEM,
@@ -43,8 +55,7 @@ FILES = {
     "etc/postgresql/15/main/pg_hba.conf": "host all all 10.231.10.0/24 scram-sha-256\n",
     "etc/postgresql/15/main/environment": "# not collected: only the two files of the contract\n",
     "etc/rabbitmq/rabbitmq.conf": "default_user = tengine\ndefault_pass = rabbit-Pa55\n",
-    "var/log/tengine/tengined.log": "".join(
-        f"2026-11-22 INFO line {n}\n" for n in range(1, 601))
+    "var/log/tengine/tengined.log": "".join(f"2026-11-22 INFO line {n}\n" for n in range(1, 601))
     + "2026-11-22 ERROR connecting to amqp://tengine:url-Pa55@mq1:5672/ password=log-Pa55\n",
     "var/log/tengine_job_agent/42_j1-100.stdout": "hello\n",
 }

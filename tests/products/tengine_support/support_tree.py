@@ -1,6 +1,7 @@
 """The tengine-support package tree, with its lib first on sys.path (conftest imports this
 before any tengine_support module; it cannot do it itself: the project root has a conftest
 too)."""
+
 import sys
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """Commands: the output of one that works, and a failure in words for one that is missing,
 fails or takes too long."""
+
 from __future__ import annotations
 
 import time
@@ -18,8 +19,7 @@ def test_a_command_that_works():
 def test_a_missing_command():
     outcome = run(["no-such-command-oat", "-x"])
     assert outcome.problem == "no-such-command-oat: command not found"
-    assert outcome.as_text() == ("$ no-such-command-oat -x\n"
-                                 "[failed: no-such-command-oat: command not found]\n")
+    assert outcome.as_text() == ("$ no-such-command-oat -x\n[failed: no-such-command-oat: command not found]\n")
 
 
 def test_a_failing_command_says_its_status_and_last_error_line():

@@ -1,4 +1,5 @@
 """Finding the files a pattern names below the root, and a log's last lines."""
+
 from __future__ import annotations
 
 import gzip
@@ -7,11 +8,13 @@ from tengine_support.files import TAIL_LINES, find, tail
 
 
 def test_a_pattern_names_files_and_folders(server):
-    assert find(server, "etc/postgresql/*/main/pg_hba.conf") == [
-        server / "etc/postgresql/15/main/pg_hba.conf"]
+    assert find(server, "etc/postgresql/*/main/pg_hba.conf") == [server / "etc/postgresql/15/main/pg_hba.conf"]
     found = [p.relative_to(server).as_posix() for p in find(server, "var/log/tengine*")]
-    assert found == ["var/log/tengine/tengined.log", "var/log/tengine/tengined.log.1.gz",
-                     "var/log/tengine_job_agent/42_j1-100.stdout"]
+    assert found == [
+        "var/log/tengine/tengined.log",
+        "var/log/tengine/tengined.log.1.gz",
+        "var/log/tengine_job_agent/42_j1-100.stdout",
+    ]
     assert find(server, "etc/rabbitmq") == [server / "etc/rabbitmq/rabbitmq.conf"]
     assert find(server, "etc/docker/daemon.json") == []
 

@@ -1,4 +1,5 @@
 """The package as the lab builds it (dpkg-deb --root-owner-group)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,12 @@ def deb(tmp_path_factory) -> Path:
 
 def test_the_control_fields(deb):
     assert control(deb, "Package", "Version", "Architecture", "Maintainer", "Depends") == [
-        "Package: tengine-support", "Version: 1.1.0", "Architecture: all",
-        "Maintainer: OAT <oat@example.org>", "Depends: python3 (>= 3.11), python3-yaml"]
+        "Package: tengine-support",
+        "Version: 1.1.0",
+        "Architecture: all",
+        "Maintainer: OAT <oat@example.org>",
+        "Depends: python3 (>= 3.11), python3-yaml",
+    ]
 
 
 def test_the_files_of_the_contract(deb):

@@ -1,6 +1,7 @@
 """oat.drivers.docker.engines: an engine named as a URL or a docker context, the environment that selects it
 (never TLS without verification), the engine each xdist worker takes, and the one line an
 engine that does not answer gets."""
+
 from __future__ import annotations
 
 import json
@@ -36,11 +37,16 @@ def no_context(name):
 
 # --- the URL forms -----------------------------------------------------------------------
 
+
 def test_a_unix_socket_selects_that_socket_without_tls():
     engine = resolve("unix:///run/user/1000/docker.sock", environ={"DOCKER_CERT_PATH": "/x"}, inspect=no_context)
     assert engine == Engine("unix:///run/user/1000/docker.sock", "unix:///run/user/1000/docker.sock")
-    assert engine.environment() == {"DOCKER_HOST": "unix:///run/user/1000/docker.sock", "DOCKER_TLS_VERIFY": None,
-                                    "DOCKER_CERT_PATH": None, "DOCKER_CONTEXT": None}
+    assert engine.environment() == {
+        "DOCKER_HOST": "unix:///run/user/1000/docker.sock",
+        "DOCKER_TLS_VERIFY": None,
+        "DOCKER_CERT_PATH": None,
+        "DOCKER_CONTEXT": None,
+    }
     assert not engine.ssh
 
 
@@ -54,8 +60,12 @@ def test_tcp_takes_its_tls_material_from_engine_certs(certs):
     engine = resolve("tcp://10.9.9.9:2376", certs=certs, environ={}, inspect=no_context)
     assert engine.host == "tcp://10.9.9.9:2376"
     assert engine.cert_path == str(certs.resolve())
-    assert engine.environment() == {"DOCKER_HOST": "tcp://10.9.9.9:2376", "DOCKER_TLS_VERIFY": "1",
-                                    "DOCKER_CERT_PATH": str(certs.resolve()), "DOCKER_CONTEXT": None}
+    assert engine.environment() == {
+        "DOCKER_HOST": "tcp://10.9.9.9:2376",
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(certs.resolve()),
+        "DOCKER_CONTEXT": None,
+    }
     assert engine.describe() == f"tcp://10.9.9.9:2376, TLS verified against {certs.resolve()}/ca.pem"
 
 
@@ -76,12 +86,17 @@ def test_tcp_names_the_tls_files_it_lacks(certs):
         resolve("tcp://10.9.9.9:2376", certs=certs, environ={}, inspect=no_context)
 
 
-@pytest.mark.parametrize("name, why", [("tcp://:2376", "expected tcp://HOST:PORT"),
-                                       ("tcp://h:port", "port is not a number"),
-                                       ("tcp://h:2376/v1", "expected tcp://HOST:PORT"),
-                                       ("http://h:2375", "unknown form 'http://'"),
-                                       ("ssh://", "no host"),
-                                       ("  ", "empty engine name")])
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("tcp://:2376", "expected tcp://HOST:PORT"),
+        ("tcp://h:port", "port is not a number"),
+        ("tcp://h:2376/v1", "expected tcp://HOST:PORT"),
+        ("http://h:2375", "unknown form 'http://'"),
+        ("ssh://", "no host"),
+        ("  ", "empty engine name"),
+    ],
+)
 def test_malformed_engines_are_refused_in_one_line(name, why, certs):
     with pytest.raises(EngineError, match=why) as caught:
         resolve(name, certs=certs, environ={}, inspect=no_context)
@@ -91,20 +106,30 @@ def test_malformed_engines_are_refused_in_one_line(name, why, certs):
 def test_ssh_goes_through_the_ssh_client_without_tls():
     engine = resolve("ssh://oat@engine.example:2222", environ={"DOCKER_CERT_PATH": "/x"}, inspect=no_context)
     assert engine.ssh
-    assert engine.environment() == {"DOCKER_HOST": "ssh://oat@engine.example:2222", "DOCKER_TLS_VERIFY": None,
-                                    "DOCKER_CERT_PATH": None, "DOCKER_CONTEXT": None}
+    assert engine.environment() == {
+        "DOCKER_HOST": "ssh://oat@engine.example:2222",
+        "DOCKER_TLS_VERIFY": None,
+        "DOCKER_CERT_PATH": None,
+        "DOCKER_CONTEXT": None,
+    }
 
 
 # --- docker contexts ------------------------------------------------------------------------
 
+
 def inspected(host: str, tls_path: str = "", material=(), skip: bool = False) -> dict:
     """What `docker context inspect NAME` prints for one context (docker CLI 28)."""
-    return json.loads(json.dumps({
-        "Name": "c", "Metadata": {},
-        "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": skip}},
-        "TLSMaterial": {"docker": list(material)} if material else {},
-        "Storage": {"MetadataPath": "/m", "TLSPath": tls_path},
-    }))
+    return json.loads(
+        json.dumps(
+            {
+                "Name": "c",
+                "Metadata": {},
+                "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": skip}},
+                "TLSMaterial": {"docker": list(material)} if material else {},
+                "Storage": {"MetadataPath": "/m", "TLSPath": tls_path},
+            }
+        )
+    )
 
 
 def test_a_tls_context_gives_its_host_and_its_tls_material(tmp_path):
@@ -113,8 +138,11 @@ def test_a_tls_context_gives_its_host_and_its_tls_material(tmp_path):
     for name in engines.TLS_FILES:
         (tls / "docker" / name).write_text("x")
     seen = []
-    engine = resolve("remote", environ={}, inspect=lambda name: seen.append(name) or inspected(
-        "tcp://10.9.9.9:2376", str(tls), engines.TLS_FILES))
+    engine = resolve(
+        "remote",
+        environ={},
+        inspect=lambda name: seen.append(name) or inspected("tcp://10.9.9.9:2376", str(tls), engines.TLS_FILES),
+    )
     assert seen == ["remote"]
     assert engine == Engine("remote", "tcp://10.9.9.9:2376", str((tls / "docker").resolve()), context="remote")
     assert engine.environment()["DOCKER_TLS_VERIFY"] == "1"
@@ -153,8 +181,11 @@ def test_an_unknown_context_is_one_line_from_the_cli(tmp_path, monkeypatch):
 
 # --- the engine each worker takes --------------------------------------------------------------
 
-@pytest.mark.parametrize("worker, expected", [(None, "a"), ("gw0", "a"), ("gw1", "b"), ("gw2", "c"),
-                                              ("gw3", "a"), ("gw10", "b"), ("master", "a")])
+
+@pytest.mark.parametrize(
+    "worker, expected",
+    [(None, "a"), ("gw0", "a"), ("gw1", "b"), ("gw2", "c"), ("gw3", "a"), ("gw10", "b"), ("master", "a")],
+)
 def test_worker_n_takes_the_nth_engine_modulo_their_number(worker, expected):
     assert chosen_name(None, " a, b ,c", worker) == expected
 
@@ -172,22 +203,34 @@ def test_engine_and_engines_together_or_an_empty_list_are_refused():
 
 
 def test_each_worker_resolves_its_own_engine(certs):
-    chosen = [engines.for_worker(None, "unix:///a.sock,tcp://10.9.9.9:2376", w, certs=certs, environ={},
-                                 inspect=no_context) for w in ("gw0", "gw1")]
+    chosen = [
+        engines.for_worker(None, "unix:///a.sock,tcp://10.9.9.9:2376", w, certs=certs, environ={}, inspect=no_context)
+        for w in ("gw0", "gw1")
+    ]
     assert [e.host for e in chosen] == ["unix:///a.sock", "tcp://10.9.9.9:2376"]
     assert engines.for_worker(None, None, "gw0") is None
 
 
 # --- the environment: TLS is never set up without verification -----------------------------
 
+
 def test_apply_replaces_every_variable_of_an_earlier_engine(certs):
-    environ = {"DOCKER_HOST": "tcp://old:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/old",
-               "DOCKER_CONTEXT": "old", "PATH": "/bin"}
+    environ = {
+        "DOCKER_HOST": "tcp://old:2376",
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": "/old",
+        "DOCKER_CONTEXT": "old",
+        "PATH": "/bin",
+    }
     engines.apply(resolve("unix:///s.sock", environ={}), environ)
     assert environ == {"DOCKER_HOST": "unix:///s.sock", "PATH": "/bin"}
     engines.apply(resolve("tcp://10.9.9.9:2376", certs=certs, environ={}), environ)
-    assert environ == {"DOCKER_HOST": "tcp://10.9.9.9:2376", "DOCKER_TLS_VERIFY": "1",
-                       "DOCKER_CERT_PATH": str(certs.resolve()), "PATH": "/bin"}
+    assert environ == {
+        "DOCKER_HOST": "tcp://10.9.9.9:2376",
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(certs.resolve()),
+        "PATH": "/bin",
+    }
 
 
 def test_no_engine_gives_a_cert_path_without_verification(certs, tmp_path):
@@ -211,6 +254,7 @@ def test_no_engine_gives_a_cert_path_without_verification(certs, tmp_path):
 
 # --- an engine that does not answer --------------------------------------------------------------
 
+
 def test_an_engine_that_does_not_answer_is_one_line_naming_it(monkeypatch):
     monkeypatch.setattr(engines, "_applied", None)
     for key in engines.VARIABLES:
@@ -221,19 +265,39 @@ def test_an_engine_that_does_not_answer_is_one_line_naming_it(monkeypatch):
     assert str(caught.value) == f"no Docker engine answers at {NO_SOCKET} (No such file or directory)"
 
 
-@pytest.mark.parametrize("options", [["--engine", NO_SOCKET],
-                                     # under xdist the controller asks before any worker gets a test
-                                     ["-n", "2", "--engines", f"{NO_SOCKET},{NO_SOCKET}.2"]],
-                         ids=["engine", "xdist-engines"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--engine", NO_SOCKET],
+        # under xdist the controller asks before any worker gets a test
+        ["-n", "2", "--engines", f"{NO_SOCKET},{NO_SOCKET}.2"],
+    ],
+    ids=["engine", "xdist-engines"],
+)
 def test_a_run_on_an_engine_that_does_not_answer_exits_3_with_one_line(tmp_path, options):
     """The whole path: the option, the line, exit 3, and no lab or package build begun."""
     env = {k: v for k, v in os.environ.items() if k not in engines.VARIABLES and k != "PYTEST_ADDOPTS"}
     packages = set((ROOT / ".oat" / "packages").glob("*"))
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "features/nginx", "-p", "no:cacheprovider", *options,
-         f"--html={tmp_path}/report.html", f"--junitxml={tmp_path}/junit.xml",
-         f"--cucumberjson={tmp_path}/cucumber.json", f"--workbook={tmp_path}/w.xlsx"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features/nginx",
+            "-p",
+            "no:cacheprovider",
+            *options,
+            f"--html={tmp_path}/report.html",
+            f"--junitxml={tmp_path}/junit.xml",
+            f"--cucumberjson={tmp_path}/cucumber.json",
+            f"--workbook={tmp_path}/w.xlsx",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3, done.stdout + done.stderr
     lines = [line for line in (done.stdout + done.stderr).splitlines() if "no Docker engine answers" in line]
     assert len(lines) == 1, done.stdout + done.stderr
@@ -244,9 +308,26 @@ def test_a_run_on_an_engine_that_does_not_answer_exits_3_with_one_line(tmp_path,
 def test_a_malformed_engine_is_a_usage_error_before_anything_runs(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in engines.VARIABLES and k != "PYTEST_ADDOPTS"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "features/nginx", "-p", "no:cacheprovider", "--collect-only", "-q",
-         "--engine", "tcp://10.9.9.9:2375", "--engine-certs", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features/nginx",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            "-q",
+            "--engine",
+            "tcp://10.9.9.9:2375",
+            "--engine-certs",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 4, done.stdout + done.stderr
     assert f"oat: engine tcp://10.9.9.9:2375: {tmp_path} lacks ca.pem, cert.pem, key.pem" in done.stderr
 
@@ -261,9 +342,12 @@ def test_a_tls_client_verifies_against_the_engines_ca_not_the_environments(certs
     """requests would put REQUESTS_CA_BUNDLE in place of the engine's CA when it trusts the
     environment: the client for a TLS engine does not."""
     import docker.api.client
+
     monkeypatch.setattr(docker.api.client.APIClient, "version", lambda self, api_version=True: {"ApiVersion": "1.41"})
-    environment = engines.environment_of(resolve("tcp://10.9.9.9:2376", certs=certs, environ={}),
-                                         {"REQUESTS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"})
+    environment = engines.environment_of(
+        resolve("tcp://10.9.9.9:2376", certs=certs, environ={}),
+        {"REQUESTS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"},
+    )
     client = labmod._client(5, environment)
     assert client.api.verify == str(certs.resolve() / "ca.pem")
     assert client.api.trust_env is False

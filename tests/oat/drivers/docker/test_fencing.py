@@ -1,5 +1,6 @@
 """oat.drivers.docker.fencing: the fencing endpoint over real TLS (a node may act on its peer
 only, and only with a certificate of the lab's CA)."""
+
 import socket
 
 import pytest
@@ -89,6 +90,10 @@ def test_a_certificate_of_another_ca_is_refused(endpoint):
     (tmp / "o.key").write_bytes(issued.key_pem)
     (tmp / "ca.pem").write_bytes(made._ca.cert_pem)
     with pytest.raises(requests.exceptions.SSLError):
-        requests.post(f"{made.url}/v1.41/containers/node2/kill", verify=str(tmp / "ca.pem"),
-                      cert=(str(tmp / "o.crt"), str(tmp / "o.key")), timeout=5)
+        requests.post(
+            f"{made.url}/v1.41/containers/node2/kill",
+            verify=str(tmp / "ca.pem"),
+            cert=(str(tmp / "o.crt"), str(tmp / "o.key")),
+            timeout=5,
+        )
     assert made.machines.done == []

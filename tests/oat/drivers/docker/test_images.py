@@ -1,4 +1,5 @@
 """oat.drivers.docker.images: the content hash that tags an image, and the host's Debian mirror."""
+
 from __future__ import annotations
 
 import shutil
@@ -23,6 +24,7 @@ def context(tmp_path: Path) -> Path:
 
 
 # --- context_hash ------------------------------------------------------------------------
+
 
 def test_the_hash_is_a_short_hex_digest(context):
     value = context_hash(context, PARENT)
@@ -81,6 +83,7 @@ def test_empty_directories_are_ignored(context):
 
 
 # --- host_debian_mirror ------------------------------------------------------------------
+
 
 @pytest.fixture
 def apt(tmp_path: Path):
@@ -154,9 +157,7 @@ def test_options_with_spaces_inside_the_brackets_are_skipped(apt):
 def test_sources_list_is_read_before_the_directory(apt):
     sources_dir, sources_list = apt
     sources_list.write_text("deb http://first.example/debian bookworm main\n")
-    (sources_dir / "debian.sources").write_text(
-        "Types: deb\nURIs: http://second.example/debian\nSuites: bookworm\n"
-    )
+    (sources_dir / "debian.sources").write_text("Types: deb\nURIs: http://second.example/debian\nSuites: bookworm\n")
     assert host_debian_mirror(sources_dir, sources_list) == "http://first.example/debian"
 
 
@@ -170,9 +171,7 @@ def test_a_list_file_in_the_directory_is_read(apt):
 def test_another_suite_is_not_taken(apt):
     sources_dir, sources_list = apt
     sources_list.write_text("deb http://old.example/debian bullseye main\n")
-    (sources_dir / "trixie.sources").write_text(
-        "Types: deb\nURIs: http://new.example/debian\nSuites: trixie\n"
-    )
+    (sources_dir / "trixie.sources").write_text("Types: deb\nURIs: http://new.example/debian\nSuites: trixie\n")
     assert host_debian_mirror(sources_dir, sources_list, suite="trixie") == "http://new.example/debian"
     with pytest.raises(LabError):
         host_debian_mirror(sources_dir, sources_list, suite="bookworm")
@@ -195,6 +194,7 @@ def test_missing_apt_configuration_raises_a_lab_error(tmp_path):
 
 
 # --- the project's package set ---------------------------------------------------------------
+
 
 def _recipes(tmp_path: Path) -> Path:
     recipes = tmp_path / "recipes"

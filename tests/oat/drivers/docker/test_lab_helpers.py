@@ -1,4 +1,5 @@
 """oat.drivers.docker.lab's pure helpers: run ids, container privileges, deferred signals."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,9 @@ def test_all_capabilities_replace_privileged_mode():
 def received():
     """Record SIGTERM and SIGINT instead of dying; restore the handlers afterwards."""
     seen: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: seen.append(signum))
-                for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: seen.append(signum)) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     yield seen
     for sig, handler in previous.items():
         signal.signal(sig, handler)

@@ -1,4 +1,5 @@
 """oat.drivers.docker.owner: telling whether the process that made a lab still runs."""
+
 from __future__ import annotations
 
 import os

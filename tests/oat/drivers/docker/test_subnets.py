@@ -1,5 +1,6 @@
 """oat.drivers.docker.relocation: the subnet a lab takes when its document's is in use, and a
 subnet the engine refuses left at once."""
+
 import ipaddress
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class _Refusing:
 
     def __init__(self):
         import docker.errors
+
         self.asked, self.error = [], docker.errors.APIError
         self.api = type("Api", (), {"networks": lambda _: []})()
         self.networks = self

@@ -2,6 +2,7 @@
 with it is recorded in RECORD, and appended as JSON lines to $FAKE_PIKA_LOG when that is set
 (for agent processes started by the tests, which find this package on PYTHONPATH).
 $FAKE_PIKA_REFUSE makes every connection fail as a refused one."""
+
 import json
 import os
 
@@ -37,12 +38,19 @@ class BlockingConnection:
     def __init__(self, parameters):
         if os.environ.get("FAKE_PIKA_REFUSE"):
             raise exceptions.AMQPConnectionError(
-                exceptions.AMQPConnectorSocketConnectError(
-                    ConnectionRefusedError(111, "Connection refused")))
+                exceptions.AMQPConnectorSocketConnectError(ConnectionRefusedError(111, "Connection refused"))
+            )
         self.is_open = True
-        _record({"op": "connect", "host": parameters.host, "port": parameters.port,
-                 "vhost": parameters.virtual_host, "user": parameters.credentials.username,
-                 "heartbeat": parameters.options.get("heartbeat")})
+        _record(
+            {
+                "op": "connect",
+                "host": parameters.host,
+                "port": parameters.port,
+                "vhost": parameters.virtual_host,
+                "user": parameters.credentials.username,
+                "heartbeat": parameters.options.get("heartbeat"),
+            }
+        )
 
     def channel(self):
         return _Channel()
@@ -57,17 +65,22 @@ class _Channel:
         _record({"op": "confirm_delivery"})
 
     def exchange_declare(self, exchange, exchange_type, durable):
-        _record({"op": "exchange_declare", "exchange": exchange, "type": exchange_type,
-                 "durable": durable})
+        _record({"op": "exchange_declare", "exchange": exchange, "type": exchange_type, "durable": durable})
 
     def queue_declare(self, queue, durable):
         _record({"op": "queue_declare", "queue": queue, "durable": durable})
 
     def queue_bind(self, queue, exchange, routing_key):
-        _record({"op": "queue_bind", "queue": queue, "exchange": exchange,
-                 "routing_key": routing_key})
+        _record({"op": "queue_bind", "queue": queue, "exchange": exchange, "routing_key": routing_key})
 
     def basic_publish(self, exchange, routing_key, body, properties):
-        _record({"op": "publish", "exchange": exchange, "routing_key": routing_key,
-                 "delivery_mode": properties.delivery_mode,
-                 "content_type": properties.content_type, "body": body.decode("utf-8")})
+        _record(
+            {
+                "op": "publish",
+                "exchange": exchange,
+                "routing_key": routing_key,
+                "delivery_mode": properties.delivery_mode,
+                "content_type": properties.content_type,
+                "body": body.decode("utf-8"),
+            }
+        )
