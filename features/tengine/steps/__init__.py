@@ -16,6 +16,7 @@ from collections.abc import Callable
 import parse
 
 from oat.errors import LabError
+from oat.vocabulary.checks import QUOTED
 
 
 @parse.with_pattern(r'[^"\s]+')
@@ -30,19 +31,13 @@ def _cause(word: str) -> str:
     return word
 
 
-@parse.with_pattern(r'[^"]+')
-def _quoted(text: str) -> str:
-    """{x:q}: a quoted value, without a double quote in it."""
-    return text
-
-
 @parse.with_pattern(r'[^"]*')
 def _value(text: str) -> str:
     """{x:Value}: a quoted value that may be empty."""
     return text
 
 
-TYPES = {"Part": _part, "Cause": _cause, "q": _quoted, "Value": _value}
+TYPES = {"Part": _part, "Cause": _cause, "q": QUOTED["q"], "Value": _value}  # {x:q}: the generic one
 
 # A step's field: {name}. Not ${VAR} of a shell, nor {{.Go}} or {{ key }} (never a bare word).
 _FIELD = re.compile(r"(?<!\$)\{(\w+)\}")
