@@ -7,6 +7,8 @@ carrying this run's label, whatever state the run ended in. Every object carries
   oat.run    the run id (also in every name: oat-RUN-NAME)
   oat.owner  host:pid:start-time of the process that made it (see oat.drivers.docker.owner)
   oat.lab    the topology name
+  oat.tag    $OAT_RUN_TAG, when set: a caller's own name for the labs it makes (a proof counts
+             only its own while other runs come and go on the engine)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from oat.model.topology import Server, Topology
 from oat.servers import Server as LabServer
 
 RUN_LABEL, OWNER_LABEL, LAB_LABEL, SERVER_LABEL = "oat.run", "oat.owner", "oat.lab", "oat.server"
+TAG_LABEL = "oat.tag"
 KEPT_LABEL = "oat.kept"  # a lab kept on purpose (`oat.cli up`): no reaper touches it
 BOOT_TIMEOUT = 90.0
 
@@ -250,7 +253,8 @@ class Lab(Driver):
 
     def labels(self, **extra: str) -> dict[str, str]:
         kept = {KEPT_LABEL: "true"} if self.kept else {}
-        return {RUN_LABEL: self.run_id, OWNER_LABEL: self.owner, LAB_LABEL: self.topology.name, **kept, **extra}
+        tag = {TAG_LABEL: os.environ["OAT_RUN_TAG"]} if os.environ.get("OAT_RUN_TAG") else {}
+        return {RUN_LABEL: self.run_id, OWNER_LABEL: self.owner, LAB_LABEL: self.topology.name, **kept, **tag, **extra}
 
     # --- create -------------------------------------------------------------------------
     def create(self) -> None:
