@@ -1,13 +1,29 @@
-"""A pytest plugin for bench/faults.py: every scenario of the fault feature runs N times in a
-row (a parameter, as pytest-repeat does), and the faults' measurements are written out."""
+"""A pytest plugin for bench/faults.py and bench/flakes.py: every scenario of the fault feature
+runs N times in a row (a parameter, as pytest-repeat does), and the faults' measurements are
+written out. `run_rounds` is how both benchmarks run the clweb folder with it."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 FEATURE = "05_faults.feature"
+
+
+def run_rounds(root: Path, rounds: int, measurements: Path, reports: list[str]) -> int:
+    """The clweb folder with every fault scenario `rounds` times; the faults' measurements go
+    to `measurements`, the reports where `reports` (pytest options) say. pytest's exit code."""
+    measurements.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "OAT_FAULT_ROUNDS": str(rounds),
+        "OAT_FAULT_OUT": str(measurements),
+        "PYTHONPATH": f"{root / 'bench'}:{os.environ.get('PYTHONPATH', '')}",
+    }
+    command = [str(root / ".venv/bin/pytest"), "features/clweb", "-p", "fault_rounds", "-q", "-p", "no:cacheprovider"]
+    return subprocess.run([*command, *reports], cwd=root, env=env).returncode
 
 
 def pytest_generate_tests(metafunc):

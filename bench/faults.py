@@ -11,12 +11,11 @@ then every fault scenario N times in a row; the lab is removed at the end, whate
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 from collections import defaultdict
 
+from fault_rounds import run_rounds
 from kept_lab import OUT, ROOT
 
 
@@ -31,36 +30,23 @@ def main() -> int:
         sys.exit("bench: at least 3 rounds per fault")
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / "faults.json"
-    out.unlink(missing_ok=True)
-    env = {
-        **os.environ,
-        "OAT_FAULT_ROUNDS": str(rounds),
-        "OAT_FAULT_OUT": str(out),
-        "PYTHONPATH": f"{ROOT / 'bench'}:{os.environ.get('PYTHONPATH', '')}",
-    }
-    done = subprocess.run(
+    returncode = run_rounds(
+        ROOT,
+        rounds,
+        out,
         [
-            str(ROOT / ".venv/bin/pytest"),
-            "features/clweb",
-            "-p",
-            "fault_rounds",
-            "-q",
-            "-p",
-            "no:cacheprovider",
             f"--html={OUT / 'report.html'}",
             f"--junitxml={OUT / 'junit.xml'}",
             f"--cucumberjson={OUT / 'cucumber.json'}",
             f"--workbook={OUT / 'faults.xlsx'}",
         ],
-        cwd=ROOT,
-        env=env,
     )
     if not out.exists():
-        sys.exit(f"bench: the run wrote no measurements (pytest exit {done.returncode})")
+        sys.exit(f"bench: the run wrote no measurements (pytest exit {returncode})")
     by_fault = defaultdict(list)
     for m in json.loads(out.read_text(encoding="utf-8")):
         by_fault[m["label"]].append(m)
-    print(f"\n障害試験: {rounds} rounds per fault (pytest exit {done.returncode}; report {OUT / 'report.html'})")
+    print(f"\n障害試験: {rounds} rounds per fault (pytest exit {returncode}; report {OUT / 'report.html'})")
     for label, runs in by_fault.items():
         rtos = [r["rto"] for r in runs if r["rto"] is not None]
         doubled = sum(r["two_actives"] for r in runs)
@@ -82,7 +68,7 @@ def main() -> int:
             f"  {label}: {len(runs)} runs; {timing}{goal}; two actives {doubled:.1f} s; "
             f"acknowledged saves {acked}, lost {lost}"
         )
-    return 0 if done.returncode == 0 else 1
+    return 0 if returncode == 0 else 1
 
 
 if __name__ == "__main__":

@@ -12,15 +12,14 @@ times in a row (bench/fault_rounds.py); the lab is removed at the end, whatever 
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from fault_rounds import run_rounds
 from kept_lab import OUT, ROOT
 
 ROUND = re.compile(r"\[(\d+)回目\]$")
@@ -53,32 +52,12 @@ def main() -> int:
         sys.exit("bench: N must be at least 1")
     OUT.mkdir(parents=True, exist_ok=True)
     measured, junit = OUT / "flakes.json", OUT / "flakes-junit.xml"
-    measured.unlink(missing_ok=True)
-    env = {
-        **os.environ,
-        "OAT_FAULT_ROUNDS": str(rounds),
-        "OAT_FAULT_OUT": str(measured),
-        "PYTHONPATH": f"{ROOT / 'bench'}:{os.environ.get('PYTHONPATH', '')}",
-    }
     started = time.monotonic()
-    done = subprocess.run(
-        [
-            str(ROOT / ".venv/bin/pytest"),
-            "features/clweb",
-            "-p",
-            "fault_rounds",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={junit}",
-            f"--html={OUT / 'flakes.html'}",
-            "--self-contained-html",
-        ],
-        cwd=ROOT,
-        env=env,
+    returncode = run_rounds(
+        ROOT, rounds, measured, [f"--junitxml={junit}", f"--html={OUT / 'flakes.html'}", "--self-contained-html"]
     )
     if not junit.exists():
-        sys.exit(f"bench: the run wrote no results (pytest exit {done.returncode})")
+        sys.exit(f"bench: the run wrote no results (pytest exit {returncode})")
     rtos: dict[str, list[float]] = defaultdict(list)
     for m in json.loads(measured.read_text(encoding="utf-8")) if measured.exists() else []:
         if m["rto"] is not None:
@@ -86,7 +65,7 @@ def main() -> int:
     flaky = 0
     print(
         f"\n障害試験の不安定さ: {rounds} rounds per scenario in {time.monotonic() - started:.0f} s "
-        f"(pytest exit {done.returncode}; report {OUT / 'flakes.html'})"
+        f"(pytest exit {returncode}; report {OUT / 'flakes.html'})"
     )
     for scenario, runs in outcomes(str(junit)).items():
         passes = sum(1 for _, verdict, _ in runs if verdict == "passed")
@@ -101,7 +80,7 @@ def main() -> int:
             f"{statistics.median(spread):.2f} / max {max(spread):.2f} s"
         )
     print(f"flaky scenarios: {flaky}")
-    return 0 if done.returncode == 0 and flaky == 0 else 1
+    return 0 if returncode == 0 and flaky == 0 else 1
 
 
 if __name__ == "__main__":
