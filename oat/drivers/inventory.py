@@ -515,8 +515,9 @@ class InventoryLab(Driver):
     def destroy(self) -> None:
         """Nothing of the servers is removed: only this run's SSH connections are closed."""
         for name, entry in self.names.items():
-            target = entry.ssh.alias or _alias(name)
-            ssh = ["ssh", "-F", entry.ssh.config or str(self.config), "-o", f"ControlPath={_control_path(self.run_id)}"]
+            way = self._target(name, entry)  # the same way in as the server's transport
+            target = way.alias
+            ssh = ["ssh", "-F", way.config, *way.options, "-o", f"ControlPath={_control_path(self.run_id)}"]
             subprocess.run([*ssh, "-O", "exit", target], capture_output=True, timeout=10)
             # The master removes its socket after answering `-O exit`: wait for that, so a run
             # that has ended has no connection left behind.
