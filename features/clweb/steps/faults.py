@@ -265,7 +265,7 @@ def fenced(cluster, clweb_state, side):
         60,
         lambda: (
             f"{node} was not powered off; the boards were asked: "
-            f"{'; '.join(map(str, cluster.fencing.calls[-5:])) or 'nothing'}"
+            f"{'; '.join(map(str, cluster.fencing.calls[-5:])) or 'nothing'}; {_fencer_view(cluster, node)}"
         ),
     )
     fault["down"] = (node,)
@@ -284,6 +284,20 @@ def fenced(cluster, clweb_state, side):
             f"{node} went off, but no peer's forced stop is recorded: {'; '.join(map(str, cluster.fencing.calls[-5:]))}"
         ),
     )
+
+
+def _fencer_view(cluster, node: str) -> str:
+    """What the peer's fencer says it did about the node, and its last log lines: why no
+    forced stop reached the boards."""
+    peer = cluster.server(cluster.other(node))
+    shown = []
+    for key in ("fence_history", "fencer_log"):
+        result = peer.run(cluster.command(key, node=node))
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        shown.append(
+            f"{cluster.other(node)} `{cluster.command(key, node=node)}`: {' | '.join(lines[-15:]) or 'nothing'}"
+        )
+    return "; ".join(shown)
 
 
 @then(
