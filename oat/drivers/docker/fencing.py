@@ -67,6 +67,34 @@ class Machines:
         self.on(name)
 
 
+# How long one caller may take over its TLS handshake or its request. A node cut off or
+# frozen mid-call never finishes it; the other node's forced stop must not wait on that.
+_PATIENCE = 10
+
+
+class _TLSServer(ThreadingHTTPServer):
+    """Each connection's TLS handshake runs in that connection's own thread, bounded: done at
+    accept (a wrapped listening socket), one stalled caller would hold every other caller's."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler, context: ssl.SSLContext):
+        self.context = context
+        super().__init__(address, handler)
+
+    def get_request(self):
+        connection, address = self.socket.accept()
+        return self.context.wrap_socket(connection, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request, client_address) -> None:
+        request.settimeout(_PATIENCE)
+        try:
+            request.do_handshake()
+        except OSError:  # ssl.SSLError and timeouts too: no certificate, or no handshake at all
+            return
+        super().finish_request(request, client_address)
+
+
 class FencingEndpoint:
     def __init__(self, ca, address: str, port: int, peers: dict[str, list[str]], machines: Machines):
         """`peers`: for each node that may call, the nodes it may fence."""
@@ -97,6 +125,8 @@ class FencingEndpoint:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = _PATIENCE  # a caller that stops mid-request frees its thread
+
             def do_GET(self):
                 endpoint._handle(self, "GET")
 
@@ -107,11 +137,9 @@ class FencingEndpoint:
                 pass
 
         try:
-            server = ThreadingHTTPServer((self.address, self.port), Handler)
+            server = _TLSServer((self.address, self.port), Handler, context)
         except OSError as exc:
             raise LabError(f"fencing endpoint cannot listen on {self.address}:{self.port}: {exc.strerror}") from None
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        server.daemon_threads = True
         self._server = server
         threading.Thread(target=server.serve_forever, name="oat-fencing", daemon=True).start()
 

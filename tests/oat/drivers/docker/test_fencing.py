@@ -97,3 +97,16 @@ def test_a_certificate_of_another_ca_is_refused(endpoint):
             timeout=5,
         )
     assert made.machines.done == []
+
+
+def test_a_node_cut_off_mid_handshake_does_not_stop_its_peer_fencing(endpoint):
+    # A node whose cables are pulled (or whose OS stalls) just after its TCP connection was
+    # accepted never sends its TLS handshake: the other node's forced stop must still be served.
+    made, _, tmp = endpoint
+    stalled = socket.create_connection((made.address, made.port))
+    try:
+        node2 = _client(endpoint, "node2", tmp)
+        answer = node2.post(f"{made.url}/v1.41/containers/node1/kill", timeout=5)
+        assert answer.status_code == 204 and made.machines.done == [("off", "node1")]
+    finally:
+        stalled.close()
