@@ -295,7 +295,7 @@ def _fencer_view(cluster, node: str) -> str:
         result = peer.run(cluster.command(key, node=node))
         lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
         shown.append(
-            f"{cluster.other(node)} `{cluster.command(key, node=node)}`: {' | '.join(lines[-15:]) or 'nothing'}"
+            f"{cluster.other(node)} `{cluster.command(key, node=node)}`: {' | '.join(lines[-25:]) or 'nothing'}"
         )
     return "; ".join(shown)
 
