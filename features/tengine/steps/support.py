@@ -52,16 +52,31 @@ def collect_everywhere(lab, parts, product, tengine_state, recorder):
 
 
 @then("各サーバのレポートにパッケージとバージョン、OS、ネットワーク、ポート、プロセスが含まれている")
-def reports_have_the_basics(product, tengine_state):
-    """Every report has each of its files, not empty, and lists the tool's own package."""
+def reports_have_the_basics(lab, parts, product, tengine_state):
+    """Every report has each of its files, not empty, and lists the tool's own package; and
+    its OS, addresses, listening ports and processes are the server's own: each item the
+    server itself gives now (product data `support.shows`) is in that file of its report."""
     package, packages = product["support.package"], product["support.packages"]
     problems = []
-    for server, files in tengine_state["support_reports"].items():
+    for server in every_server(lab, parts):
+        files = tengine_state["support_reports"][server.name]
         for name in product["support.files"]:
             if not files.get(name, "").strip():
-                problems.append(f"{server}: {name} is missing or empty")
+                problems.append(f"{server.name}: {name} is missing or empty")
         if package not in files.get(packages, ""):
-            problems.append(f"{server}: {packages} does not list the installed {package}")
+            problems.append(f"{server.name}: {packages} does not list the installed {package}")
+        for name, command in product["support.shows"].items():
+            said = server.run(command)
+            items = [line.strip() for line in said.stdout.splitlines() if line.strip()]
+            if said.rc != 0 or not items:
+                problems.append(f"{server.name}: `{command}` gave nothing to compare {name} with (exit {said.rc})")
+                continue
+            missing = [item for item in items if item not in files.get(name, "")]
+            if missing:
+                problems.append(
+                    f"{server.name}: {name} does not show {', '.join(missing[:5])}"
+                    f"{' …' if len(missing) > 5 else ''} (`{command}` on the server)"
+                )
     assert not problems, "; ".join(problems)
 
 
