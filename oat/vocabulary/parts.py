@@ -125,8 +125,9 @@ def part_running(parts, role, part):
 @then(parsers.parse("{role:Role}で {part} のプロセスが停止している", extra_types=ROLE))
 def part_stopped(parts, role, part):
     """The unit is inactive (a clean stop), its control group and its user run nothing, none of
-    its processes runs, its ports are closed."""
-    _assert_not_running(parts, role, part, ("inactive",))
+    its processes runs, its ports are closed; so are the units its stop stops with it
+    (`also_stop`): a process they leave is the part's too."""
+    _assert_not_running(parts, role, part, ("inactive",), with_also_stopped=True)
 
 
 @then(parsers.parse("{role:Role}で {part} のサービスが起動していない", extra_types=ROLE))
@@ -135,15 +136,15 @@ def part_not_running(parts, role, part):
     _assert_not_running(parts, role, part, ("inactive", "failed"))
 
 
-def _assert_not_running(parts, role, part: str, states: tuple[str, ...]) -> None:
+def _assert_not_running(parts, role, part: str, states: tuple[str, ...], with_also_stopped: bool = False) -> None:
     spec = parts.part(part)
+    units = (spec.service, *spec.also_stop) if with_also_stopped else (spec.service,)
     for server in parts.servers(part, role):
-        state = server.run("systemctl is-active %s", spec.service).stdout.strip()
-        assert state in states, (
-            f"{spec.service} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
-        )
-        problems = leftovers(server, spec.service)  # "stopped" by its names alone misses a child of another name
-        assert not problems, f"{server.name}: {spec.service} is '{state}' but " + "; and ".join(problems)
+        for unit in units:
+            state = server.run("systemctl is-active %s", unit).stdout.strip()
+            assert state in states, f"{unit} on {server.name} is '{state}', expected {' or '.join(map(repr, states))}"
+            problems = leftovers(server, unit)  # "stopped" by its names alone misses a child of another name
+            assert not problems, f"{server.name}: {unit} is '{state}' but " + "; and ".join(problems)
         for process in spec.processes:
             left = server.run("pgrep -a -x %s", process).stdout.strip()
             assert not left, f"{process} still runs on {server.name}: {left}"
