@@ -9,9 +9,9 @@ from features.clweb.steps.clweb import *  # noqa: F401,F403
 from features.clweb.steps.documents import *  # noqa: F401,F403
 from features.clweb.steps.failover import *  # noqa: F401,F403
 from features.clweb.steps.faults import *  # noqa: F401,F403
+from features.clweb.steps.state import CLWebState
 from features.clweb.steps.web import *  # noqa: F401,F403
 from oat.cluster import Cluster
-from oat.plugin.features import Carried
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def cluster(procedure, per_procedure, parts, lab, product, lab_ca) -> Cluster:
 
 
 @pytest.fixture(scope="session")
-def clweb_state():
-    """What the procedure carries from step to step (the API key, the exec scripts, RTOs)."""
-    return Carried()
+def clweb_state() -> CLWebState:
+    """What the procedure carries from step to step (features/clweb/steps/state.py)."""
+    return CLWebState()
 
 
 def pytest_oat_after_fault(request, servers, fault):

@@ -9,6 +9,7 @@ from functools import partial
 from types import SimpleNamespace
 
 from features.clweb.steps.faults import _recorded, _recorded_at_end
+from features.clweb.steps.state import FaultRun
 from oat.faults.objectives import Declared, Objectives
 from oat.record.evidence import Masker, Recorder
 
@@ -22,29 +23,34 @@ PRODUCT = {
 }
 
 
-def fault(recorder: Recorder, declared: Declared, **state) -> dict:
+def fault(recorder: Recorder, declared: Declared, **state) -> FaultRun:
     now = time.time()
     sampler = SimpleNamespace(samples=[1] * 20, seconds_with_two_actives=lambda: 0.0)
     client = SimpleNamespace(acknowledged=[1, 2, 3], samples=lambda: [(now, True), (now + 1, False), (now + 4, True)])
-    return {
-        "sampler": sampler,
-        "client": client,
-        "recorder": recorder,
-        "name": "s",
-        "started": now,
-        "objectives": partial(Objectives.of, PRODUCT, declared),
-        "kind": "電源断",
-        "what": "node1 の電源断",
-        "at": now,
-        **state,
-    }
+    made = FaultRun(
+        name="s",
+        sampler=sampler,
+        client=client,
+        hardware=None,
+        steady=None,
+        subject=None,
+        recorder=recorder,
+        objectives=partial(Objectives.of, PRODUCT, declared),
+        started=now,
+        kind="電源断",
+        what="node1 の電源断",
+        at=now,
+    )
+    for key, value in state.items():
+        setattr(made, key, value)
+    return made
 
 
 def test_the_row_carries_each_objective_as_the_scenario_declared_it():
     recorder, declared = Recorder(Masker()), Declared()
-    row = fault(recorder, declared, rto=12.5)
+    row = fault(recorder, declared, rto=12.5, timed=True)
     declared.recovery = 10.0  # declared after the checkers started: read when the row is made
-    _recorded(row, row["objectives"](), lost=[])
+    _recorded(row, row.objectives(), lost=[])
     [m] = recorder.measurements
     assert (m["kind"], m["label"], m["rto"], m["target"]) == ("fault", "node1 の電源断", 12.5, 10.0)
     assert (m["unavailable"], m["unavailable_target"], m["two_actives"], m["two_actives_target"], m["lost"]) == (
@@ -67,11 +73,10 @@ def test_a_scenario_that_failed_before_its_invariants_still_has_its_row():
 
 def test_no_row_for_a_fault_never_injected_and_none_twice():
     recorder = Recorder(Masker())
-    kept_out = fault(recorder, Declared())
-    del kept_out["at"]  # the steady state did not hold: no fault came
+    kept_out = fault(recorder, Declared(), at=None)  # the steady state did not hold: no fault came
     _recorded_at_end(kept_out)
     assert recorder.measurements == []
-    done = fault(recorder, Declared(), rto=3.0)
-    _recorded(done, done["objectives"](), lost=[])
+    done = fault(recorder, Declared(), rto=3.0, timed=True)
+    _recorded(done, done.objectives(), lost=[])
     _recorded_at_end(done)
     assert len(recorder.measurements) == 1

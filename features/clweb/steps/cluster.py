@@ -76,7 +76,7 @@ def edit_exec_script(cluster, product, documents, clweb_state, which, docstring)
     if which not in files:
         raise LabError(f"unknown exec script '{which}' (cluster.exec.files: {', '.join(files)})")
     name = files[which]
-    clweb_state.setdefault("exec_scripts", {})[name] = docstring  # the guide's text, for the check
+    clweb_state.exec_scripts[name] = docstring  # the guide's text, for the check
     directory = product["cluster.exec.scripts"]
     for node in cluster.nodes:
         server = cluster.server(node)
@@ -88,7 +88,7 @@ def edit_exec_script(cluster, product, documents, clweb_state, which, docstring)
 @then("両系の exec リソースの Start Script と Stop Script が手順書のとおり (正誤表の訂正を含む) で、実行できる")
 def exec_scripts_as_documented(cluster, product, documents, clweb_state):
     """Each node holds each script as the guide wrote it (with its errata), root's and executable."""
-    documented = clweb_state.get("exec_scripts", {})
+    documented = clweb_state.exec_scripts
     if sorted(documented) != sorted(product["cluster.exec.files"].values()):
         raise LabError("the Start Script and Stop Script steps must come before this check in the scenario")
     directory = product["cluster.exec.scripts"]

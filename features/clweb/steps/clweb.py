@@ -38,8 +38,8 @@ def register_operator(cluster, product, clweb_state, recorder, side):
     server = cluster.server(cluster.node(side))
     user = product["clweb.operator.user"]
     server.check(product["clweb.add_user"].format(password=_quote(product["clweb.operator.password"]), user=user))
-    clweb_state["api_key"] = server.check(product["clweb.api_key"].format(user=user)).strip().splitlines()[-1]
-    recorder.secret(clweb_state["api_key"])  # a credential: never in the report
+    clweb_state.api_key = server.check(product["clweb.api_key"].format(user=user)).strip().splitlines()[-1]
+    recorder.secret(clweb_state.api_key)  # a credential: never in the report
 
 
 def _quote(text: str) -> str:

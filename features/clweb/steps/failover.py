@@ -11,6 +11,7 @@ from functools import partial
 from pytest_bdd import parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
+from features.clweb.steps.state import Kill
 from features.clweb.steps.web import wait_answered_by
 from oat.errors import LabError
 from oat.faults.objectives import Objectives
@@ -40,10 +41,9 @@ def kill_main_process(cluster, product, lab_ca, clweb_state, recorder, request, 
         if ppid == "1" and process in shown and not shown.startswith("grep"):
             pids.append(pid)
     assert len(pids) == 1, f"expected one {process} with parent PID 1 on {server.name}, found {pids}:\n{listing}"
-    clweb_state["kill_pending"] = (request.node.nodeid, what)  # its steady state is checked again after recovery
-    clweb_state["killed_at"] = time.time()
+    # its steady state is checked again once the failure has expired
+    clweb_state.kill = Kill(request.node.nodeid, what, time.time(), server.name)
     server.check("kill -9 %s" % pids[0])
-    clweb_state["killed_on"] = server.name
 
 
 @then(
@@ -63,9 +63,9 @@ def failure_record_expires(cluster, product, lab_ca, clweb_state, recorder, requ
         node,
         interval=0.5,
     )
-    scenario, what = clweb_state.pop("kill_pending", (None, ""))
-    if scenario == request.node.nodeid:
-        SteadyState.of(product).after(Subject(str(lab_ca.file), cluster), what, partial(recorder.attach, "text"))
+    kill, clweb_state.kill = clweb_state.kill, None
+    if kill is not None and kill.scenario == request.node.nodeid:
+        SteadyState.of(product).after(Subject(str(lab_ca.file), cluster), kill.what, partial(recorder.attach, "text"))
 
 
 @then(parsers.parse("クラスタ全体が{side:Side}での稼働状態と一致している", extra_types=SIDE))
@@ -78,8 +78,9 @@ def whole_cluster_agrees(cluster, side):
 def failover_happened(cluster, product, declared_objectives, lab_ca, clweb_state, recorder, side):
     """CL/Web answers from that node after the kill within its 目標復旧時間 (waited for at most a
     multiple of it); the RTO is measured and asserted, and the cluster audited."""
-    node = cluster.node(side)
-    killed_at = clweb_state["killed_at"]
+    node, kill = cluster.node(side), clweb_state.kill
+    if kill is None:
+        raise LabError("no kill -9 to fail over from: the step that kills CL/Web's main process must come first")
     objectives = Objectives.of(product, declared_objectives)
     try:
         answer = wait_answered_by(
@@ -94,21 +95,19 @@ def failover_happened(cluster, product, declared_objectives, lab_ca, clweb_state
     except LabError as exc:  # the report shows the miss too: a bar as long as the wait, over its objective
         recorder.measure(
             "rto",
-            f"{clweb_state['killed_on']} → {node}",
+            f"{kill.on} → {node}",
             objectives.wait_for(KILL),
             target=objectives.recovery(KILL),
             unrecovered=objectives.wait_for(KILL),
         )
-        raise objectives.not_recovered(KILL, f"kill -9 on {clweb_state['killed_on']}", "failover", exc) from None
-    rto = time.time() - killed_at
-    clweb_state.setdefault("rto", []).append((clweb_state["killed_on"], node, rto))
+        raise objectives.not_recovered(KILL, f"kill -9 on {kill.on}", "failover", exc) from None
+    rto = time.time() - kill.at
     objective = objectives.recovery(KILL)
     recorder.attach(
         "text",
         "RTO (kill -9 から最初の正しい HTTPS 応答まで)",
-        f"{clweb_state['killed_on']} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']}、"
-        f"目標復旧時間 {objective:g} 秒)",
+        f"{kill.on} → {node}: {rto:.2f} 秒 (CL/Web {answer['version']}、目標復旧時間 {objective:g} 秒)",
     )
-    recorder.measure("rto", f"{clweb_state['killed_on']} → {node}", rto, target=objective)
-    objectives.check_recovery(KILL, f"kill -9 of clweb_serv on {clweb_state['killed_on']}", rto)
+    recorder.measure("rto", f"{kill.on} → {node}", rto, target=objective)
+    objectives.check_recovery(KILL, f"kill -9 of clweb_serv on {kill.on}", rto)
     cluster.audit(node)

@@ -17,6 +17,7 @@ import requests
 from pytest_bdd import given, parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
+from features.clweb.steps.state import CLWebState, FaultRun
 from features.clweb.steps.web import wait_answered_by
 from oat.drivers.base import Hardware
 from oat.errors import LabError, OatError
@@ -35,12 +36,6 @@ def _lan(text: str) -> str:
 
 
 TYPES = {**SIDE, "Lan": _lan}
-
-
-def _fault(clweb_state) -> dict:
-    if "fault" not in clweb_state:
-        raise LabError("no fault is being watched: the background step that starts the checkers must come first")
-    return clweb_state["fault"]
 
 
 def _hardware(cluster) -> Hardware:
@@ -76,10 +71,11 @@ def peers_can_fence(cluster, product):
 def start_checkers(cluster, product, declared_objectives, clweb_state, lab_ca, recorder, request):
     """Start the never-two-actives sampler (every 0.1 s) and the append client (every 0.2 s)."""
     steady = SteadyState.of(product)  # wrong probe data stops the scenario here, before any checker
-    fault: dict = {}
-    request.addfinalizer(lambda: _recorded_at_end(fault))  # after the checkers stop (finalizers run last first)
+    watched: list[FaultRun] = []
+    request.addfinalizer(lambda: watched and _recorded_at_end(watched[0]))  # after the checkers stop (last first)
     hardware = _hardware(cluster)
     sampler = ActiveSampler(hardware, cluster.nodes, cluster.fip, cluster.mount, product["clweb.process"]).start()
+    request.addfinalizer(sampler.stop)  # never outlive the scenario, whatever happens
     f = product["clweb.forms"]
     forms = Forms(
         base=f"https://{cluster.fip}",
@@ -94,23 +90,20 @@ def start_checkers(cluster, product, declared_objectives, clweb_state, lab_ca, r
     client = AppendClient(
         forms, product["clweb.operator.user"], product["clweb.operator.password"], str(lab_ca.file)
     ).start()
-    request.addfinalizer(sampler.stop)  # never outlive the scenario, whatever happens
     request.addfinalizer(client.stop)
-    fault.update(
-        {
-            "sampler": sampler,
-            "client": client,
-            "hardware": hardware,
-            "down": (),
-            "name": request.node.name,
-            "started": time.time(),
-            "steady": steady,
-            "subject": Subject(str(lab_ca.file), cluster, sampler, client),
-            "recorder": recorder,
-            "objectives": partial(Objectives.of, product, declared_objectives),
-        }
-    )  # as declared when read
-    clweb_state["fault"] = fault
+    watched.append(
+        FaultRun(
+            name=request.node.name,
+            sampler=sampler,
+            client=client,
+            hardware=hardware,
+            steady=steady,
+            subject=Subject(str(lab_ca.file), cluster, sampler, client),
+            recorder=recorder,
+            objectives=partial(Objectives.of, product, declared_objectives),
+        )
+    )
+    clweb_state.fault = watched[0]
 
 
 # Something must be at stake when the fault comes: saves the active node acknowledged just
@@ -119,15 +112,15 @@ def start_checkers(cluster, product, declared_objectives, clweb_state, lab_ca, r
 STAKES, STAKE_WINDOW = 3, 5.0  # acknowledged saves, in the seconds before the fault
 
 
-def _before_fault(clweb_state, what: str, node: str) -> None:
+def _before_fault(clweb_state: CLWebState, what: str, node: str) -> None:
     """Once per fault, before it comes: the steady state holds (else an environment error
     naming the probe, and no fault), and the client has saves acknowledged by `node` in the
     last seconds (waited for, bounded)."""
-    fault = _fault(clweb_state)
-    if "stake_at" in fault:
+    fault = clweb_state.watched()
+    if fault.stake_at is not None:
         return
-    fault["steady"].before(fault["subject"], what, partial(fault["recorder"].attach, "text"))
-    client = fault["client"]
+    fault.steady.before(fault.subject, what, partial(fault.recorder.attach, "text"))
+    client = fault.client
     wait_until(
         lambda: len(client.acknowledged_before(time.time(), STAKE_WINDOW, node)) >= STAKES,
         30,
@@ -136,14 +129,14 @@ def _before_fault(clweb_state, what: str, node: str) -> None:
             f"{node} in {STAKE_WINDOW:g} s: nothing would be at stake in the fault"
         ),
     )
-    fault.update(stake_at=time.time(), stake_node=node)
+    fault.stake_at, fault.stake_node = time.time(), node
 
 
-def _injected(clweb_state, what: str, node: str, kind: str) -> None:
+def _injected(clweb_state: CLWebState, what: str, node: str, kind: str) -> None:
     """The fault comes now; `kind` names its objective (objectives.recovery_seconds)."""
     _before_fault(clweb_state, what, node)  # the faulted node is the active one in every fault here
-    fault = _fault(clweb_state)
-    fault.update(what=what, node=node, kind=kind, at=time.time())
+    fault = clweb_state.watched()
+    fault.what, fault.node, fault.kind, fault.at = what, node, kind, time.time()
 
 
 @when(parsers.parse("{side:Side}の電源を切る", extra_types=TYPES))
@@ -152,8 +145,8 @@ def power_off(cluster, clweb_state, side):
     """Pull the node's power: every process dies at once."""
     node = cluster.node(side)
     _injected(clweb_state, f"{node} の電源断", node, "電源断")
-    _fault(clweb_state)["hardware"].power_off(node)
-    _fault(clweb_state)["down"] = (node,)
+    clweb_state.watched().hardware.power_off(node)
+    clweb_state.watched().down = (node,)
 
 
 @when(parsers.parse("{side:Side}の OS をストールさせる", extra_types=TYPES))
@@ -162,7 +155,7 @@ def stall(cluster, clweb_state, side):
     """Freeze every process of the node (it holds its addresses and mounts, and answers nothing)."""
     node = cluster.node(side)
     _injected(clweb_state, f"{node} の OS ストール", node, "OS ストール")
-    _fault(clweb_state)["hardware"].freeze(node)
+    clweb_state.watched().hardware.freeze(node)
 
 
 @when(parsers.parse("{side:Side}の{lan:Lan} のケーブルを抜く", extra_types=TYPES))
@@ -171,7 +164,7 @@ def unplug(cluster, product, clweb_state, side, lan):
     """Pull the node's cable to one LAN (its interface loses carrier, keeps its addresses)."""
     node = cluster.node(side)
     _injected(clweb_state, f"{node} の{lan}断", node, f"{lan} 断")
-    _fault(clweb_state)["hardware"].cable(node, product["cluster.lans"][lan], connected=False)
+    clweb_state.watched().hardware.cable(node, product["cluster.lans"][lan], connected=False)
 
 
 @when(parsers.parse("{side:Side}の全ての LAN のケーブルを抜く", extra_types=TYPES))
@@ -181,13 +174,13 @@ def unplug_all(cluster, product, clweb_state, side):
     node = cluster.node(side)
     _injected(clweb_state, f"{node} の全 LAN 断", node, "全 LAN 断")
     for network in product["cluster.lans"].values():
-        _fault(clweb_state)["hardware"].cable(node, network, connected=False)
+        clweb_state.watched().hardware.cable(node, network, connected=False)
 
 
 @when(parsers.parse("{side:Side}の{lan:Lan} のケーブルを挿す", extra_types=TYPES))
 def plug_in(cluster, product, clweb_state, side, lan):
     """Plug the node's cable back in."""
-    _fault(clweb_state)["hardware"].cable(cluster.node(side), product["cluster.lans"][lan], connected=True)
+    clweb_state.watched().hardware.cable(cluster.node(side), product["cluster.lans"][lan], connected=True)
 
 
 @when(parsers.parse("{side:Side}の共有ディスクを読み取り専用にする", extra_types=TYPES))
@@ -197,13 +190,13 @@ def disk_read_only(cluster, product, clweb_state, side):
     monitor can no longer write there."""
     node = cluster.node(side)
     _injected(clweb_state, f"{node} の共有ディスク読み取り専用化", node, "共有ディスク読み取り専用")
-    _fault(clweb_state)["hardware"].disk_writable(node, *_disk(product), writable=False)
+    clweb_state.watched().hardware.disk_writable(node, *_disk(product), writable=False)
 
 
 @when(parsers.parse("{side:Side}の共有ディスクを書き込み可能に戻す", extra_types=TYPES))
 def disk_writable_again(cluster, product, clweb_state, side):
     """Repair the node's path to the shared disk."""
-    _fault(clweb_state)["hardware"].disk_writable(cluster.node(side), *_disk(product), writable=True)
+    clweb_state.watched().hardware.disk_writable(cluster.node(side), *_disk(product), writable=True)
 
 
 def _disk(product) -> tuple[str, dict[str, str]]:
@@ -221,7 +214,7 @@ def break_script(cluster, product, clweb_state, side, which):
     path = f"{product['cluster.exec.scripts']}/{files[which]}"
     server = cluster.server(node)
     original = server.get_file(path).decode()
-    _fault(clweb_state).setdefault("scripts", []).append((node, path, original))
+    clweb_state.watched().scripts.append((node, path, original))
     shebang, _, rest = original.partition("\n")
     server.put_file(path, f"{shebang}\nexit 1  # 障害試験: {which} Script の異常終了\n{rest}", mode=0o755)
 
@@ -230,7 +223,7 @@ def break_script(cluster, product, clweb_state, side, which):
 def restore_scripts(cluster, clweb_state, side):
     """Write back the scripts the fault changed on that node."""
     node = cluster.node(side)
-    for where, path, original in _fault(clweb_state).get("scripts", []):
+    for where, path, original in clweb_state.watched().scripts:
         if where == node:
             cluster.server(node).put_file(path, original, mode=0o755)
 
@@ -259,7 +252,7 @@ def try_move(cluster, clweb_state, side):
 @then(parsers.parse("{side:Side}が強制停止される", extra_types=TYPES))
 def fenced(cluster, clweb_state, side):
     """The node's board powers it off (a peer's fence agent did it), within the stonith timeout."""
-    node, fault = cluster.node(side), _fault(clweb_state)
+    node, fault = cluster.node(side), clweb_state.watched()
     wait_until(
         lambda: not cluster.fencing.machines.running(node),
         60,
@@ -268,7 +261,7 @@ def fenced(cluster, clweb_state, side):
             f"{'; '.join(map(str, cluster.fencing.calls[-5:])) or 'nothing'}; {_fencer_view(cluster, node)}"
         ),
     )
-    fault["down"] = (node,)
+    fault.down = (node,)
 
     def peer_killed():  # the endpoint keeps a call once it has answered it: after the power went off
         return [
@@ -308,7 +301,7 @@ def _fencer_view(cluster, node: str) -> str:
 def taken_over(cluster, product, declared_objectives, clweb_state, recorder, lab_ca, side):
     """The node answers on the floating IP within the fault's 目標復旧時間 (waited for at most a
     multiple of it); the RTO (fault to first correct answer) is kept and asserted."""
-    node, fault = cluster.node(side), _fault(clweb_state)
+    node, fault = cluster.node(side), clweb_state.watched()
     objectives = Objectives.of(product, declared_objectives)
     try:
         wait_answered_by(
@@ -316,22 +309,22 @@ def taken_over(cluster, product, declared_objectives, clweb_state, recorder, lab
             clweb_state,
             lab_ca,
             node,
-            timeout=objectives.wait_for(fault["kind"]),
+            timeout=objectives.wait_for(fault.kind),
             interval=0.05,
-            detail=lambda: f" after {fault['what']}: {cluster.state()}",
+            detail=lambda: f" after {fault.what}: {cluster.state()}",
         )
     except LabError as exc:  # not even within the multiple: the objective is missed, by far
-        fault["unrecovered"] = objectives.wait_for(fault["kind"])  # for the report's row
-        raise objectives.not_recovered(fault["kind"], fault["what"], "takeover", exc) from None
-    fault["rto"] = time.time() - fault["at"]
+        fault.unrecovered = objectives.wait_for(fault.kind)  # for the report's row
+        raise objectives.not_recovered(fault.kind, fault.what, "takeover", exc) from None
+    fault.rto, fault.timed = time.time() - fault.at, True
     recorder.attach(
         "text",
-        f"RTO ({fault['what']} から最初の正しい HTTPS 応答まで)",
-        f"{fault['rto']:.2f} 秒 ({node}、目標復旧時間 {objectives.recovery(fault['kind']):g} 秒)",
+        f"RTO ({fault.what} から最初の正しい HTTPS 応答まで)",
+        f"{fault.rto:.2f} 秒 ({node}、目標復旧時間 {objectives.recovery(fault.kind):g} 秒)",
     )
-    objectives.check_recovery(fault["kind"], fault["what"], fault["rto"])
+    objectives.check_recovery(fault.kind, fault.what, fault.rto)
     cluster.wait_for_group(node, timeout=30)
-    cluster.audit(node, down=fault.get("down", ()))
+    cluster.audit(node, down=fault.down)
 
 
 @then(
@@ -341,25 +334,25 @@ def taken_over(cluster, product, declared_objectives, clweb_state, recorder, lab
 )
 def nothing_moves(cluster, product, clweb_state, lab_ca, seconds, side):
     """For that long the group stays where it is, healthy, and CL/Web answers from it."""
-    node, fault = cluster.node(side), _fault(clweb_state)
+    node, fault = cluster.node(side), clweb_state.watched()
     deadline = time.time() + seconds
     while time.time() < deadline:
         state = cluster.state()
-        assert state.node == node and state.healthy, f"after {fault['what']} the group moved or failed: {state}"
+        assert state.node == node and state.healthy, f"after {fault.what} the group moved or failed: {state}"
         wait_answered_by(product, clweb_state, lab_ca, node, timeout=2)  # paces the watch too
-    fault["rto"] = None  # no failover: nothing to recover from
+    fault.rto, fault.timed = None, True  # no failover: nothing to recover from
     cluster.audit(node)
 
 
 @when(parsers.parse("{side:Side}の電源を入れ、クラスタに復帰させる", extra_types=TYPES))
 def power_on_and_rejoin(cluster, clweb_state, side):
     """Power the node on (as an operator does after a forced stop); it boots and rejoins."""
-    node, fault = cluster.node(side), _fault(clweb_state)
-    fault["hardware"].thaw(node)
-    fault["hardware"].power_on(node)
+    node, fault = cluster.node(side), clweb_state.watched()
+    fault.hardware.thaw(node)
+    fault.hardware.power_on(node)
     cluster.server(node).wait_booted(120)
     cluster.wait_for_formation()
-    fault["down"] = ()
+    fault.down = ()
 
 
 @then("障害の間、両系が同時に稼働した時間は 0 秒で、保存に成功したマイページのデータは失われていない")
@@ -367,17 +360,17 @@ def invariants_hold(cluster, product, clweb_state, recorder, lab_ca):
     """The steady state holds again (the checkers are probes of it), then stop both checkers;
     no sample held anything on two nodes, and every acknowledged append is in the memo read
     back through the API. The fault's row goes to the report."""
-    fault = _fault(clweb_state)
-    sampler, client = fault["sampler"], fault["client"]
-    fault["steady"].after(fault["subject"], fault.get("what", fault["name"]), partial(recorder.attach, "text"))
+    fault = clweb_state.watched()
+    sampler, client = fault.sampler, fault.client
+    fault.steady.after(fault.subject, fault.label, partial(recorder.attach, "text"))
     sampler.stop()
     client.stop()
-    headers = {product["clweb.api.key_header"]: clweb_state["api_key"]}
+    headers = {product["clweb.api.key_header"]: clweb_state.api_key}
     url = f"https://{cluster.fip}{product['clweb.api.mypage']}"
     memo = wait_until(lambda: _memo(url, headers, str(lab_ca.file)), 30, f"{url} does not answer after recovery")
     # No save acknowledged before the fault is an error of the test, never a pass (NothingAtStake).
-    lost = client.verdict(memo, fault_at=fault["stake_at"], seconds=STAKE_WINDOW, node=fault["stake_node"])
-    objectives = fault["objectives"]()
+    lost = client.verdict(memo, fault_at=fault.stake_at, seconds=STAKE_WINDOW, node=fault.stake_node)
+    objectives = fault.objectives()
     doubled = _recorded(fault, objectives, lost)["two_actives"]
     recorder.attach(
         "text",
@@ -387,26 +380,26 @@ def invariants_hold(cluster, product, clweb_state, recorder, lab_ca):
         f"消失 {len(lost)} 件 {lost[:20] if lost else ''}",
     )
     assert len(sampler.samples) > 10, f"the sampler took only {len(sampler.samples)} samples"
-    objectives.check_two_actives(fault.get("what", fault["name"]), doubled, "; ".join(sampler.violations()[:5]))
+    objectives.check_two_actives(fault.label, doubled, "; ".join(sampler.violations()[:5]))
     assert not lost, f"{len(lost)} acknowledged saves are gone after recovery: {client.explain(lost)}"
-    objectives.check_unavailable(fault.get("what", fault["name"]), fault["row"]["unavailable"])
-    del clweb_state["fault"]
+    objectives.check_unavailable(fault.label, fault.row["unavailable"])
+    clweb_state.fault = None
 
 
-def _recorded(fault: dict, objectives: Objectives, lost: list[int] | None) -> dict:
+def _recorded(fault: FaultRun, objectives: Objectives, lost: list[int] | None) -> dict:
     """The fault's row in the report's 測定結果, kept once: each measure with its objective
     (the RTO with its 目標復旧時間, unavailable seconds with the budget, seconds with two actives
     with the limit). `lost` None: the memo was not read back."""
-    if "row" in fault:
-        return fault["row"]
-    sampler, client = fault["sampler"], fault["client"]
-    samples = [Sample(at - fault["started"], ok, "") for at, ok in client.samples()]
-    rto, timed = fault.get("rto"), "rto" in fault or "unrecovered" in fault
-    fault["row"] = row = dict(
+    if fault.row is not None:
+        return fault.row
+    sampler, client = fault.sampler, fault.client
+    samples = [Sample(at - fault.started, ok, "") for at, ok in client.samples()]
+    rto, unrecovered = fault.rto, fault.unrecovered
+    fault.row = row = dict(
         rto=rto,
-        unmeasured=not timed,
-        unrecovered=fault.get("unrecovered"),
-        target=objectives.recovery(fault["kind"]) if rto is not None or "unrecovered" in fault else None,
+        unmeasured=not (fault.timed or unrecovered is not None),
+        unrecovered=unrecovered,
+        target=objectives.recovery(fault.kind) if rto is not None or unrecovered is not None else None,
         unavailable=unavailable_seconds(samples),
         unavailable_target=objectives.unavailable_seconds,
         two_actives=sampler.seconds_with_two_actives(),
@@ -417,17 +410,17 @@ def _recorded(fault: dict, objectives: Objectives, lost: list[int] | None) -> di
         svg=timeline_svg(samples) if samples else "",
         text=summary(samples) if samples else "",
     )
-    fault["recorder"].measure("fault", fault.get("what", fault["name"]), rto or 0.0, **row)
+    fault.recorder.measure("fault", fault.label, rto or 0.0, **row)
     return row
 
 
-def _recorded_at_end(fault: dict) -> None:
+def _recorded_at_end(fault: FaultRun) -> None:
     """A scenario that ended before its invariants (a takeover over its objective, a lost
     steady state) still has its fault's row, with what was measured; not a fault never injected."""
-    if "at" not in fault or "row" in fault:
+    if fault.at is None or fault.row is not None:
         return
     try:
-        _recorded(fault, fault["objectives"](), lost=None)
+        _recorded(fault, fault.objectives(), lost=None)
     except OatError:  # the scenario already failed for it, with its own line
         pass
 

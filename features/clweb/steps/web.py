@@ -21,7 +21,7 @@ def clweb_url(product, path: str = "/") -> str:
 
 
 def _api_headers(product, clweb_state) -> dict:
-    return {product["clweb.api.key_header"]: clweb_state["api_key"]}
+    return {product["clweb.api.key_header"]: clweb_state.api_key}
 
 
 def api_call(product, clweb_state, lab_ca, timeout: float = 2.0) -> tuple[dict | None, str]:
@@ -104,7 +104,7 @@ def api_client_keeps_calling(product, lab_ca, clweb_state, request):
 
     probe = Probe(call, interval=0.2).start()
     request.addfinalizer(probe.stop)  # never outlives the scenario, whatever happens
-    clweb_state["probe"] = probe
+    clweb_state.probe = probe
 
 
 @then("フローティング IP の CL/Web が新しいバージョンで応答している")
@@ -130,7 +130,7 @@ def api_key_still_works(product, lab_ca, clweb_state):
 @then("アップデート中の API の可用性が報告書に記録されている")
 def availability_is_reported(clweb_state, recorder):
     """The API client's samples become the report's availability chart and numbers."""
-    samples = clweb_state["probe"].stop()
+    samples = clweb_state.probe.stop()
     assert samples, "the API client made no call"
     chart, numbers = timeline_svg(samples), summary(samples)
     recorder.attach("svg", "API の可用性 (緑: 応答あり、赤: 失敗)", chart)
@@ -139,16 +139,15 @@ def availability_is_reported(clweb_state, recorder):
     recorder.measure(
         "availability", "ローリングアップデート中の CL/Web API", 100.0 * ok / len(samples), svg=chart, text=numbers
     )
-    clweb_state["availability"] = samples
 
 
 # --- 注意事項: a browser session across a failover ----------------------------------
 
 
 def _page(browser, clweb_state):
-    if "page" not in clweb_state:
-        clweb_state["page"] = browser.new_context().new_page()
-    return clweb_state["page"]
+    if clweb_state.page is None:
+        clweb_state.page = browser.new_context().new_page()
+    return clweb_state.page
 
 
 def _sel(product, name: str) -> str:
@@ -173,8 +172,9 @@ def _on_login_page(page, product, recorder, what: str) -> None:
 @given(parsers.parse('運用者がブラウザで CL/Web にログインし、マイページに "{memo}" を保存している'))
 def logged_in_with_memo(browser, product, clweb_state, recorder, memo):
     """Log in with a browser session of its own (an earlier scenario's is closed) and save the memo on MyPage."""
-    if "page" in clweb_state:
-        clweb_state.pop("page").context.close()
+    if clweb_state.page is not None:
+        clweb_state.page.context.close()
+        clweb_state.page = None
     page = _page(browser, clweb_state)
     _login(page, product)
     save_memo(browser, product, clweb_state, recorder, memo)
