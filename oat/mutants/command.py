@@ -73,7 +73,6 @@ def run(
     print what caught each, the 検出力 and the run time."""
     started = time.monotonic()
     last = results.saved(path)
-    known = {patch.stem for patch in path.parent.glob("*.patch")}  # a deleted mutant's outcome goes
     outcomes, ran = [], 0
     for mutant in mutants:
         outcome = last.get(mutant.name)
@@ -83,7 +82,9 @@ def run(
             )
         else:
             outcome = one(mutant, commit)
-            results.record(outcome, path, keep=known)
+            # A deleted mutant's outcome goes. The patches are read now, not at the run's start:
+            # another run may have saved outcomes of mutants added since.
+            results.record(outcome, path, keep={patch.stem for patch in path.parent.glob("*.patch")})
             ran += 1
             say(line(outcome))
         outcomes.append(outcome)

@@ -410,6 +410,22 @@ def test_a_stopped_run_goes_on_where_it_left_off_at_the_same_commit_and_patch(pr
     assert ran == ["a"]
 
 
+def test_a_run_keeps_the_outcomes_another_run_saved_of_mutants_added_after_it_began(project):
+    # Two runs at once (one per product), and new patches written meanwhile: the first run's
+    # next save must not drop what the second saved of a mutant the first never knew.
+    result = project / "lab" / "mutants" / "result.json"
+    first = [mutant_in(project, name, "手順 2") for name in ("a", "b")]
+
+    def one(mutant, commit):
+        if mutant.name == "b":  # while the first run works on b, a mutant is added and run elsewhere
+            added = mutant_in(project, "new", "手順 2")
+            results.record(Outcome(added.name, "k", "d", "killed", commit=commit, patch=added.digest), result)
+        return Outcome(mutant.name, "k", "d", "killed", commit=commit, patch=mutant.digest)
+
+    command.run(first, "c1" * 20, path=result, one=one, say=lambda line: None)
+    assert set(results.saved(result)) == {"a", "b", "new"}
+
+
 def test_recording_one_outcome_replaces_its_own_and_drops_deleted_mutants(tmp_path):
     path = tmp_path / "result.json"
     for name, verdict in (("a", "error"), ("b", "killed"), ("gone", "killed")):
