@@ -18,7 +18,7 @@ from pytest_bdd import given, parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.state import CLWebState, FaultRun
-from features.clweb.steps.web import wait_answered_by
+from features.clweb.steps.web import api_headers, wait_answered_by
 from oat.drivers.base import Hardware
 from oat.errors import LabError, OatError
 from oat.faults.availability import Sample, summary, timeline_svg, unavailable_seconds
@@ -136,7 +136,7 @@ def _injected(clweb_state: CLWebState, what: str, node: str, kind: str) -> None:
     """The fault comes now; `kind` names its objective (objectives.recovery_seconds)."""
     _before_fault(clweb_state, what, node)  # the faulted node is the active one in every fault here
     fault = clweb_state.watched()
-    fault.what, fault.node, fault.kind, fault.at = what, node, kind, time.time()
+    fault.what, fault.kind, fault.at = what, kind, time.time()
 
 
 @when(parsers.parse("{side:Side}の電源を切る", extra_types=TYPES))
@@ -282,14 +282,12 @@ def fenced(cluster, clweb_state, side):
 def _fencer_view(cluster, node: str) -> str:
     """What the peer's fencer says it did about the node, and its last log lines: why no
     forced stop reached the boards."""
-    peer = cluster.server(cluster.other(node))
-    shown = []
+    peer, shown = cluster.other(node), []
     for key in ("fence_history", "fencer_log"):
-        result = peer.run(cluster.command(key, node=node))
+        command = cluster.command(key, node=node)
+        result = cluster.server(peer).run(command)
         lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
-        shown.append(
-            f"{cluster.other(node)} `{cluster.command(key, node=node)}`: {' | '.join(lines[-25:]) or 'nothing'}"
-        )
+        shown.append(f"{peer} `{command}`: {' | '.join(lines[-25:]) or 'nothing'}")
     return "; ".join(shown)
 
 
@@ -365,7 +363,7 @@ def invariants_hold(cluster, product, clweb_state, recorder, lab_ca):
     fault.steady.after(fault.subject, fault.label, partial(recorder.attach, "text"))
     sampler.stop()
     client.stop()
-    headers = {product["clweb.api.key_header"]: clweb_state.api_key}
+    headers = api_headers(product, clweb_state)
     url = f"https://{cluster.fip}{product['clweb.api.mypage']}"
     memo = wait_until(lambda: _memo(url, headers, str(lab_ca.file)), 30, f"{url} does not answer after recovery")
     # No save acknowledged before the fault is an error of the test, never a pass (NothingAtStake).

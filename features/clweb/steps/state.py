@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from oat.faults.objectives import Objectives
     from oat.faults.sampler import ActiveSampler
     from oat.faults.steady_state import SteadyState, Subject
+    from oat.record.evidence import Recorder
 
 
 @dataclass(eq=False)
@@ -41,13 +42,12 @@ class FaultRun:
     hardware: Hardware
     steady: SteadyState
     subject: Subject
-    recorder: Any
+    recorder: Recorder
     objectives: Callable[[], Objectives]  # as declared when read
     started: float = field(default_factory=time.time)
     down: tuple[str, ...] = ()  # servers the fault left powered off
     # the fault, once injected
     what: str | None = None
-    node: str | None = None
     kind: str | None = None  # its objective's name in objectives.recovery_seconds
     at: float | None = None
     # what was at stake: saves acknowledged by stake_node in the seconds before stake_at

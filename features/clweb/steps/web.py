@@ -20,7 +20,7 @@ def clweb_url(product, path: str = "/") -> str:
     return f"https://{product['cluster.fip']}{path}"
 
 
-def _api_headers(product, clweb_state) -> dict:
+def api_headers(product, clweb_state) -> dict:
     return {product["clweb.api.key_header"]: clweb_state.api_key}
 
 
@@ -29,7 +29,7 @@ def api_call(product, clweb_state, lab_ca, timeout: float = 2.0) -> tuple[dict |
     saying what was seen: the status, the body's first line, the node that answered."""
     url = clweb_url(product, product["clweb.api.status"])
     try:
-        reply = requests.get(url, timeout=timeout, verify=str(lab_ca.file), headers=_api_headers(product, clweb_state))
+        reply = requests.get(url, timeout=timeout, verify=str(lab_ca.file), headers=api_headers(product, clweb_state))
     except requests.RequestException as exc:
         return None, f"{url}: no answer ({one_line(exc)})"
     first = next((line.strip() for line in reply.text.splitlines() if line.strip()), "(empty body)")[:160]
@@ -92,7 +92,7 @@ def browser_reaches_clweb(cluster, product, browser, lab_ca, clweb_state, record
 @given("クライアントが API アクセスキーでフローティング IP の CL/Web API を呼び続けている")
 def api_client_keeps_calling(product, lab_ca, clweb_state, request):
     """A client calls the API every 0.2 s until the scenario ends; each call is a sample."""
-    headers = _api_headers(product, clweb_state)
+    headers = api_headers(product, clweb_state)
 
     def call() -> str:
         reply = requests.get(
