@@ -65,6 +65,9 @@ class Server:
     # (paths relative to the project's top).
     packages: tuple[str, ...] = ()
     debs: tuple[str, ...] = ()
+    # The memory the server is given, in MiB (None: as much as the engine's machine has), as a
+    # production server is sized: the 事前条件's hardware check reads what the server sees.
+    memory_mib: int | None = None
 
     @property
     def address(self) -> str:
@@ -194,6 +197,7 @@ def _servers(where, items, networks, volumes) -> dict[str, Server]:
             capabilities=_capabilities(where, item.get("capabilities") or [], key),
             packages=_names(where, item.get("packages") or [], f"{key}.packages", PACKAGE, "a Debian package name"),
             debs=_debs(where, item.get("debs") or [], f"{key}.debs"),
+            memory_mib=_memory(where, item.get("memory"), f"{key}.memory"),
         )
     return servers
 
@@ -244,6 +248,19 @@ def _flag(where, raw, key) -> bool:
     if not isinstance(raw, bool):
         raise where.error(key, f"'{raw}' must be true or false (unquoted)")
     return raw
+
+
+def _memory(where, raw, key) -> int | None:
+    """`memory: 512M` or `memory: 2G` (MiB or GiB), at least 64 MiB; absent: unlimited."""
+    if raw is None:
+        return None
+    found = re.fullmatch(r"([1-9][0-9]*)\s*([MG])i?B?", str(raw).strip(), re.IGNORECASE)
+    if not found:
+        raise where.error(key, f"'{raw}' is not a memory size such as 512M or 2G")
+    mib = int(found[1]) * (1024 if found[2].upper() == "G" else 1)
+    if mib < 64:
+        raise where.error(key, f"'{raw}' is too little for a server (at least 64M)")
+    return mib
 
 
 def _capabilities(where, raw, key) -> tuple[str, ...]:

@@ -42,12 +42,14 @@ def servers_exist_and_run(lab, datatable):
 
 @then("全てのサーバに CPU とメモリとディスクが割り当てられている")
 def hardware_is_allocated(lab):
-    """Every server has a CPU, 256 MiB of memory and 1 GiB free on /."""
+    """Every server has a CPU, 256 MiB of memory and 1 GiB free on /. The memory is what the
+    server may use: the machine's, or less where its control group is limited (a container's
+    /proc/meminfo shows the host's memory, not the server's)."""
     problems = []
     for server in lab.topology.procedure_servers:
         s = lab.server(server.name)
         cpus = int(s.check("nproc").strip())
-        mem_kib = int(s.check("awk '/^MemTotal:/ {print $2}' /proc/meminfo").strip())
+        mem_kib = _memory_kib(s)
         disk_kib = int(s.check("df -Pk / | awk 'NR==2 {print $4}'").strip())
         if cpus < 1:
             problems.append(f"{s.name}: no CPU")
@@ -56,6 +58,26 @@ def hardware_is_allocated(lab):
         if disk_kib < 1024 * 1024:
             problems.append(f"{s.name}: only {disk_kib // 1024} MiB free on /")
     assert not problems, "; ".join(problems)
+
+
+# The lowest memory limit on the way from PID 1's control group up to the root: cgroup v1's
+# memory controller (memory.limit_in_bytes) or v2's memory.max ("max", or a huge v1 number: none).
+_CGROUP_MEMORY = (
+    "p=$(sed -n 's/^[0-9]*:memory://p' /proc/1/cgroup); "
+    'if [ -n "$p" ]; then top=/sys/fs/cgroup/memory; f=memory.limit_in_bytes; '
+    "else top=/sys/fs/cgroup; f=memory.max; p=$(sed -n 's/^0:://p' /proc/1/cgroup); fi; "
+    "d=$top$p; d=${d%/}; limit=max; "
+    'while :; do v=$(cat "$d/$f" 2>/dev/null || echo max); '
+    'if [ "$v" != max ] && { [ "$limit" = max ] || [ "$v" -lt "$limit" ]; }; then limit=$v; fi; '
+    '[ "$d" = "$top" ] && break; d=${d%/*}; done; echo "$limit"'
+)
+
+
+def _memory_kib(s) -> int:
+    """The memory the server may use, in KiB: MemTotal, capped by its control group's limit."""
+    total = int(s.check("awk '/^MemTotal:/ {print $2}' /proc/meminfo").strip())
+    limit = s.check(_CGROUP_MEMORY).strip()
+    return min(total, int(limit) // 1024) if limit.isdigit() else total
 
 
 @then(parsers.parse('全てのサーバに OS "{os_name}" がインストールされている'))

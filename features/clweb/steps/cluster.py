@@ -7,6 +7,8 @@ the guide says and call it.
 
 from __future__ import annotations
 
+import secrets
+
 import parse
 from pytest_bdd import given, parsers, step, then, when
 
@@ -22,10 +24,30 @@ SIDE = {"Side": _side}
 
 
 @given("運用系と待機系のサーバが用意されている")
-def cluster_servers_exist(cluster):
-    """Both nodes of the cluster answer."""
+def cluster_servers_exist(cluster, product):
+    """(1) クラスタシステムの設計, as it stands on the servers: both nodes answer and have
+    booted, and both see the same shared disk (a file one writes there, the other reads)."""
+    problems = []
     for node in cluster.nodes:
-        cluster.server(node).check_alive()
+        server = cluster.server(node)
+        server.check_alive()
+        state = server.run("systemctl is-system-running").stdout.strip()
+        if state != "running":
+            problems.append(f"{node}: systemd says '{state}', expected 'running'")
+    volume = product["cluster.disk.volume"]
+    first, *others = (cluster.server(node) for node in cluster.nodes)
+    marker = f"{volume}/.oat-shared-{secrets.token_hex(4)}"
+    if first.run("test -d %s && echo %s > %s", volume, first.name, marker).rc != 0:
+        problems.append(f"{first.name}: no shared disk at {volume}")
+    else:
+        try:
+            for other in others:
+                seen = other.run("cat %s", marker)
+                if seen.rc != 0 or seen.stdout.strip() != first.name:
+                    problems.append(f"{other.name} does not see the shared disk of {first.name} at {volume}")
+        finally:
+            first.run("rm -f %s", marker)
+    assert not problems, "the cluster's servers are not as designed: " + "; ".join(problems)
 
 
 @when(

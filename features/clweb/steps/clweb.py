@@ -73,6 +73,14 @@ def config_is_linked(cluster, product, side):
         )
 
 
+@then("両系の config フォルダが共有ディスクへのシンボリックリンクのままである")
+def config_still_linked(cluster, product):
+    """The links of ② and ⑤ after both nodes ran 2.0.0: an update that turns the link back
+    into a folder of its own (settings and MyPage data off the shared disk) is caught here."""
+    for side in ("待機系", "運用系"):
+        config_is_linked(cluster, product, side)
+
+
 # --- where (4) and (6) take effect: the server's sockets and open files -----------------
 
 

@@ -422,6 +422,7 @@ class Lab(Driver):
             # machine would (a removal stops it for good).
             restart_policy={"Name": "unless-stopped"},
             **_privileges(spec.capabilities),
+            **({"mem_limit": f"{spec.memory_mib}m"} if spec.memory_mib else {}),
         )
         if nested_engine:
             # The CLI's --security-opt systempaths=unconfined: a nested engine mounts /proc

@@ -412,3 +412,18 @@ def test_a_bad_package_or_deb_names_the_key(tmp_path, key, value, problem):
     data = topo()
     data["servers"][1][key] = value
     assert load_error(tmp_path, data).endswith(problem)
+
+
+def test_a_server_memory_is_read_in_mib():
+    data = topo()
+    data["servers"][1]["memory"] = "512M"
+    data["servers"][2]["memory"] = "2G"
+    t = parse(data)
+    assert [t.server(s["name"]).memory_mib for s in data["servers"][:3]] == [None, 512, 2048]
+
+
+@pytest.mark.parametrize("size", ["lots", "0M", "32M", "1T"])
+def test_a_bad_memory_size_is_named(tmp_path, size):
+    data = topo()
+    data["servers"][1]["memory"] = size
+    assert "servers.web.memory: '" + size + "'" in load_error(tmp_path, data)

@@ -25,7 +25,7 @@ import pytest
 from oat.errors import FeatureError, NothingAtStake, OatError, at_stake
 from oat.faults.client import AppendClient, Forms
 from oat.record.evidence import Masker, Recorder, one_line
-from oat.vocabulary import commands, files, journal, processes, services
+from oat.vocabulary import commands, files, journal, processes, servers, services
 from oat.vocabulary.checks import within
 from oat.vocabulary.remembered import Remembered
 from tests.oat.vocabulary.test_generic_steps import ROOT, LocalLab, fails
@@ -500,3 +500,54 @@ def test_the_sentences_through_pytest_bdd(pytester, monkeypatch, tmp_path, tools
             "began*there is one from before: promoted"
         ]
     )
+
+
+# --- hardware: the memory a server may use, not the machine's ------------------------------
+
+
+def _cgroup_tree(tmp_path: Path, proc: str, limits: dict[str, str]) -> str:
+    """The hardware check's cgroup walk, run on a fake /proc/1/cgroup and /sys/fs/cgroup."""
+    (tmp_path / "cgroup").write_text(proc)
+    for folder, value in limits.items():
+        path = tmp_path / "sys" / folder
+        path.mkdir(parents=True, exist_ok=True)
+        (path / ("memory.max" if "memory/" not in folder + "/" else "memory.limit_in_bytes")).write_text(value)
+    script = servers._CGROUP_MEMORY.replace("/proc/1/cgroup", str(tmp_path / "cgroup"))
+    script = script.replace("/sys/fs/cgroup", str(tmp_path / "sys"))
+    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_a_server_limited_below_the_machine_shows_its_limit_v1(tmp_path):
+    proc = "4:memory:/docker/abc\n0::/docker/abc\n"
+    limits = {"memory": "9223372036854771712", "memory/docker": "9223372036854771712", "memory/docker/abc": "134217728"}
+    assert _cgroup_tree(tmp_path, proc, limits) == "134217728"
+
+
+def test_a_server_limited_below_the_machine_shows_its_limit_v2(tmp_path):
+    proc = "0::/system.slice/docker-abc.scope/init.scope\n"
+    limits = {
+        "system.slice": "max",
+        "system.slice/docker-abc.scope": "268435456",
+        "system.slice/docker-abc.scope/init.scope": "max",
+    }
+    assert _cgroup_tree(tmp_path, proc, limits) == "268435456"
+
+
+def test_an_unlimited_server_has_no_limit(tmp_path):
+    assert _cgroup_tree(tmp_path, "0::/\n", {}) == "max"
+
+
+def test_the_hardware_check_fails_on_a_server_given_too_little_memory():
+    answers = {"nproc": "2", "/proc/meminfo": str(24 * 1024 * 1024), "memory": str(128 * 1024 * 1024), "df": "9999999"}
+
+    class Server:
+        name = "console"
+
+        def check(self, command, *args):
+            return next(v for k, v in answers.items() if k in command) + "\n"
+
+    lab = SimpleNamespace(
+        topology=SimpleNamespace(procedure_servers=[SimpleNamespace(name="console")]), server=lambda name: Server()
+    )
+    with pytest.raises(AssertionError, match="console: only 128 MiB of memory"):
+        servers.hardware_is_allocated(lab)
