@@ -7,12 +7,12 @@ import pytest
 from features.tengine.steps.console import *  # noqa: F401,F403 - step definitions are fixtures
 from features.tengine.steps.jobs import *  # noqa: F401,F403
 from features.tengine.steps.platform import *  # noqa: F401,F403
+from features.tengine.steps.state import TengineState
 from features.tengine.steps.support import *  # noqa: F401,F403
 from features.tengine.steps.tengine import *  # noqa: F401,F403
-from oat.plugin.features import Carried
 
 
 @pytest.fixture(scope="session")
-def tengine_state():
-    """What the procedure carries from step to step (test start results, jobnet names)."""
-    return Carried()
+def tengine_state() -> TengineState:
+    """What the procedure carries from step to step (test start results, jobnet names…)."""
+    return TengineState()

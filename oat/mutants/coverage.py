@@ -115,10 +115,15 @@ def totals(rows: list[Coverage]) -> str:
     elsewhere = [r for r in stated if r.covered and not any(o.verdict == KILLED and not o.elsewhere for o in r.mutants)]
     none = [r for r in rows if r.why_none]
     gaps = [r for r in rows if not r.expected and not r.why_none]
+    folders = sorted({r.folder for r in stated})
+    each = ", ".join(
+        f"{f} {sum(r.covered for r in stated if r.folder == f)}/{sum(r.folder == f for r in stated)}" for f in folders
+    )
     return (
         f"事後条件を述べる手順 {len(stated)} 件のうち、検出された変異があるもの {len(covered)} 件"
         f" (範囲外での検出だけのもの {len(elsewhere)} 件); 述べない手順 {len(none)} 件"
         + (f"; 期待結果も理由もない手順 {len(gaps)} 件" if gaps else "")
+        + (f" (フォルダ別: {each})" if len(folders) > 1 else "")
     )
 
 

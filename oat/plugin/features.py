@@ -76,14 +76,6 @@ def procedure_of(request) -> str:
     return folder
 
 
-class Carried(dict):
-    """What a procedure carries from step to step. Its repr names the keys only: pytest
-    prints a failing step's arguments, and the values include credentials (an API key)."""
-
-    def __repr__(self) -> str:
-        return f"<carried: {', '.join(map(str, self))}>"
-
-
 class _PerProcedure:
     """Session-wide objects made once per feature folder."""
 

@@ -10,9 +10,12 @@ from pytest_bdd import parsers, step, then, when
 
 from features.tengine.steps import TYPES, config_value, plain, shell
 from features.tengine.steps.platform import virtual_server
+from features.tengine.steps.state import Ran
 from features.tengine.steps.tengine import CORE, db_query, edit_core_config, run_on_cores
 from oat.errors import LabError
 from oat.model.safety import disruptive
+
+JOB_TEST_START = "Tengineコア サーバで Tengineコア のジョブテスト起動を実行する"
 
 AGENT = "Tengineジョブエージェント"
 
@@ -45,7 +48,7 @@ def run_job_test_start(parts, product, tengine_state):
 @then("ジョブテスト起動が成功する")
 def job_test_start_succeeds(product, tengine_state):
     """Every core's job test start succeeded."""
-    for server, result, _took in tengine_state["test_results"]:
+    for server, result, _took in tengine_state.needs("test_results", JOB_TEST_START):
         out = (result.stdout + result.stderr).strip()
         assert result.rc == 0 and product["core.jobtest_success"] in result.stdout, (
             f"{server.name}: job test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}"
@@ -55,7 +58,7 @@ def job_test_start_succeeds(product, tengine_state):
 @then(parsers.parse('ジョブテスト起動が失敗し、出力が "{server_name:q}" と原因 "{cause:q}" を示す', extra_types=TYPES))
 def job_test_start_fails(product, tengine_state, server_name, cause):
     """Every core's job test start failed, naming the job server and the cause."""
-    for server, result, _took in tengine_state["test_results"]:
+    for server, result, _took in tengine_state.needs("test_results", JOB_TEST_START):
         out = (result.stdout + result.stderr).strip()
         assert result.rc != 0, f"{server.name}: job test start exited 0: {out}"
         assert product["core.jobtest_failure"] in out and server_name in out and cause in out, (
@@ -77,7 +80,7 @@ def run_jobnet(parts, product, tengine_state, recorder, jobnet):
     """Run the jobnet on the first core server and measure how long the round trip took."""
     core = parts.servers(CORE)[0]
     started = time.monotonic()
-    tengine_state["run"] = (jobnet, core.run(shell(product["core.run"], jobnet=jobnet)))
+    tengine_state.run = (jobnet, Ran(core, core.run(shell(product["core.run"], jobnet=jobnet))))
     recorder.measure(
         "seconds",
         f"ジョブネット {jobnet} の実行 (コア → SSH → エージェント → キュー → コア)",
@@ -106,7 +109,8 @@ def jobnet_failed(parts, product, tengine_state, jobnet):
 
 
 def _jobnet_ended(parts, product, tengine_state, jobnet: str, status: str, succeeded: bool) -> None:
-    ran, result = tengine_state["run"]
+    ran, run = tengine_state.needs("run", 'Tengineコア で SCM のジョブネット "…" を実行する')
+    result = run.result
     out = (result.stdout + result.stderr).strip()
     exited = result.rc == 0 if succeeded else result.rc != 0
     assert ran == jobnet and exited and status in result.stdout, (
@@ -150,13 +154,16 @@ def try_agent_install(parts, tengine_state):
     """Try to install the agent's package with apt and keep the result."""
     server = parts.servers(AGENT)[0]
     server.run("apt-get update")
-    tengine_state["attempt"] = (server, server.run("apt-get install %s", parts.part(AGENT).package))
+    tengine_state.attempt = Ran(server, server.run("apt-get install %s", parts.part(AGENT).package))
 
 
 @then(parsers.parse('インストールが失敗し、出力が "{package:q}" が見つからないことを示す', extra_types=TYPES))
 def install_failed(tengine_state, package):
     """apt's install failed, saying it cannot find the package."""
-    server, result = tengine_state["attempt"]
+    attempt = tengine_state.needs(
+        "attempt", "Tengineジョブエージェント サーバに Tengineジョブエージェント のインストールを試みる"
+    )
+    server, result = attempt.server, attempt.result
     out = (result.stdout + result.stderr).strip()
     assert result.rc != 0, f"{server.name}: apt-get install exited 0 without a package source: {out[-300:]}"
     assert f"Unable to locate package {package}" in out, (
@@ -176,14 +183,17 @@ def break_agent_config(parts, product):
 def try_agent_start(parts, tengine_state):
     """Try to start the agent's service and keep the result."""
     server = parts.servers(AGENT)[0]
-    tengine_state["attempt"] = (server, server.run("systemctl start %s", parts.part(AGENT).service))
+    tengine_state.attempt = Ran(server, server.run("systemctl start %s", parts.part(AGENT).service))
 
 
 @then(parsers.parse('エージェントの起動が失敗し、ログが "{text:q}" を示す', extra_types=TYPES))
 def agent_start_failed(parts, tengine_state, text):
     """The agent's service did not start and the journal of that very start attempt (its
     invocation) shows the text: a line an earlier attempt wrote is no evidence of this one."""
-    server, result = tengine_state["attempt"]
+    attempt = tengine_state.needs(
+        "attempt", "Tengineジョブエージェント サーバの Tengineジョブエージェント の起動を試みる"
+    )
+    server, result = attempt.server, attempt.result
     assert result.rc != 0, f"{server.name}: the agent started with a broken config"
     service = parts.part(AGENT).service
     journal = server.run(

@@ -9,6 +9,7 @@ import re
 from pytest_bdd import parsers, then, when
 
 from features.tengine.steps import TYPES, fill, plain, shell
+from features.tengine.steps.state import Ran
 from oat.drivers.virtual import VirtualServer
 from oat.errors import LabError
 from oat.model.topology import Server
@@ -38,13 +39,14 @@ def virtual_server(parts, name: str):
 @when("仮想サーバ基盤 に空きリソースを問い合わせる")
 def ask_free_resources(parts, product, tengine_state):
     """Ask the platform for its free resources and keep the answer."""
-    tengine_state["resources"] = platform(parts).run(product["platform.resources"])
+    server = platform(parts)
+    tengine_state.resources = Ran(server, server.run(product["platform.resources"]))
 
 
 @then("問い合わせが成功し、CPU・メモリ・稼働中の仮想サーバ数が返る")
 def resources_answered(parts, product, tengine_state, recorder):
     """The platform answered with its CPUs, memory and running servers; the answer is attached."""
-    result = tengine_state["resources"]
+    result = tengine_state.needs("resources", "仮想サーバ基盤 に空きリソースを問い合わせる").result
     assert result.rc == 0, (
         f"{platform(parts).name}: `{product['platform.resources']}` exited {result.rc}: {result.stderr.strip()}"
     )

@@ -14,6 +14,8 @@ from pytest_bdd import then, when
 
 from oat.vocabulary.parts import apt_install
 
+COLLECT = "全てのサーバで サーバ構成レポートを収集する"
+
 # A private key block whose body is still there (the tool keeps only BEGIN and END lines).
 KEY_MATERIAL = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s*\n[A-Za-z0-9+/=]{20,}")
 
@@ -48,7 +50,7 @@ def collect_everywhere(lab, parts, product, tengine_state, recorder):
             f"{server.name} のサーバ構成レポート ({index}): {path}",
             reports[server.name].get(index, f"({index} がありません)"),
         )
-    tengine_state["support_reports"] = reports
+    tengine_state.support_reports = reports
 
 
 @then("各サーバのレポートにパッケージとバージョン、OS、ネットワーク、ポート、プロセスが含まれている")
@@ -59,7 +61,7 @@ def reports_have_the_basics(lab, parts, product, tengine_state):
     package, packages = product["support.package"], product["support.packages"]
     problems = []
     for server in every_server(lab, parts):
-        files = tengine_state["support_reports"][server.name]
+        files = tengine_state.needs("support_reports", COLLECT)[server.name]
         for name in product["support.files"]:
             if not files.get(name, "").strip():
                 problems.append(f"{server.name}: {name} is missing or empty")
@@ -87,7 +89,7 @@ def reports_have_the_parts(parts, product, tengine_state):
     problems = []
     for part, config in product["support.expected"].items():
         for server in parts.servers(part):
-            files = tengine_state["support_reports"][server.name]
+            files = tengine_state.needs("support_reports", COLLECT)[server.name]
             package = parts.part(part).version_package
             if package not in files.get(listing, ""):
                 problems.append(f"{server.name}: {listing} does not list {package}")
@@ -102,7 +104,7 @@ def reports_hold_no_secret(product, tengine_state):
     secrets = product.secrets()
     withheld = tuple(product["support.withheld"])
     problems = []
-    for server, files in tengine_state["support_reports"].items():
+    for server, files in tengine_state.needs("support_reports", COLLECT).items():
         for name, text in files.items():
             leaked = [s for s in secrets if s in text]
             if leaked:

@@ -9,6 +9,7 @@ import yaml
 from pytest_bdd import given, parsers, step, then, when
 
 from features.tengine.steps import TYPES, config_value, plain, shell, sql
+from features.tengine.steps.state import Ran, TengineState
 from oat.errors import LabError
 from oat.model.safety import disruptive
 from oat.wait import wait_until
@@ -36,7 +37,7 @@ def register_jobnet_definitions(parts, product, tengine_state):
         for command in product["scm.register.push"]:
             server.check(shell(parts.render(command), work=work, server=server.name))
         server.check(shell(parts.render(product["scm.register.clean"]), work=work))
-    tengine_state["jobnets"] = [
+    tengine_state.jobnets = [
         yaml.safe_load(p.read_text(encoding="utf-8"))[product["scm.definitions.name"]] for p in files
     ]
 
@@ -44,7 +45,10 @@ def register_jobnet_definitions(parts, product, tengine_state):
 @then("Tengineコア が SCM からジョブネット定義を読み込める")
 def core_loads_jobnets(parts, product, tengine_state):
     """The core's load reads every registered jobnet definition from the SCM."""
-    expected = plain(product["core.load_success"], count=len(tengine_state["jobnets"]))
+    expected = plain(
+        product["core.load_success"],
+        count=len(tengine_state.needs("jobnets", "SCM にアプリケーション開発者のジョブネット定義を登録する")),
+    )
     for server in parts.servers(CORE):
         out = server.check(product["core.load"])
         assert expected in out, (
@@ -52,18 +56,21 @@ def core_loads_jobnets(parts, product, tengine_state):
         )
 
 
-def run_on_cores(parts, tengine_state, command: str) -> None:
+TEST_START = "Tengineコア サーバで Tengineコア のテスト起動を実行する"
+
+
+def run_on_cores(parts, tengine_state: TengineState, command: str) -> None:
     """Run a core command (test start, job test start) on every core server; keep each
     result and its duration for the checks, and the DB's clock before it."""
     db = parts.servers("DB")[0]
     # The DB server's clock in UTC (ISO 8601), read by the OS: the DB may be the part stopped.
-    tengine_state["test_since"] = db.check("date -u +%Y-%m-%dT%H:%M:%S.%6NZ").strip()
+    tengine_state.test_since = db.check("date -u +%Y-%m-%dT%H:%M:%S.%6NZ").strip()
     results = []
     for server in parts.servers(CORE):
         started = time.monotonic()
         result = server.run(command)
-        results.append((server, result, time.monotonic() - started))
-    tengine_state["test_results"] = results
+        results.append(Ran(server, result, time.monotonic() - started))
+    tengine_state.test_results = results
 
 
 @when("Tengineコア サーバで Tengineコア のテスト起動を実行する")
@@ -80,7 +87,7 @@ def _output(result) -> str:
 def test_start_succeeds(product, tengine_state, recorder):
     """Every core's test start succeeded within the time the product promises; the time is measured."""
     promise = product["core.test_within_seconds"]
-    for server, result, took in tengine_state["test_results"]:
+    for server, result, took in tengine_state.needs("test_results", TEST_START):
         out = _output(result)
         assert result.rc == 0 and product["core.test_success"] in result.stdout, (
             f"{server.name}: test start exited {result.rc}: {out.splitlines()[-1] if out else 'no output'}"
@@ -108,7 +115,7 @@ def test_start_fails(parts, product, tengine_state, part, cause):
     address = parts.address(part)
     failure = product["core.test_failure"]
     promise = product["core.test_within_seconds"]
-    for server, result, took in tengine_state["test_results"]:
+    for server, result, took in tengine_state.needs("test_results", TEST_START):
         out = _output(result)
         assert result.rc != 0, f"{server.name}: test start exited 0 with {part} broken: {out}"
         assert failure in out, f"{server.name}: no '{failure}' in: {out}"
@@ -132,7 +139,7 @@ def db_query(parts, product, name: str, **values) -> str:
 @then(parsers.parse('DB にテスト起動のイベント "{first:q}" と "{second:q}" が格納されている', extra_types=TYPES))
 def test_events_stored(parts, product, tengine_state, first, second):
     """The DB holds both events since the test start began."""
-    stored = db_query(parts, product, "events_since", since=tengine_state["test_since"]).split()
+    stored = db_query(parts, product, "events_since", since=tengine_state.needs("test_since", TEST_START)).split()
     missing = [name for name in (first, second) if name not in stored]
     assert not missing, f"the DB has no {', '.join(missing)} event since the test start (stored: {stored})"
 
@@ -193,7 +200,7 @@ def test_start_names_config_key(product, tengine_state, key):
     """The test start failed with the config error's exit code and one line naming the file and the key."""
     path = config_file(product, CORE)
     status = product["core.config_error_exit"]
-    for server, result, _ in tengine_state["test_results"]:
+    for server, result, _ in tengine_state.needs("test_results", TEST_START):
         out = _output(result)
         assert result.rc == status, (
             f"{server.name}: test start exited {result.rc} with a broken config, not {status}: {out}"
@@ -220,13 +227,13 @@ def fire_event(parts, product, tengine_state, event):
     """Fire one event on the first core server and keep the key it printed."""
     server = parts.servers(CORE)[0]
     key = server.check(shell(product["core.fire"], event=event)).strip().splitlines()[-1]
-    tengine_state["fired"] = (event, key)
+    tengine_state.fired = (event, key)
 
 
 @then(parsers.parse('起動している Tengineコア がイベント "{event:q}" を DB に格納する', extra_types=TYPES))
 def resident_core_stores(parts, product, tengine_state, event):
     """The running core stored the fired event in the DB in time (found by its key)."""
-    fired, key = tengine_state["fired"]
+    fired, key = tengine_state.needs("fired", 'Tengineコア サーバで tengine_fire でイベント "…" を発火する')
     assert fired == event, f"the event fired was '{fired}', not '{event}'"
     within = product["core.store_within_seconds"]
     wait_until(
