@@ -47,7 +47,7 @@ def coverage(root: Path = catalog.ROOT) -> list[Coverage]:
         outcome = results.current(last.get(mutant.name), mutant) or Outcome(
             mutant.name, mutant.kind, mutant.defect, NOT_RUN
         )
-        if outcome.verdict == KILLED and not outcome.phase:  # saved before runs said where it was caught
+        if outcome.verdict == KILLED:  # judged by the traceability as it is now, not as it was at the run
             outcome.elsewhere = _elsewhere(root / "features", mutant, outcome)
         for name in mutant.features:
             for ref in mutant.refs:

@@ -159,9 +159,9 @@ def keyword_expression(every: list[Scenario], wanted: list[Scenario]) -> str:
     return " or ".join(clauses)
 
 
-def checks_of(features: Path, folder: str, names: tuple[str, ...]) -> list[str]:
+def checks_of(features: Path, folder: str, names: tuple[str, ...], actions: bool = False) -> list[str]:
     """The ならば steps (and the かつ/しかし that continue them) of those scenarios: what asserts
-    a documented step's post-condition."""
+    a documented step's post-condition. With `actions`, the other steps instead (もし, 前提…)."""
     found: list[str] = []
     for path in sorted((features / folder).glob("*.feature")):
         current, asserting = None, False
@@ -173,17 +173,20 @@ def checks_of(features: Path, folder: str, names: tuple[str, ...]) -> list[str]:
                 continue
             keyword = m.group("keyword")
             asserting = keyword == "ならば" or (asserting and keyword in ("かつ", "しかし"))
-            if asserting and m.group("text") not in found:
+            if asserting != actions and m.group("text") not in found:
                 found.append(m.group("text"))
     return found
 
 
 def checks_for(features: Path, folder: str, item: traceability.Item) -> list[str]:
     """The checks of one documented step: of its scenarios, those its `steps` pick (when it names
-    the steps of a shared scenario that carry it out)."""
+    the steps of a shared scenario that carry it out). The actions its `steps` name count too:
+    each fails when the action does not complete (a command's exit status, dpkg's state after
+    an install), the documented step's post-condition seen where it is made."""
     checks = checks_of(features, folder, item.scenarios)
     if item.steps:
-        checks = [c for c in checks if any(step in c for step in item.steps)]
+        picked = checks_of(features, folder, item.scenarios, actions=True) + checks
+        checks = [c for c in picked if any(step in c for step in item.steps)]
     return checks
 
 
