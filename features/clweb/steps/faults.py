@@ -23,6 +23,7 @@ from oat.drivers.base import Hardware
 from oat.errors import LabError, OatError
 from oat.faults.availability import Sample, summary, timeline_svg, unavailable_seconds
 from oat.faults.client import AppendClient, Forms
+from oat.faults.nemesis import CablesPulled, DiskReadOnly, Nemesis, PowerOff, ScriptFails, Stall
 from oat.faults.objectives import Objectives
 from oat.faults.sampler import ActiveSampler
 from oat.faults.steady_state import SteadyState, Subject
@@ -139,48 +140,53 @@ def _injected(clweb_state: CLWebState, what: str, node: str, kind: str) -> None:
     fault.what, fault.kind, fault.at = what, kind, time.time()
 
 
+def _inject(clweb_state: CLWebState, nemesis: Nemesis) -> None:
+    """A hardware fault on the node that holds the group: it comes now."""
+    _injected(clweb_state, nemesis.what, nemesis.node, nemesis.kind)
+    fault = clweb_state.watched()
+    fault.nemeses.append(nemesis)
+    nemesis.inject()
+    if nemesis.leaves_off:
+        fault.down = (nemesis.node,)
+
+
 @when(parsers.parse("{side:Side}の電源を切る", extra_types=TYPES))
 @disruptive
 def power_off(cluster, clweb_state, side):
     """Pull the node's power: every process dies at once."""
-    node = cluster.node(side)
-    _injected(clweb_state, f"{node} の電源断", node, "電源断")
-    clweb_state.watched().hardware.power_off(node)
-    clweb_state.watched().down = (node,)
+    _inject(clweb_state, PowerOff(clweb_state.watched().hardware, cluster.node(side)))
 
 
 @when(parsers.parse("{side:Side}の OS をストールさせる", extra_types=TYPES))
 @disruptive
 def stall(cluster, clweb_state, side):
     """Freeze every process of the node (it holds its addresses and mounts, and answers nothing)."""
-    node = cluster.node(side)
-    _injected(clweb_state, f"{node} の OS ストール", node, "OS ストール")
-    clweb_state.watched().hardware.freeze(node)
+    _inject(clweb_state, Stall(clweb_state.watched().hardware, cluster.node(side)))
 
 
 @when(parsers.parse("{side:Side}の{lan:Lan} のケーブルを抜く", extra_types=TYPES))
 @disruptive
 def unplug(cluster, product, clweb_state, side, lan):
     """Pull the node's cable to one LAN (its interface loses carrier, keeps its addresses)."""
-    node = cluster.node(side)
-    _injected(clweb_state, f"{node} の{lan}断", node, f"{lan} 断")
-    clweb_state.watched().hardware.cable(node, product["cluster.lans"][lan], connected=False)
+    lans = {lan: product["cluster.lans"][lan]}
+    _inject(clweb_state, CablesPulled(clweb_state.watched().hardware, cluster.node(side), lans))
 
 
 @when(parsers.parse("{side:Side}の全ての LAN のケーブルを抜く", extra_types=TYPES))
 @disruptive
 def unplug_all(cluster, product, clweb_state, side):
     """Pull every cable between the node and the other (a network partition)."""
-    node = cluster.node(side)
-    _injected(clweb_state, f"{node} の全 LAN 断", node, "全 LAN 断")
-    for network in product["cluster.lans"].values():
-        clweb_state.watched().hardware.cable(node, network, connected=False)
+    lans = dict(product["cluster.lans"])
+    _inject(clweb_state, CablesPulled(clweb_state.watched().hardware, cluster.node(side), lans, everything=True))
 
 
 @when(parsers.parse("{side:Side}の{lan:Lan} のケーブルを挿す", extra_types=TYPES))
-def plug_in(cluster, product, clweb_state, side, lan):
+def plug_in(cluster, clweb_state, side, lan):
     """Plug the node's cable back in."""
-    clweb_state.watched().hardware.cable(cluster.node(side), product["cluster.lans"][lan], connected=True)
+    fault, node = clweb_state.watched(), cluster.node(side)
+    for nemesis in fault.nemeses:
+        if isinstance(nemesis, CablesPulled) and nemesis.node == node and lan in nemesis.networks:
+            nemesis.heal()
 
 
 @when(parsers.parse("{side:Side}の共有ディスクを読み取り専用にする", extra_types=TYPES))
@@ -188,15 +194,13 @@ def plug_in(cluster, product, clweb_state, side, lan):
 def disk_read_only(cluster, product, clweb_state, side):
     """The node's path to the shared disk turns read-only (as after an I/O error): its disk
     monitor can no longer write there."""
-    node = cluster.node(side)
-    _injected(clweb_state, f"{node} の共有ディスク読み取り専用化", node, "共有ディスク読み取り専用")
-    clweb_state.watched().hardware.disk_writable(node, *_disk(product), writable=False)
+    _inject(clweb_state, DiskReadOnly(clweb_state.watched().hardware, cluster.node(side), *_disk(product)))
 
 
 @when(parsers.parse("{side:Side}の共有ディスクを書き込み可能に戻す", extra_types=TYPES))
-def disk_writable_again(cluster, product, clweb_state, side):
+def disk_writable_again(cluster, clweb_state, side):
     """Repair the node's path to the shared disk."""
-    clweb_state.watched().hardware.disk_writable(cluster.node(side), *_disk(product), writable=True)
+    clweb_state.watched().heal(cluster.node(side), DiskReadOnly)
 
 
 def _disk(product) -> tuple[str, dict[str, str]]:
@@ -207,35 +211,39 @@ def _disk(product) -> tuple[str, dict[str, str]]:
 @when(parsers.parse("{side:Side}の exec リソースの {which} Script が異常終了するようにする", extra_types=TYPES))
 @disruptive
 def break_script(cluster, product, clweb_state, side, which):
-    """Make the node's start.sh or stop.sh fail (exit 1 before anything), keeping the original."""
+    """Make the node's start.sh or stop.sh fail (exit 1 before anything), keeping the original.
+    The fault comes when the cluster next runs it (the group's start or move, below)."""
     node, files = cluster.node(side), product["cluster.exec.files"]
     if which not in files:
         raise LabError(f"unknown exec script '{which}' (cluster.exec.files: {', '.join(files)})")
-    path = f"{product['cluster.exec.scripts']}/{files[which]}"
-    server = cluster.server(node)
-    original = server.get_file(path).decode()
-    clweb_state.watched().scripts.append((node, path, original))
-    shebang, _, rest = original.partition("\n")
-    server.put_file(path, f"{shebang}\nexit 1  # 障害試験: {which} Script の異常終了\n{rest}", mode=0o755)
+    nemesis = ScriptFails(cluster.server(node), f"{product['cluster.exec.scripts']}/{files[which]}", which)
+    clweb_state.watched().nemeses.append(nemesis)
+    nemesis.inject()
+
+
+def _broken_script(clweb_state: CLWebState, which: str) -> ScriptFails:
+    """The script fault the cluster's next run sets off; none is a one-line error."""
+    found = [n for n in clweb_state.watched().nemeses if isinstance(n, ScriptFails) and n.which == which]
+    if not found:
+        raise LabError(f"no {which} Script was made to fail: the step that breaks it must come first")
+    return found[-1]
 
 
 @when(parsers.parse("{side:Side}の exec リソースの Script を元に戻す", extra_types=TYPES))
 def restore_scripts(cluster, clweb_state, side):
     """Write back the scripts the fault changed on that node."""
-    node = cluster.node(side)
-    for where, path, original in clweb_state.watched().scripts:
-        if where == node:
-            cluster.server(node).put_file(path, original, mode=0o755)
+    clweb_state.watched().heal(cluster.node(side), ScriptFails)
 
 
 @when("フェイルオーバーグループを停止してから起動する")
 @disruptive
 def restart_group(cluster, clweb_state):
     """Stop the group, then start it (clpgrp -t, clpgrp -s): it starts where the cluster places it."""
-    home, what = cluster.nodes[0], "活性異常 (Start Script)"
-    _before_fault(clweb_state, what, home)  # before the stop: a stopped group acknowledges nothing
+    home = cluster.nodes[0]
+    broken = _broken_script(clweb_state, "Start")
+    _before_fault(clweb_state, broken.what, home)  # before the stop: a stopped group acknowledges nothing
     cluster.server(home).check(cluster.command("stop_group"))
-    _injected(clweb_state, what, home, "活性異常")
+    _injected(clweb_state, broken.what, home, broken.kind)
     cluster.server(home).run(cluster.command("start_group"))  # the start may fail where the fault is
 
 
@@ -243,9 +251,9 @@ def restart_group(cluster, clweb_state):
 @disruptive
 def try_move(cluster, clweb_state, side):
     """Ask for the move (clpgrp -m) without requiring it to succeed."""
-    node, what = cluster.node(side), "非活性異常 (Stop Script)"
-    _before_fault(clweb_state, what, cluster.other(node))  # the saves of the node the group leaves
-    _injected(clweb_state, what, cluster.other(node), "非活性異常")
+    node, broken = cluster.node(side), _broken_script(clweb_state, "Stop")
+    _before_fault(clweb_state, broken.what, cluster.other(node))  # the saves of the node the group leaves
+    _injected(clweb_state, broken.what, cluster.other(node), broken.kind)
     cluster.server(node).run(cluster.command("move", node=node))
 
 
@@ -346,8 +354,9 @@ def nothing_moves(cluster, product, clweb_state, lab_ca, seconds, side):
 def power_on_and_rejoin(cluster, clweb_state, side):
     """Power the node on (as an operator does after a forced stop); it boots and rejoins."""
     node, fault = cluster.node(side), clweb_state.watched()
-    fault.hardware.thaw(node)
-    fault.hardware.power_on(node)
+    fault.heal(node, Stall)  # a stalled node was forced off frozen: it boots thawed
+    fault.hardware.power_on(node)  # off by a forced stop or by the fault itself
+    fault.heal(node, (PowerOff, CablesPulled))  # the cables are plugged back before it rejoins
     cluster.server(node).wait_booted(120)
     cluster.wait_for_formation()
     fault.down = ()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from oat.drivers.base import Hardware
     from oat.faults.availability import Probe
     from oat.faults.client import AppendClient
+    from oat.faults.nemesis import Nemesis
     from oat.faults.objectives import Objectives
     from oat.faults.sampler import ActiveSampler
     from oat.faults.steady_state import SteadyState, Subject
@@ -53,11 +54,17 @@ class FaultRun:
     # what was at stake: saves acknowledged by stake_node in the seconds before stake_at
     stake_at: float | None = None
     stake_node: str | None = None
-    scripts: list[tuple[str, str, str]] = field(default_factory=list)  # (node, path, original text)
+    nemeses: list[Nemesis] = field(default_factory=list)  # the faults injected, in order
     timed: bool = False  # a takeover was timed (rto), or none was expected (rto None)
     rto: float | None = None
     unrecovered: float | None = None  # seconds waited for a takeover that never came
     row: dict | None = None  # the report's row, kept once
+
+    def heal(self, node: str, kind: type[Nemesis] | tuple[type[Nemesis], ...]) -> None:
+        """Undo the faults of these kinds on the node, the last injected first."""
+        for nemesis in reversed(self.nemeses):
+            if nemesis.node == node and isinstance(nemesis, kind):
+                nemesis.heal()
 
     @property
     def label(self) -> str:
