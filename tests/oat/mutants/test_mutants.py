@@ -456,11 +456,12 @@ def test_the_table_lists_each_documented_step_with_its_checks_mutants_and_what_c
                     "k",
                     "d",
                     "killed",
-                    scenario="s",
-                    step="ならば x",
+                    # where it was caught is judged by the traceability as it is now
+                    scenario="待ち受ける" if name == "no-listen" else "s",
+                    step="ならば 待ち受けている" if name == "no-listen" else "ならば x",
                     cause="seen",
                     phase="targeted" if name == "no-listen" else "folder",
-                    elsewhere=name == "stops-late",
+                    elsewhere=False,
                     patch=mutant.digest,
                 ),
                 project / "lab" / "mutants" / "result.json",
@@ -477,7 +478,7 @@ def test_the_table_lists_each_documented_step_with_its_checks_mutants_and_what_c
     text = coverage.coverage_text(rows)
     assert "○ doc 手順 4: 事後条件を述べない手順: 読むだけ" in text and "○ doc 手順 6: 実施不可: Linux だけ" in text
     assert f"× doc 手順 5: {coverage.GAP}" in text
-    assert "変異: no-listen: 検出 (対象シナリオ) — 「s」 / 「ならば x」: seen" in text
+    assert "変異: no-listen: 検出 (対象シナリオ) — 「待ち受ける」 / 「ならば 待ち受けている」: seen" in text
     assert "変異: stops-late: 検出・範囲外 (フォルダ全体)" in text and "変異: unused: 未実行" in text
     assert (
         "事後条件を述べる手順 3 件のうち、検出された変異があるもの 2 件 (範囲外での検出だけのもの 1 件); "
@@ -486,7 +487,7 @@ def test_the_table_lists_each_documented_step_with_its_checks_mutants_and_what_c
     markdown = coverage.coverage_markdown(rows).splitlines()
     assert markdown[:3] == ["### doc", "", "| | 手順 | 事後条件 | 確認 | 変異と結果 |"]
     assert (
-        "| ○ | 手順 2 | 待ち受けること | 待ち受けている | no-listen: **検出 (対象シナリオ)** — 「s」 / 「ならば x」: seen |"
+        "| ○ | 手順 2 | 待ち受けること | 待ち受けている | no-listen: **検出 (対象シナリオ)** — 「待ち受ける」 / 「ならば 待ち受けている」: seen |"
         in markdown
     )
 
