@@ -1,7 +1,14 @@
 """Never two actives: while a fault runs, sample every ~100 ms, from the hardware's side, what
 each node holds: the floating IP, the shared disk's mount, the application's process. A
 sample where any of them is on two nodes at once is a split brain; the seconds they add up
-to must be 0."""
+to must be 0.
+
+The nodes cannot be read at one instant: one is read, then the other. A handover that lands
+between the two reads (the first node lets go, then the second takes over) would look like
+both holding. So each sample reads the nodes in turn and then the earlier ones again: an
+earlier node counts as holding only when both of its reads say so (it held all along the
+sample), and a sample is doubled only when that is proven. The order alternates, so either
+node may be the one bracketed."""
 
 from __future__ import annotations
 
@@ -53,18 +60,28 @@ class ActiveSampler:
         return self.samples
 
     def _run(self) -> None:
+        order = list(self.nodes)
         while not self._stop.is_set():
             started = time.time()
-            active = {}
-            for node in self.nodes:
-                held = self.hardware.holdings(node)
-                active[node] = (
-                    self.fip in held.addresses,
-                    self.mount in held.mounts,
-                    any(p.startswith(self.process) for p in held.processes),
-                )
+            first = {node: self._held(node) for node in order}
+            again = {node: self._held(node) for node in order[:-1]}  # bracketing the last read
+            active = {
+                node: tuple(a and b for a, b in zip(first[node], again[node], strict=True))
+                if node in again
+                else first[node]
+                for node in self.nodes
+            }
             self.samples.append(Sample(started, active))
+            order.reverse()
             self._stop.wait(max(0.0, self.interval - (time.time() - started)))
+
+    def _held(self, node: str) -> tuple[bool, bool, bool]:
+        held = self.hardware.holdings(node)
+        return (
+            self.fip in held.addresses,
+            self.mount in held.mounts,
+            any(p.startswith(self.process) for p in held.processes),
+        )
 
     # --- the verdict --------------------------------------------------------------------
     def seconds_with_two_actives(self) -> float:

@@ -45,6 +45,40 @@ def test_the_sampler_reads_each_node_from_the_hardware():
     assert len(samples) >= 3 and all(s.holder() == "node1" and not s.doubled() for s in samples)
 
 
+class Handover:
+    """node1 holds everything until it has been read once; then node2 holds it: the handover
+    lands between the reads of one sample."""
+
+    def __init__(self, held):
+        self.held, self.reads = held, []
+
+    def holdings(self, node):
+        moved = "node1" in self.reads  # node1 has been read once before this read
+        self.reads.append(node)
+        return self.held if (node == "node2") == moved else OFF
+
+
+def test_a_node_that_holds_throughout_while_the_other_holds_too_is_a_split_brain():
+    held = Holdings(frozenset({"192.168.10.13"}), frozenset(), frozenset())
+    sampler = ActiveSampler(
+        FakeHardware({"node1": held, "node2": held}), ["node1", "node2"], "192.168.10.13", "/mnt", "x", interval=0.01
+    ).start()
+    time.sleep(0.1)
+    samples = sampler.stop()
+    assert samples and all(s.doubled() == ["floating IP"] for s in samples)
+
+
+def test_a_handover_between_two_reads_is_no_split_brain():
+    """Read one after the other, both nodes seem to hold; read again, node1 had let go."""
+    held = Holdings(frozenset({"192.168.10.13"}), frozenset(), frozenset())
+    hardware = Handover(held)
+    sampler = ActiveSampler(hardware, ["node1", "node2"], "192.168.10.13", "/mnt", "x", interval=0.01).start()
+    time.sleep(0.1)
+    samples = sampler.stop()
+    assert not any(s.doubled() for s in samples)
+    assert hardware.reads[:6] == ["node1", "node2", "node1", "node2", "node1", "node2"]
+
+
 FORMS = Forms("https://x", "/login", "/mypage", "user", "password", "memo", "csrf")
 PAGE = """<form method="post" action="/mypage">
 <input type="hidden" name="csrf" value="tok&amp;en">
