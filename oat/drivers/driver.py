@@ -71,6 +71,12 @@ class Driver(ABC):
     def image_tag(self, image: str) -> str:
         """The tag of one of the lab's images (a platform server loads it)."""
 
+    def entry(self, address: str) -> str | None:
+        """Where the test runner's connections to this address of the lab come out when it
+        cannot route to the lab itself (oat/drivers/docker/wayin.py): a container on the
+        address's network, or None (not an address of this lab; or the lab is routed here)."""
+        return None
+
     def fencing(self, ca, network: str, port: int, nodes: list[str]):
         """The servers' management boards, as one fencing endpoint the nodes' fence agents
         reach (forced stop), or None where oat may not power servers off (an inventory's)."""

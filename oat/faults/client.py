@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from oat import webclient
 from oat.errors import at_stake
 
 
@@ -83,9 +84,7 @@ class AppendClient:
         f = self.forms
         try:
             if self._session is None:
-                session = requests.Session()
-                session.verify = self.ca_file
-                session.trust_env = False  # else REQUESTS_CA_BUNDLE (or a proxy) from the environment wins
+                session = webclient.session(self.ca_file)  # not REQUESTS_CA_BUNDLE nor a proxy from the environment
                 answer = session.post(
                     f.base + f.login,
                     data={f.user_field: self.user, f.pass_field: self.secret},

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from oat import webclient
 from oat.errors import LabError, ProductError, one_line
 from oat.wait import WaitTimeout, wait_until
 
@@ -80,9 +81,8 @@ class Probe:
 
 
 def _fetch(url: str, ca_file: str | None, timeout: float) -> tuple[int, str]:
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy or CA bundle from the environment
-        answer = session.get(url, verify=ca_file or True, timeout=timeout, allow_redirects=False)
+    with webclient.session(ca_file or True) as session:  # no proxy or CA bundle from the environment
+        answer = session.get(url, timeout=timeout, allow_redirects=False)
         return answer.status_code, answer.text
 
 

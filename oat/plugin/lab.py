@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from oat import webclient
 from oat.drivers import inventory
 from oat.drivers.docker import engines
 from oat.drivers.docker import lab as labmod
 from oat.drivers.docker.images import RECIPES, Images
+from oat.drivers.docker.wayin import WayIn
 from oat.drivers.driver import Driver
 from oat.drivers.inventory import InventoryLab
 from oat.drivers.packages import build_once, read_deb
@@ -230,6 +232,7 @@ class Labs:
         self._images: Images | None = None
         self._debs: list | None = None
         self._labs: dict[str, Driver] = {}
+        self._way_in: WayIn | None = None
         self._failed: dict[str, LabError] = {}
         self.summaries: list[dict] = []
 
@@ -247,6 +250,23 @@ class Labs:
             self.client = labmod.connect()
             labmod.reap_stale(self.client, self.progress)
         return self.client
+
+    def way_in(self) -> WayIn | None:
+        """The runner's way into labs on another engine (a SOCKS5 proxy on loopback whose
+        connections come out inside the labs), started once, for every HTTP client and the
+        browser of this process; None where the labs are routed here (this machine's engine,
+        an inventory's servers)."""
+        if self.inventory is not None or labmod.engine_address().startswith("unix://"):
+            return None
+        if self._way_in is None:
+            self.connect()
+            self._way_in = WayIn(self._entry).start()
+            webclient.route_through(self._way_in.url)
+            self.progress(f"labs on {labmod.engine_address()}: reached through {self._way_in.url}")
+        return self._way_in
+
+    def _entry(self, address: str) -> str | None:
+        return next((found for lab in list(self._labs.values()) if (found := lab.entry(address))), None)
 
     @property
     def engine(self) -> str:
@@ -296,6 +316,7 @@ class Labs:
             )
         else:
             client = self.connect()
+            self.way_in()  # before any check: HTTP clients and the browser of this process use it
             if self._images is None:  # one image set per run
                 self._images = self._make_images(client)
             lab = labmod.Lab(
@@ -346,6 +367,10 @@ class Labs:
             raise LabError(f"{topology.source}: debs: {exc}") from None
 
     def close(self) -> None:
+        if self._way_in is not None:
+            self._way_in.stop()
+            self._way_in = None
+            webclient.route_through(None)
         labs, self._labs = self._labs, {}
         keep = self.keep
         packages = tracked_packages(self.project.products) if labs else []

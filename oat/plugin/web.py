@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -45,8 +44,12 @@ CHROMIUM_ARGS = [
 NO_PROXY = "http://127.0.0.1:9"
 
 
-def chromium_args(subnets: list[str]) -> list[str]:
-    """The browser's arguments: reach loopback and these subnets directly, nothing else."""
+def chromium_args(subnets: list[str], way_in: str | None = None) -> list[str]:
+    """The browser's arguments: reach loopback and these subnets directly, nothing else; or,
+    with a way in (labs on another engine), everything through it (it refuses all but the
+    labs' addresses)."""
+    if way_in:
+        return [*CHROMIUM_ARGS, f"--proxy-server={way_in}"]
     return [*CHROMIUM_ARGS, f"--proxy-server={NO_PROXY}", f"--proxy-bypass-list={';'.join(subnets)}"]
 
 
@@ -93,12 +96,15 @@ def browser(lab_ca, pytestconfig):
         done = subprocess.run(argv, capture_output=True, text=True)
         if done.returncode != 0:
             raise LabError(f"certutil could not trust the lab CA: {done.stderr.strip()}")
+    labs = pytestconfig.stash[labs_key]
+    way_in = labs.way_in()
     with sync_playwright() as pw:
         # Chromium reads its trust store from $HOME/.pki/nssdb.
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
             args=chromium_args(
-                lab_subnets(project_of(pytestconfig).topologies, pytestconfig.stash[labs_key].inventory)
+                lab_subnets(project_of(pytestconfig).topologies, labs.inventory),
+                way_in.browser_proxy if way_in else None,
             ),
             env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
         )
@@ -109,20 +115,3 @@ def browser(lab_ca, pytestconfig):
             del pytestconfig.stash[browser_key]
             chromium.close()
             shutil.rmtree(home, ignore_errors=True)
-
-
-NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
-
-
-def open_page(page, url: str, timeout_ms: int = 15000):
-    """page.goto, as a user who presses reload once the network settles: Chromium aborts a
-    navigation with ERR_NETWORK_CHANGED whenever the host's interfaces change, and every lab
-    server that reboots takes its network interfaces down and up on the host. Only that
-    error is retried, within the same deadline; any other failure is the answer."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        try:
-            return page.goto(url, wait_until="load", timeout=timeout_ms)
-        except Exception as exc:  # noqa: BLE001 - playwright's Error, checked by its text
-            if NETWORK_CHANGED not in str(exc) or time.monotonic() > deadline:
-                raise

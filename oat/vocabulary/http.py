@@ -26,6 +26,7 @@ import pytest
 import requests
 from pytest_bdd import then, when
 
+from oat import webclient
 from oat.errors import LabError, one_line
 from oat.model.targets import TargetError, address, check_destination, is_known, specs
 from oat.vocabulary.checks import check, excerpt, sentence
@@ -106,9 +107,8 @@ def fetch(lab, recorder, url: str, verify) -> Response:
     shown = f"GET {real}" + (f"  ({url})" if real != url else "")
     started = time.monotonic()
     try:
-        with requests.Session() as session:
-            session.trust_env = False  # no proxy: straight to the lab
-            reply = session.get(real, timeout=TIMEOUT, verify=verify, allow_redirects=False)
+        with webclient.session(verify) as session:  # nothing from the environment; the way in if any
+            reply = session.get(real, timeout=TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
         recorder.record(where, shown, None, "", one_line(exc), time.monotonic() - started, via=via)
         raise AssertionError(f"GET {real}: no answer ({excerpt(one_line(exc), 200)})") from None

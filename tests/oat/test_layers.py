@@ -24,6 +24,8 @@ MAY_IMPORT = {
     "wait": set(),
     "pki": set(),
     "sockets": set(),
+    # HTTP(S) to the labs, one way for every client: TLS verified, the way in when there is one.
+    "webclient": set(),
     "procfs": set(),
     # The project, topology, inventory, products, parts, traceability: plain data, so everything
     # above can read it and it depends on nothing.
@@ -69,9 +71,9 @@ MAY_IMPORT = {
     # The cluster adapter and its audits act on Servers; the nemeses also on the cluster.
     "cluster": {"servers", "model", "sockets", "wait"},
     # A fault asks the lab's driver for its hardware (drivers.base.Hardware).
-    "faults": {"servers", "model", "cluster", "wait", "drivers.base", "procfs"},
+    "faults": {"servers", "model", "cluster", "wait", "drivers.base", "procfs", "webclient"},
     # The 汎用 sentences: steps over Servers, faults and the cluster.
-    "vocabulary": {"servers", "faults", "cluster", "model", "sockets", "drivers.base", "wait"},
+    "vocabulary": {"servers", "faults", "cluster", "model", "sockets", "drivers.base", "wait", "webclient"},
     # Product versions read from the servers.
     "versions": {"model", "servers"},
     # Mutants: which documented step a mutant breaks (model) and what the run recorded (record).

@@ -19,6 +19,7 @@ from pytest_bdd import given, parsers, then, when
 from features.clweb.steps.cluster import SIDE
 from features.clweb.steps.state import CLWebState, FaultRun
 from features.clweb.steps.web import api_headers, wait_answered_by
+from oat import webclient
 from oat.drivers.base import Hardware
 from oat.errors import LabError, OatError
 from oat.faults.availability import Sample, summary, timeline_svg, unavailable_seconds
@@ -434,7 +435,7 @@ def _recorded_at_end(fault: FaultRun) -> None:
 
 def _memo(url: str, headers: dict, ca: str) -> str | None:
     try:
-        reply = requests.get(url, headers=headers, verify=ca, timeout=2)
+        reply = webclient.get(url, headers=headers, verify=ca, timeout=2)
     except requests.RequestException:
         return None
     return json.loads(reply.text).get("memo") if reply.status_code == 200 else None

@@ -10,9 +10,10 @@ import requests
 from pytest_bdd import given, parsers, then, when
 
 from features.clweb.steps.cluster import SIDE
+from oat import webclient
 from oat.errors import one_line
 from oat.faults.availability import Probe, summary, timeline_svg
-from oat.plugin.web import open_page
+from oat.vocabulary.browser import open_page
 from oat.wait import wait_until
 
 
@@ -29,7 +30,7 @@ def api_call(product, clweb_state, lab_ca, timeout: float = 2.0) -> tuple[dict |
     saying what was seen: the status, the body's first line, the node that answered."""
     url = clweb_url(product, product["clweb.api.status"])
     try:
-        reply = requests.get(url, timeout=timeout, verify=str(lab_ca.file), headers=api_headers(product, clweb_state))
+        reply = webclient.get(url, timeout=timeout, verify=str(lab_ca.file), headers=api_headers(product, clweb_state))
     except requests.RequestException as exc:
         return None, f"{url}: no answer ({one_line(exc)})"
     first = next((line.strip() for line in reply.text.splitlines() if line.strip()), "(empty body)")[:160]
@@ -95,7 +96,7 @@ def api_client_keeps_calling(product, lab_ca, clweb_state, request):
     headers = api_headers(product, clweb_state)
 
     def call() -> str:
-        reply = requests.get(
+        reply = webclient.get(
             clweb_url(product, product["clweb.api.status"]), timeout=1.0, verify=str(lab_ca.file), headers=headers
         )
         reply.raise_for_status()

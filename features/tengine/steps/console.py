@@ -8,7 +8,8 @@ import requests
 from pytest_bdd import parsers, then
 
 from features.tengine.steps import TYPES
-from oat.plugin.web import open_page
+from oat import webclient
+from oat.vocabulary.browser import open_page
 from oat.wait import wait_until
 
 PAGE_TIMEOUT_MS = 15000  # how long the browser waits for a page or an element
@@ -21,7 +22,7 @@ def console_url(parts, product, page: str | None = None) -> str:
 
 def _healthy(url: str, lab_ca) -> bool:
     try:
-        return requests.get(url, timeout=2, verify=str(lab_ca.file)).status_code == 200
+        return webclient.get(url, timeout=2, verify=str(lab_ca.file)).status_code == 200
     except requests.RequestException:
         return False
 

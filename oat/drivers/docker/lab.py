@@ -488,6 +488,19 @@ class Lab(Driver):
     def servers(self) -> list[LabServer]:
         return list(self._servers.values())
 
+    def entry(self, address: str) -> str | None:
+        """The container of a server on the address's network: the lab's infrastructure (the
+        package source, which no fault touches) first."""
+        ip = ipaddress.ip_address(address)
+        for network in self.topology.networks.values():
+            if ip in network.subnet:
+                on = sorted(
+                    (s for s in self.topology.servers.values() if network.name in s.addresses),
+                    key=lambda s: not s.infrastructure,
+                )
+                return next((self._servers[s.name].container for s in on if s.name in self._servers), None)
+        return None
+
     def describe(self) -> list[ServerInfo]:
         return [
             ServerInfo(
