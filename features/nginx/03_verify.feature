@@ -9,6 +9,7 @@
     かつ 応答の本文に "Web サーバ構築手順書のテストページ" が含まれる
     かつ 応答のヘッダ "X-Runbook" が "nginx-example" である
     かつ 応答のヘッダ "Content-Type" が "text/html" である
+    かつ ブラウザで "http://Webサーバ/" を開くと "Web サーバ構築手順書のテストページ" が表示される
     かつ "http://web/no-such-page.html" が HTTP ステータス 404 を返す
     かつ "client" から "web" の TCP ポート 80 に到達できる
     かつ "クライアント" から "Webサーバ" の TCP ポート 443 に到達できない

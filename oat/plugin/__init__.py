@@ -23,6 +23,7 @@ pytest_plugins = [
     "oat.vocabulary.packages",
     "oat.vocabulary.users",
     "oat.vocabulary.http",
+    "oat.vocabulary.browser",
     "oat.vocabulary.network",
     "oat.vocabulary.reboot",
     "oat.vocabulary.remembered",

@@ -65,7 +65,7 @@ class _Flaky:
 
 
 def test_a_navigation_aborted_by_a_network_change_is_retried_and_nothing_else():
-    from oat.plugin.web import open_page
+    from oat.vocabulary.browser import open_page
 
     flaky = _Flaky("net::ERR_NETWORK_CHANGED")
     assert open_page(flaky, "https://10.231.10.22/login", 2000) == "answered" and flaky.tries == 2

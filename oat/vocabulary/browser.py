@@ -1,0 +1,55 @@
+"""A real headless browser (Chromium, the `browser` fixture: it trusts the lab's CA and
+nothing else) from the test runner, as an operator checks a web page: the page opens, shows
+what the runbook says, and its screen is attached to the report. The URL's host may be a
+server name or role of the lab, as for the HTTP checks (oat/vocabulary/http.py)."""
+
+from __future__ import annotations
+
+import time
+
+from pytest_bdd import then
+
+from oat.vocabulary.checks import excerpt, sentence
+from oat.vocabulary.http import lab_url
+from oat.wait import wait_until
+
+NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
+PAGE_SECONDS = 15
+
+
+def open_page(page, url: str, timeout_ms: int = PAGE_SECONDS * 1000):
+    """page.goto, as a user who presses reload once the network settles: Chromium aborts a
+    navigation with ERR_NETWORK_CHANGED whenever the host's interfaces change, and every lab
+    server that reboots takes its network interfaces down and up on the host. Only that
+    error is retried, within the same deadline; any other failure is the answer."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            return page.goto(url, wait_until="load", timeout=timeout_ms)
+        except Exception as exc:  # noqa: BLE001 - playwright's Error, checked by its text
+            if NETWORK_CHANGED not in str(exc) or time.monotonic() > deadline:
+                raise
+
+
+@then(sentence('ブラウザで "{url:q}" を開くと "{text}" が表示される'))
+def browser_shows(request, lab, browser, recorder, url, text):
+    """The page opens in a real browser (HTTP status below 400) and shows the text; its screen
+    is attached. The browser session stays open until the scenario ends (a failing step's
+    screen goes to the report too)."""
+    real = lab_url(lab, url)
+    context = browser.new_context()
+    request.addfinalizer(context.close)
+    page = context.new_page()
+    try:
+        answer = open_page(page, real)
+    except Exception as exc:  # noqa: BLE001 - playwright's Error: the page did not open
+        raise AssertionError(f"the browser could not open {real}: {excerpt(str(exc), 200)}") from None
+    assert answer is not None and answer.status < 400, (
+        f"the browser got HTTP {answer.status if answer else '?'} from {real}"
+    )
+    wait_until(
+        lambda: text in page.inner_text("body"),
+        PAGE_SECONDS,
+        lambda: f"{real} does not show '{text}' in the browser: {excerpt(page.inner_text('body'), 200)}",
+    )
+    recorder.attach("png", f"ブラウザの画面 ({real})", page.screenshot(full_page=True))
