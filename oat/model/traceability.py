@@ -5,6 +5,7 @@ The mapping is data kept next to the features (features/FOLDER/traceability.yaml
 
     document: 004_....txt
     title: 『…』
+    no_mutants: why no product of this document can be mutated (an example runbook)   # optional
     items:
       - ref: インストール手順 (4)         # the document's own numbering
         text: JobCenter CL/Webの環境設定(運用系)
@@ -53,6 +54,7 @@ class Mapping:
     title: str
     items: tuple[Item, ...]
     source: str = ""
+    no_mutants: str = ""  # why the mutation check does not cover this document ("": it does)
 
 
 def load(path: Path) -> Mapping:
@@ -106,7 +108,14 @@ def load(path: Path) -> Mapping:
                 entry.get("no_post_condition", ""),
             )
         )
-    return Mapping(path.parent.name, str(data.get("document", "")), str(data.get("title", "")), tuple(items), str(path))
+    return Mapping(
+        path.parent.name,
+        str(data.get("document", "")),
+        str(data.get("title", "")),
+        tuple(items),
+        str(path),
+        str(data.get("no_mutants") or ""),
+    )
 
 
 def check_against_features(mapping: Mapping, feature_files: list[Path]) -> list[str]:

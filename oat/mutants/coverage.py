@@ -32,10 +32,16 @@ class Coverage:
     why_none: str  # why there is no post-condition to break ("" when there is one, or no reason is given)
     checks: list[str]
     mutants: list[Outcome]  # each with the verdict of its last run on its patch as it is, or NOT_RUN
+    out_of_scope: str = ""  # why its document is not mutated (traceability `no_mutants`)
 
     @property
     def covered(self) -> bool:
         return bool(self.why_none) or any(o.verdict == KILLED for o in self.mutants)
+
+    @property
+    def mark(self) -> str:
+        """○ a mutant was killed (or there is nothing to break), × not yet, − not mutated at all."""
+        return "○" if self.covered else "−" if self.out_of_scope and self.expected else "×"
 
 
 def coverage(root: Path = catalog.ROOT) -> list[Coverage]:
@@ -71,6 +77,7 @@ def coverage(root: Path = catalog.ROOT) -> list[Coverage]:
                     why,
                     targets.checks_for(root / "features", mapping.folder, item),
                     breaking.get((mapping.folder, item.ref), []),
+                    mapping.no_mutants,
                 )
             )
     return rows
@@ -91,6 +98,8 @@ def cells(row: Coverage) -> dict:
         "sentence": row.expected or row.why_none or GAP,
         "states": bool(row.expected),
         "covered": row.covered,
+        "mark": row.mark,
+        "out_of_scope": row.out_of_scope,
         "checks": row.checks,
         "mutants": [{"name": o.name, "result": result_word(o), "by": caught_by(o)} for o in row.mutants],
     }
@@ -110,7 +119,8 @@ def caught_by(outcome: Outcome) -> str:
 
 
 def totals(rows: list[Coverage]) -> str:
-    stated = [r for r in rows if r.expected]
+    stated = [r for r in rows if r.expected and not r.out_of_scope]
+    outside = [r for r in rows if r.expected and r.out_of_scope]
     covered = [r for r in stated if r.covered]
     elsewhere = [r for r in stated if r.covered and not any(o.verdict == KILLED and not o.elsewhere for o in r.mutants)]
     none = [r for r in rows if r.why_none]
@@ -124,6 +134,12 @@ def totals(rows: list[Coverage]) -> str:
         f" (範囲外での検出だけのもの {len(elsewhere)} 件); 述べない手順 {len(none)} 件"
         + (f"; 期待結果も理由もない手順 {len(gaps)} 件" if gaps else "")
         + (f" (フォルダ別: {each})" if len(folders) > 1 else "")
+        + (
+            f"; 変異の対象外の手順 {len(outside)} 件 ({', '.join(sorted({r.folder for r in outside}))}: "
+            f"{outside[0].out_of_scope})"
+            if outside
+            else ""
+        )
     )
 
 
@@ -131,13 +147,15 @@ def coverage_text(rows: list[Coverage]) -> str:
     """The table as the terminal shows it: one block per documented step."""
     lines = []
     for row in map(cells, rows):
-        lines.append(f"{'○' if row['covered'] else '×'} {row['folder']} {row['ref']}: {row['sentence']}")
+        lines.append(f"{row['mark']} {row['folder']} {row['ref']}: {row['sentence']}")
         lines += [f"    確認: {check}" for check in row["checks"][:6]]
         if len(row["checks"]) > 6:
             lines.append(f"    確認: … (ほか {len(row['checks']) - 6})")
         for m in row["mutants"]:
             lines.append(f"    変異: {m['name']}: {m['result']}" + (f" — {m['by']}" if m["by"] else ""))
-        if row["states"] and not row["mutants"]:
+        if row["out_of_scope"] and row["states"] and not row["mutants"]:
+            lines.append(f"    変異: 対象外 ({row['out_of_scope']})")
+        elif row["states"] and not row["mutants"]:
             lines.append("    変異: なし (この事後条件を破る変異がまだない)")
     lines.append(f"[oat] {totals(rows)}")
     lines.append(f"[oat] {LEGEND}")
@@ -165,7 +183,7 @@ def coverage_markdown(rows: list[Coverage]) -> str:
             + " | ".join(
                 _cell(text)
                 for text in (
-                    "○" if row["covered"] else "×",
+                    row["mark"],
                     row["ref"],
                     row["sentence"],
                     "<br>".join(row["checks"]),

@@ -283,12 +283,16 @@ def render_mutants(result: dict) -> str:
     )
 
 
+def _mark(row: dict) -> str:
+    return row.get("mark") or ("○" if row["covered"] else "×")  # a record from before marks: covered or not
+
+
 def _mutation_table(result: dict) -> str:
     """The table of oat.mutants.coverage, from its plain cells."""
     if not result.get("table"):
         return ""
     body = "".join(
-        f'<tr><td class="oat-{"passed" if row["covered"] else "failed"}">{"○" if row["covered"] else "×"}</td>'
+        f'<tr><td class="oat-{"failed" if _mark(row) == "×" else "passed"}">{_mark(row)}</td>'
         f"<td>{escape(row['folder'])} {escape(row['ref'])}</td><td>{escape(row['sentence'])}</td>"
         f"<td>{'<br>'.join(escape(check) for check in row['checks'])}</td><td>"
         + "<br>".join(

@@ -557,3 +557,13 @@ def test_the_report_s_detection_section_shows_the_same_table(project):
         " — 「待ち受ける」 / 「ならば 待ち受けている」: &lt;seen&gt;</td>"
     ) in html
     assert f"<td>doc 手順 5</td><td>{coverage.GAP}</td>" in html and "事後条件を述べる手順 3 件" in html
+
+
+def test_a_document_that_is_not_mutated_says_why_and_is_not_counted_as_missing(project):
+    trace = project / "features" / "doc" / "traceability.yaml"
+    trace.write_text(TRACE.replace("title: t\n", "title: t\nno_mutants: 手順書の例\n"), encoding="utf-8")
+    rows = coverage.coverage(project)
+    assert [r.mark for r in rows] == ["−", "−", "−", "○", "×", "○"]
+    text = coverage.coverage_text(rows)
+    assert "− doc 手順 1: 起動していること" in text and "変異: 対象外 (手順書の例)" in text
+    assert "事後条件を述べる手順 0 件" in text and "変異の対象外の手順 3 件 (doc: 手順書の例)" in text
