@@ -1,19 +1,23 @@
 """`oat mutants`: run the mutants, or print the table per documented step.
 
-    python -m oat.cli mutants NAME [NAME ...] | --all | --sample [--again] [--commit REV]
+    python -m oat.cli mutants NAME [NAME ...] | --all | --sample [--again] [--commit REV] [--jobs N]
     python -m oat.cli mutants --table [--format text|markdown]
 
 A run takes the suite's commit once (HEAD, or --commit) and applies every mutant to it. Each
 outcome is saved as soon as it is decided, so a stopped run started again at the same commit
 goes on where it left off: a mutant already killed or survived there with the same patch is
-skipped (--again runs it anyway). Exit 0 when every chosen mutant is killed, 1 when not.
+skipped (--again runs it anyway). --jobs runs that many mutants at once, each on its own copy
+and its own labs (a lab whose subnets another holds moves, as for any two runs). Exit 0 when
+every chosen mutant is killed, 1 when not.
 """
 
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from oat.mutants import catalog, coverage, results, runner
@@ -46,7 +50,16 @@ def main(argv: list[str]) -> int:
         help="the suite's commit to apply the mutants to (default HEAD: the run pins it at its "
         "start; give it to resume a stopped run after new commits)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N mutants at once (default 1; 2 fits 2 cores: most of a run is waiting on its lab)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be 1 or more")
     if args.format and not args.table:
         parser.error("--format goes with --table")
     if args.names and (args.all or args.sample or args.table):
@@ -58,7 +71,7 @@ def main(argv: list[str]) -> int:
     if not (args.names or args.all or args.sample):
         parser.error("which mutants? name them, or give --all or --sample")
     mutants = catalog.sample() if args.sample else catalog.all_mutants(args.names or None)
-    return run(mutants, runner.commit_of(args.commit), again=args.again)
+    return run(mutants, runner.commit_of(args.commit), again=args.again, jobs=args.jobs)
 
 
 def run(
@@ -68,26 +81,44 @@ def run(
     path: Path = results.RESULT,
     one: Callable[[Mutant, str], Outcome] = runner.run,
     say: Callable[[str], None] = print,
+    jobs: int = 1,
 ) -> int:
-    """Run each mutant not yet decided at this commit, saving each outcome at once in `path`;
-    print what caught each, the 検出力 and the run time."""
+    """Run each mutant not yet decided at this commit (`jobs` at once), saving each outcome in
+    `path` as soon as it is decided; print what caught each, the 検出力 and the run time."""
     started = time.monotonic()
     last = results.saved(path)
-    outcomes, ran = [], 0
+    outcomes: list[Outcome] = []
+    todo: list[Mutant] = []
     for mutant in mutants:
         outcome = last.get(mutant.name)
         if not again and results.decided(outcome, mutant, commit):
             say(
                 f"{outcome.verdict:<9} {mutant.name}: already decided at {commit[:7]} with this patch (--again runs it)"
             )
+            outcomes.append(outcome)
         else:
-            outcome = one(mutant, commit)
+            todo.append(mutant)
+    saving = threading.Lock()
+
+    def decide(mutant: Mutant) -> Outcome:
+        outcome = one(mutant, commit)
+        with saving:
             # A deleted mutant's outcome goes. The patches are read now, not at the run's start:
             # another run may have saved outcomes of mutants added since.
             results.record(outcome, path, keep={patch.stem for patch in path.parent.glob("*.patch")})
-            ran += 1
             say(line(outcome))
-        outcomes.append(outcome)
+        return outcome
+
+    queue, running = iter(todo), set()
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="oat-mutant") as pool:
+        while True:  # a slot that frees takes the next mutant; a failure starts no more
+            while len(running) < jobs and (mutant := next(queue, None)) is not None:
+                running.add(pool.submit(decide, mutant))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            outcomes += [future.result() for future in finished]
+    ran = len(todo)
     killed = sum(o.verdict == KILLED for o in outcomes)
     say(
         f"[oat] 検出力: {len(outcomes)} 件中 {killed} 件検出 (at {commit[:7]}; {ran} run, "

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -567,3 +568,20 @@ def test_a_document_that_is_not_mutated_says_why_and_is_not_counted_as_missing(p
     text = coverage.coverage_text(rows)
     assert "− doc 手順 1: 起動していること" in text and "変異: 対象外 (手順書の例)" in text
     assert "事後条件を述べる手順 0 件" in text and "変異の対象外の手順 3 件 (doc: 手順書の例)" in text
+
+
+def test_jobs_run_that_many_mutants_at_once_and_save_each(project):
+    result = project / "lab" / "mutants" / "result.json"
+    mutants = [mutant_in(project, name, "手順 2") for name in ("a", "b", "c")]
+    both_started = threading.Barrier(2, timeout=10)  # a and b can only pass it together
+    at_once = []
+
+    def one(mutant, commit):
+        if mutant.name in ("a", "b"):
+            both_started.wait()
+        at_once.append(mutant.name)
+        return Outcome(mutant.name, "k", "d", "killed", commit=commit, version=commit[:7], patch=mutant.digest)
+
+    assert command.run(mutants, "c1" * 20, path=result, one=one, say=lambda line: None, jobs=2) == 0
+    assert sorted(at_once[:2]) == ["a", "b"] and at_once[2] == "c"
+    assert set(results.saved(result)) == {"a", "b", "c"}
