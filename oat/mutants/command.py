@@ -14,6 +14,7 @@ every chosen mutant is killed, 1 when not.
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -71,6 +72,7 @@ def main(argv: list[str]) -> int:
     if not (args.names or args.all or args.sample):
         parser.error("which mutants? name them, or give --all or --sample")
     mutants = catalog.sample() if args.sample else catalog.all_mutants(args.names or None)
+    signal.signal(signal.SIGTERM, _interrupted)  # `kill` takes Ctrl-C's path: the labs are removed
     return run(mutants, runner.commit_of(args.commit), again=args.again, jobs=args.jobs)
 
 
@@ -111,13 +113,17 @@ def run(
 
     queue, running = iter(todo), set()
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="oat-mutant") as pool:
-        while True:  # a slot that frees takes the next mutant; a failure starts no more
-            while len(running) < jobs and (mutant := next(queue, None)) is not None:
-                running.add(pool.submit(decide, mutant))
-            if not running:
-                break
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            outcomes += [future.result() for future in finished]
+        try:
+            while True:  # a slot that frees takes the next mutant; a failure starts no more
+                while len(running) < jobs and (mutant := next(queue, None)) is not None:
+                    running.add(pool.submit(decide, mutant))
+                if not running:
+                    break
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                outcomes += [future.result() for future in finished]
+        except BaseException:  # Ctrl-C, SIGTERM: every run going on removes its labs first
+            runner.stop_all()
+            raise
     ran = len(todo)
     killed = sum(o.verdict == KILLED for o in outcomes)
     say(
@@ -126,6 +132,10 @@ def run(
     )
     say(f"[oat] saved in {path} (the report's 検出力 and `--table` show it)")
     return 0 if killed == len(outcomes) else 1
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def line(outcome: Outcome) -> str:

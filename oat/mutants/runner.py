@@ -20,6 +20,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,7 +89,7 @@ def _run_phases(mutant: Mutant, tree: Path, outcome: Outcome, python: str, say: 
         say(f"[oat] mutant {mutant.name}: {phase.name}: {what}")
         selection = ["-k", phase.keyword] if phase.keyword else []
         report = f"reports/cucumber-{phase.name}.json"
-        result = subprocess.run(
+        result = _pytest(
             [
                 python,
                 "-m",
@@ -101,9 +102,7 @@ def _run_phases(mutant: Mutant, tree: Path, outcome: Outcome, python: str, say: 
                 "no:cacheprovider",
                 f"--cucumberjson={report}",
             ],
-            cwd=tree,
-            capture_output=True,
-            text=True,
+            tree,
         )
         outcome.phase = phase.name
         if result.returncode == 0:
@@ -123,6 +122,55 @@ def _run_phases(mutant: Mutant, tree: Path, outcome: Outcome, python: str, say: 
             tail = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()][-1:]
             outcome.cause = f"pytest exited {result.returncode} with no failed step: {' '.join(tail)}"
         return
+
+
+# The pytest runs going on (one per --jobs slot), so that an interrupted `oat mutants` can have
+# each remove its lab before it goes.
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+CLEANUP_SECONDS = 180  # for an interrupted run to remove its labs
+
+
+def _pytest(argv: list[str], tree: Path) -> subprocess.CompletedProcess:
+    """One pytest run of the mutated copy. Its output goes to files, never to a pipe that could
+    close under it; interrupted here, it is asked to stop (SIGTERM: it removes its labs, as on
+    Ctrl-C) and waited for, never killed outright while it cleans up."""
+    out, err = tree / "pytest.out", tree / "pytest.err"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        child = subprocess.Popen(argv, cwd=tree, stdout=stdout, stderr=stderr)
+        with _running_lock:
+            _running.add(child)
+        try:
+            child.wait()
+        except BaseException:
+            _stop(child)
+            raise
+        finally:
+            with _running_lock:
+                _running.discard(child)
+    read = lambda path: path.read_text(encoding="utf-8", errors="replace")  # noqa: E731
+    return subprocess.CompletedProcess(argv, child.returncode, read(out), read(err))
+
+
+def _stop(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.terminate()
+    try:
+        child.wait(timeout=CLEANUP_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def stop_all() -> None:
+    """Ask every pytest run going on to stop and remove its labs; wait for them."""
+    with _running_lock:
+        children = list(_running)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        _stop(child)
 
 
 def first_failure(cucumber: Path) -> tuple[str, str, str] | None:

@@ -198,11 +198,14 @@ def progress_printer(config):
         capture = config.pluginmanager.getplugin("capturemanager")
         reporter = config.pluginmanager.getplugin("terminalreporter")
         line = f"[oat] {message}"
-        if capture is not None and reporter is not None:
-            with capture.global_and_fixture_disabled():
-                reporter.write_line(line)
-        else:
-            print(line, flush=True)
+        try:
+            if capture is not None and reporter is not None:
+                with capture.global_and_fixture_disabled():
+                    reporter.write_line(line)
+            else:
+                print(line, flush=True)
+        except OSError:  # the terminal or pipe is gone (a closed `| head`): the labs still go
+            pass
 
     return show
 

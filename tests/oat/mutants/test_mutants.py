@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,8 @@ def test_an_unknown_mutant_is_named():
 
 def test_the_fast_sample_is_a_few_mutants_each_run_first_on_its_own_scenarios():
     sample = catalog.sample()
-    assert 2 <= len(sample) <= 3
+    assert 2 <= len(sample) <= 4  # CI runs it: a few minutes at most
+    assert {f for m in sample for f in m.features} == {"tengine", "clweb"}
     assert all(targets.plan(FEATURES, m)[0].name == targets.TARGETED for m in sample)
 
 
@@ -585,3 +587,30 @@ def test_jobs_run_that_many_mutants_at_once_and_save_each(project):
     assert command.run(mutants, "c1" * 20, path=result, one=one, say=lambda line: None, jobs=2) == 0
     assert sorted(at_once[:2]) == ["a", "b"] and at_once[2] == "c"
     assert set(results.saved(result)) == {"a", "b", "c"}
+
+
+def test_an_interrupted_check_lets_each_run_remove_its_labs_first(tmp_path):
+    """stop_all asks each pytest run going on to stop (SIGTERM: the plugin then removes its labs)
+    and waits for it, instead of killing it outright."""
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import signal, sys, time, pathlib\n"
+        "def stop(*_):\n"
+        "    time.sleep(0.3)  # removing its labs\n"
+        "    pathlib.Path('cleaned').write_text('yes')\n"
+        "    sys.exit(2)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "pathlib.Path('started').write_text('yes')\n"
+        "print('running', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    done = {}
+    worker = threading.Thread(target=lambda: done.update(result=runner._pytest([sys.executable, str(child)], tmp_path)))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.stop_all()
+    worker.join(timeout=10)
+    assert (tmp_path / "cleaned").read_text() == "yes"
+    assert done["result"].returncode == 2 and done["result"].stdout == "running\n"
