@@ -517,6 +517,14 @@ class Lab(Driver):
     # --- the servers' hardware -----------------------------------------------------------
     def hardware(self) -> Hardware:
         """Power, CPU, cables and disks of the lab's containers (oat.drivers.docker.hardware)."""
+        if not engine_address().startswith("unix://"):
+            # Cables are the host ends of the servers' veths, disks and holdings are read in
+            # their namespaces: all on the engine's machine, which this is not.
+            raise LabError(
+                f"lab '{self.topology.name}' is on {engine_address()}: faults are injected from the "
+                "engine's own machine (its side of the servers' cables, their namespaces); run 障害試験 "
+                "on this machine's engine"
+            )
         if self._hardware is None:
             self._hardware = DockerHardware(self)
         return self._hardware

@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from oat.drivers.docker.lab import ALL_CAPS_SECURITY_OPT, _privileges, new_run_id, signals_deferred
+from oat.errors import LabError
 
 
 def test_a_run_id_is_a_timestamp_and_a_random_suffix():
@@ -94,3 +95,14 @@ def test_outside_the_main_thread_nothing_is_held():
     thread.start()
     thread.join()
     assert errors == []
+
+
+def test_faults_on_a_lab_on_another_engine_are_refused_in_one_line(monkeypatch):
+    from oat.drivers.docker import lab as labmod
+
+    monkeypatch.setattr(labmod, "engine_address", lambda: "tcp://10.0.0.5:2376 (TLS)")
+    lab = labmod.Lab.__new__(labmod.Lab)
+    lab.topology = type("T", (), {"name": "clweb"})()
+    lab._hardware = None
+    with pytest.raises(LabError, match=r"lab 'clweb' is on tcp://10.0.0.5:2376 \(TLS\): faults are injected"):
+        lab.hardware()
