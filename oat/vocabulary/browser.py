@@ -6,6 +6,7 @@ server name or role of the lab, as for the HTTP checks (oat/vocabulary/http.py).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from pytest_bdd import then
 
@@ -29,6 +30,45 @@ def open_page(page, url: str, timeout_ms: int = PAGE_SECONDS * 1000):
         except Exception as exc:  # noqa: BLE001 - playwright's Error, checked by its text
             if NETWORK_CHANGED not in str(exc) or time.monotonic() > deadline:
                 raise
+
+
+def submit(page, send: Callable[[], None], shown: str, timeout_ms: int = PAGE_SECONDS * 1000) -> None:
+    """Send a form (`send` fills it in and presses its button), then wait until the page shows
+    `shown` (a selector). Chromium aborts the form's navigation too with ERR_NETWORK_CHANGED
+    when the host's interfaces change: then the operator goes back and sends it again, within
+    the same deadline (the forms sent so are idempotent: a login, a memo saved whole). Any
+    other end is the answer: the wait fails naming what the page shows instead."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    send()
+    while True:
+        state = _state(page, shown)
+        if state == "shown":
+            return
+        if state == "network changed" and time.monotonic() < deadline:
+            page.go_back(wait_until="load")
+            send()
+            continue
+        if state == "error page" or time.monotonic() > deadline:
+            raise AssertionError(
+                f"{page.url} does not show {shown} within {timeout_ms / 1000:g} s: {excerpt(_text(page), 160)}"
+            )
+        page.wait_for_timeout(200)
+
+
+def _state(page, shown: str) -> str:
+    try:
+        if page.url.startswith("chrome-error://"):
+            return "network changed" if NETWORK_CHANGED.removeprefix("net::") in page.content() else "error page"
+        return "shown" if page.locator(shown).first.is_visible() else "waiting"
+    except Exception:  # noqa: BLE001 - playwright's Error while the page navigates: look again
+        return "waiting"
+
+
+def _text(page) -> str:
+    try:
+        return page.inner_text("body")
+    except Exception:  # noqa: BLE001 - playwright's Error: no page to read
+        return "(no page)"
 
 
 @then(sentence('ブラウザで "{url:q}" を開くと "{text}" が表示される'))

@@ -13,7 +13,7 @@ from features.clweb.steps.cluster import SIDE
 from oat import webclient
 from oat.errors import one_line
 from oat.faults.availability import Probe, summary, timeline_svg
-from oat.vocabulary.browser import open_page
+from oat.vocabulary.browser import open_page, submit
 from oat.wait import wait_until
 
 
@@ -157,10 +157,13 @@ def _sel(product, name: str) -> str:
 
 def _login(page, product) -> None:
     open_page(page, clweb_url(product))
-    page.fill(_sel(product, "user_box"), product["clweb.operator.user"])
-    page.fill(_sel(product, "pass_box"), product["clweb.operator.password"])
-    page.click(_sel(product, "login"))
-    page.wait_for_selector(_sel(product, "memo"), timeout=15000)
+
+    def send() -> None:
+        page.fill(_sel(product, "user_box"), product["clweb.operator.user"])
+        page.fill(_sel(product, "pass_box"), product["clweb.operator.password"])
+        page.click(_sel(product, "login"))
+
+    submit(page, send, _sel(product, "memo"))
 
 
 def _on_login_page(page, product, recorder, what: str) -> None:
@@ -219,9 +222,12 @@ def log_in_again(browser, product, clweb_state):
 def save_memo(browser, product, clweb_state, recorder, memo):
     """Type the memo on MyPage and save it (the page confirms)."""
     page = _page(browser, clweb_state)
-    page.fill(_sel(product, "memo"), memo)
-    page.click(_sel(product, "save"))
-    page.wait_for_selector(_sel(product, "saved"), timeout=15000)
+
+    def send() -> None:
+        page.fill(_sel(product, "memo"), memo)
+        page.click(_sel(product, "save"))
+
+    submit(page, send, _sel(product, "saved"))
 
 
 @then(parsers.parse('マイページに "{memo}" が残っている'))

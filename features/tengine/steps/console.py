@@ -9,7 +9,7 @@ from pytest_bdd import parsers, then
 
 from features.tengine.steps import TYPES
 from oat import webclient
-from oat.vocabulary.browser import open_page
+from oat.vocabulary.browser import open_page, submit
 from oat.wait import wait_until
 
 PAGE_TIMEOUT_MS = 15000  # how long the browser waits for a page or an element
@@ -34,10 +34,13 @@ def _element(product, name: str) -> str:
 
 def _login(page, parts, product) -> None:
     open_page(page, console_url(parts, product, "login"), PAGE_TIMEOUT_MS)
-    page.fill(_element(product, "user_field"), product["console.operator.user"])
-    page.fill(_element(product, "pass_field"), product["console.operator.password"])
-    page.click(_element(product, "login_button"))
-    page.wait_for_selector(_element(product, "events_table"), timeout=PAGE_TIMEOUT_MS)
+
+    def send() -> None:
+        page.fill(_element(product, "user_field"), product["console.operator.user"])
+        page.fill(_element(product, "pass_field"), product["console.operator.password"])
+        page.click(_element(product, "login_button"))
+
+    submit(page, send, _element(product, "events_table"), PAGE_TIMEOUT_MS)
 
 
 def logged_in_page(parts, product, browser, request):

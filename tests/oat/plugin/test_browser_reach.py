@@ -73,3 +73,47 @@ def test_a_navigation_aborted_by_a_network_change_is_retried_and_nothing_else():
     with pytest.raises(RuntimeError, match="ERR_CONNECTION_REFUSED"):
         open_page(refused, "https://10.231.10.22/login", 2000)
     assert refused.tries == 1
+
+
+class FormPage:
+    """A page whose form's first sending is aborted by a network change (Chromium's error page)."""
+
+    def __init__(self, aborted: int):
+        self.aborted, self.url, self.sent, self.backs = aborted, "https://lab/mypage", 0, 0
+
+    def send(self):
+        self.sent += 1
+        self.url = "chrome-error://chromewebdata/" if self.sent <= self.aborted else "https://lab/mypage?saved"
+
+    def content(self):
+        return "ERR_NETWORK_CHANGED" if self.url.startswith("chrome-error") else "<p id=notice>saved</p>"
+
+    def inner_text(self, _):
+        return self.content()
+
+    def locator(self, _):
+        shown = self.url.endswith("saved")
+        return type("L", (), {"first": type("F", (), {"is_visible": lambda _self: shown})()})()
+
+    def go_back(self, wait_until):
+        self.backs += 1
+        self.url = "https://lab/mypage"
+
+    def wait_for_timeout(self, ms):
+        pass
+
+
+def test_a_form_aborted_by_a_network_change_is_sent_again():
+    from oat.vocabulary.browser import submit
+
+    page = FormPage(aborted=1)
+    submit(page, page.send, "#notice")
+    assert (page.sent, page.backs) == (2, 1)
+
+
+def test_a_form_that_never_shows_its_answer_fails_naming_the_page():
+    from oat.vocabulary.browser import submit
+
+    page = FormPage(aborted=10**6)
+    with pytest.raises(AssertionError, match="does not show #notice within 0.3 s: ERR_NETWORK_CHANGED"):
+        submit(page, page.send, "#notice", timeout_ms=300)
