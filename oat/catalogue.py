@@ -44,6 +44,7 @@ class Sentence:
     pattern: str  # as written in the decorator (parse format, plain text or regex)
     description: str  # the docstring's first paragraph on one line, or NO_DESCRIPTION
     location: str  # file:line of the step function, relative to the root
+    function: str = ""  # its name: where the generated document points (lines move, names stay)
 
     def matches(self, text: str) -> bool:
         text = text.casefold()
@@ -114,6 +115,7 @@ def load(root: Path | None = None, vocabulary: Path = VOCABULARY) -> list[Layer]
             context.parser.name,
             _description(func),
             f"{_relative(path, root)}:{line}" if path else "(unknown)",
+            func.__name__,
         )
         key = (layer.name, sentence)
         if key in seen:
@@ -275,6 +277,12 @@ def render_document(found: list[Layer]) -> str:
     return DOCUMENT_HEADER + render_markdown(found)
 
 
+def _defined(sentence: Sentence) -> str:
+    """file::function for the document: it stays true when lines above the function move."""
+    file = sentence.location.rpartition(":")[0] or sentence.location
+    return f"{file}::{sentence.function}" if sentence.function else sentence.location
+
+
 def render_markdown(found: list[Layer]) -> str:
     """A table per layer."""
     out = []
@@ -286,6 +294,6 @@ def render_markdown(found: list[Layer]) -> str:
             "| --- | --- | --- | --- |",
         ]
         for s in layer.sentences:
-            out.append(f"| {s.keyword} | `{_cell(s.pattern)}` | {_cell(s.description)} | `{s.location}` |")
+            out.append(f"| {s.keyword} | `{_cell(s.pattern)}` | {_cell(s.description)} | `{_defined(s)}` |")
         out.append("")
     return "\n".join(out)
