@@ -193,7 +193,9 @@ def test_the_command(project, monkeypatch, capsys):
     assert cli.main(["steps", "--layer", "demo", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("### demo (`features/demo/steps/*.py`)\n")
-    assert "| ならば | `デモの画面が表示される` | The demo's screen. | `features/demo/steps/demo.py::demo_screen` |" in out
+    assert (
+        "| ならば | `デモの画面が表示される` | The demo's screen. | `features/demo/steps/demo.py::demo_screen` |" in out
+    )
     assert cli.main(["steps", "--grep", "存在しない文"]) == 1
     assert capsys.readouterr().err == "oat: no step sentence matches\n"
     _write(root / "features" / "demo" / "steps" / "broken.py", "import no_such_module_here\n")
