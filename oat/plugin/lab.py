@@ -259,7 +259,7 @@ class Labs:
         connections come out inside the labs), started once, for every HTTP client and the
         browser of this process; None where the labs are routed here (this machine's engine,
         an inventory's servers)."""
-        if self.inventory is not None or labmod.engine_address().startswith("unix://"):
+        if self.inventory is not None or labmod.engine_is_here():
             return None
         if self._way_in is None:
             self.connect()

@@ -33,11 +33,16 @@ def servers_exist_and_run(lab, datatable):
         server = lab.server(name)  # an unknown name is a one-line error naming the lab
         if server.spec.role != role:
             problems.append(f"{name}: role is '{server.spec.role}', the procedure expects '{role}'")
-        server.check_alive()
-        state = server.run("systemctl is-system-running").stdout.strip()
-        if state != "running":
-            problems.append(f"{name}: systemd says '{state}', expected 'running'")
+        problems += not_booted(server)
     assert not problems, "; ".join(problems)
+
+
+def not_booted(server) -> list[str]:
+    """Why the server has not finished booting (it answers, and systemd says 'running'): none
+    when it has."""
+    server.check_alive()
+    state = server.run("systemctl is-system-running").stdout.strip()
+    return [] if state == "running" else [f"{server.name}: systemd says '{state}', expected 'running'"]
 
 
 @then("全てのサーバに CPU とメモリとディスクが割り当てられている")

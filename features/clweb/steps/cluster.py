@@ -13,6 +13,7 @@ import parse
 from pytest_bdd import given, parsers, step, then, when
 
 from oat.errors import LabError
+from oat.vocabulary.servers import not_booted
 
 
 @parse.with_pattern(r"運用系|待機系")
@@ -27,13 +28,7 @@ SIDE = {"Side": _side}
 def cluster_servers_exist(cluster, product):
     """(1) クラスタシステムの設計, as it stands on the servers: both nodes answer and have
     booted, and both see the same shared disk (a file one writes there, the other reads)."""
-    problems = []
-    for node in cluster.nodes:
-        server = cluster.server(node)
-        server.check_alive()
-        state = server.run("systemctl is-system-running").stdout.strip()
-        if state != "running":
-            problems.append(f"{node}: systemd says '{state}', expected 'running'")
+    problems = [problem for node in cluster.nodes for problem in not_booted(cluster.server(node))]
     volume = product["cluster.disk.volume"]
     first, *others = (cluster.server(node) for node in cluster.nodes)
     marker = f"{volume}/.oat-shared-{secrets.token_hex(4)}"

@@ -61,6 +61,13 @@ def engine_address() -> str:
     return chosen.describe() if chosen else os.environ.get("DOCKER_HOST", engines.LOCAL)
 
 
+def engine_is_here() -> bool:
+    """The engine runs on this machine (a unix socket): its labs' bridges, veths and
+    namespaces are this machine's, so the runner reaches the servers directly and faults can
+    act on the host's side of them."""
+    return engine_address().startswith("unix://")
+
+
 PING_TIMEOUT = 15  # an engine that does not answer within this is reported, not waited for
 
 
@@ -367,7 +374,7 @@ class Lab(Driver):
         floating IP's gratuitous ARP as a LAN's clients and switches do, and re-resolve a
         silent neighbour within seconds. Only the bridge of a network this lab made, and only
         on a local engine (the host is then that LAN's end)."""
-        if not engine_address().startswith("unix://"):
+        if not engine_is_here():
             return
         bridge = f"br-{network_id[:12]}"
         settings = {
@@ -517,7 +524,7 @@ class Lab(Driver):
     # --- the servers' hardware -----------------------------------------------------------
     def hardware(self) -> Hardware:
         """Power, CPU, cables and disks of the lab's containers (oat.drivers.docker.hardware)."""
-        if not engine_address().startswith("unix://"):
+        if not engine_is_here():
             # Cables are the host ends of the servers' veths, disks and holdings are read in
             # their namespaces: all on the engine's machine, which this is not.
             raise LabError(
