@@ -17,10 +17,6 @@ def route_through(proxy: str | None) -> None:
     _through = proxy
 
 
-def proxy() -> str | None:
-    return _through
-
-
 def session(verify: str | bool = True) -> requests.Session:
     """A session to the labs: `verify` is the CA file (or True: the system's CAs)."""
     made = requests.Session()

@@ -133,8 +133,8 @@ CLEANUP_SECONDS = 180  # for an interrupted run to remove its labs
 
 def _pytest(argv: list[str], tree: Path) -> subprocess.CompletedProcess:
     """One pytest run of the mutated copy. Its output goes to files, never to a pipe that could
-    close under it; interrupted here, it is asked to stop (SIGTERM: it removes its labs, as on
-    Ctrl-C) and waited for, never killed outright while it cleans up."""
+    close under it. It runs in a worker thread: an interrupted `oat mutants` stops it with
+    stop_all (SIGTERM: it removes its labs, as on Ctrl-C), never kills it outright."""
     out, err = tree / "pytest.out", tree / "pytest.err"
     with open(out, "w") as stdout, open(err, "w") as stderr:
         child = subprocess.Popen(argv, cwd=tree, stdout=stdout, stderr=stderr)
@@ -142,9 +142,6 @@ def _pytest(argv: list[str], tree: Path) -> subprocess.CompletedProcess:
             _running.add(child)
         try:
             child.wait()
-        except BaseException:
-            _stop(child)
-            raise
         finally:
             with _running_lock:
                 _running.discard(child)
@@ -152,25 +149,20 @@ def _pytest(argv: list[str], tree: Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(argv, child.returncode, read(out), read(err))
 
 
-def _stop(child: subprocess.Popen) -> None:
-    if child.poll() is None:
-        child.terminate()
-    try:
-        child.wait(timeout=CLEANUP_SECONDS)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-
-
 def stop_all() -> None:
-    """Ask every pytest run going on to stop and remove its labs; wait for them."""
+    """Ask every pytest run going on to stop and remove its labs (all at once); wait for each,
+    killing only one that is not done within CLEANUP_SECONDS."""
     with _running_lock:
         children = list(_running)
     for child in children:
         if child.poll() is None:
             child.terminate()
     for child in children:
-        _stop(child)
+        try:
+            child.wait(timeout=CLEANUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def first_failure(cucumber: Path) -> tuple[str, str, str] | None:
